@@ -1,0 +1,92 @@
+"""The records the parser produces and the pipelines store.
+
+Plain dataclasses: Scrapy accepts them as items (through itemadapter), and
+``dataclasses.asdict`` gives the JSON that ``newsroom-archive parse`` prints.
+The JSON names are the field names; see docs/fields.md for where each comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Image:
+    """An image of the article body (teaser images live in RelatedLink)."""
+
+    src: str
+    alt: str | None = None
+    caption: str | None = None
+    credit: str | None = None  # "Stadt Dortmund / Roland Gorecki"
+    credit_by: str | None = None  # "Roland Gorecki": the last part of the credit
+    credit_agency: str | None = None  # "Stadt Dortmund": the parts before, None for one part
+
+
+@dataclass
+class Video:
+    url: str
+    title: str | None = None
+
+
+@dataclass
+class Link:
+    """A call-to-action link of the article (the buttons under a text block)."""
+
+    url: str
+    text: str
+
+
+@dataclass
+class RelatedLink:
+    """One teaser of the "Weitere Nachrichten" slider, in the order shown."""
+
+    url: str
+    title: str
+    date: str | None = None  # YYYY-MM-DD
+    district: str | None = None  # a city district such as "Brackel"
+    text: str | None = None  # the teaser text, shown by teasers without an image
+    image: str | None = None
+    image_alt: str | None = None
+    credit: str | None = None
+
+
+@dataclass
+class Article:
+    """One article page, every field the archive keeps."""
+
+    url: str  # canonical URL: the archive's key
+    title: str
+    published_at: str  # "2025-07-07T12:52:00+02:00", or "2024-05-14" when the page shows no time
+    layout: str  # the layout version that parsed the page, e.g. "dtm-2023"
+    page_id: str | None = None
+    section: str | None = None  # "news" or "press", from the URL path
+    description: str | None = None
+    og_image: str | None = None
+    topline: str | None = None
+    lead: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    tags: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    videos: list[Video] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    related: list[RelatedLink] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The article as plain JSON-serialisable data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Article":
+        """Build an Article back from ``to_dict()`` output (e.g. stored JSON)."""
+        parts = {
+            "images": Image,
+            "videos": Video,
+            "links": Link,
+            "related": RelatedLink,
+        }
+        values = dict(data)
+        for name, part in parts.items():
+            values[name] = [part(**item) for item in values.get(name) or []]
+        return cls(**values)

@@ -1,0 +1,76 @@
+"""The layout interface: one class per version of a page layout, one method per field.
+
+As in Fundus, a field is a method marked ``@attribute``; ``Layout.parse`` calls each and
+builds the ``Article``. A layout *family* (e.g. ``dtm``) may have several dated versions:
+``valid_until`` is the last publication date a version parses, so an old capture is parsed
+by the parser of its time. The newest version has ``valid_until = None``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable, ClassVar, TypeVar
+
+from ..errors import ParseError
+from ..items import Article
+from ..page import Page
+
+F = TypeVar("F", bound=Callable[..., Any])
+REQUIRED = ("url", "title", "published_at")
+
+
+def attribute(method: F) -> F:
+    """Mark a Layout method as the extractor of the Article field of the same name."""
+    method.__is_attribute__ = True  # type: ignore[attr-defined]
+    return method
+
+
+class Layout:
+    """Base class of every layout version. Subclasses set the class variables below."""
+
+    family: ClassVar[str] = ""  # "dtm", "generic", …
+    version: ClassVar[str] = ""  # shown in Article.layout, e.g. "dtm-2023"
+    valid_until: ClassVar[date | None] = None  # last publication date this version parses
+    priority: ClassVar[int] = 0  # higher is tried first; the generic fallback is lowest
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        """Whether the page is written in this layout family (markup only, cheap)."""
+        raise NotImplementedError
+
+    @classmethod
+    def page_date(cls, page: Page) -> date | None:
+        """The page's publication date, to choose among dated versions (None: newest)."""
+        return None
+
+    @classmethod
+    def attributes(cls) -> list[str]:
+        """The names of the fields this layout extracts, in definition order."""
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if getattr(value, "__is_attribute__", False) and name not in names:
+                    names.append(name)
+        return names
+
+    def check(self) -> None:
+        """Raise ParseError when the page is not an article of this layout (listings, errors)."""
+
+    def parse(self) -> Article:
+        """Run every attribute and build the Article; required fields must come back."""
+        self.check()
+        values: dict[str, Any] = {"layout": self.version}
+        for name in self.attributes():
+            try:
+                values[name] = getattr(self, name)()
+            except ParseError:
+                raise
+            except Exception as error:  # a field's bug must not crash a crawl: report it
+                raise ParseError("field-error", f"{name}: {type(error).__name__}: {error}") from error
+        for name in REQUIRED:
+            if not values.get(name):
+                raise ParseError(f"no-{name.replace('_', '-')}", f"the page has no {name}")
+        return Article(**values)

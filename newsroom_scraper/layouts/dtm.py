@@ -1,0 +1,229 @@
+"""The dtm-* web-component layout of dortmund.de, since the 2023 relaunch (still current).
+
+Every selector of this layout is in this file. The article is the <main> element:
+JSON-LD ``Article`` (date only), ``section.dtm-default-layout__introduction`` (topline, h1,
+<time> with date and time), ``dtm-text-image`` blocks with slots teaser / content /
+headline / video / cta / media, ``dtm-category-badge-list`` (tags) and
+``dtm-teaserslider#more-news`` (the "Weitere Nachrichten" slider).
+See ../shared/real-pages/README.md and docs/fields.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from ..errors import ParseError
+from ..items import Image, Link, RelatedLink, Video
+from ..page import Page
+from ..text.clean import collapse, collapse_or_none
+from ..text.credits import split_credit
+from ..text.dates import berlin_iso, parse_german_date, parse_time
+from ..text.html import blocks
+from ..text.urls import absolute_url, canonical_url, section_of
+from .base import Layout, attribute
+
+
+def css(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+class DtmLayout(Layout):
+    """Article pages built from dtm-* web components (relaunch of 2023)."""
+
+    family = "dtm"
+    version = "dtm-2023"
+    priority = 10
+
+    INTRODUCTION = css("section.dtm-default-layout__introduction")
+    TOPLINE = css("p.heading__topline")
+    TITLE = css("h1")
+    TIME = css("time")
+    LEAD = css("dtm-text-image > [slot=teaser]")
+    TAGS = css("dtm-category-badge-list a")
+    VIDEOS = css("dtm-video[video-url]")
+    CTA_LINKS = css("[slot=cta] a[href]")
+    CAPTION_TEXT = css("dtm-caption [slot=text]")
+    CAPTION_LICENCE = css("dtm-caption [slot=licence]")
+    # Images of the article body: everything but the teasers and the video previews.
+    BODY_IMAGES = XPath(".//img[not(ancestor::dtm-teaserslider or ancestor::dtm-teaser or ancestor::dtm-video)]")
+    IMAGE_BOX = XPath("ancestor::figure[1] | ancestor::dtm-text-image[1]")
+    TEASERS = css("dtm-teaserslider#more-news dtm-teaser")
+    TEASER_LINK = css("a[slot=link]")
+    TEASER_TITLE = css("[slot=headline]")
+    TEASER_DATE = css("[slot=date]")
+    TEASER_TEXT = css("[slot=text]")
+    TEASER_IMAGE = css("[slot=media] img")
+    # What the body text leaves out: the introduction, the lead, media, buttons, tags, slider.
+    NOT_BODY_SLOTS = {"teaser", "video", "cta", "media", "figcaption", "image"}
+    NOT_BODY_TAGS = {
+        "section", "figure", "picture", "dtm-caption", "dtm-video", "dtm-category-badge-list",
+        "dtm-teaserslider", "dtm-teaser", "dtm-anchor", "dtm-back-link", "dtm-bookmark-button",
+        "dtm-share-button", "script", "style",
+    }  # fmt: skip
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return page.main_complete and "<dtm-" in page.main_source
+
+    @classmethod
+    def page_date(cls, page: Page) -> date | None:
+        article = page.json_ld_of_type("Article", "NewsArticle")
+        return parse_german_date(str(article.get("datePublished", ""))) if article else None
+
+    @cached_property
+    def main(self) -> HtmlElement:
+        assert self.page.main is not None  # matches() saw a complete <main>
+        return self.page.main
+
+    @cached_property
+    def json_ld(self) -> dict:
+        return self.page.json_ld_of_type("Article", "NewsArticle") or {}
+
+    def check(self) -> None:
+        if not self.INTRODUCTION(self.main) and not self.json_ld:
+            raise ParseError("no-article", "the page has no article introduction (a listing or other page?)")
+
+    def _first_text(self, selector: CSSSelector, root: HtmlElement | None = None) -> str | None:
+        found = selector(self.main if root is None else root)
+        return collapse_or_none(found[0].text_content()) if found else None
+
+    @cached_property
+    def canonical(self) -> str:
+        href = self.page.link("canonical")
+        return canonical_url(href or self.page.url, self.page.url)
+
+    @attribute
+    def url(self) -> str:
+        return self.canonical
+
+    @attribute
+    def page_id(self) -> str | None:
+        return self.page.meta("pageId")
+
+    @attribute
+    def section(self) -> str | None:
+        return section_of(self.canonical) or section_of(self.page.url)
+
+    @attribute
+    def description(self) -> str | None:
+        return collapse_or_none(self.page.meta("description") or self.json_ld.get("description"))
+
+    @attribute
+    def og_image(self) -> str | None:
+        return absolute_url(self.page.meta("og:image"), self.canonical)
+
+    @attribute
+    def title(self) -> str | None:
+        return self._first_text(self.TITLE) or collapse_or_none(self.json_ld.get("headline"))
+
+    @attribute
+    def topline(self) -> str | None:
+        return self._first_text(self.TOPLINE)
+
+    @attribute
+    def published_at(self) -> str | None:
+        # The time exists only in <time>: "Mo 7. Juli 2025" and "12:52 Uhr" in its children.
+        for element in self.TIME(self.main):
+            text = element.text_content()
+            day = parse_german_date(text)
+            if day:
+                return berlin_iso(day, parse_time(text.split(str(day.year), 1)[-1]))
+        day = parse_german_date(str(self.json_ld.get("datePublished", "")))
+        return day.isoformat() if day else None
+
+    @attribute
+    def lead(self) -> str | None:
+        texts = [collapse(element.text_content()) for element in self.LEAD(self.main)]
+        return "\n\n".join(text for text in texts if text) or None
+
+    def _in_body(self, element: HtmlElement) -> bool:
+        return element.get("slot") not in self.NOT_BODY_SLOTS and element.tag not in self.NOT_BODY_TAGS
+
+    @cached_property
+    def _blocks(self) -> list:
+        return list(blocks(self.main, self.canonical, skip=lambda element: not self._in_body(element)))
+
+    @attribute
+    def body_text(self) -> str:
+        return "\n\n".join(block.text for block in self._blocks)
+
+    @attribute
+    def body_html(self) -> str:
+        return "\n".join(block.html for block in self._blocks)
+
+    @attribute
+    def tags(self) -> list[str]:
+        return [text for a in self.TAGS(self.main) if (text := collapse(a.text_content()))]
+
+    @attribute
+    def images(self) -> list[Image]:
+        images = []
+        for img in self.BODY_IMAGES(self.main):
+            src = absolute_url(img.get("src") or img.get("data-src"), self.canonical)
+            if not src:
+                continue
+            boxes = self.IMAGE_BOX(img)
+            box = boxes[-1] if boxes else img  # the nearest figure, else the text-image block
+            credit = split_credit(self._first_text(self.CAPTION_LICENCE, box))
+            images.append(
+                Image(
+                    src=src,
+                    alt=collapse_or_none(img.get("alt")),
+                    caption=self._first_text(self.CAPTION_TEXT, box),
+                    credit=credit.credit if credit else None,
+                    credit_by=credit.credit_by if credit else None,
+                    credit_agency=credit.credit_agency if credit else None,
+                )
+            )
+        return images
+
+    @attribute
+    def videos(self) -> list[Video]:
+        return [
+            Video(
+                url=absolute_url(video.get("video-url"), self.canonical) or "",
+                title=collapse_or_none(video.get("video-title")) or self._first_text(self.CAPTION_TEXT, video),
+            )
+            for video in self.VIDEOS(self.main)
+        ]
+
+    @attribute
+    def links(self) -> list[Link]:
+        return [
+            Link(url=url, text=collapse(a.text_content()))
+            for a in self.CTA_LINKS(self.main)
+            if (url := absolute_url(a.get("href"), self.canonical))
+        ]
+
+    @attribute
+    def related(self) -> list[RelatedLink]:
+        return [teaser for element in self.TEASERS(self.main) if (teaser := self._teaser(element))]
+
+    def _teaser(self, element: HtmlElement) -> RelatedLink | None:
+        links = self.TEASER_LINK(element)
+        url = absolute_url(links[0].get("href"), self.canonical) if links else None
+        title = self._first_text(self.TEASER_TITLE, element)
+        if not url or not title:
+            return None
+        date_box = self.TEASER_DATE(element)
+        day = parse_german_date(date_box[0].text) if date_box else None
+        district = [collapse(div.text_content()) for div in date_box[0] if div.tag == "div"] if date_box else []
+        images = self.TEASER_IMAGE(element)
+        credit = split_credit(self._first_text(self.CAPTION_LICENCE, element))
+        return RelatedLink(
+            url=url,
+            title=title,
+            date=day.isoformat() if day else None,
+            district=next((d for d in district if d), None),
+            text=self._first_text(self.TEASER_TEXT, element),
+            image=absolute_url(images[0].get("src"), self.canonical) if images else None,
+            image_alt=collapse_or_none(images[0].get("alt")) if images else None,
+            credit=credit.credit if credit else None,
+        )
+
+

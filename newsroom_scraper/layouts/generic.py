@@ -1,0 +1,135 @@
+"""The fallback for pages of unknown layouts: JSON-LD, Open Graph and the main text.
+
+It parses the whole document (slow on big pages, but only pages no other layout knows
+come here) and says ``layout: "generic"``, so the archive shows which records are
+best-effort. Metadata comes from JSON-LD and Open Graph; the text from JSON-LD
+``articleBody`` when present, else from the paragraphs of <article>, <main> or <body>.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from ..items import Image
+from ..page import Page
+from ..text.clean import collapse, collapse_or_none
+from ..text.dates import parse_german_date
+from ..text.html import Block, blocks
+from ..text.urls import absolute_url, canonical_url, section_of
+from .base import Layout, attribute
+
+ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "PressRelease")
+NOT_TEXT = {"nav", "header", "footer", "aside", "form", "figure", "figcaption", "dtm-teaserslider"}
+
+
+class GenericLayout(Layout):
+    """Any complete page that declares itself an article in JSON-LD or Open Graph."""
+
+    family = "generic"
+    version = "generic"
+    priority = -100
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return page.complete and (
+            page.json_ld_of_type(*ARTICLE_TYPES) is not None or page.meta("og:type") == "article"
+        )
+
+    @cached_property
+    def ld(self) -> dict[str, Any]:
+        return self.page.json_ld_of_type(*ARTICLE_TYPES) or {}
+
+    @cached_property
+    def canonical(self) -> str:
+        href = self.page.link("canonical") or self.page.meta("og:url")
+        return canonical_url(href or self.page.url, self.page.url)
+
+    @cached_property
+    def text_root(self) -> HtmlElement:
+        document = self.page.document
+        for path in ("//article", "//main", "//body"):
+            found = document.xpath(path)
+            if found:
+                return found[0]
+        return document
+
+    @cached_property
+    def _blocks(self) -> list[Block]:
+        body = self.ld.get("articleBody")
+        if isinstance(body, str) and body.strip():
+            paragraphs = [collapse(p) for p in body.split("\n") if collapse(p)]
+            return [Block("p", p, f"<p>{p}</p>") for p in paragraphs]
+        title = self.title()
+        found = blocks(self.text_root, self.canonical, skip=lambda e: e.tag in NOT_TEXT or e.tag == "h1")
+        return [b for b in found if b.text != title and (b.tag != "p" or len(b.text) > 40)]
+
+    @attribute
+    def url(self) -> str:
+        return self.canonical
+
+    @attribute
+    def page_id(self) -> str | None:
+        return self.page.meta("pageId")
+
+    @attribute
+    def section(self) -> str | None:
+        return section_of(self.canonical)
+
+    @attribute
+    def description(self) -> str | None:
+        return collapse_or_none(self.page.meta("description") or self.page.meta("og:description"))
+
+    @attribute
+    def og_image(self) -> str | None:
+        return absolute_url(self.page.meta("og:image"), self.canonical)
+
+    @attribute
+    def title(self) -> str | None:
+        h1 = self.page.document.xpath("//h1")
+        return (
+            collapse_or_none(str(self.ld.get("headline") or ""))
+            or (collapse_or_none(h1[0].text_content()) if h1 else None)
+            or self.page.meta("og:title")
+        )
+
+    @attribute
+    def topline(self) -> str | None:
+        return None
+
+    @attribute
+    def published_at(self) -> str | None:
+        raw = str(self.ld.get("datePublished") or self.page.meta("article:published_time") or "")
+        try:  # a full ISO timestamp keeps its time and offset
+            from datetime import datetime
+
+            return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat() if "T" in raw else None
+        except ValueError:
+            pass
+        day: date | None = parse_german_date(raw)
+        return day.isoformat() if day else None
+
+    @attribute
+    def lead(self) -> str | None:
+        return None
+
+    @attribute
+    def body_text(self) -> str:
+        return "\n\n".join(block.text for block in self._blocks)
+
+    @attribute
+    def body_html(self) -> str:
+        return "\n".join(block.html for block in self._blocks)
+
+    @attribute
+    def images(self) -> list[Image]:
+        image = self.ld.get("image")
+        if isinstance(image, dict):
+            image = image.get("url")
+        if isinstance(image, list):
+            image = image[0] if image and isinstance(image[0], str) else None
+        src = absolute_url(image, self.canonical) if isinstance(image, str) else None
+        return [Image(src=src)] if src else []

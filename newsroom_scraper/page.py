@@ -1,0 +1,181 @@
+"""Turn raw bytes into the parts of a page the layouts read, without parsing the whole page.
+
+A real article page is ~430 KB, of which ~380 KB is the menu JSON in the header and the
+article is ~18 KB inside <main>. So the page is cut into its <head> and its <main> on the
+raw bytes (a fast ``find``), only those parts are decoded and parsed with lxml, and the
+whole document is parsed only when a layout asks for it (the generic fallback).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from functools import cached_property
+from typing import Any, AnyStr
+
+import lxml.html
+from lxml import etree
+
+from .errors import ParseError
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Beyond this the menu JSON starts; a page without </head> is not searched further for it.
+_HEAD_LIMIT = 65536
+
+
+def _sniff_encoding(data: bytes) -> str:
+    """The encoding a page declares (BOM, then <meta charset>), UTF-8 when it declares none."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    match = _CHARSET.search(data, 0, 4096)
+    if match:
+        try:
+            return codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``<main`` written in ASCII can be found in the raw bytes of this encoding."""
+    return encoding not in ("utf-16", "utf-32", "utf-8-sig") and b"<main" == "<main".encode(encoding)
+
+
+def _find_tag(data: AnyStr, tag: str, start: int = 0, end: int | None = None, last: bool = False) -> int:
+    """Position of ``tag`` (e.g. "</main>") in ``data``, any case; -1 when absent."""
+    needle: Any = tag.encode() if isinstance(data, bytes) else tag
+    stop = len(data) if end is None else end
+    pos = data.rfind(needle, start, stop) if last else data.find(needle, start, stop)
+    if pos >= 0:
+        return pos
+    # The site writes lower-case tags; other cases are rare enough for the slower regex.
+    pattern: Any = re.compile(re.escape(needle), re.I)
+    matches = list(pattern.finditer(data, start, stop)) if last else [pattern.search(data, start, stop)]
+    found = matches[-1] if matches and matches[-1] else None
+    return found.start() if found else -1
+
+
+class Page:
+    """One fetched page: its URL, its decoded head and main, and the whole tree on demand."""
+
+    def __init__(self, html: bytes | str, url: str) -> None:
+        self.url = url
+        if isinstance(html, bytes):
+            if not html.strip():
+                raise ParseError("empty", "the page has no content")
+            self.encoding = _sniff_encoding(html)
+            if b"\x00" in html[:8192] and not self.encoding.startswith("utf-16") and not self.encoding.startswith("utf-32"):
+                raise ParseError("binary", "the file holds binary data, not HTML")
+            if not _ascii_compatible(self.encoding):
+                html = self._decode(html)
+        elif not html.strip():
+            raise ParseError("empty", "the page has no content")
+        else:
+            self.encoding = "unicode"
+        self._raw: bytes | str = html
+        self._cut()
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError as error:
+            raise ParseError("undecodable", f"not valid {self.encoding} at byte {error.start}") from None
+
+    def _text(self, data: bytes | str) -> str:
+        return data if isinstance(data, str) else self._decode(data)
+
+    def _cut(self) -> None:
+        raw = self._raw
+        head_end = _find_tag(raw, "</head>", 0, min(len(raw), _HEAD_LIMIT))
+        main_end = _find_tag(raw, "</main>", last=True)
+        # The last <main before the last </main> opens it: the menu JSON earlier in the page
+        # can never be mistaken for the article.
+        main_start = _find_tag(raw, "<main", 0, main_end if main_end >= 0 else None, last=True)
+        self.head_source = self._text(raw[: head_end if head_end >= 0 else min(len(raw), _HEAD_LIMIT)])
+        self.has_main = main_start >= 0
+        self.main_complete = main_end > main_start >= 0
+        self.main_source = self._text(raw[main_start : main_end + len("</main>")]) if self.main_complete else ""
+        tail = raw[-2048:]
+        self.complete = _find_tag(tail, "</html>") >= 0 or _find_tag(tail, "</body>") >= 0
+        start = raw[:4096]
+        self.is_html = any(_find_tag(start, tag) >= 0 for tag in ("<html", "<head", "<body", "<!doctype"))
+
+    @cached_property
+    def head(self) -> lxml.html.HtmlElement:
+        """The <head> as a tree (a few KB)."""
+        return _parse(self.head_source or "<head></head>", fragment=False)
+
+    @cached_property
+    def main(self) -> lxml.html.HtmlElement | None:
+        """The <main> element as a tree, parsed alone; None when the page has no complete <main>."""
+        if not self.main_complete:
+            return None
+        return _parse(self.main_source, fragment=True)
+
+    @cached_property
+    def document(self) -> lxml.html.HtmlElement:
+        """The whole page as a tree: slow on real pages, for layouts that need it."""
+        return _parse(self._text(self._raw), fragment=False)
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the head and main (lists flattened, @graph unpacked)."""
+        scripts = self.head.xpath('//script[@type="application/ld+json"]/text()')
+        if self.main is not None:
+            scripts += self.main.xpath('.//script[@type="application/ld+json"]/text()')
+        found: list[dict[str, Any]] = []
+        for script in scripts:
+            try:
+                data = json.loads(script)
+            except ValueError:
+                continue
+            items = data if isinstance(data, list) else [data]
+            for item in items:
+                if isinstance(item, dict):
+                    found.extend(g for g in item.get("@graph", [item]) if isinstance(g, dict))
+        return found
+
+    def json_ld_of_type(self, *types: str) -> dict[str, Any] | None:
+        """The first JSON-LD object whose @type is one of ``types``."""
+        for item in self.json_ld:
+            kind = item.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(k in types for k in kinds):
+                return item
+        return None
+
+    def meta(self, key: str) -> str | None:
+        """The content of <meta name=key> or <meta property=key> in the head."""
+        values = self.head.xpath("//meta[@name=$k or @property=$k]/@content", k=key)
+        return str(values[0]).strip() if values else None
+
+    def link(self, rel: str) -> str | None:
+        """The href of <link rel=...> in the head."""
+        values = self.head.xpath("//link[@rel=$r]/@href", r=rel)
+        return str(values[0]).strip() if values else None
+
+
+_PARSER = lxml.html.HTMLParser(recover=True, remove_comments=True)
+
+
+def _parse(source: str, *, fragment: bool) -> lxml.html.HtmlElement:
+    """Parse HTML with lxml; libxml2's depth limit becomes a ParseError instead of a silent cut."""
+    try:
+        if fragment:
+            tree = lxml.html.fragment_fromstring(source, parser=_PARSER)
+        else:
+            tree = lxml.html.document_fromstring(source, parser=_PARSER)
+    except (etree.ParserError, ValueError) as error:
+        raise ParseError("unparseable", str(error)) from None
+    if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in _PARSER.error_log):
+        raise ParseError("too-deep", "the markup is nested deeper than 256 levels")
+    return tree

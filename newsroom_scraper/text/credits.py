@@ -1,0 +1,42 @@
+"""Image credits: "Bild: Stadt Dortmund / Roland Gorecki" → credit, credit_by, credit_agency.
+
+The site writes the credit in four markup shapes (plain text, a <span>, text / <span>,
+an external link / <span>); once the text of the licence element is taken and its
+whitespace collapsed they all read "Agency / Photographer". Pre-relaunch pages wrote
+"Bild (Bildlizenz/Fotograf/Grafiker): <name>".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .clean import collapse
+
+_PREFIX = re.compile(r"^(?:Bild|Bilder|Foto|Fotos|Grafik|Abbildung)\s*(?:\([^)]*\))?\s*:\s*", re.I)
+# Only a slash with space on both sides separates parts: "AC/DC" or a URL stays whole.
+_SEPARATOR = re.compile(r"\s+/\s+")
+
+
+class Credit(NamedTuple):
+    credit: str
+    credit_by: str
+    credit_agency: str | None
+
+
+def split_credit(text: str | None) -> Credit | None:
+    """Normalise a credit text and split it into photographer and agency.
+
+    >>> split_credit("Bild:  Stadt Dortmund\\n/\\n Roland Gorecki")
+    Credit(credit='Stadt Dortmund / Roland Gorecki', credit_by='Roland Gorecki', credit_agency='Stadt Dortmund')
+    >>> split_credit("Bild: Plumploris e.V.")
+    Credit(credit='Plumploris e.V.', credit_by='Plumploris e.V.', credit_agency=None)
+    >>> split_credit("Bild:") is None
+    True
+    """
+    flat = _PREFIX.sub("", collapse(text))
+    parts = [part for part in (p.strip(" /") for p in _SEPARATOR.split(flat)) if part]
+    if not parts:
+        return None
+    agency = " / ".join(parts[:-1]) or None
+    return Credit(" / ".join(parts), parts[-1], agency)
