@@ -1,0 +1,56 @@
+"""The `newsroom-archive parse` command: one JSON object on stdout, or one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from newsroom_scraper.cli import main
+from newsroom_scraper.replica.fixtures import expected, render_article
+from newsroom_scraper.replica.samples import sample_pages
+
+
+def test_parse_prints_one_utf8_json_object(tmp_path):
+    page = sample_pages()["quotes-and-non-ascii-slug"]
+    path = tmp_path / "page.html"
+    path.write_text(render_article(page), encoding="utf-8")
+    result = CliRunner().invoke(main, ["parse", str(path)])
+    assert result.exit_code == 0
+    assert "„Grün in der Stadt" in result.output  # not ASCII-escaped
+    assert json.loads(result.output) == expected(page)
+
+
+def test_parse_reads_stdin_and_uses_url_without_canonical():
+    page = sample_pages()["date-only-no-tags"]
+    html = "\n".join(line for line in render_article(page).split("\n") if "canonical" not in line)
+    result = CliRunner().invoke(main, ["parse", "-", "--url", "https://www.dortmund.de/newsroom/x.html"],
+                                input=html.encode())
+    assert result.exit_code == 0
+    assert json.loads(result.output)["url"] == "https://www.dortmund.de/newsroom/x.html"
+
+
+def test_not_an_article_is_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_bytes(b"")
+    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "parse", str(path)],
+                               capture_output=True, text=True)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr == f"{path}: not an article page: empty: the page has no content\n"
+
+
+def test_truncated_page_from_stdin(tmp_path):
+    html = render_article(sample_pages()["full-summer-news"]).encode()
+    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "parse", "-"],
+                               input=html[: len(html) // 2], capture_output=True)
+    assert completed.returncode == 2
+    assert completed.stderr.decode().startswith("-: not an article page: truncated")
+    assert b"Traceback" not in completed.stderr
+
+
+def test_every_command_has_help():
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help text"

@@ -1,0 +1,87 @@
+"""Every sample fixture parses to exactly the record derived from its data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, time
+
+import pytest
+
+from newsroom_scraper import parse_article
+from newsroom_scraper.replica.fixtures import expected, render_article
+from newsroom_scraper.replica.samples import sample_pages
+
+SAMPLES = sample_pages()
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_parses_exactly(name):
+    page = SAMPLES[name]
+    article = parse_article(render_article(page).encode("utf-8"), "http://127.0.0.1:8000" + page.path)
+    assert article.to_dict() == expected(page)
+    json.dumps(article.to_dict())  # JSON-serialisable
+
+
+def test_samples_cover_the_variations():
+    pages = SAMPLES.values()
+    shapes = {b.picture.credit.shape for p in pages for b in p.blocks if b.picture and b.picture.credit}
+    assert shapes >= {"plain", "span", "text-span", "link-span"}
+    assert any(p.topline is None for p in pages) and any(p.at is None for p in pages)
+    assert {p.section for p in pages} == {"news", "press"}
+    assert any(not p.tags for p in pages) and any(len(p.tags) > 1 for p in pages)
+    assert any(t.picture is None and t.text for p in pages for t in p.related)
+    assert any(t.district for p in pages for t in p.related)
+
+
+def test_winter_and_summer_offsets():
+    base = SAMPLES["winter-press-no-topline"]
+    for day, offset in ((date(2025, 1, 15), "+01:00"), (date(2025, 7, 15), "+02:00"),
+                        (date(2025, 3, 30), "+02:00"), (date(2025, 10, 26), "+01:00")):
+        page = replace(base, day=day, at=time(12, 0))
+        assert parse_article(render_article(page), "").published_at == f"{day.isoformat()}T12:00:00{offset}"
+
+
+def test_images_keep_order_caption_and_credit_once():
+    article = parse_article(render_article(SAMPLES["full-summer-news"]), "")
+    assert [image.credit for image in article.images] == [
+        "Stadt Dortmund / Erika Beispiel", "Jonas Muster", "Stadt Dortmund / Mira Probe", "Adobe Stock / Lichtbildnerei",
+    ]
+    assert article.images[0].caption == "Der Lesesaal wird zum Lernort."
+    assert article.images[1].caption is None
+    assert (article.images[3].credit_by, article.images[3].credit_agency) == ("Lichtbildnerei", "Adobe Stock")
+
+
+def test_other_declared_charset_parses():
+    page = SAMPLES["quotes-and-non-ascii-slug"]
+    html = render_article(page).replace("charset=UTF-8", "charset=windows-1252")
+    article = parse_article(html.encode("windows-1252"), "")
+    assert article.title == page.title
+    assert article.lead == page.lead
+    assert article.to_dict() == expected(page)
+
+
+def test_utf16_with_bom_parses():
+    page = SAMPLES["date-only-no-tags"]
+    article = parse_article(render_article(page).encode("utf-16"), "")
+    assert article.to_dict() == expected(page)
+
+
+def test_url_falls_back_to_the_given_url_without_canonical():
+    page = SAMPLES["date-only-no-tags"]
+    html = render_article(page)
+    html = "\n".join(line for line in html.split("\n") if 'rel="canonical"' not in line)
+    article = parse_article(html, "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/x y.html#frag")
+    assert article.url == "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/x%20y.html"
+
+
+def test_body_html_escapes_markup_and_drops_scripts():
+    page = SAMPLES["quotes-and-non-ascii-slug"]
+    html = render_article(page).replace(
+        "<p>Die Jury", '<p><script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">Klick</a> Die Jury'
+    )
+    article = parse_article(html, "")
+    assert "<script" not in article.body_html and "javascript:" not in article.body_html
+    assert "onclick" not in article.body_html
+    assert "&lt;für&gt;" in article.body_html and "&amp;" in article.body_html
+    assert article.body_text.startswith("Klick Die Jury vergibt drei Preise & eine Anerkennung <für> Engagement.")
