@@ -14,7 +14,6 @@ import re
 from functools import cached_property
 from typing import Any, AnyStr
 
-import lxml.html
 from lxml import etree
 
 from .errors import ParseError
@@ -70,7 +69,7 @@ class Page:
     def __init__(self, html: bytes | str, url: str) -> None:
         self.url = url
         if isinstance(html, bytes):
-            if not html.strip():
+            if not html[:4096].strip() and not html.strip():
                 raise ParseError("empty", "the page has no content")
             self.encoding = _sniff_encoding(html)
             if b"\x00" in html[:8192] and not self.encoding.startswith("utf-16") and not self.encoding.startswith("utf-32"):
@@ -100,7 +99,7 @@ class Page:
         # The last <main before the last </main> opens it: the menu JSON earlier in the page
         # can never be mistaken for the article.
         main_start = _find_tag(raw, "<main", 0, main_end if main_end >= 0 else None, last=True)
-        self.head_source = self._text(raw[: head_end if head_end >= 0 else min(len(raw), _HEAD_LIMIT)])
+        self._head_end = head_end
         self.has_main = main_start >= 0
         self.main_complete = main_end > main_start >= 0
         self.main_source = self._text(raw[main_start : main_end + len("</main>")]) if self.main_complete else ""
@@ -110,32 +109,39 @@ class Page:
         self.is_html = any(_find_tag(start, tag) >= 0 for tag in ("<html", "<head", "<body", "<!doctype"))
 
     @cached_property
-    def head(self) -> lxml.html.HtmlElement:
+    def head_source(self) -> str:
+        """The page up to </head>, decoded (only when a layout asks: truncation is found first)."""
+        if self._head_end >= 0:
+            return self._text(self._raw[: self._head_end])
+        cut = self._raw[:_HEAD_LIMIT]  # no </head>: the cut may split a character
+        return cut if isinstance(cut, str) else cut.decode(self.encoding, errors="replace")
+
+    @cached_property
+    def head(self) -> etree._Element:
         """The <head> as a tree (a few KB)."""
         return _parse(self.head_source or "<head></head>", fragment=False)
 
     @cached_property
-    def main(self) -> lxml.html.HtmlElement | None:
+    def main(self) -> etree._Element | None:
         """The <main> element as a tree, parsed alone; None when the page has no complete <main>."""
         if not self.main_complete:
             return None
         return _parse(self.main_source, fragment=True)
 
     @cached_property
-    def document(self) -> lxml.html.HtmlElement:
+    def document(self) -> etree._Element:
         """The whole page as a tree: slow on real pages, for layouts that need it."""
         return _parse(self._text(self._raw), fragment=False)
 
     @cached_property
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD object of the head and main (lists flattened, @graph unpacked)."""
-        scripts = self.head.xpath('//script[@type="application/ld+json"]/text()')
-        if self.main is not None:
-            scripts += self.main.xpath('.//script[@type="application/ld+json"]/text()')
+        roots = [self.head] if self.main is None else [self.head, self.main]
+        scripts = [s.text for root in roots for s in root.iter("script") if s.get("type") == "application/ld+json"]
         found: list[dict[str, Any]] = []
         for script in scripts:
             try:
-                data = json.loads(script)
+                data = json.loads(script or "")
             except ValueError:
                 continue
             items = data if isinstance(data, list) else [data]
@@ -153,29 +159,53 @@ class Page:
                 return item
         return None
 
+    @cached_property
+    def _head_tags(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The head's <meta> contents by name/property and <link> hrefs by rel, first wins."""
+        metas: dict[str, str] = {}
+        links: dict[str, str] = {}
+        for element in self.head.iter("meta", "link"):
+            if element.tag == "meta":
+                key = element.get("name") or element.get("property")
+                if key and key not in metas:
+                    metas[key] = (element.get("content") or "").strip()
+            else:
+                for rel in (element.get("rel") or "").split():
+                    links.setdefault(rel, (element.get("href") or "").strip())
+        return metas, links
+
     def meta(self, key: str) -> str | None:
         """The content of <meta name=key> or <meta property=key> in the head."""
-        values = self.head.xpath("//meta[@name=$k or @property=$k]/@content", k=key)
-        return str(values[0]).strip() if values else None
+        return self._head_tags[0].get(key) or None
 
     def link(self, rel: str) -> str | None:
         """The href of <link rel=...> in the head."""
-        values = self.head.xpath("//link[@rel=$r]/@href", r=rel)
-        return str(values[0]).strip() if values else None
+        return self._head_tags[1].get(rel) or None
 
 
-_PARSER = lxml.html.HTMLParser(recover=True, remove_comments=True)
+# lxml's own HTML parser, not lxml.html's: lxml.html looks up a Python element class for
+# every element it touches, which cost more than the whole parse of <main>.
+_PARSER = etree.HTMLParser(recover=True, remove_comments=True)
 
 
-def _parse(source: str, *, fragment: bool) -> lxml.html.HtmlElement:
-    """Parse HTML with lxml; libxml2's depth limit becomes a ParseError instead of a silent cut."""
+def _parse(source: str, *, fragment: bool) -> etree._Element:
+    """Parse HTML with libxml2; its depth limit becomes a ParseError instead of a silent cut.
+
+    With ``fragment`` the source is one element (``<main>…</main>``) and that element is
+    returned; otherwise the <html> root.
+    """
     try:
-        if fragment:
-            tree = lxml.html.fragment_fromstring(source, parser=_PARSER)
-        else:
-            tree = lxml.html.document_fromstring(source, parser=_PARSER)
-    except (etree.ParserError, ValueError) as error:
+        tree = etree.fromstring(source, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
         raise ParseError("unparseable", str(error)) from None
+    if tree is None:
+        raise ParseError("unparseable", "no markup found")
     if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in _PARSER.error_log):
         raise ParseError("too-deep", "the markup is nested deeper than 256 levels")
+    if fragment:
+        body = tree.find("body")
+        found = body[0] if body is not None and len(body) else None
+        if found is None:
+            raise ParseError("unparseable", "the article element is empty")
+        return found
     return tree

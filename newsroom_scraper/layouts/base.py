@@ -32,6 +32,7 @@ class Layout:
     version: ClassVar[str] = ""  # shown in Article.layout, e.g. "dtm-2023"
     valid_until: ClassVar[date | None] = None  # last publication date this version parses
     priority: ClassVar[int] = 0  # higher is tried first; the generic fallback is lowest
+    _attribute_names: ClassVar[list[str]]
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -49,12 +50,14 @@ class Layout:
     @classmethod
     def attributes(cls) -> list[str]:
         """The names of the fields this layout extracts, in definition order."""
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if getattr(value, "__is_attribute__", False) and name not in names:
-                    names.append(name)
-        return names
+        if "_attribute_names" not in vars(cls):  # computed once per class, not per page
+            names: list[str] = []
+            for klass in reversed(cls.__mro__):
+                for name, value in vars(klass).items():
+                    if getattr(value, "__is_attribute__", False) and name not in names:
+                        names.append(name)
+            cls._attribute_names = names
+        return cls._attribute_names
 
     def check(self) -> None:
         """Raise ParseError when the page is not an article of this layout (listings, errors)."""

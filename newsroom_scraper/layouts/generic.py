@@ -12,11 +12,11 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ..items import Image
 from ..page import Page
-from ..text.clean import collapse, collapse_or_none
+from ..text.clean import collapse, collapse_or_none, text_of
 from ..text.dates import parse_german_date
 from ..text.html import Block, blocks
 from ..text.urls import absolute_url, canonical_url, section_of
@@ -49,7 +49,7 @@ class GenericLayout(Layout):
         return canonical_url(href or self.page.url, self.page.url)
 
     @cached_property
-    def text_root(self) -> HtmlElement:
+    def text_root(self) -> Element:
         document = self.page.document
         for path in ("//article", "//main", "//body"):
             found = document.xpath(path)
@@ -92,7 +92,7 @@ class GenericLayout(Layout):
         h1 = self.page.document.xpath("//h1")
         return (
             collapse_or_none(str(self.ld.get("headline") or ""))
-            or (collapse_or_none(h1[0].text_content()) if h1 else None)
+            or (collapse_or_none(text_of(h1[0])) if h1 else None)
             or self.page.meta("og:title")
         )
 

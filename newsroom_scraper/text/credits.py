@@ -14,8 +14,8 @@ from typing import NamedTuple
 from .clean import collapse
 
 _PREFIX = re.compile(r"^(?:Bild|Bilder|Foto|Fotos|Grafik|Abbildung)\s*(?:\([^)]*\))?\s*:\s*", re.I)
-# Only a slash with space on both sides separates parts: "AC/DC" or a URL stays whole.
-_SEPARATOR = re.compile(r"\s+/\s+")
+# Only a slash with space on both sides separates parts ("AC/DC" or a URL stays whole);
+# after collapsing whitespace that is exactly " / ".
 
 
 class Credit(NamedTuple):
@@ -34,8 +34,9 @@ def split_credit(text: str | None) -> Credit | None:
     >>> split_credit("Bild:") is None
     True
     """
-    flat = _PREFIX.sub("", collapse(text))
-    parts = [part for part in (p.strip(" /") for p in _SEPARATOR.split(flat)) if part]
+    flat = collapse(text)
+    flat = flat[5:].lstrip() if flat.startswith("Bild:") else _PREFIX.sub("", flat)  # the common case first
+    parts = [part for part in (p.strip(" /") for p in flat.split(" / ")) if part]
     if not parts:
         return None
     agency = " / ".join(parts[:-1]) or None

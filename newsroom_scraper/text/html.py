@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable, Iterable
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ..errors import ParseError
-from .clean import collapse
+from .clean import collapse, text_of
 from .urls import absolute_url
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table"}
@@ -37,7 +37,7 @@ class Block:
     html: str
 
 
-def _tag(element: HtmlElement) -> str:
+def _tag(element: Element) -> str:
     return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
@@ -45,13 +45,13 @@ def _clean_lines(text: str) -> str:
     return "\n".join(filter(None, (collapse(line) for line in text.split(_LINE_BREAK))))
 
 
-def _safe_href(element: HtmlElement, base: str | None) -> str | None:
+def _safe_href(element: Element, base: str | None) -> str | None:
     href = element.get("href")
     url = absolute_url(href, base) if href else None
     return url if url and url.split(":", 1)[0] in ("http", "https", "mailto") else None
 
 
-def inline(element: HtmlElement, base: str | None, depth: int = 0) -> tuple[str, str]:
+def inline(element: Element, base: str | None, depth: int = 0) -> tuple[str, str]:
     """The text and sanitised HTML of ``element``'s content (not the element's own tag)."""
     if depth > MAX_DEPTH:
         raise ParseError("too-deep", "the article text is nested too deeply")
@@ -77,7 +77,7 @@ def inline(element: HtmlElement, base: str | None, depth: int = 0) -> tuple[str,
     return "".join(text_parts), " ".join("".join(html_parts).split())
 
 
-def _block(tag: str, element: HtmlElement, base: str | None, depth: int) -> Block | None:
+def _block(tag: str, element: Element, base: str | None, depth: int) -> Block | None:
     text, html = inline(element, base, depth)
     text = _clean_lines(text)
     if not text:
@@ -85,7 +85,7 @@ def _block(tag: str, element: HtmlElement, base: str | None, depth: int) -> Bloc
     return Block(tag, text, f"<{tag}>{html.replace(_LINE_BREAK, '')}</{tag}>")
 
 
-def _list_block(element: HtmlElement, base: str | None, depth: int) -> Block | None:
+def _list_block(element: Element, base: str | None, depth: int) -> Block | None:
     ordered = _tag(element) == "ol"
     items = [_block("li", li, base, depth + 1) for li in element if _tag(li) == "li"]
     items = [item for item in items if item]
@@ -97,7 +97,7 @@ def _list_block(element: HtmlElement, base: str | None, depth: int) -> Block | N
     return Block(tag, text, f"<{tag}>{''.join(item.html for item in items)}</{tag}>")
 
 
-def _table_block(element: HtmlElement, base: str | None, depth: int) -> Block | None:
+def _table_block(element: Element, base: str | None, depth: int) -> Block | None:
     rows = []
     for row in element.iter("tr"):
         cells = [_block("td", cell, base, depth + 1) for cell in row if _tag(cell) in ("td", "th")]
@@ -111,9 +111,9 @@ def _table_block(element: HtmlElement, base: str | None, depth: int) -> Block | 
 
 
 def blocks(
-    container: HtmlElement,
+    container: Element,
     base: str | None,
-    skip: Callable[[HtmlElement], bool] = lambda element: False,
+    skip: Callable[[Element], bool] = lambda element: False,
     depth: int = 0,
 ) -> Iterable[Block]:
     """The blocks of ``container`` in document order.
@@ -123,10 +123,10 @@ def blocks(
     """
     if depth > MAX_DEPTH:
         raise ParseError("too-deep", "the article text is nested too deeply")
-    loose: list[HtmlElement | str] = [container.text or ""]
+    loose: list[Element | str] = [container.text or ""]
 
     def flush() -> Iterable[Block]:
-        text = "".join(part if isinstance(part, str) else part.text_content() for part in loose)
+        text = "".join(part if isinstance(part, str) else text_of(part) for part in loose)
         if collapse(text):
             yield Block("p", collapse(text), f"<p>{escape(collapse(text), quote=False)}</p>")
         loose.clear()

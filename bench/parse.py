@@ -1,0 +1,107 @@
+"""Parse speed on the real page, against trafilatura, BeautifulSoup and a bare lxml parse.
+
+    python bench/parse.py [--runs N] [--memory N]
+
+Prints median and range (ms/page) of each, measured in the same run, and the ratios the
+targets are set in (machines here differ about 3x in speed): newsroom-archive must be at
+least 10x faster than trafilatura and no slower than 1.5x a bare lxml parse of the page.
+With --memory N it parses N times and prints the resident memory before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
+URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/jetzt-anmelden-fabido-eroeffnet-drei-neue-kitas.html"
+
+
+def timings(function: Callable[[], object], runs: int) -> list[float]:
+    """Milliseconds of each of ``runs`` calls (after one warm-up call)."""
+    function()
+    found = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        found.append((time.perf_counter() - start) * 1000)
+    return found
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux: from /proc, else the peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    options.add_argument("--runs", type=int, default=200)
+    options.add_argument("--memory", type=int, default=10_000, help="parses for the memory check (0: skip)")
+    options.add_argument("--page", type=Path, default=PAGE)
+    args = options.parse_args()
+    if not args.page.exists():
+        print(f"{args.page} not found: the benchmark needs ../shared/real-pages", file=sys.stderr)
+        return 2
+    html = args.page.read_bytes()
+
+    import lxml.html
+
+    from newsroom_scraper import parse_article
+
+    contenders: dict[str, Callable[[], object]] = {
+        "newsroom-archive parse_article": lambda: parse_article(html, URL),
+        "lxml.html.fromstring (bare parse)": lambda: lxml.html.fromstring(html),
+    }
+    try:
+        from bs4 import BeautifulSoup
+
+        contenders["BeautifulSoup(page, 'lxml')"] = lambda: BeautifulSoup(html, "lxml")
+    except ImportError:
+        print("beautifulsoup4 not installed: skipped")
+    try:
+        import trafilatura
+
+        contenders["trafilatura.bare_extraction"] = lambda: trafilatura.bare_extraction(html, url=URL)
+    except ImportError:
+        print("trafilatura not installed (pip install -e '.[bench]'): skipped")
+
+    results = {}
+    print(f"page: {args.page.name} ({len(html) / 1024:.0f} KB), {args.runs} runs each")
+    for name, function in contenders.items():
+        runs = max(20, args.runs // 10) if "trafilatura" in name or "Soup" in name else args.runs
+        found = timings(function, runs)
+        results[name] = statistics.median(found)
+        print(f"  {name:38s} median {results[name]:7.2f} ms  range {min(found):6.2f}–{max(found):6.2f} ms")
+    ours = results["newsroom-archive parse_article"]
+    bare = results["lxml.html.fromstring (bare parse)"]
+    print(f"ratio to bare lxml parse: {ours / bare:.2f}x (target <= 1.5x)")
+    if "trafilatura.bare_extraction" in results:
+        print(f"speed-up over trafilatura: {results['trafilatura.bare_extraction'] / ours:.0f}x (target >= 10x)")
+
+    if args.memory:
+        gc.collect()
+        for _ in range(1000):  # warm caches so the comparison shows growth, not start-up
+            parse_article(html, URL)
+        before = rss_mb()
+        for _ in range(args.memory):
+            parse_article(html, URL)
+        gc.collect()
+        after = rss_mb()
+        print(f"memory over {args.memory} parses: {before:.1f} MB -> {after:.1f} MB ({after - before:+.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
