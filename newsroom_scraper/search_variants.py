@@ -22,8 +22,8 @@ _WORD = re.compile(r"\w+")
 # The three ways one umlaut is written: as itself, as a digraph, without the dots.
 _UMLAUT_SPELLINGS = {"ä": ("ä", "ae", "a"), "ö": ("ö", "oe", "o"), "ü": ("ü", "ue", "u")}
 _DIGRAPH_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
-# The styles each kind of piece can be respelt in: an index into its spellings.
-_STYLES: dict[str, tuple[int, ...]] = {"umlaut": (0, 1, 2), "digraph": (0, 1), "sharp": (0, 1)}
+# How many ways each kind of piece can be respelt (style 0 keeps the piece as it is).
+_STYLES: dict[str, range] = {"umlaut": range(3), "digraph": range(2), "sharp": range(3)}
 
 # A word is split into pieces: umlauts, digraphs that may stand for an umlaut, ß/ss,
 # and plain runs. "ue" after a, e or q is the diphthong au/eu or "qu" ("Feuer",
@@ -39,8 +39,9 @@ def word_variants(word: str) -> list[str]:
     """The other spellings of one word, lower-cased, without the word itself.
 
     Umlauts are spelt all-umlaut, all-digraph or all-plain together, digraphs as
-    digraphs or umlauts, and ß/ss each way; the styles combine, so "Größe" gives
-    "groesse" and also the Swiss "grösse". Words without such letters give [].
+    digraphs or umlauts, and ß/ss as they are, all "ss" or all "ß"; the styles
+    combine, so "Größe" gives "groesse" and also the Swiss "grösse". Words without
+    such letters give [].
 
     >>> word_variants("Straße")
     ['strasse']
@@ -53,13 +54,13 @@ def word_variants(word: str) -> list[str]:
     """
     lowered = word.lower()
     pieces = _split(lowered)
-    if len(pieces) == 1:
+    kinds = sorted({kind for kind in map(_kind, pieces) if kind})
+    if not kinds:
         return []
-    kinds = sorted({_kind(piece) for piece in pieces if _kind(piece)})
     variants: list[str] = []
     # One style per kind of piece, applied to every piece of that kind: a reader
     # who types "ae" for one umlaut types it for the others too. This bounds the
-    # output to 3 × 2 × 2 spellings where a free product would grow as 3^n.
+    # output to 3 × 2 × 3 spellings where a free product would grow as 3^n.
     for styles in itertools.product(*(_STYLES[kind] for kind in kinds)):
         chosen = dict(zip(kinds, styles))
         spelling = "".join(_respell(piece, chosen) for piece in pieces)
@@ -149,5 +150,5 @@ def _respell(piece: str, chosen: dict[str, int]) -> str:
         return _UMLAUT_SPELLINGS[piece][style]
     if kind == "digraph":
         return (piece, _DIGRAPH_UMLAUT[piece])[style]
-    return (piece, "ss" if piece == "ß" else "ß")[style]
+    return (piece, "ss", "ß")[style]
 

@@ -1,8 +1,9 @@
 """The archive database: schema, article versions, crawl runs and errors, full-text search.
 
-This is the only module that talks to the database (sqlite-utils 4). The spider asks
-it which articles are known, the pipeline hands it parsed articles, Datasette reads
-the file it writes. docs/storage.md describes the tables and the search design.
+This is the only module that talks to the database (sqlite-utils 4; the schema itself
+lives in store_schema.py as migrations). The spider asks it which articles are known,
+the pipeline hands it parsed articles, Datasette reads the file it writes.
+docs/storage.md describes the tables and the search design.
 
 Every write for one article happens in one transaction, so a crash never leaves an
 article row without its version row or with half of its images replaced.
@@ -19,21 +20,13 @@ from types import TracebackType
 from typing import Any
 
 import sqlite_utils
-from sqlite_utils import Migrations
 
 from .items import Article
 from .search_variants import fts_query, spelling_variants
+from .store_schema import FTS_COLUMNS, MIGRATIONS
 
-# Columns of articles_fts, in this order: snippet() and bm25() address them by index.
-FTS_COLUMNS = ["title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants"]
 _SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
 
-# Columns save_article writes from the Article itself (the rest is bookkeeping).
-_CONTENT_COLUMNS = [
-    "page_id", "section", "title", "topline", "published_at", "published_date", "description",
-    "og_image", "lead", "body_text", "body_html", "layout", "tags_text", "credits_text",
-    "search_variants", "content_hash",
-]
 # Fields that do not make a new version: the slider changes daily, the URL is the
 # key, and a re-parse by a newer layout of the same text is not a change of the article.
 _UNVERSIONED_FIELDS = ("related", "url", "layout")
@@ -41,173 +34,25 @@ _UNVERSIONED_FIELDS = ("related", "url", "layout")
 # What known_articles() and refresh_candidates() return for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
 
-MIGRATIONS = Migrations("newsroom_archive")
-
-
-@MIGRATIONS(name="0001_initial_schema")
-def _initial_schema(db: sqlite_utils.Database) -> None:
-    """Create every table, index and the FTS index of the first archive version."""
-    db.executescript(_SCHEMA_SQL)
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
-    # sqlite-utils' update trigger fires on every UPDATE, so merely noting that an
-    # article was checked would re-index its whole text. Fire only when an indexed
-    # column is written. (Re-create this after any table.transform(), which drops
-    # FTS triggers: enable_fts(..., replace=True) then this statement again.)
-    db.executescript(_NARROW_UPDATE_TRIGGER_SQL)
-
-
-_SCHEMA_SQL = """
-CREATE TABLE articles (
-    id INTEGER PRIMARY KEY,  -- rowid of articles_fts: must survive VACUUM
-    url TEXT NOT NULL UNIQUE,  -- canonical URL, the archive's key
-    fetched_url TEXT,  -- the URL the page was last fetched from
-    page_id TEXT,
-    section TEXT,
-    title TEXT,
-    topline TEXT,
-    published_at TEXT,  -- ISO 8601, with offset, or a date only
-    published_date TEXT,  -- first 10 characters of published_at, for facets and sorting
-    description TEXT,
-    og_image TEXT,
-    lead TEXT,
-    body_text TEXT,
-    body_html TEXT,
-    layout TEXT,
-    tags_text TEXT,  -- tags joined by ", "
-    credits_text TEXT,  -- distinct image credits joined by "; "
-    search_variants TEXT,  -- other spellings of the words (ä/ae/a, ß/ss), for FTS only
-    first_seen_at TEXT NOT NULL,
-    last_checked_at TEXT NOT NULL,
-    last_changed_at TEXT NOT NULL,
-    version_count INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT
-);
-CREATE INDEX idx_articles_fetched_url ON articles(fetched_url);
-CREATE INDEX idx_articles_published_date ON articles(published_date);
-CREATE INDEX idx_articles_section ON articles(section);
-
-CREATE TABLE images (
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    src TEXT NOT NULL,
-    alt TEXT,
-    caption TEXT,
-    credit TEXT,
-    credit_by TEXT,
-    credit_agency TEXT,
-    PRIMARY KEY (article_id, position)
-);
-CREATE TABLE videos (
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    title TEXT,
-    PRIMARY KEY (article_id, position)
-);
-CREATE TABLE links (
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    text TEXT,
-    PRIMARY KEY (article_id, position)
-);
-CREATE TABLE tags (
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    position INTEGER NOT NULL,
-    tag TEXT NOT NULL,
-    PRIMARY KEY (article_id, position)
-);
-CREATE INDEX idx_tags_tag ON tags(tag);
-
-CREATE TABLE crawl_runs (
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    start_url TEXT,
-    options TEXT,  -- JSON
-    finish_reason TEXT,
-    stats TEXT,  -- JSON: Scrapy's stats
-    new_count INTEGER,
-    changed_count INTEGER,
-    unchanged_count INTEGER,
-    not_modified_count INTEGER,
-    error_count INTEGER,
-    empty_fields TEXT  -- JSON: field name -> number of articles where it was empty
-);
-
-CREATE TABLE related_links (
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
-    position INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    title TEXT,
-    date TEXT,
-    district TEXT,
-    text TEXT,
-    image TEXT,
-    image_alt TEXT,
-    credit TEXT,
-    PRIMARY KEY (article_id, run_id, position)
-);
-CREATE INDEX idx_related_links_url ON related_links(url);
-
-CREATE TABLE article_versions (
-    id INTEGER PRIMARY KEY,
-    article_id INTEGER NOT NULL REFERENCES articles(id),
-    version INTEGER NOT NULL,  -- 1, 2, ... per article
-    content_hash TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    run_id INTEGER REFERENCES crawl_runs(id),
-    title TEXT,
-    topline TEXT,
-    published_at TEXT,
-    lead TEXT,
-    body_text TEXT,
-    body_html TEXT,
-    data TEXT NOT NULL,  -- JSON: Article.to_dict() without "related"
-    UNIQUE (article_id, version)
-);
-
-CREATE TABLE crawl_errors (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER REFERENCES crawl_runs(id),
-    url TEXT NOT NULL,
-    kind TEXT NOT NULL,  -- "parse", "http", "store", ...
-    status INTEGER,
-    reason TEXT,
-    occurred_at TEXT NOT NULL,
-    resolved_at TEXT  -- set when a later fetch of the URL succeeds
-);
-CREATE INDEX idx_crawl_errors_url ON crawl_errors(url);
-"""
-
-_NARROW_UPDATE_TRIGGER_SQL = """
-DROP TRIGGER articles_au;
-CREATE TRIGGER articles_au AFTER UPDATE OF {columns} ON articles BEGIN
-  INSERT INTO articles_fts (articles_fts, rowid, {columns}) VALUES ('delete', old.rowid, {old});
-  INSERT INTO articles_fts (rowid, {columns}) VALUES (new.rowid, {new});
-END;
-""".format(
-    columns=", ".join(FTS_COLUMNS),
-    old=", ".join(f"old.{c}" for c in FTS_COLUMNS),
-    new=", ".join(f"new.{c}" for c in FTS_COLUMNS),
-)
-
 
 class Archive:
     """The archive database file: open it, save articles and runs, search it.
 
+    Opening creates missing directories and applies pending schema migrations.
     Use as a context manager, or call ``close()``. ``db`` is the underlying
-    ``sqlite_utils.Database`` for read-only use by tests and tools.
+    ``sqlite_utils.Database`` for read-only use by tests and tools. One Archive
+    belongs to one thread (sqlite3's default).
+
+    Foreign keys are enforced: ``run_id`` arguments must come from ``start_run``.
     """
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         # sqlite-utils turns recursive_triggers on, which FTS sync relies on.
-        self.db = sqlite_utils.Database(path)
+        if str(path) == ":memory:":
+            self.db = sqlite_utils.Database(memory=True)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(Path(path))
         # WAL lets Datasette read while a crawl writes.
         self.db.enable_wal()
         # Per connection and outside any transaction: make the REFERENCES real.
@@ -260,6 +105,11 @@ class Archive:
             ],
         )
 
+    def get_run(self, run_id: int) -> dict | None:
+        """The ``crawl_runs`` row of a run (JSON columns as text), or None."""
+        rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
+        return rows[0] if rows else None
+
     def record_error(
         self, run_id: int, url: str, kind: str, reason: str, status: int | None = None
     ) -> None:
@@ -295,7 +145,10 @@ class Archive:
         A new article gets version 1. Same content (see ``content_hash``) only updates
         the fetch bookkeeping; different content becomes the next version and replaces
         the images, videos, links and tags. The slider's related links are stored per
-        run either way. Open errors for the URL are marked resolved.
+        run either way. ``etag`` and ``last_modified`` are this response's validators
+        (None clears the stored one). Open errors for the canonical or fetched URL are
+        marked resolved. Everything happens in one transaction: on any exception the
+        archive is as it was before the call.
         """
         digest = content_hash(article)
         seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at,
@@ -305,6 +158,7 @@ class Archive:
             if row is None:
                 outcome = "new"
                 article_id = self._insert_article(article, digest, seen)
+                self._add_version(article_id, article, digest, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
@@ -312,14 +166,11 @@ class Archive:
             else:
                 outcome = "changed"
                 article_id = row["id"]
-            if outcome != "unchanged":
-                version = self._insert_version(article_id, article, digest, fetched_at, run_id)
-                if outcome == "changed":
-                    self._update_article(article_id, {
-                        **_content_columns(article, digest), **seen,
-                        "last_changed_at": fetched_at, "version_count": version,
-                    })
-                self._replace_parts(article_id, article)
+                version = self._add_version(article_id, article, digest, fetched_at, run_id)
+                self._update_article(article_id, {
+                    **_content_columns(article, digest), **seen,
+                    "last_changed_at": fetched_at, "version_count": version,
+                })
             self._replace_related(article_id, run_id, article)
             self._resolve_errors([article.url, fetched_url], fetched_at)
         return outcome
@@ -411,7 +262,7 @@ class Archive:
         return self._rows(
             f"""SELECT articles.id, articles.url, articles.title, articles.published_at,
                 articles.section,
-                snippet(articles_fts, {_SNIPPET_COLUMN}, '<mark>', '</mark>', '…', 24) AS snippet,
+                snippet(articles_fts, {_SNIPPET_COLUMN}, '<mark>', '</mark>', '…', 64) AS snippet,
                 articles_fts.rank AS rank
             FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid
             WHERE articles_fts MATCH :match
@@ -422,13 +273,17 @@ class Archive:
     def check_integrity(self) -> None:
         """Raise ``sqlite3.DatabaseError`` if the file or the FTS index is damaged.
 
-        The FTS check compares the index with the articles table, so it also catches
+        The FTS check also compares the index with the articles table, so it catches
         an index that triggers failed to keep in sync.
         """
         result = self.db.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             raise sqlite3.DatabaseError(f"integrity_check: {result}")
-        self.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+        # rank = 1: without it FTS5 checks an external-content index only against
+        # itself, and a stale index (rows the content table no longer has) passes.
+        self.db.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+        )
 
     # -- helpers -----------------------------------------------------------------
 
@@ -464,10 +319,10 @@ class Archive:
             f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
         )
 
-    def _insert_version(
+    def _add_version(
         self, article_id: int, article: Article, digest: str, fetched_at: str, run_id: int
     ) -> int:
-        """Append the next version of an article and return its number."""
+        """Append the next version of an article, make its parts current, return its number."""
         (version,) = self.db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
             [article_id],
@@ -481,6 +336,7 @@ class Archive:
             "lead": article.lead, "body_text": article.body_text,
             "body_html": article.body_html, "data": _json(data),
         })
+        self._replace_parts(article_id, article)
         return int(version)
 
     def _replace_parts(self, article_id: int, article: Article) -> None:
@@ -544,7 +400,7 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
     credits_text = "; ".join(credits)
     indexed = [article.title, article.topline, article.lead, article.body_text,
                tags_text, credits_text]
-    values = {
+    return {
         "page_id": article.page_id, "section": article.section, "title": article.title,
         "topline": article.topline, "published_at": article.published_at,
         "published_date": (article.published_at or "")[:10] or None,
@@ -555,8 +411,6 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
         "search_variants": spelling_variants("\n".join(t for t in indexed if t)) or None,
         "content_hash": digest,
     }
-    assert list(values) == _CONTENT_COLUMNS  # keep the documented column list honest
-    return values
 
 
 def _now() -> str:

@@ -1,0 +1,454 @@
+"""The archive store: versions, runs, errors, German full-text search, crash safety."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsroom_scraper.items import Article, Image, Link, RelatedLink, Video
+from newsroom_scraper.search_variants import fts_query, spelling_variants, word_variants
+from newsroom_scraper.store import Archive, content_hash
+
+URL = "https://presse.example.de/news/staedtepartnerschaft-123"
+FETCHED = "https://presse.example.de/news/123?ref=teaser"
+# Written for these tests, not taken from any site.
+BODY = (
+    "Die Städtepartnerschaft mit Leeds wird 75 Jahre alt. Der Bürgermeister lädt "
+    "zum Fest in die Straße vor dem Rathaus ein."
+)
+
+
+def make_article(url: str = URL, **changes: object) -> Article:
+    """A complete article; keyword arguments replace fields."""
+    article = Article(
+        url=url,
+        title="Jubiläum der Städtepartnerschaft",
+        published_at="2025-07-07T12:52:00+02:00",
+        layout="dtm-2023",
+        page_id="123",
+        section="news",
+        topline="Internationales",
+        lead="Ein Fest für Freundschaft über Grenzen.",
+        body_text=BODY,
+        body_html=f"<p>{BODY}</p>",
+        tags=["Rathaus", "Partnerstädte"],
+        images=[
+            Image(src="https://img.example.de/1.jpg", alt="Festzelt",
+                  credit="Stadt Beispiel / Erika Muster", credit_by="Erika Muster",
+                  credit_agency="Stadt Beispiel"),
+            Image(src="https://img.example.de/2.jpg", credit="Stadt Beispiel / Erika Muster"),
+        ],
+        videos=[Video(url="https://video.example.de/v1", title="Grußwort")],
+        links=[Link(url="https://example.de/programm", text="Zum Programm")],
+        related=[RelatedLink(url="https://presse.example.de/news/anderes-1", title="Anderes",
+                             date="2025-07-06")],
+    )
+    return dataclasses.replace(article, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    with Archive(tmp_path / "sub" / "archive.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def run_id(archive: Archive) -> int:
+    return archive.start_run("https://presse.example.de/", {"refresh_days": 7})
+
+
+def save(archive: Archive, article: Article, run_id: int, at: str, **kwargs: object) -> str:
+    values = {"fetched_url": FETCHED, "etag": None, "last_modified": None, **kwargs}
+    return archive.save_article(article, run_id=run_id, fetched_at=at, **values)  # type: ignore[arg-type]
+
+
+def versions(archive: Archive, article_id: int) -> list[dict]:
+    return list(archive.db["article_versions"].rows_where(
+        "article_id = ?", [article_id], order_by="version"))
+
+
+def rows(archive: Archive, table: str, article_id: int) -> list[dict]:
+    return list(archive.db[table].rows_where("article_id = ?", [article_id], order_by="position"))
+
+
+# -- opening ----------------------------------------------------------------------
+
+def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "archive.db"
+    with Archive(path) as archive:
+        assert archive.db.journal_mode == "wal"
+    with Archive(path) as archive:  # reopening applies nothing twice
+        applied = list(archive.db["_sqlite_migrations"].rows)
+    assert [m["name"] for m in applied] == ["0001_initial_schema"]
+
+
+# -- versions -------------------------------------------------------------------
+
+def test_new_unchanged_changed_lifecycle(archive: Archive, run_id: int) -> None:
+    assert save(archive, make_article(), run_id, "2025-07-07T13:00:00+00:00") == "new"
+    first = archive.get_article(URL)
+    assert first is not None
+    assert (first["version_count"], first["first_seen_at"]) == (1, "2025-07-07T13:00:00+00:00")
+    assert first["published_date"] == "2025-07-07"
+    assert first["tags_text"] == "Rathaus, Partnerstädte"
+    assert first["credits_text"] == "Stadt Beispiel / Erika Muster"
+
+    assert save(archive, make_article(), run_id, "2025-07-08T13:00:00+00:00",
+                etag='"v1"') == "unchanged"
+    same = archive.get_article(URL)
+    assert same is not None
+    assert same["version_count"] == 1
+    assert same["last_checked_at"] == "2025-07-08T13:00:00+00:00"
+    assert same["last_changed_at"] == "2025-07-07T13:00:00+00:00"
+    assert same["etag"] == '"v1"'
+
+    edited = make_article(body_text=BODY + " Der Eintritt ist frei.")
+    assert save(archive, edited, run_id, "2025-07-09T13:00:00+00:00") == "changed"
+    changed = archive.get_article(URL)
+    assert changed is not None
+    assert changed["version_count"] == 2
+    assert changed["last_changed_at"] == "2025-07-09T13:00:00+00:00"
+    assert changed["first_seen_at"] == "2025-07-07T13:00:00+00:00"
+    assert changed["body_text"].endswith("frei.")
+
+    stored = versions(archive, changed["id"])
+    assert [v["version"] for v in stored] == [1, 2]
+    assert stored[0]["body_text"] == BODY
+    assert stored[1]["content_hash"] == changed["content_hash"] != stored[0]["content_hash"]
+    data = json.loads(stored[1]["data"])
+    assert "related" not in data
+    assert Article.from_dict({**data, "related": []}) == dataclasses.replace(edited, related=[])
+
+
+def test_slider_url_and_layout_do_not_make_a_version(archive: Archive, run_id: int) -> None:
+    save(archive, make_article(), run_id, "t1")
+    other = make_article(layout="dtm-2026", related=[RelatedLink(url="https://x.example/2", title="Neu")])
+    assert save(archive, other, run_id, "t2") == "unchanged"
+    assert content_hash(make_article()) == content_hash(other)
+    assert content_hash(make_article()) != content_hash(make_article(title="Anders"))
+
+
+def test_change_replaces_parts_and_leaves_neighbours_alone(archive: Archive, run_id: int) -> None:
+    neighbour_url = "https://presse.example.de/news/nachbar-9"
+    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(url=neighbour_url, title="Nachbar"), run_id, "t1",
+         fetched_url=neighbour_url)
+    neighbour_before = archive.get_article(neighbour_url)
+
+    edited = make_article(images=[Image(src="https://img.example.de/3.jpg", credit="Ana Bild")],
+                          tags=["Kultur"], videos=[], links=[])
+    assert save(archive, edited, run_id, "t2") == "changed"
+
+    article_id = archive.get_article(URL)["id"]  # type: ignore[index]
+    assert [i["src"] for i in rows(archive, "images", article_id)] == ["https://img.example.de/3.jpg"]
+    assert [t["tag"] for t in rows(archive, "tags", article_id)] == ["Kultur"]
+    assert rows(archive, "videos", article_id) == rows(archive, "links", article_id) == []
+    assert archive.get_article(URL)["credits_text"] == "Ana Bild"  # type: ignore[index]
+
+    assert archive.get_article(neighbour_url) == neighbour_before
+    neighbour_id = neighbour_before["id"]  # type: ignore[index]
+    assert len(rows(archive, "images", neighbour_id)) == 2
+    assert len(versions(archive, neighbour_id)) == 1
+
+
+def test_related_links_are_kept_per_run(archive: Archive) -> None:
+    first_run = archive.start_run("https://presse.example.de/", {})
+    second_run = archive.start_run("https://presse.example.de/", {})
+    slider = [RelatedLink(url=f"https://x.example/{n}", title=f"T{n}") for n in range(3)]
+    save(archive, make_article(related=slider[:2]), first_run, "t1")
+    save(archive, make_article(related=slider[2:]), second_run, "t2")
+    # Seen again in the same run: replaces that run's rows only.
+    save(archive, make_article(related=slider[1:]), second_run, "t3")
+
+    article_id = archive.get_article(URL)["id"]  # type: ignore[index]
+    stored = archive.db.execute(
+        "SELECT run_id, position, url FROM related_links WHERE article_id = ? "
+        "ORDER BY run_id, position", [article_id]).fetchall()
+    assert stored == [
+        (first_run, 1, "https://x.example/0"), (first_run, 2, "https://x.example/1"),
+        (second_run, 1, "https://x.example/1"), (second_run, 2, "https://x.example/2"),
+    ]
+
+
+# -- 304, known articles, refresh -------------------------------------------------
+
+def test_not_modified_by_fetched_url(archive: Archive, run_id: int) -> None:
+    save(archive, make_article(), run_id, "t1", etag='"a"', last_modified="Mon, 07 Jul 2025")
+    assert archive.mark_not_modified(FETCHED, run_id=run_id, checked_at="t2")
+    row = archive.get_article(URL)
+    assert row["last_checked_at"] == "t2"  # type: ignore[index]
+    assert (row["etag"], row["last_modified"]) == ('"a"', "Mon, 07 Jul 2025")  # type: ignore[index]
+    assert row["last_changed_at"] == "t1"  # type: ignore[index]
+
+    assert archive.mark_not_modified(URL, run_id=run_id, checked_at="t3", etag='"b"')
+    assert archive.get_article(URL)["etag"] == '"b"'  # type: ignore[index]
+    assert not archive.mark_not_modified("https://presse.example.de/unbekannt",
+                                         run_id=run_id, checked_at="t4")
+
+
+def test_known_articles_by_both_urls(archive: Archive, run_id: int) -> None:
+    save(archive, make_article(), run_id, "t1", etag='"e"')
+    known = archive.known_articles()
+    assert set(known) == {URL, FETCHED}
+    assert known[FETCHED] == known[URL]
+    assert known[URL]["etag"] == '"e"'
+    assert set(known[URL]) == {"id", "url", "fetched_url", "published_at", "etag", "last_modified"}
+
+
+def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> None:
+    dates = {"recent": "2025-07-07T12:52:00+02:00", "date-only": "2025-07-01",
+             "old": "2025-05-01T08:00:00+02:00"}
+    for name, published_at in dates.items():
+        url = f"https://presse.example.de/news/{name}"
+        save(archive, make_article(url=url, published_at=published_at), run_id, "t", fetched_url=url)
+    now = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.timezone.utc)
+
+    recent = archive.refresh_candidates(refresh_days=7, now=now)
+    assert [r["url"].rsplit("/", 1)[1] for r in recent] == ["recent", "date-only"]
+    assert set(recent[0]) == {"id", "url", "fetched_url", "published_at", "etag", "last_modified"}
+    assert len(archive.refresh_candidates(refresh_days=7, now=now, all_articles=True)) == 3
+    assert archive.refresh_candidates(refresh_days=0, now=now) == []
+
+
+# -- runs and errors --------------------------------------------------------------
+
+def test_finish_run_stores_counts_and_serialisable_stats(archive: Archive, run_id: int) -> None:
+    started = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.timezone.utc)
+    archive.finish_run(run_id, "finished",
+                       {"start_time": started, "elapsed_time_seconds": 2.5, "log_count/INFO": 4},
+                       {"new": 3, "changed": 1, "unchanged": 5, "not_modified": 2, "errors": 1},
+                       {"topline": 2})
+    run = archive.get_run(run_id)
+    assert run is not None and archive.get_run(run_id + 1) is None
+    assert json.loads(run["stats"])["start_time"] == "2025-07-08T09:00:00+00:00"
+    assert json.loads(run["options"]) == {"refresh_days": 7}
+    assert (run["new_count"], run["changed_count"], run["unchanged_count"],
+            run["not_modified_count"], run["error_count"]) == (3, 1, 5, 2, 1)
+    assert json.loads(run["empty_fields"]) == {"topline": 2}
+    assert run["finish_reason"] == "finished" and run["finished_at"]
+
+
+def test_errors_are_retried_until_a_save_resolves_them(archive: Archive, run_id: int) -> None:
+    other = "https://presse.example.de/news/kaputt"
+    archive.record_error(run_id, FETCHED, "http", "Internal Server Error", status=500)
+    archive.record_error(run_id, other, "parse", "no-title")
+    archive.record_error(run_id, FETCHED, "http", "timeout")
+    assert archive.retry_urls() == [FETCHED, other]
+    assert archive.db["crawl_errors"].get(1)["status"] == 500
+
+    save(archive, make_article(), run_id, "2025-07-08T10:00:00+00:00")
+    assert archive.retry_urls() == [other]
+    resolved = archive.db.execute(
+        "SELECT resolved_at FROM crawl_errors WHERE url = ?", [FETCHED]).fetchall()
+    assert resolved == [("2025-07-08T10:00:00+00:00",)] * 2
+
+
+def test_not_modified_resolves_errors(archive: Archive, run_id: int) -> None:
+    save(archive, make_article(), run_id, "t1")
+    archive.record_error(run_id, URL, "http", "timeout")
+    archive.mark_not_modified(FETCHED, run_id=run_id, checked_at="t2")
+    assert archive.retry_urls() == []
+
+
+# -- crash safety -----------------------------------------------------------------
+
+def test_crash_while_saving_a_new_article_leaves_nothing(archive: Archive, run_id: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Archive, "_replace_parts", explode)
+    with pytest.raises(RuntimeError):
+        save(archive, make_article(), run_id, "t1")
+    assert archive.article_count() == 0
+    assert archive.db["article_versions"].count == 0
+    assert archive.search("Städtepartnerschaft") == []
+    archive.check_integrity()
+
+
+def test_crash_while_saving_a_change_keeps_the_old_version(archive: Archive, run_id: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    save(archive, make_article(), run_id, "t1")
+    before = archive.get_article(URL)
+
+    def explode(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Archive, "_replace_related", explode)  # after the update
+    with pytest.raises(RuntimeError):
+        save(archive, make_article(body_text="Ganz neuer Text"), run_id, "t2")
+    assert archive.get_article(URL) == before
+    assert len(versions(archive, before["id"])) == 1  # type: ignore[index]
+    assert len(rows(archive, "images", before["id"])) == 2  # type: ignore[index]
+    archive.check_integrity()
+
+
+# -- German full-text search ------------------------------------------------------
+
+GERMAN_QUERIES = ["strasse", "Straße", "Stadtepartnerschaft", "staedtepartnerschaft",
+                  "partnerschaft", "burgermeister", "buergermeister"]
+
+
+@pytest.fixture
+def searchable(archive: Archive, run_id: int) -> Archive:
+    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(url="https://presse.example.de/news/wetter", title="Wetter",
+                               topline=None, lead=None, tags=[], images=[],
+                               body_text="Morgen regnet es im ganzen Stadtgebiet."),
+         run_id, "t1", fetched_url="https://presse.example.de/news/wetter")
+    return archive
+
+
+@pytest.mark.parametrize("query", GERMAN_QUERIES)
+def test_sqlite_utils_search_finds_every_spelling(searchable: Archive, query: str) -> None:
+    found = list(searchable.db["articles"].search(query))
+    assert [row["url"] for row in found] == [URL]
+
+
+@pytest.mark.parametrize("query", GERMAN_QUERIES)
+def test_archive_search_finds_every_spelling(searchable: Archive, query: str) -> None:
+    assert [row["url"] for row in searchable.search(query)] == [URL]
+
+
+def test_search_misses_what_is_not_there(searchable: Archive) -> None:
+    assert searchable.search("Hauptbahnhof") == []
+    assert list(searchable.db["articles"].search("Hauptbahnhof")) == []
+    assert searchable.search("Straße Hauptbahnhof") == []  # every word must occur
+
+
+def test_search_ranks_and_marks_the_snippet(searchable: Archive, run_id: int) -> None:
+    save(searchable, make_article(url="https://presse.example.de/news/umleitung",
+                                  title="Straße gesperrt", body_text="Die Straße bleibt zu. "
+                                  "Auch die Nebenstraße und jede Straße dahinter.", images=[]),
+         run_id, "t1", fetched_url="https://presse.example.de/news/umleitung")
+    found = searchable.search("strasse")
+    assert [row["url"] for row in found] == ["https://presse.example.de/news/umleitung", URL]
+    assert found[0]["rank"] <= found[1]["rank"]
+    assert "<mark>Straße</mark>" in found[0]["snippet"]
+
+
+def test_search_takes_words_not_fts_syntax(searchable: Archive) -> None:
+    assert [r["url"] for r in searchable.search('Straße" OR (NEAR')] == []
+    assert [r["url"] for r in searchable.search('"Straße" Rathaus!')] == [URL]
+    assert searchable.search("ab") == []  # too short for a trigram index
+
+
+def test_fts_stays_in_sync_through_updates(searchable: Archive, run_id: int) -> None:
+    save(searchable, make_article(body_text="Der Hafen feiert Geburtstag."), run_id, "t2")
+    searchable.mark_not_modified(URL, run_id=run_id, checked_at="t3")
+    searchable.check_integrity()
+    assert [r["url"] for r in searchable.search("Hafen")] == [URL]
+    # The old body and its variants are gone from the index.
+    assert searchable.search("Bürgermeister") == searchable.search("burgermeister") == []
+
+
+def test_integrity_check_notices_a_stale_index(searchable: Archive) -> None:
+    searchable.db.execute("DROP TRIGGER articles_au")
+    searchable.db.execute("UPDATE articles SET body_text = 'anders' WHERE url = ?", [URL])
+    with pytest.raises(sqlite3.DatabaseError):
+        searchable.check_integrity()
+
+
+def test_stdlib_sqlite3_reads_and_matches(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        run_id = archive.start_run("https://presse.example.de/", {})
+        save(archive, make_article(), run_id, "t1")
+    conn = sqlite3.connect(path)
+    try:
+        matched = conn.execute(
+            "SELECT articles.url FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank", ["strasse"]).fetchall()
+    finally:
+        conn.close()
+    assert sqlite3.sqlite_version_info >= (3, 37)
+    assert matched == [(URL,)]
+
+
+# -- spelling variants ----------------------------------------------------------
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("Straße", ["strasse"]),
+    ("Städtepartnerschaft", ["staedtepartnerschaft", "stadtepartnerschaft"]),
+    ("Bürgermeister", ["buergermeister", "burgermeister"]),
+    ("Buergermeister", ["bürgermeister"]),
+    ("Strasse", ["straße"]),
+    ("muss", ["muß"]),
+    ("Rathaus", []),
+    ("Feuer", []),  # "eu" + "e", not an ü
+    ("neue", []),
+    ("Quelle", []),
+])
+def test_word_variants(word: str, expected: list[str]) -> None:
+    assert word_variants(word) == expected
+
+
+def test_word_variants_combine_umlaut_and_sharp_s() -> None:
+    assert set(word_variants("Größe")) == {"groesse", "grosse", "grösse", "groeße", "große"}
+
+
+def test_spelling_variants_lists_each_new_spelling_once() -> None:
+    text = "Städte und Städte, die STRASSE und die Straße. Ein Haus."
+    assert spelling_variants(text) == "staedte stadte"  # straße/strasse both present
+    assert spelling_variants("Die Bürger der Städte") == "buerger burger staedte stadte"
+    assert spelling_variants("Ein Haus am Hafen") == ""
+
+
+def test_fts_query_quotes_words_and_drops_short_ones() -> None:
+    assert fts_query("Straße zu") == '("straße" OR "strasse")'
+    assert fts_query("a b") == ""
+
+
+_UMLAUT_FORMS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u")}
+
+
+@given(st.text(alphabet="abdgkmnrstäöüß", min_size=1, max_size=12))
+def test_every_typed_spelling_is_indexed(word: str) -> None:
+    """Whatever way a reader writes the umlauts and ß of a word, the index holds it."""
+    spellings = {word} | set(word_variants(word))
+    for umlauts in (0, 1, None):  # digraphs, plain vowels, unchanged
+        for sharp in ("ss", "ß"):
+            typed = "".join(
+                _UMLAUT_FORMS[c][umlauts] if c in _UMLAUT_FORMS and umlauts is not None
+                else sharp if c == "ß" else c
+                for c in word)
+            assert typed in spellings
+    assert all(v == v.lower() and " " not in v for v in spellings - {word})
+
+
+def test_checking_an_article_does_not_reindex_it(searchable: Archive, run_id: int) -> None:
+    def index() -> list[tuple]:
+        return searchable.db.execute("SELECT * FROM articles_fts_data ORDER BY id").fetchall()
+
+    before = index()
+    searchable.mark_not_modified(URL, run_id=run_id, checked_at="t2", etag='"x"')
+    save(searchable, make_article(), run_id, "t3")  # unchanged
+    assert index() == before
+    save(searchable, make_article(title="Neuer Titel"), run_id, "t4")  # changed
+    assert index() != before
+
+
+def test_sqlite_utils_fts_tools_recognise_every_trigger(searchable: Archive) -> None:
+    searchable.db["articles"].disable_fts()
+    assert [name for (name,) in searchable.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'")] == []
+
+
+def test_a_title_hit_ranks_above_a_body_hit(archive: Archive, run_id: int) -> None:
+    body_url = "https://presse.example.de/news/koerper"
+    title_url = "https://presse.example.de/news/titel"
+    common = {"topline": None, "lead": None, "tags": [], "images": []}
+    save(archive, make_article(url=body_url, title="Sommerfest", **common,
+                               body_text="Im Hafen gibt es ein Fest mit Musik."),
+         run_id, "t1", fetched_url=body_url)
+    save(archive, make_article(url=title_url, title="Fest im Hafen", **common,
+                               body_text="Mit Musik und Tanz für alle."),
+         run_id, "t1", fetched_url=title_url)
+    assert [r["url"] for r in archive.search("Hafen")] == [title_url, body_url]
