@@ -24,3 +24,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+
+demo: $(STAMP)
+	$(BIN)/newsroom-archive demo --port $(PORT)

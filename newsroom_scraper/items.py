@@ -90,3 +90,40 @@ class Article:
         for name, part in parts.items():
             values[name] = [part(**item) for item in values.get(name) or []]
         return cls(**values)
+
+
+@dataclass
+class FetchedPage:
+    """An article page as downloaded: what the spider hands to the pipelines.
+
+    The spider does not look inside it; ``ParsePipeline`` turns it into a ParsedPage.
+    ``not_modified`` marks a 304 answer to a conditional refresh (no body).
+    """
+
+    url: str  # the URL fetched (after redirects)
+    status: int
+    body: bytes = b""
+    fetched_at: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    requested_url: str | None = None  # the URL asked for, when a redirect changed it
+
+
+@dataclass
+class ParsedPage:
+    """A fetched page with its parse: an Article, or the reason it is not one."""
+
+    fetch: FetchedPage
+    article: Article | None = None
+    error: str | None = None  # ParseError text when the page did not parse
+
+
+@dataclass
+class CrawlFailure:
+    """A request that failed before there was a page to parse (HTTP error, timeout, DNS)."""
+
+    url: str
+    kind: str  # "http", "network"
+    reason: str
+    status: int | None = None

@@ -1,0 +1,75 @@
+"""``run_crawl``: the Python API behind ``newsroom-archive crawl``.
+
+It is a thin layer over Scrapy: the project settings, the options mapped onto Scrapy
+settings and spider arguments, one CrawlerProcess. ``scrapy crawl newsroom`` from the
+project root runs the same spider, pipelines and settings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from . import site
+from .report import format_report, run_failed
+from .spiders.newsroom import NewsroomSpider
+from .store import Archive
+
+
+def crawl_settings(
+    *, db_path: str | None = None, delay: float | None = None, concurrency: int | None = None,
+    timeout: float | None = None, warc_dir: str | None = None, jobdir: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Settings:  # fmt: skip
+    """The project's Scrapy settings with the command-line options applied."""
+    result = Settings()
+    result.setmodule("newsroom_scraper.settings", priority="project")
+    chosen: dict[str, Any] = {}
+    if db_path:
+        chosen["NEWSROOM_DB"] = db_path
+    if delay is not None:
+        chosen["DOWNLOAD_DELAY"] = delay
+        chosen["AUTOTHROTTLE_START_DELAY"] = delay
+        chosen["RANDOMIZE_DOWNLOAD_DELAY"] = delay > 0
+    if concurrency is not None:
+        chosen["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        chosen["CONCURRENT_REQUESTS"] = max(concurrency, 1)
+        chosen["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    if timeout is not None:
+        chosen["DOWNLOAD_TIMEOUT"] = timeout
+    if warc_dir:
+        chosen["NEWSROOM_WARC_DIR"] = warc_dir
+    if jobdir:
+        chosen["JOBDIR"] = jobdir
+    chosen.update(settings or {})
+    result.setdict(chosen, priority="cmdline")
+    return result
+
+
+def run_crawl(
+    *, start_url: str | None = None, refresh_days: int | None = None, recheck_all: bool = False,
+    max_articles: int | None = None, since: str | None = None, **options: Any,
+) -> tuple[str, bool]:  # fmt: skip
+    """Run one crawl to its end; return the run report and whether the run failed.
+
+    Blocks, and (Twisted's reactor being what it is) can run once per process.
+    """
+    if since:
+        date.fromisoformat(since)  # a bad date stops here, with a clear message
+    settings = crawl_settings(**options)
+    Path(settings.get("NEWSROOM_DB")).parent.mkdir(parents=True, exist_ok=True)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsroomSpider)
+    process.crawl(
+        crawler, start_url=start_url or site.DEFAULT_START_URL, refresh_days=refresh_days,
+        recheck_all=recheck_all, since=since, max_articles=max_articles,
+    )  # fmt: skip
+    process.start()
+    run_id = crawler.stats.get_value("newsroom/run_id")
+    with Archive(settings.get("NEWSROOM_DB")) as archive:
+        run = archive.get_run(run_id) if run_id else None
+    return format_report(run), run_failed(run)

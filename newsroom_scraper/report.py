@@ -1,0 +1,58 @@
+"""The run report: what a crawl did, in a few lines a person reads after a scheduled run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# A field empty on more than this share of the run's articles is flagged: most likely the
+# site's markup changed and layouts/dtm.py needs a look.
+DRIFT_THRESHOLD = 0.5
+# Fields that are legitimately empty on many pages (no image, no video, no button).
+OFTEN_EMPTY = {"images", "videos", "links", "topline", "tags", "related", "og_image", "published_time"}
+
+
+def _loads(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def format_report(run: dict[str, Any] | None) -> str:
+    """Format one ``crawl_runs`` row as the report printed at the end of a crawl."""
+    if not run:
+        return "no run recorded"
+    stats = _loads(run.get("stats")) or {}
+    empty = _loads(run.get("empty_fields")) or {}
+    lines = [
+        f"Run {run.get('id')} ({run.get('start_url')}): {run.get('finish_reason')}, "
+        f"{run.get('started_at')} → {run.get('finished_at')}",
+        f"  articles: {run.get('new_count', 0)} new, {run.get('changed_count', 0)} changed, "
+        f"{run.get('unchanged_count', 0)} unchanged, {run.get('not_modified_count', 0)} not modified (304), "
+        f"{run.get('error_count', 0)} errors",
+        f"  requests: {stats.get('downloader/request_count', 0)}, responses: "
+        f"{stats.get('downloader/response_count', 0)}, robots.txt forbidden: {stats.get('robotstxt/forbidden', 0)}, "
+        f"offsite filtered: {stats.get('offsite/filtered', 0)}",
+    ]
+    if stats.get("newsroom/search_api_failed"):
+        lines.append("  search API failed: discovery relied on sitemaps, listings and teasers")
+    if empty:
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(empty.items(), key=lambda kv: -kv[1]))
+        lines.append(f"  empty fields (share of articles): {shares}")
+        drift = [name for name, share in empty.items() if share > DRIFT_THRESHOLD and name not in OFTEN_EMPTY]
+        if drift:
+            lines.append(f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see layouts/dtm.py)")
+    return "\n".join(lines)
+
+
+def run_failed(run: dict[str, Any] | None) -> bool:
+    """Whether the run itself failed (not: whether some pages did). Decides the exit code."""
+    if not run:
+        return True
+    stats = _loads(run.get("stats")) or {}
+    if run.get("finish_reason") not in ("finished", "closespider_itemcount", "closespider_pagecount"):
+        return True
+    return not stats.get("downloader/response_count")

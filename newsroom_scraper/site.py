@@ -1,0 +1,55 @@
+"""Everything the crawl knows about the newsroom's URLs and search API, in one place.
+
+If the site moves its listings, renames its press section or changes the search proxy's
+fields, this is the file to edit (the article markup lives in ``layouts/dtm.py``).
+See ../shared/SITE-NOTES.md for where each fact comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
+CANONICAL_HOST = "https://www.dortmund.de"
+
+# Article pages: news and press releases (the press section appears under two spellings).
+ARTICLE_PATH = re.compile(
+    r"^/newsroom/(?:nachrichten-dortmund\.de|presse-mitteilungen|pressemitteilungen)/[^/?#]+\.html$"
+)
+# Listing pages worth walking: the newsroom, its sections and their pagination.
+LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
+LISTING_PATHS = ("/newsroom/", "/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/")
+
+# In a listing: the teaser links to articles and the link to the next page.
+LISTING_ARTICLE_LINKS = "dtm-teaser a[slot=link]::attr(href)"
+LISTING_NEXT_PAGE = "a[rel=next]::attr(href), a.pagination__next::attr(href)"
+# On an article page: the teasers of the "Weitere Nachrichten" slider.
+TEASER_LINKS = "dtm-teaserslider dtm-teaser a[slot=link]::attr(href)"
+
+# The Elasticsearch-backed site search (SITE-NOTES: "Site search").
+SEARCH_API_PATH = "/api/search/proxy/search"
+SEARCH_PAGE_SIZE = 100
+SEARCH_MAX_WINDOW = 10_000  # from + size beyond this answers HTTP 500
+
+
+def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:
+    """The JSON body asking the search proxy for one page of every document."""
+    return {"query": "*", "from": offset, "size": size}
+
+
+def search_results(data: Any) -> tuple[list[str], int | None]:
+    """Site-relative URLs of the documents in one search answer, and the total if given.
+
+    Documents of every type come back (events, pages, news); only URLs that look like
+    articles are kept by the caller. Any shape we do not expect yields nothing.
+    """
+    try:
+        hits = data["hits"]
+        documents: Iterable[dict[str, Any]] = (hit.get("_source") or {} for hit in hits["hits"])
+        urls = [doc["website_url"] for doc in documents if isinstance(doc.get("website_url"), str)]
+    except (KeyError, TypeError, AttributeError):
+        return [], None
+    total = hits.get("total")
+    total = total.get("value") if isinstance(total, dict) else total
+    return urls, total if isinstance(total, int) else None

@@ -1,0 +1,1 @@
+"""Scrapy spiders: discovery only. ``newsroom`` is the one the project runs."""

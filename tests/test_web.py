@@ -1,0 +1,79 @@
+"""Datasette on the archive, in-process: tables browsable, ?_search= and the ranked search work."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from newsroom_scraper import parse_article
+from newsroom_scraper.replica.fixtures import render_article
+from newsroom_scraper.replica.samples import sample_pages
+from newsroom_scraper.store import Archive
+from newsroom_scraper.web import make_datasette
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("web") / "other-name.db"
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        for page in sample_pages().values():
+            article = parse_article(render_article(page), "")
+            archive.save_article(article, run_id=run, fetched_url=article.url, fetched_at="2026-11-25T10:00:00+00:00",
+                                 etag=None, last_modified=None)  # fmt: skip
+        archive.finish_run(run, "finished", {}, {"new": 5}, {})
+    return path
+
+
+@pytest.fixture
+def client(db_path):
+    """Datasette's in-process client, called synchronously."""
+    datasette = make_datasette(db_path)
+
+    class Client:
+        def get(self, path):
+            return asyncio.run(datasette.client.get(path))
+
+    return Client()
+
+
+def get_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+def test_database_is_named_newsroom_with_metadata(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Newsroom archive of the City of Dortmund" in response.text
+    data = get_json(client, "/newsroom.json")
+    tables = {table["name"] for table in data["tables"]}
+    assert {"articles", "article_versions", "images", "tags", "related_links", "crawl_runs", "crawl_errors"} <= tables
+
+
+def test_articles_table_browsable_newest_first(client):
+    data = get_json(client, "/newsroom/articles.json?_shape=objects")
+    dates = [row["published_at"] for row in data["rows"]]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("query", ["Bibliothek", "bibliothek", "Oeffnungszeiten", "Offnungszeiten", "Räumfahrzeuge", "Raeumfahrzeuge"])
+def test_table_search(client, query):
+    data = get_json(client, f"/newsroom/articles.json?_search={query}&_shape=objects")
+    assert data["rows"], query
+
+
+def test_ranked_search_query_handles_any_input(client):
+    data = get_json(client, "/newsroom/search.json?q=Lesesaal&_shape=objects")
+    assert data["rows"][0]["title"] == "Stadtbibliothek verlängert Öffnungszeiten"
+    assert "[" in data["rows"][0]["excerpt"]
+    for awkward in ['"unbalanced', "a OR", "-minus", "NEAR(", "x"]:
+        response = client.get(f"/newsroom/search.json?q={awkward}")
+        assert response.status_code == 200, awkward
+
+
+def test_read_only(client):
+    response = client.get("/newsroom.json?sql=update+articles+set+title='x'")
+    assert response.status_code in (400, 403)
