@@ -34,7 +34,7 @@ def crawl_settings(
     if delay is not None:
         chosen["DOWNLOAD_DELAY"] = delay
         chosen["AUTOTHROTTLE_START_DELAY"] = delay
-        chosen["RANDOMIZE_DOWNLOAD_DELAY"] = delay > 0
+        chosen["DOWNLOAD_DELAY_JITTER"] = 0.5 if delay > 0 else 0.0
     if concurrency is not None:
         chosen["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         chosen["CONCURRENT_REQUESTS"] = max(concurrency, 1)

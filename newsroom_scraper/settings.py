@@ -17,7 +17,7 @@ ROBOTSTXT_OBEY = True
 
 # Manners: a modest delay, few parallel requests per host, AutoThrottle backing off with latency.
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around the delay, so requests do not tick like a clock
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True

@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import JsonRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
@@ -75,6 +76,13 @@ class NewsroomSpider(SitemapSpider):
         self.known: dict[str, dict[str, Any]] = {}
         self.new_requested = 0
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsroomSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.refresh_days is None:  # the setting is the default for the -a argument
+            spider.refresh_days = crawler.settings.getint("NEWSROOM_REFRESH_DAYS", 14)
+        return spider
+
     # -- options shared with the pipeline's run record --------------------------------------
     @property
     def options(self) -> dict[str, Any]:
@@ -101,13 +109,10 @@ class NewsroomSpider(SitemapSpider):
 
     def _load_archive(self) -> list[Request]:
         """Read what the archive knows: archived URLs, articles to refresh, URLs to retry."""
-        settings = self.settings
-        if self.refresh_days is None:
-            self.refresh_days = settings.getint("NEWSROOM_REFRESH_DAYS", 14)
-        with Archive(settings.get("NEWSROOM_DB")) as archive:
+        with Archive(self.settings.get("NEWSROOM_DB")) as archive:
             self.known = archive.known_articles()
             candidates = archive.refresh_candidates(
-                refresh_days=self.refresh_days, now=datetime.now(timezone.utc), all_articles=self.recheck_all
+                refresh_days=self.refresh_days or 0, now=datetime.now(timezone.utc), all_articles=self.recheck_all
             )
             retries = archive.retry_urls()
         requests = [self._refresh_request(row) for row in candidates]
@@ -267,6 +272,8 @@ class NewsroomSpider(SitemapSpider):
         """A request that got no usable page: an article is recorded (and retried next run),
         a listing only logged (the next run walks the listings anyway)."""
         request = failure.request
+        if failure.check(IgnoreRequest):  # forbidden by robots.txt: obeyed, nothing to record
+            return
         if "source" not in request.meta:
             self.crawler.stats.inc_value("newsroom/listing_failed")
             self.logger.warning("Listing %s failed: %s", request.url, failure.value)

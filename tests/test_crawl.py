@@ -1,0 +1,168 @@
+"""End to end: a small replica served by the test, crawled by `newsroom-archive crawl` in a child
+process (Scrapy's reactor runs once per process), checked through the archive and the replica's log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from newsroom_scraper.replica.server import ReplicaServer
+from newsroom_scraper.replica.site import ReplicaSite
+from newsroom_scraper.replica.site import quote_path
+from newsroom_scraper.text.urls import canonical_url
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = 40
+FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING"]
+
+
+def crawl(server: ReplicaServer, db: Path, *options: str) -> subprocess.CompletedProcess:
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/",
+         "--db", str(db), *FAST, *options],
+        capture_output=True, text=True, timeout=240, cwd=ROOT,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
+
+
+def rows(db: Path, sql: str, *params) -> list[dict]:
+    with sqlite3.connect(db) as conn:  # the stdlib's SQLite: what researchers open the file with
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+def article_paths_in_log(server: ReplicaServer, start: int, status: int) -> list[str]:
+    return [e.path for e in server.log[start:] if e.status == status and e.path.endswith(".html")]
+
+
+@pytest.fixture(scope="module")
+def replica():
+    site = ReplicaSite(articles=ARTICLES, seed=7, newest=date.today())
+    with ReplicaServer(site) as server:
+        yield site, server
+
+
+@pytest.fixture(scope="module")
+def first_run(replica, tmp_path_factory):
+    site, server = replica
+    db = tmp_path_factory.mktemp("crawl") / "newsroom.db"
+    completed = crawl(server, db)
+    return site, server, db, completed
+
+
+def test_every_article_archived_with_exact_fields(first_run):
+    site, _, db, completed = first_run
+    assert f"{ARTICLES} new" in completed.stdout
+    archived = {row["url"]: row for row in rows(db, "select * from articles")}
+    assert set(archived) == {canonical_url(url) for url in site.canonical_urls()}
+    for path in site.article_paths():
+        expected = site.expected(path)
+        row = archived[expected["url"]]
+        for name in ("title", "topline", "published_at", "lead", "body_text", "body_html", "section", "page_id",
+                     "description", "layout"):
+            assert row[name] == expected[name], (path, name)
+        assert (row["tags_text"] or "") == ", ".join(expected["tags"])
+        assert row["version_count"] == 1 and row["etag"]
+        images = rows(db, "select src, alt, caption, credit, credit_by, credit_agency from images "
+                          "where article_id = ? order by position", row["id"])  # fmt: skip
+        assert images == expected["images"], path
+
+
+def test_sitemap_only_and_listing_only_articles_found(first_run):
+    site, _, db, _ = first_run
+    urls = {row["url"] for row in rows(db, "select url from articles")}
+    sitemap_only = site.sitemap_only_paths()
+    listing_only = site.listing_only_paths()
+    assert sitemap_only and listing_only
+    for path in sitemap_only + listing_only:
+        assert site.expected(path)["url"] in urls
+
+
+def test_robots_obeyed_and_nothing_off_site(first_run):
+    site, server, db, _ = first_run
+    assert not [e for e in server.log if e.path.startswith("/newsroom/intern")]
+    assert any(e.path == "/robots.txt" for e in server.log)
+    run = rows(db, "select * from crawl_runs order by id desc limit 1")[0]
+    stats = json.loads(run["stats"])
+    # every request the crawler made reached the replica: none went to the canonical host or
+    # to the off-site links of the listings (they would have failed here, with no internet)
+    exceptions = {key for key in stats if key.startswith("downloader/exception_type_count/")}
+    assert exceptions <= {"downloader/exception_type_count/scrapy.exceptions.IgnoreRequest"}  # robots.txt only
+    assert stats.get("robotstxt/forbidden", 0) >= 1
+    assert rows(db, "select * from crawl_errors") == []
+
+
+def test_run_is_recorded(first_run):
+    _, _, db, completed = first_run
+    run = rows(db, "select * from crawl_runs")[0]
+    assert run["finish_reason"] == "finished" and run["new_count"] == ARTICLES
+    assert "empty fields" in completed.stdout
+    assert json.loads(run["options"])["refresh_days"] == 14
+
+
+def test_second_run_downloads_no_article_in_full(first_run):
+    site, server, db, _ = first_run
+    mark = len(server.log)
+    completed = crawl(server, db)
+    assert "0 new, 0 changed" in completed.stdout
+    assert article_paths_in_log(server, mark, 200) == []
+    refreshed = article_paths_in_log(server, mark, 304)
+    assert refreshed  # the articles of the last 14 days were re-checked, conditionally
+    assert all(row["version_count"] == 1 for row in rows(db, "select version_count from articles"))
+
+
+def test_edit_add_and_break_between_runs(first_run):
+    site, server, db, _ = first_run
+    # an article inside the 14-day refresh window, so the run re-checks it
+    edited = next(p for p in site.article_paths()
+                  if (date.today() - date.fromisoformat(site.expected(p)["published_at"][:10])).days < 10)
+    site.edit_article(edited, "Ein neuer Absatz, den die Redaktion nachgetragen hat.")
+    added = site.add_article()
+    broken = site.add_article()
+    site.break_article(broken)
+    mark = len(server.log)
+    completed = crawl(server, db)
+    assert "1 new, 1 changed" in completed.stdout and "1 errors" in completed.stdout
+    by_url = {row["url"]: row for row in rows(db, "select * from articles")}
+    edited_row = by_url[site.expected(edited)["url"]]
+    assert edited_row["version_count"] == 2
+    assert "nachgetragen" in edited_row["body_text"]
+    versions = rows(db, "select version, body_text from article_versions where article_id = ? order by version",
+                    edited_row["id"])  # fmt: skip
+    assert [v["version"] for v in versions] == [1, 2] and "nachgetragen" not in versions[0]["body_text"]
+    others = [row for url, row in by_url.items() if url != edited_row["url"]]
+    assert all(row["version_count"] == 1 for row in others)
+    assert site.expected(added)["url"] in by_url
+    errors = rows(db, "select * from crawl_errors where resolved_at is null")
+    assert [(e["kind"], e["url"].endswith(quote_path(broken))) for e in errors] == [("parse", True)]
+    assert errors[0]["reason"].startswith("truncated")
+    # the broken page is retried next run; once repaired it is stored and the error resolved
+    site.restore_article(broken)
+    completed = crawl(server, db)
+    assert "1 new" in completed.stdout
+    assert rows(db, "select * from crawl_errors where resolved_at is null") == []
+
+
+def test_without_sitemap_and_with_cookies_required(tmp_path):
+    site = ReplicaSite(articles=25, seed=11, newest=date.today(), sitemap=False)
+    with ReplicaServer(site, require_cookie=True) as server:
+        db = tmp_path / "newsroom.db"
+        completed = crawl(server, db)
+        assert "25 new" in completed.stdout
+        assert not [e for e in server.log if e.path.startswith("/sitemap") and e.status == 200]
+        assert any(e.status == 302 for e in server.log)  # the cookie was set once by a redirect
+    urls = {row["url"] for row in rows(db, "select url from articles")}
+    assert urls == {canonical_url(url) for url in site.canonical_urls()}
+
+
+def test_scrapy_list_from_the_project_root():
+    completed = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120)  # fmt: skip
+    assert completed.stdout.split() == ["newsroom"], completed.stderr

@@ -1,0 +1,382 @@
+"""The replica newsroom: deterministic content, discovery rules, and HTTP behaviour on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+from datetime import date, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import quote, urlsplit
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandler, Request, build_opener
+
+import lxml.html
+import pytest
+
+from newsroom_scraper import ParseError, parse_article
+from newsroom_scraper.replica.fixtures import HOST
+from newsroom_scraper.replica.server import ReplicaServer
+from newsroom_scraper.replica.site import ReplicaSite, quote_path
+
+NEWEST = date(2026, 11, 15)
+BASE = "http://127.0.0.1:8001"
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None  # hand 3xx back to the caller
+
+
+NO_PROXY = ProxyHandler({})  # loopback traffic must never go through a configured proxy
+RAW = build_opener(NO_PROXY, _NoRedirect)
+
+
+def fetch(url, data=None, headers=None, method=None, opener=RAW):
+    """(status, headers, body) of one request; HTTP errors are answers, not exceptions."""
+    body = json.dumps(data).encode() if isinstance(data, dict) else data
+    request = Request(url, data=body, headers=headers or {}, method=method)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
+def hrefs(body, selector="dtm-teaser a[slot=link]"):
+    return [a.get("href") for a in lxml.html.fromstring(body).cssselect(selector)]
+
+
+@pytest.fixture(scope="module")
+def site():
+    return ReplicaSite(40, seed=1, newest=NEWEST)
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    with ReplicaServer(site) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh():
+    """A small site and its server that a test may change."""
+    with ReplicaServer(ReplicaSite(30, seed=3, newest=NEWEST)) as running:
+        yield running
+
+
+def every_page(site):
+    targets = ["/robots.txt", "/sitemap.xml", "/sitemaps/news.xml", "/sitemaps/press.xml", "/newsroom/",
+               "/newsroom/nachrichten/", "/newsroom/nachrichten/?page=2", "/newsroom/presse-mitteilungen/"]  # fmt: skip
+    return {target: site.render(target, BASE).body for target in targets + site.article_paths()}
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_bytes_and_another_seed_other_bytes():
+    first = every_page(ReplicaSite(30, seed=5, newest=NEWEST))
+    assert first == every_page(ReplicaSite(30, seed=5, newest=NEWEST))
+    other = every_page(ReplicaSite(30, seed=6, newest=NEWEST))
+    assert list(other) != list(first) and other["/newsroom/"] != first["/newsroom/"]
+
+
+def test_every_article_served_parses_to_its_expected_record(site, server):
+    for path in site.article_paths():
+        status, headers, body = fetch(server.url + quote_path(path))
+        assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+        assert parse_article(body, server.url + quote_path(path)).to_dict() == site.expected(path)
+
+
+def test_the_site_varies_what_real_pages_vary():
+    site = ReplicaSite(100, seed=1, newest=NEWEST)
+    pages = [site.page(path) for path in site.article_paths()]
+    blocks = [block for page in pages for block in page.blocks]
+    credits = [b.picture.credit for b in blocks if b.picture and b.picture.credit]
+    assert {c.shape for c in credits} == {"plain", "span", "text-span", "link-span"}
+    assert any(c.agency for c in credits) and any(not c.agency for c in credits)
+    pictures = [b.picture for b in blocks if b.picture]
+    assert any(p.caption for p in pictures) and any(not p.caption for p in pictures)
+    assert {b.kind for b in blocks} == {"text", "headline", "image", "list", "video", "cta"}
+    assert {page.section for page in pages} == {"news", "press"}
+    assert any(page.path.startswith("/newsroom/pressemitteilungen/") for page in pages)
+    assert any(page.topline is None for page in pages) and any(page.topline for page in pages)
+    assert any(page.lead is None for page in pages) and any(page.lead for page in pages)
+    assert 0.05 < sum(page.at is None for page in pages) / len(pages) < 0.3
+    assert {len(page.tags) for page in pages} == {0, 1, 2, 3}
+    assert any("„" in page.title for page in pages) and any('"' in page.title for page in pages)
+    assert any(not page.path.isascii() for page in pages) and any(page.path.endswith("-2.html") for page in pages)
+    teasers = [teaser for page in pages for teaser in page.related]
+    assert any(t.picture is None and t.text for t in teasers) and any(t.district for t in teasers)
+    assert len({page.page_id for page in pages}) == len(pages) == len(set(site.article_paths()))
+
+
+def test_dates_span_two_years_newest_first():
+    site = ReplicaSite(40, seed=1, newest=NEWEST)
+    pages = [site.page(path) for path in site.article_paths()]
+    days = [page.day for page in pages]
+    assert days == sorted(days, reverse=True) and days[0] == NEWEST
+    assert days[-1] >= NEWEST - timedelta(days=730) and days[-1] < NEWEST - timedelta(days=365)
+    assert sum(day > NEWEST - timedelta(days=14) for day in days) >= 4
+
+
+def test_slider_shows_the_six_newest_other_listed_articles(site):
+    listed = site.listed_paths()
+    newest = site.page(listed[0])
+    assert [t.path for t in newest.related] == listed[1:7]
+    assert [t.path for t in site.page(listed[10]).related] == listed[:6]
+    assert not set(site.sitemap_only_paths()) & {t.path for p in site.article_paths() for t in site.page(p).related}
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+
+def test_discovery_classes_follow_the_index_rule(site):
+    paths = site.article_paths()
+    assert site.listing_only_paths() == [p for i, p in enumerate(paths) if i % 10 == 3]
+    assert site.sitemap_only_paths() == [p for i, p in enumerate(paths) if i % 10 == 7]
+
+
+def test_robots_txt(server):
+    status, headers, body = fetch(server.url + "/robots.txt")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    assert body.decode() == f"User-agent: *\nDisallow: /newsroom/intern/\n\nSitemap: {server.url}/sitemap.xml\n"
+    assert fetch(server.url + "/newsroom/intern/")[0] == 200  # the trap exists
+
+
+def test_sitemaps_cover_exactly_the_articles_not_listing_only(site, server):
+    status, headers, body = fetch(server.url + "/sitemap.xml")
+    assert status == 200 and headers["Content-Type"] == "application/xml"
+    children = re.findall(r"<loc>([^<]+)</loc>", body.decode())
+    assert children == [server.url + "/sitemaps/news.xml", server.url + "/sitemaps/press.xml"]
+    assert body.decode().count("<lastmod>") == 2
+    locs = []
+    for child in children:
+        text = fetch(child)[2].decode()
+        assert text.count("<lastmod>") == text.count("<loc>")
+        locs += re.findall(r"<loc>([^<]+)</loc>", text)
+    assert all(loc.isascii() and loc.startswith(server.url + "/newsroom/") for loc in locs)
+    assert locs == [server.url + quote_path(p) for p in site.sitemap_paths() if "presse" not in p] + [
+        server.url + quote_path(p) for p in site.sitemap_paths() if "presse" in p]  # fmt: skip
+
+
+def test_no_sitemap_site():
+    with ReplicaServer(ReplicaSite(12, seed=2, newest=NEWEST, sitemap=False)) as server:
+        assert "Sitemap" not in fetch(server.url + "/robots.txt")[2].decode()
+        for path in ("/sitemap.xml", "/sitemaps/news.xml", "/sitemaps/press.xml"):
+            assert fetch(server.url + path)[0] == 404
+
+
+def collect_listing(server, start):
+    """Teaser links of a listing and its following pages, and the page URLs visited."""
+    links, pages, url = [], [], server.url + start
+    while url:
+        status, _, body = fetch(url)
+        assert status == 200
+        teasers = hrefs(body)
+        assert 1 <= len(teasers) <= 10
+        links += teasers
+        pages.append(url)
+        following = hrefs(body, "a[rel=next].pagination__next")
+        url = server.url + following[0] if following else None
+    return links, pages
+
+
+def test_listings_paginate_over_exactly_the_articles_not_sitemap_only(site, server):
+    news, news_pages = collect_listing(server, "/newsroom/nachrichten/")
+    press, _ = collect_listing(server, "/newsroom/presse-mitteilungen/")
+    assert news_pages[1] == server.url + "/newsroom/nachrichten/?page=2"
+    assert news == [p for p in site.listed_paths() if "nachrichten-dortmund.de" in p]
+    assert press == [p for p in site.listed_paths() if "presse" in p]
+    assert sorted(news + press) == sorted(site.listed_paths())
+    alias = fetch(server.url + "/newsroom/pressemitteilungen/")[2]
+    assert alias == fetch(server.url + "/newsroom/presse-mitteilungen/")[2]
+    assert fetch(server.url + f"/newsroom/nachrichten/?page={len(news_pages) + 1}")[0] == 404
+
+
+def test_dortmund_aktuell_shows_twelve_newest_and_links_that_must_not_be_followed(site, server):
+    body = fetch(server.url + "/newsroom/")[2]
+    assert hrefs(body) == site.listed_paths()[:12]
+    links = hrefs(body, "a")
+    assert {"/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/", "/newsroom/intern/"} <= set(links)
+    assert any(link.startswith("https://example.org/") for link in links)
+    assert any(link.startswith(HOST + "/") for link in links)
+    assert "Alle Nachrichten" in body.decode()
+
+
+def test_search_api_pages_through_every_article(site, server):
+    found, start, total = [], 0, None
+    while total is None or start < total:
+        status, headers, body = fetch(server.url + "/api/search/proxy/search", {"query": "*", "from": start, "size": 7})
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        answer = json.loads(body)
+        total = answer["hits"]["total"]["value"]
+        found += [hit["_source"] for hit in answer["hits"]["hits"]]
+        start += 7
+    assert len(found) == total
+    assert {doc["type"] for doc in found} == {"news", "eventdatetime", "page"}
+    news = [doc for doc in found if doc["type"] == "news"]
+    assert [doc["website_url"] for doc in news] == site.article_paths()  # sitemap-only ones included
+    assert all(doc["date"] and doc["title"] and isinstance(doc["contentTags"], list) for doc in news)
+    assert all(set(tag) == {"value", "parentValues"} for doc in news for tag in doc["contentTags"])
+
+
+def test_search_api_failures(server):
+    url = server.url + "/api/search/proxy/search"
+    assert fetch(url, {"query": "*", "from": 9990, "size": 10})[0] == 200
+    status, _, body = fetch(url, {"query": "*", "from": 9990, "size": 11})
+    assert status == 500 and "Result window is too large" in body.decode()
+    assert fetch(url, b"{not json", {"Content-Type": "application/json"})[0] == 400
+    assert fetch(url, {"query": "*", "from": -1, "size": 10})[0] == 400
+    assert fetch(url)[0] == 405
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def test_conditional_requests_answer_304(site, server):
+    url = server.url + quote_path(site.article_paths()[4])
+    status, headers, body = fetch(url)
+    etag, modified = headers["ETag"], headers["Last-Modified"]
+    assert status == 200 and etag.startswith('"') and body
+    status, headers, body = fetch(url, headers={"If-None-Match": etag})
+    assert (status, body, headers["ETag"]) == (304, b"", etag)
+    assert fetch(url, headers={"If-None-Match": '"other"'})[0] == 200
+    assert fetch(url, headers={"If-Modified-Since": modified})[0] == 304
+    earlier = format_datetime(site.last_modified(site.article_paths()[4]) - timedelta(seconds=1), usegmt=True)
+    assert fetch(url, headers={"If-Modified-Since": earlier})[0] == 200
+    listing_etag = fetch(server.url + "/newsroom/")[1]["ETag"]
+    assert fetch(server.url + "/newsroom/", headers={"If-None-Match": listing_etag})[0] == 304
+
+
+def test_session_cookie_redirect_loops_without_a_cookie_jar():
+    with ReplicaServer(ReplicaSite(12, seed=2, newest=NEWEST), require_cookie=True) as server:
+        status, headers, _ = fetch(server.url + "/newsroom/")
+        assert status == 302 and headers["Location"] == "/newsroom/"
+        assert re.fullmatch(r"dtm_session=\w+; Path=/", headers["Set-Cookie"])
+        with pytest.raises(HTTPError) as caught:  # urllib gives up on the endless redirect
+            build_opener(NO_PROXY).open(server.url + "/newsroom/", timeout=10)
+        caught.value.close()
+        assert "infinite loop" in str(caught.value)
+        with_jar = build_opener(NO_PROXY, HTTPCookieProcessor(CookieJar()))
+        status, _, body = fetch(server.url + "/newsroom/", opener=with_jar)
+        assert status == 200 and b"Dortmund aktuell" in body
+        assert fetch(server.url + "/robots.txt")[0] == 302  # robots.txt too: every GET and HEAD
+        assert fetch(server.url + "/api/search/proxy/search", {"query": "*"})[0] == 200  # POST needs none
+        assert server.paths()[:3] == ["/newsroom/"] * 3
+
+
+def test_non_ascii_paths_are_found_encoded_either_way(site, server):
+    path = next(p for p in site.article_paths() if not p.isascii())
+    assert fetch(server.url + quote_path(path))[0] == 200
+    assert fetch(server.url + quote_path(path).lower())[0] == 200  # %e2%80%9e as well as %E2%80%9E
+    port = urlsplit(server.url).port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:  # raw UTF-8 in the request line
+        raw.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert fetch(server.url + "/newsroom/nachrichten-dortmund.de/gibt-es-nicht.html")[0] == 404
+
+
+def test_unknown_paths_get_the_error_page(server):
+    status, headers, body = fetch(server.url + "/gibt/es/nicht/")
+    assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
+    with pytest.raises(ParseError) as caught:
+        parse_article(body, server.url + "/gibt/es/nicht/")
+    assert caught.value.reason == "no-article"
+
+
+def test_edit_changes_etag_body_and_last_modified(fresh):
+    path = fresh.site.article_paths()[2]
+    url = fresh.url + quote_path(path)
+    _, before, old = fetch(url)
+    fresh.site.edit_article(path, "Nachtrag: Der Termin wurde um eine Woche verschoben.")
+    status, after, new = fetch(url, headers={"If-None-Match": before["ETag"]})
+    assert status == 200 and after["ETag"] != before["ETag"] and new != old
+    assert parsedate_to_datetime(after["Last-Modified"]) > parsedate_to_datetime(before["Last-Modified"])
+    assert fetch(url, headers={"If-Modified-Since": before["Last-Modified"]})[0] == 200
+    article = parse_article(new, url)
+    assert article.body_text.endswith("Nachtrag: Der Termin wurde um eine Woche verschoben.")
+    assert article.to_dict() == fresh.site.expected(path)
+
+
+def test_broken_page_fails_to_parse_until_restored(fresh):
+    path = fresh.site.article_paths()[5]
+    url = fresh.url + quote_path(path)
+    fresh.site.break_article(path)
+    status, _, body = fetch(url)
+    assert status == 200
+    with pytest.raises(ParseError) as caught:
+        parse_article(body, url)
+    assert caught.value.reason == "truncated"
+    fresh.site.restore_article(path)
+    assert parse_article(fetch(url)[2], url).to_dict() == fresh.site.expected(path)
+
+
+def test_added_article_is_newest_everywhere(fresh):
+    path = fresh.site.add_article("Neue Bücherei in Hörde öffnet")
+    assert fresh.site.article_paths()[0] == path
+    assert path == "/newsroom/nachrichten-dortmund.de/" + path.rsplit("/", 1)[1]
+    assert hrefs(fetch(fresh.url + "/newsroom/")[2])[0] == path
+    assert fresh.url + quote_path(path) in fetch(fresh.url + "/sitemaps/news.xml")[2].decode()
+    assert parse_article(fetch(fresh.url + quote_path(path))[2], "").title == "Neue Bücherei in Hörde öffnet"
+    older = fresh.site.article_paths()[3]
+    assert fresh.site.page(older).related[0].path == path  # every slider now starts with it
+
+
+def test_admin_endpoints_change_the_site(fresh):
+    path = fresh.site.article_paths()[1]
+    assert fetch(fresh.url + "/_replica/edit", {"path": quote_path(path), "paragraph": "Neu."})[0] == 200
+    assert fresh.site.page(path).blocks[-1].paragraphs == ["Neu."]
+    status, _, body = fetch(fresh.url + "/_replica/add", {"section": "press"})
+    added = json.loads(body)["path"]
+    assert status == 200 and added == fresh.site.article_paths()[0] and "presse" in added
+    assert fetch(fresh.url + "/_replica/break", {"path": path})[0] == 200
+    with pytest.raises(ParseError):
+        parse_article(fetch(fresh.url + quote_path(path))[2], "")
+    assert fetch(fresh.url + "/_replica/restore", {"path": path})[0] == 200
+    assert fetch(fresh.url + "/_replica/edit", {"path": "/gibt-es-nicht.html", "paragraph": "x"})[0] == 404
+    assert {entry.method for entry in fresh.log} == {"ADMIN", "GET"}
+    assert all(not p.startswith("/_replica/") for p in fresh.paths())
+
+
+def test_access_log_records_status_method_and_path(tmp_path):
+    log_file = tmp_path / "access.log"
+    site = ReplicaSite(12, seed=2, newest=NEWEST)
+    encoded = quote_path(site.article_paths()[0])
+    with ReplicaServer(site, log_path=log_file) as server:
+        fetch(server.url + "/newsroom/")
+        fetch(server.url + encoded)
+        fetch(server.url + "/nicht-da")
+        fetch(server.url + "/api/search/proxy/search", {"query": "*"})
+        fetch(server.url + "/newsroom/", method="HEAD")
+    expected = [(200, "GET", "/newsroom/"), (200, "GET", encoded), (404, "GET", "/nicht-da"),
+                (200, "POST", "/api/search/proxy/search"), (200, "HEAD", "/newsroom/")]  # fmt: skip
+    assert server.log == expected
+    assert server.paths(status=404) == ["/nicht-da"]
+    assert log_file.read_text().splitlines() == [f"{s} {m} {p}" for s, m, p in expected]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org", "::", ""])
+def test_refuses_hosts_other_than_loopback(host):
+    with pytest.raises(ValueError, match="loopback"):
+        ReplicaServer(ReplicaSite(1, newest=NEWEST), host=host)
+
+
+def test_run_prints_its_url_and_stops_on_sigterm():
+    code = "from newsroom_scraper.replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as process:
+        line = process.stdout.readline()
+        match = re.fullmatch(r"Replica newsroom: (http://127\.0\.0\.1:\d+)/newsroom/ \(5 articles\)\n", line)
+        assert match, line
+        assert fetch(match.group(1) + "/newsroom/")[0] == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        process.stdout.close()
