@@ -22,15 +22,22 @@ LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
 LISTING_PATHS = ("/newsroom/", "/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/")
 
 # In a listing: the teaser links to articles and the link to the next page.
-LISTING_ARTICLE_LINKS = "dtm-teaser a[slot=link]::attr(href)"
+LISTING_TEASERS = "dtm-teaser"
 LISTING_NEXT_PAGE = "a[rel=next]::attr(href), a.pagination__next::attr(href)"
 # On an article page: the teasers of the "Weitere Nachrichten" slider.
-TEASER_LINKS = "dtm-teaserslider dtm-teaser a[slot=link]::attr(href)"
+TEASERS = "dtm-teaserslider dtm-teaser"
+# Inside a teaser (listing or slider): its link and its date ("Di 20. Februar 2024").
+TEASER_LINK = "a[slot=link]::attr(href)"
+TEASER_DATE = "[slot=date]::text"
 
 # The Elasticsearch-backed site search (SITE-NOTES: "Site search").
 SEARCH_API_PATH = "/api/search/proxy/search"
 SEARCH_PAGE_SIZE = 100
 SEARCH_MAX_WINDOW = 10_000  # from + size beyond this answers HTTP 500
+# Where a search document may carry its URL and its date (the news schema is not known;
+# the first field present wins).
+SEARCH_URL_FIELD = "website_url"
+SEARCH_DATE_FIELDS = ("date", "datePublished", "publishDate", "published_at")
 
 
 def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:
@@ -38,8 +45,9 @@ def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:
     return {"query": "*", "from": offset, "size": size}
 
 
-def search_results(data: Any) -> tuple[list[str], int | None]:
-    """Site-relative URLs of the documents in one search answer, and the total if given.
+def search_results(data: Any) -> tuple[list[tuple[str, str | None]], int | None]:
+    """(site-relative URL, date text or None) of the documents in one search answer, and the
+    total if given.
 
     Documents of every type come back (events, pages, news); only URLs that look like
     articles are kept by the caller. Any shape we do not expect yields nothing.
@@ -47,7 +55,11 @@ def search_results(data: Any) -> tuple[list[str], int | None]:
     try:
         hits = data["hits"]
         documents: Iterable[dict[str, Any]] = (hit.get("_source") or {} for hit in hits["hits"])
-        urls = [doc["website_url"] for doc in documents if isinstance(doc.get("website_url"), str)]
+        urls = [
+            (doc[SEARCH_URL_FIELD], next((str(doc[f]) for f in SEARCH_DATE_FIELDS if doc.get(f)), None))
+            for doc in documents
+            if isinstance(doc.get(SEARCH_URL_FIELD), str)
+        ]
     except (KeyError, TypeError, AttributeError):
         return [], None
     total = hits.get("total")

@@ -166,3 +166,30 @@ def test_scrapy_list_from_the_project_root():
     completed = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, cwd=ROOT,
                                timeout=120)  # fmt: skip
     assert completed.stdout.split() == ["newsroom"], completed.stderr
+
+
+def test_max_articles_since_and_recheck_all(tmp_path):
+    site = ReplicaSite(articles=30, seed=5, newest=date.today())
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        completed = crawl(server, db, "--max-articles", "5")
+        assert "5 new" in completed.stdout
+        assert len(rows(db, "select id from articles")) == 5
+        cutoff = sorted(date.fromisoformat(site.expected(p)["published_at"][:10]) for p in site.article_paths())[15]
+        crawl(server, db, "--since", cutoff.isoformat())
+        dates = [date.fromisoformat(r["published_at"][:10]) for r in rows(db, "select published_at from articles")]
+        assert sum(day < cutoff for day in dates) <= 5  # only the first run's picks are older
+        assert any(day >= cutoff for day in dates)
+        mark = len(server.log)
+        crawl(server, db, "--recheck-all")
+        rechecked = article_paths_in_log(server, mark, 304)
+        assert len(rechecked) == len(dates)  # every archived article, conditionally
+
+
+def test_bad_since_is_a_clear_error(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "crawl", "--since", "gestern", "--db", str(tmp_path / "x.db")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("crawl: ") and "Traceback" not in completed.stderr

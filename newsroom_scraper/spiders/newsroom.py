@@ -200,9 +200,9 @@ class NewsroomSpider(SitemapSpider):
         """A listing page: its article teasers, its next page and the other listings it links."""
         if not isinstance(response, TextResponse):
             return
-        dates = [parse_german_date(" ".join(t.css("[slot=date]::text").getall())) for t in response.css("dtm-teaser")]
-        for href, day in zip(response.css(site.LISTING_ARTICLE_LINKS).getall(), dates + [None] * 1000):
-            request = self._article_request(response.urljoin(href), "listing", day)
+        dates = []
+        for request, day in self._teaser_requests(response, site.LISTING_TEASERS, "listing"):
+            dates.append(day)
             if request is not None:
                 yield request
         if self.since and dates and all(day and day < self.since for day in dates):
@@ -213,6 +213,13 @@ class NewsroomSpider(SitemapSpider):
             query = dict(parse_qsl(parts.query))
             if _origin(url) == self.origin and site.LISTING_PATH.match(parts.path) and set(query) <= {"page"}:
                 yield Request(url, callback=self.parse_listing, errback=self.failed)
+
+    def _teaser_requests(self, response: TextResponse, teasers: str, source: str) -> Iterable[tuple[Request | None, date | None]]:
+        """For each teaser on the page: a request for its article (or None) and its date."""
+        for teaser in response.css(teasers):
+            href = teaser.css(site.TEASER_LINK).get()
+            day = parse_german_date(" ".join(teaser.css(site.TEASER_DATE).getall()))
+            yield (self._article_request(response.urljoin(href), source, day) if href else None), day
 
     def _search_request(self, offset: int) -> Request:
         return JsonRequest(
@@ -231,8 +238,8 @@ class NewsroomSpider(SitemapSpider):
             self.crawler.stats.inc_value("newsroom/search_api_failed")
             self.logger.warning("Search API answered something that is not JSON; discovery goes on without it")
             return
-        for url in urls:
-            request = self._article_request(response.urljoin(url), "search")
+        for url, day in urls:
+            request = self._article_request(response.urljoin(url), "search", parse_german_date(day))
             if request is not None:
                 yield request
         offset = response.meta["offset"] + site.SEARCH_PAGE_SIZE
@@ -263,8 +270,7 @@ class NewsroomSpider(SitemapSpider):
         )
         if response.status == 304 or not isinstance(response, TextResponse):
             return
-        for href in response.css(site.TEASER_LINKS).getall():
-            request = self._article_request(response.urljoin(href), "teaser")
+        for request, _ in self._teaser_requests(response, site.TEASERS, "teaser"):
             if request is not None:
                 yield request
 
