@@ -133,30 +133,37 @@ class Page:
         """The whole page as a tree: slow on real pages, for layouts that need it."""
         return _parse(self._text(self._raw), fragment=False)
 
-    @cached_property
-    def json_ld(self) -> list[dict[str, Any]]:
-        """Every JSON-LD object of the head and main (lists flattened, @graph unpacked)."""
-        roots = [self.head] if self.main is None else [self.head, self.main]
-        scripts = [s.text for root in roots for s in root.iter("script") if s.get("type") == "application/ld+json"]
+    @staticmethod
+    def _json_ld_in(root: etree._Element | None) -> list[dict[str, Any]]:
+        """The JSON-LD objects of the scripts under ``root`` (lists flattened, @graph unpacked)."""
         found: list[dict[str, Any]] = []
-        for script in scripts:
+        if root is None:
+            return found
+        for script in root.iter("script"):
+            if script.get("type") != "application/ld+json":
+                continue
             try:
-                data = json.loads(script or "")
+                data = json.loads(script.text or "")
             except ValueError:
                 continue
-            items = data if isinstance(data, list) else [data]
-            for item in items:
+            for item in data if isinstance(data, list) else [data]:
                 if isinstance(item, dict):
                     found.extend(g for g in item.get("@graph", [item]) if isinstance(g, dict))
         return found
 
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page's <main>, then of its head."""
+        return self._json_ld_in(self.main) + self._json_ld_in(self.head)
+
     def json_ld_of_type(self, *types: str) -> dict[str, Any] | None:
-        """The first JSON-LD object whose @type is one of ``types``."""
-        for item in self.json_ld:
-            kind = item.get("@type")
-            kinds = kind if isinstance(kind, list) else [kind]
-            if any(k in types for k in kinds):
-                return item
+        """The first JSON-LD object whose @type is one of ``types``: <main> is searched before
+        the head, which then need not be parsed at all (the article's JSON-LD is in <main>)."""
+        for items in (lambda: self._json_ld_in(self.main), lambda: self._json_ld_in(self.head)):
+            for item in items():
+                kind = item.get("@type")
+                if any(k in types for k in (kind if isinstance(kind, list) else [kind])):
+                    return item
         return None
 
     @cached_property

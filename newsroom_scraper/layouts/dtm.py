@@ -39,7 +39,7 @@ class DtmLayout(Layout):
     version = "dtm-2023"
     priority = 10
 
-    INTRODUCTION = css("section.dtm-default-layout__introduction")
+    INTRODUCTION = XPath("descendant::section[contains(@class, 'dtm-default-layout__introduction')][1]")
     TOPLINE = css("p.heading__topline")
     TITLE = XPath("descendant::h1[1]")
     TIME = css("time")
@@ -83,7 +83,7 @@ class DtmLayout(Layout):
         return self.page.json_ld_of_type("Article", "NewsArticle") or {}
 
     def check(self) -> None:
-        if not self.INTRODUCTION(self.main) and not self.json_ld:
+        if not self.json_ld and not self.INTRODUCTION(self.main):  # the JSON-LD is parsed already
             raise ParseError("no-article", "the page has no article introduction (a listing or other page?)")
 
     def _first_text(self, selector: XPath, root: Element | None = None) -> str | None:

@@ -8,6 +8,8 @@ whitespace collapsed they all read "Agency / Photographer". Pre-relaunch pages w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from typing import NamedTuple
 
@@ -24,6 +26,8 @@ class Credit(NamedTuple):
     credit_agency: str | None
 
 
+# Cached: in a crawl the same teaser URLs, credits and dates recur on every page of a day.
+@lru_cache(maxsize=8192)
 def split_credit(text: str | None) -> Credit | None:
     """Normalise a credit text and split it into photographer and agency.
 

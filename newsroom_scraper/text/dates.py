@@ -6,6 +6,8 @@ the JSON-LD carries the date only. Summer dates get +02:00, winter dates +01:00.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -27,6 +29,8 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 
+# Cached: in a crawl the same teaser URLs, credits and dates recur on every page of a day.
+@lru_cache(maxsize=8192)
 def parse_german_date(text: str | None) -> date | None:
     """Read a date written the German way ("Di 20. Februar 2024", "20.02.2024") or in ISO form.
 

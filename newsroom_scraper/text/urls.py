@@ -6,6 +6,8 @@ so every URL the project keys on goes through ``canonical_url``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -17,6 +19,8 @@ _SAFE = ":/._~!$&'()*+,;=@-"
 _PLAIN = re.compile(r"(https?://)([A-Za-z0-9.:-]+)(/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})*)?")
 
 
+# Cached: in a crawl the same teaser URLs, credits and dates recur on every page of a day.
+@lru_cache(maxsize=8192)
 def canonical_url(url: str, base: str | None = None) -> str:
     """Resolve ``url`` against ``base``, percent-encode it consistently, drop the fragment.
 
