@@ -127,7 +127,6 @@ def test_edit_add_and_break_between_runs(first_run):
     added = site.add_article()
     broken = site.add_article()
     site.break_article(broken)
-    mark = len(server.log)
     completed = crawl(server, db)
     assert "1 new, 1 changed" in completed.stdout and "1 errors" in completed.stdout
     by_url = {row["url"]: row for row in rows(db, "select * from articles")}

@@ -71,3 +71,13 @@ def test_generic_fallback_parses_an_unknown_layout():
     assert article.published_at == "2022-03-04T10:00:00+01:00"
     assert article.body_text.startswith("Ein Absatz mit genug Text") and "Menü" not in article.body_text
     assert article.images[0].src == "https://example.org/bild.jpg"
+
+
+def test_generic_article_body_is_escaped():
+    ld = {"@type": "Article", "headline": "Titel", "datePublished": "2021-05-06",
+          "articleBody": "Erster Absatz <img src=x onerror=alert(1)>\nZweiter & letzter Absatz"}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body></body></html>'
+    article = parse_article(html, "https://example.org/a")
+    assert article.published_at == "2021-05-06"
+    assert article.body_text == "Erster Absatz <img src=x onerror=alert(1)>\n\nZweiter & letzter Absatz"
+    assert article.body_html == "<p>Erster Absatz &lt;img src=x onerror=alert(1)&gt;</p>\n<p>Zweiter &amp; letzter Absatz</p>"

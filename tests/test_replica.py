@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandler, Request, build_opener
 
 import lxml.html

@@ -11,9 +11,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable, ClassVar, TypeVar
 
+from functools import cached_property
+
 from ..errors import ParseError
 from ..items import Article
 from ..page import Page
+from ..text.clean import collapse_or_none
+from ..text.urls import absolute_url, canonical_url, section_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 REQUIRED = ("url", "title", "published_at")
@@ -77,3 +81,47 @@ class Layout:
             if not values.get(name):
                 raise ParseError(f"no-{name.replace('_', '-')}", f"the page has no {name}")
         return Article(**values)
+
+
+class ArticleLayout(Layout):
+    """The fields every article layout reads the same way: head metadata and JSON-LD.
+
+    Layouts inherit these attributes and override what their markup does differently.
+    """
+
+    ARTICLE_TYPES: ClassVar[tuple[str, ...]] = (
+        "Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "PressRelease",
+    )  # fmt: skip
+
+    @cached_property
+    def article_ld(self) -> dict[str, Any]:
+        """The page's JSON-LD Article object, or an empty dict."""
+        return self.page.json_ld_of_type(*self.ARTICLE_TYPES) or {}
+
+    @cached_property
+    def canonical(self) -> str:
+        """<link rel=canonical> (else og:url, else the fetched URL), absolute and canonicalised."""
+        href = self.page.link("canonical") or self.page.meta("og:url")
+        return canonical_url(href or self.page.url, self.page.url)
+
+    @attribute
+    def url(self) -> str:
+        return self.canonical
+
+    @attribute
+    def page_id(self) -> str | None:
+        return self.page.meta("pageId")
+
+    @attribute
+    def section(self) -> str | None:
+        return section_of(self.canonical) or section_of(self.page.url)
+
+    @attribute
+    def description(self) -> str | None:
+        return collapse_or_none(
+            self.page.meta("description") or self.page.meta("og:description") or self.article_ld.get("description")
+        )
+
+    @attribute
+    def og_image(self) -> str | None:
+        return absolute_url(self.page.meta("og:image"), self.canonical)

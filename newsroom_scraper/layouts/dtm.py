@@ -24,15 +24,15 @@ from ..text.clean import collapse, collapse_or_none, text_of
 from ..text.credits import split_credit
 from ..text.dates import berlin_iso, parse_german_date, parse_time
 from ..text.html import blocks
-from ..text.urls import absolute_url, canonical_url, section_of
-from .base import Layout, attribute
+from ..text.urls import absolute_url
+from .base import ArticleLayout, attribute
 
 
 def css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-class DtmLayout(Layout):
+class DtmLayout(ArticleLayout):
     """Article pages built from dtm-* web components (relaunch of 2023)."""
 
     family = "dtm"
@@ -70,7 +70,7 @@ class DtmLayout(Layout):
 
     @classmethod
     def page_date(cls, page: Page) -> date | None:
-        article = page.json_ld_of_type("Article", "NewsArticle")
+        article = page.json_ld_of_type(*cls.ARTICLE_TYPES)
         return parse_german_date(str(article.get("datePublished", ""))) if article else None
 
     @cached_property
@@ -78,46 +78,17 @@ class DtmLayout(Layout):
         assert self.page.main is not None  # matches() saw a complete <main>
         return self.page.main
 
-    @cached_property
-    def json_ld(self) -> dict:
-        return self.page.json_ld_of_type("Article", "NewsArticle") or {}
-
     def check(self) -> None:
-        if not self.json_ld and not self.INTRODUCTION(self.main):  # the JSON-LD is parsed already
+        if not self.article_ld and not self.INTRODUCTION(self.main):  # the JSON-LD is parsed already
             raise ParseError("no-article", "the page has no article introduction (a listing or other page?)")
 
     def _first_text(self, selector: XPath, root: Element | None = None) -> str | None:
         found = selector(self.main if root is None else root)
         return collapse_or_none(text_of(found[0])) if found else None
 
-    @cached_property
-    def canonical(self) -> str:
-        href = self.page.link("canonical")
-        return canonical_url(href or self.page.url, self.page.url)
-
-    @attribute
-    def url(self) -> str:
-        return self.canonical
-
-    @attribute
-    def page_id(self) -> str | None:
-        return self.page.meta("pageId")
-
-    @attribute
-    def section(self) -> str | None:
-        return section_of(self.canonical) or section_of(self.page.url)
-
-    @attribute
-    def description(self) -> str | None:
-        return collapse_or_none(self.page.meta("description") or self.json_ld.get("description"))
-
-    @attribute
-    def og_image(self) -> str | None:
-        return absolute_url(self.page.meta("og:image"), self.canonical)
-
     @attribute
     def title(self) -> str | None:
-        return self._first_text(self.TITLE) or collapse_or_none(self.json_ld.get("headline"))
+        return self._first_text(self.TITLE) or collapse_or_none(self.article_ld.get("headline"))
 
     @attribute
     def topline(self) -> str | None:
@@ -131,7 +102,7 @@ class DtmLayout(Layout):
             day = parse_german_date(text)
             if day:
                 return berlin_iso(day, parse_time(text.split(str(day.year), 1)[-1]))
-        day = parse_german_date(str(self.json_ld.get("datePublished", "")))
+        day = parse_german_date(str(self.article_ld.get("datePublished", "")))
         return day.isoformat() if day else None
 
     @attribute

@@ -8,9 +8,9 @@ best-effort. Metadata comes from JSON-LD and Open Graph; the text from JSON-LD
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from html import escape
 
 from lxml.etree import _Element as Element
 
@@ -19,14 +19,13 @@ from ..page import Page
 from ..text.clean import collapse, collapse_or_none, text_of
 from ..text.dates import parse_german_date
 from ..text.html import Block, blocks
-from ..text.urls import absolute_url, canonical_url, section_of
-from .base import Layout, attribute
+from ..text.urls import absolute_url
+from .base import ArticleLayout, attribute
 
-ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "PressRelease")
 NOT_TEXT = {"nav", "header", "footer", "aside", "form", "figure", "figcaption", "dtm-teaserslider"}
 
 
-class GenericLayout(Layout):
+class GenericLayout(ArticleLayout):
     """Any complete page that declares itself an article in JSON-LD or Open Graph."""
 
     family = "generic"
@@ -36,17 +35,8 @@ class GenericLayout(Layout):
     @classmethod
     def matches(cls, page: Page) -> bool:
         return page.complete and (
-            page.json_ld_of_type(*ARTICLE_TYPES) is not None or page.meta("og:type") == "article"
+            page.json_ld_of_type(*cls.ARTICLE_TYPES) is not None or page.meta("og:type") == "article"
         )
-
-    @cached_property
-    def ld(self) -> dict[str, Any]:
-        return self.page.json_ld_of_type(*ARTICLE_TYPES) or {}
-
-    @cached_property
-    def canonical(self) -> str:
-        href = self.page.link("canonical") or self.page.meta("og:url")
-        return canonical_url(href or self.page.url, self.page.url)
 
     @cached_property
     def text_root(self) -> Element:
@@ -59,39 +49,19 @@ class GenericLayout(Layout):
 
     @cached_property
     def _blocks(self) -> list[Block]:
-        body = self.ld.get("articleBody")
+        body = self.article_ld.get("articleBody")
         if isinstance(body, str) and body.strip():
             paragraphs = [collapse(p) for p in body.split("\n") if collapse(p)]
-            return [Block("p", p, f"<p>{p}</p>") for p in paragraphs]
+            return [Block("p", p, f"<p>{escape(p, quote=False)}</p>") for p in paragraphs]
         title = self.title()
         found = blocks(self.text_root, self.canonical, skip=lambda e: e.tag in NOT_TEXT or e.tag == "h1")
         return [b for b in found if b.text != title and (b.tag != "p" or len(b.text) > 40)]
 
     @attribute
-    def url(self) -> str:
-        return self.canonical
-
-    @attribute
-    def page_id(self) -> str | None:
-        return self.page.meta("pageId")
-
-    @attribute
-    def section(self) -> str | None:
-        return section_of(self.canonical)
-
-    @attribute
-    def description(self) -> str | None:
-        return collapse_or_none(self.page.meta("description") or self.page.meta("og:description"))
-
-    @attribute
-    def og_image(self) -> str | None:
-        return absolute_url(self.page.meta("og:image"), self.canonical)
-
-    @attribute
     def title(self) -> str | None:
         h1 = self.page.document.xpath("//h1")
         return (
-            collapse_or_none(str(self.ld.get("headline") or ""))
+            collapse_or_none(str(self.article_ld.get("headline") or ""))
             or (collapse_or_none(text_of(h1[0])) if h1 else None)
             or self.page.meta("og:title")
         )
@@ -102,13 +72,12 @@ class GenericLayout(Layout):
 
     @attribute
     def published_at(self) -> str | None:
-        raw = str(self.ld.get("datePublished") or self.page.meta("article:published_time") or "")
-        try:  # a full ISO timestamp keeps its time and offset
-            from datetime import datetime
-
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat() if "T" in raw else None
-        except ValueError:
-            pass
+        raw = str(self.article_ld.get("datePublished") or self.page.meta("article:published_time") or "")
+        if "T" in raw:  # a full ISO timestamp keeps its time and offset
+            try:
+                return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
+            except ValueError:
+                pass
         day: date | None = parse_german_date(raw)
         return day.isoformat() if day else None
 
@@ -126,7 +95,7 @@ class GenericLayout(Layout):
 
     @attribute
     def images(self) -> list[Image]:
-        image = self.ld.get("image")
+        image = self.article_ld.get("image")
         if isinstance(image, dict):
             image = image.get("url")
         if isinstance(image, list):
