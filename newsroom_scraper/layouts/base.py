@@ -17,6 +17,7 @@ from ..errors import ParseError
 from ..items import Article
 from ..page import Page
 from ..text.clean import collapse_or_none
+from ..text.html import Block
 from ..text.urls import absolute_url, canonical_url, section_of
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,3 +126,16 @@ class ArticleLayout(Layout):
     @attribute
     def og_image(self) -> str | None:
         return absolute_url(self.page.meta("og:image"), self.canonical)
+
+    @cached_property
+    def _blocks(self) -> list[Block]:
+        """The article's text blocks in order; each layout says where they are."""
+        raise NotImplementedError
+
+    @attribute
+    def body_text(self) -> str:
+        return "\n\n".join(block.text for block in self._blocks)
+
+    @attribute
+    def body_html(self) -> str:
+        return "\n".join(block.html for block in self._blocks)

@@ -118,14 +118,6 @@ class DtmLayout(ArticleLayout):
         return list(blocks(self.main, self.canonical, skip=lambda element: not self._in_body(element)))
 
     @attribute
-    def body_text(self) -> str:
-        return "\n\n".join(block.text for block in self._blocks)
-
-    @attribute
-    def body_html(self) -> str:
-        return "\n".join(block.html for block in self._blocks)
-
-    @attribute
     def tags(self) -> list[str]:
         return [text for a in self.TAGS(self.main) if (text := collapse(text_of(a)))]
 

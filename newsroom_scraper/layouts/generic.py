@@ -86,14 +86,6 @@ class GenericLayout(ArticleLayout):
         return None
 
     @attribute
-    def body_text(self) -> str:
-        return "\n\n".join(block.text for block in self._blocks)
-
-    @attribute
-    def body_html(self) -> str:
-        return "\n".join(block.html for block in self._blocks)
-
-    @attribute
     def images(self) -> list[Image]:
         image = self.article_ld.get("image")
         if isinstance(image, dict):
