@@ -35,7 +35,7 @@ def format_report(run: dict[str, Any] | None) -> str:
         f"{run.get('error_count', 0)} errors",
         f"  requests: {stats.get('downloader/request_count', 0)}, responses: "
         f"{stats.get('downloader/response_count', 0)}, robots.txt forbidden: {stats.get('robotstxt/forbidden', 0)}, "
-        f"offsite filtered: {stats.get('offsite/filtered', 0)}",
+        f"off-site links ignored: {stats.get('newsroom/offsite_ignored', 0) + stats.get('offsite/filtered', 0)}",
     ]
     if stats.get("newsroom/search_api_failed"):
         lines.append("  search API failed: discovery relied on sitemaps, listings and teasers")

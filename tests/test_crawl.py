@@ -96,6 +96,7 @@ def test_robots_obeyed_and_nothing_off_site(first_run):
     exceptions = {key for key in stats if key.startswith("downloader/exception_type_count/")}
     assert exceptions <= {"downloader/exception_type_count/scrapy.exceptions.IgnoreRequest"}  # robots.txt only
     assert stats.get("robotstxt/forbidden", 0) >= 1
+    assert stats.get("newsroom/offsite_ignored", 0) >= 1  # the listings' off-site links were seen, not followed
     assert rows(db, "select * from crawl_errors") == []
 
 

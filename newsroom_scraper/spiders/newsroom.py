@@ -157,7 +157,10 @@ class NewsroomSpider(SitemapSpider):
         older than ``since`` or beyond ``max_articles``."""
         url = canonical_url(url, self.start_url)
         parts = urlsplit(url)
-        if _origin(url) != self.origin or not site.ARTICLE_PATH.match(parts.path):
+        if _origin(url) != self.origin:
+            self.crawler.stats.inc_value("newsroom/offsite_ignored")  # never followed, by design
+            return None
+        if not site.ARTICLE_PATH.match(parts.path):
             return None
         if self._is_known(url):
             self.crawler.stats.inc_value("newsroom/archived_skipped")
@@ -211,7 +214,9 @@ class NewsroomSpider(SitemapSpider):
             url = canonical_url(response.urljoin(href))
             parts = urlsplit(url)
             query = dict(parse_qsl(parts.query))
-            if _origin(url) == self.origin and site.LISTING_PATH.match(parts.path) and set(query) <= {"page"}:
+            if _origin(url) != self.origin:
+                self.crawler.stats.inc_value("newsroom/offsite_ignored")
+            elif site.LISTING_PATH.match(parts.path) and set(query) <= {"page"}:
                 yield Request(url, callback=self.parse_listing, errback=self.failed)
 
     def _teaser_requests(self, response: TextResponse, teasers: str, source: str) -> Iterable[tuple[Request | None, date | None]]:
