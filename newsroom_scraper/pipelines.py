@@ -109,7 +109,8 @@ class ArchivePipeline:
         """Write the run record and log the report; the archive is closed here."""
         if self.archive is None:
             return
-        empty_fields = {name: round(count / self.parsed, 3) for name, count in self.empty.items()} if self.parsed else {}
+        watched = [*WATCHED_FIELDS, "published_time"]
+        empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
         stats = dict(self.crawler.stats.get_stats())
         self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)

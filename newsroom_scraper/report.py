@@ -41,7 +41,7 @@ def format_report(run: dict[str, Any] | None) -> str:
         lines.append("  search API failed: discovery relied on sitemaps, listings and teasers")
     if empty:
         shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(empty.items(), key=lambda kv: -kv[1]))
-        lines.append(f"  empty fields (share of articles): {shares}")
+        lines.append(f"  empty fields (share of the run's articles): {shares}")
         drift = [name for name, share in empty.items() if share > DRIFT_THRESHOLD and name not in OFTEN_EMPTY]
         if drift:
             lines.append(f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see layouts/dtm.py)")
