@@ -1,11 +1,13 @@
 """Datasette on the archive: the configuration lives in archive/ (metadata.yml, templates).
 
 ``make_datasette`` builds the app (tests use its in-process client); ``serve`` runs it.
-Plain ``datasette archive/newsroom.db -m archive/metadata.yml`` serves the same thing.
+``datasette archive/`` (Datasette's configuration-directory mode: the database, metadata.yml,
+settings.json and plugins/ of that folder) serves the same thing.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +18,21 @@ from datasette.database import Database
 ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
 DATABASE_NAME = "newsroom"
 
-# Read-only serving of a file a scheduled crawl updates: mutable mode (Datasette reads it
-# with mode=ro), no arbitrary SQL for visitors' long queries to hog, no facet suggestions
-# (they cost most of a search page's time), signed tokens off.
-SETTINGS: dict[str, Any] = {
-    "sql_time_limit_ms": 2000,
-    "max_returned_rows": 1000,
-    "default_page_size": 50,
-    "suggest_facets": False,
-    "allow_signed_tokens": False,
-    "allow_download": True,
-    "facet_time_limit_ms": 500,
-}
 
 
 def load_metadata(path: Path = ARCHIVE_DIR / "metadata.yml") -> dict[str, Any]:
     """The archive's Datasette metadata (title, licence, descriptions, facets, queries)."""
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def load_settings(path: Path = ARCHIVE_DIR / "settings.json") -> dict[str, Any]:
+    """Datasette settings for a read-only public archive (archive/settings.json).
+
+    A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
+    facet suggestions are off (they cost most of a search page's time).
+    """
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def make_datasette(db_path: str | Path) -> Datasette:
@@ -45,7 +44,7 @@ def make_datasette(db_path: str | Path) -> Datasette:
     plugins = ARCHIVE_DIR / "plugins"
     datasette = Datasette(
         metadata=load_metadata(),
-        settings=SETTINGS,
+        settings=load_settings(),
         template_dir=str(templates) if templates.is_dir() else None,
         plugins_dir=str(plugins) if any(plugins.glob("*.py")) else None,
     )

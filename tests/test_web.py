@@ -77,3 +77,12 @@ def test_ranked_search_query_handles_any_input(client):
 def test_read_only(client):
     response = client.get("/newsroom.json?sql=update+articles+set+title='x'")
     assert response.status_code in (400, 403)
+
+
+def test_settings_file_is_valid_for_plain_datasette():
+    """`datasette archive/` refuses unknown keys in settings.json at start-up."""
+    from datasette.app import SETTINGS
+
+    from newsroom_scraper.web import load_settings
+
+    assert set(load_settings()) <= {setting.name for setting in SETTINGS}
