@@ -1,12 +1,21 @@
-"""Shared test fixtures: the real page from ../shared (skipped cleanly when absent)."""
+"""Shared test fixtures: the real page from ../shared (skipped cleanly when absent), and the
+Hypothesis profile."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REAL_PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
+
+# Property tests explore the same examples on every run, so CI is as repeatable as a
+# developer's machine; HYPOTHESIS_PROFILE=explore searches afresh.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(scope="session")
