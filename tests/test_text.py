@@ -85,3 +85,11 @@ def test_sections():
     assert section_of("https://www.dortmund.de/newsroom/pressemitteilungen/a-2.html") == "press"
     assert section_of("https://www.dortmund.de/newsroom/nachrichten-dortmund.de/a.html") == "news"
     assert section_of("https://www.dortmund.de/themen/") is None
+
+
+def test_malformed_urls_are_none_not_errors():
+    from newsroom_scraper.text.urls import absolute_url
+
+    assert absolute_url("http://www.dortmund.de:port/x.html", None) is None
+    assert absolute_url("/bild.webp", "https://www.dortmund.de/a/") == "https://www.dortmund.de/bild.webp"
+    assert absolute_url("  ", "https://www.dortmund.de/") is None

@@ -103,7 +103,7 @@ class ArticleLayout(Layout):
     def canonical(self) -> str:
         """<link rel=canonical> (else og:url, else the fetched URL), absolute and canonicalised."""
         href = self.page.link("canonical") or self.page.meta("og:url")
-        return canonical_url(href or self.page.url, self.page.url)
+        return absolute_url(href, self.page.url) or canonical_url(self.page.url)
 
     @attribute
     def url(self) -> str:

@@ -16,7 +16,7 @@ from w3lib.url import canonicalize_url
 # A URL made only of these characters, with no query or fragment, is already canonical
 # apart from its host's case: the common case, kept off w3lib's slower path.
 _SAFE = ":/._~!$&'()*+,;=@-"
-_PLAIN = re.compile(r"(https?://)([A-Za-z0-9.:-]+)(/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})*)?")
+_PLAIN = re.compile(r"(https?://)([A-Za-z0-9.-]+(?::[0-9]{1,5})?)(/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})*)?")
 
 
 # Cached: in a crawl the same teaser URLs, credits and dates recur on every page of a day.
@@ -51,10 +51,13 @@ def _join(base: str, url: str) -> str:
 
 
 def absolute_url(url: str | None, base: str | None) -> str | None:
-    """``url`` resolved against ``base`` and percent-encoded; None stays None."""
+    """``url`` resolved against ``base`` and percent-encoded; None for none or a malformed one."""
     if not url or not url.strip():
         return None
-    return canonical_url(url, base)
+    try:
+        return canonical_url(url, base)
+    except ValueError:  # "http://host:port?/…": a broken link is no link, not a broken page
+        return None
 
 
 def section_of(url: str) -> str | None:
