@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsroom_scraper.text.credits import split_credit
 from newsroom_scraper.text.dates import berlin_iso, parse_german_date, parse_time
@@ -93,3 +95,21 @@ def test_malformed_urls_are_none_not_errors():
     assert absolute_url("http://www.dortmund.de:port/x.html", None) is None
     assert absolute_url("/bild.webp", "https://www.dortmund.de/a/") == "https://www.dortmund.de/bild.webp"
     assert absolute_url("  ", "https://www.dortmund.de/") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["https://www.dortmund.de", "HTTPS://WWW.Dortmund.DE", "http://127.0.0.1:8000"]),
+    st.lists(st.text(alphabet="abcäöüß-_.„“ %/~()+'", min_size=1, max_size=12), min_size=1, max_size=4),
+    st.sampled_from(["", "?b=2&a=1", "?x=ä", "#frag", "?q=1#f"]),
+)
+def test_fast_path_agrees_with_w3lib(origin, segments, tail):
+    """The fast path of canonical_url gives what w3lib's canonicalisation gives."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from w3lib.url import canonicalize_url
+
+    url = origin + "/" + "/".join(segments) + tail
+    parts = urlsplit(canonicalize_url(url))
+    reference = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, parts.query, ""))
+    assert canonical_url(url) == reference
