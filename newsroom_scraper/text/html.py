@@ -82,7 +82,7 @@ def _block(tag: str, element: Element, base: str | None, depth: int) -> Block | 
     text = _clean_lines(text)
     if not text:
         return None
-    return Block(tag, text, f"<{tag}>{html.replace(_LINE_BREAK, '')}</{tag}>")
+    return Block(tag, text, f"<{tag}>{html}</{tag}>")
 
 
 def _list_block(element: Element, base: str | None, depth: int) -> Block | None:
@@ -123,18 +123,26 @@ def blocks(
     """
     if depth > MAX_DEPTH:
         raise ParseError("too-deep", "the article text is nested too deeply")
-    loose: list[Element | str] = [container.text or ""]
+    # Inline elements and text between blocks; whitespace-only text (most of it: the
+    # line breaks of the markup) is not collected at all.
+    loose: list[Element | str] = []
+
+    def add(text: str | None) -> None:
+        if text and not text.isspace():
+            loose.append(text)
 
     def flush() -> Iterable[Block]:
-        text = "".join(part if isinstance(part, str) else text_of(part) for part in loose)
-        if collapse(text):
-            yield Block("p", collapse(text), f"<p>{escape(collapse(text), quote=False)}</p>")
-        loose.clear()
+        if loose:
+            text = collapse("".join(part if isinstance(part, str) else text_of(part) for part in loose))
+            loose.clear()
+            if text:
+                yield Block("p", text, f"<p>{escape(text, quote=False)}</p>")
 
+    add(container.text)
     for child in container:
         tag = _tag(child)
         if not tag or tag in DROPPED or skip(child):
-            loose.append(child.tail or "")
+            add(child.tail)
             continue
         # Custom elements (dtm-text-image, dtm-accordion, …) are containers like <div>.
         if tag in BLOCK_TAGS or tag in CONTAINERS or "-" in tag:
@@ -152,5 +160,5 @@ def blocks(
                 yield block
         else:
             loose.append(child)
-        loose.append(child.tail or "")
+        add(child.tail)
     yield from flush()
