@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -51,6 +52,8 @@ def test_truncated_page_from_stdin(tmp_path):
     assert b"Traceback" not in completed.stderr
 
 
-def test_every_command_has_help():
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help text"
+        assert f"newsroom-archive {name}" in readme, f"README.md does not show `newsroom-archive {name}`"
