@@ -4,6 +4,7 @@ process (Scrapy's reactor runs once per process), checked through the archive an
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -193,3 +194,22 @@ def test_bad_since_is_a_clear_error(tmp_path):
     )  # fmt: skip
     assert completed.returncode == 2
     assert completed.stderr.startswith("crawl: ") and "Traceback" not in completed.stderr
+
+
+def test_archive_opens_in_the_sqlite3_shell(first_run):
+    """Researchers open the downloaded file with their own tools: Debian's sqlite3 included."""
+    import shutil
+
+    shell = shutil.which("sqlite3")
+    if not shell:
+        pytest.skip("no sqlite3 command-line shell on this machine")
+    _, _, db, _ = first_run
+    title = rows(db, "select title from articles order by id limit 1")[0]["title"]
+    word = max((re.sub(r"[^\w]", "", w) for w in title.split()), key=len)  # no quotes or punctuation
+    completed = subprocess.run(
+        [shell, "-readonly", str(db),
+         f"select count(*) from articles_fts where articles_fts match '\"{word.lower()}\"';"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout.strip()) >= 1
