@@ -12,7 +12,7 @@ import codecs
 import json
 import re
 from functools import cached_property
-from typing import Any, AnyStr
+from typing import Any
 
 from lxml import etree
 
@@ -49,7 +49,7 @@ def _ascii_compatible(encoding: str) -> bool:
     return encoding not in ("utf-16", "utf-32", "utf-8-sig") and b"<main" == "<main".encode(encoding)
 
 
-def _find_tag(data: AnyStr, tag: str, start: int = 0, end: int | None = None, last: bool = False) -> int:
+def _find_tag(data: bytes | str, tag: str, start: int = 0, end: int | None = None, last: bool = False) -> int:
     """Position of ``tag`` (e.g. "</main>") in ``data``, any case; -1 when absent."""
     needle: Any = tag.encode() if isinstance(data, bytes) else tag
     stop = len(data) if end is None else end

@@ -103,6 +103,7 @@ class ArchivePipeline:
             self.empty["published_time"] += 1
         every = self.settings.getint("NEWSROOM_PROGRESS_EVERY", 100)
         if every and self.parsed % every == 0:
+            assert self.crawler.spider is not None
             self.crawler.spider.logger.info("Progress: %d articles stored (%s)", self.parsed, dict(self.counts))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

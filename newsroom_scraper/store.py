@@ -329,7 +329,7 @@ class Archive:
         ).fetchone()
         data = article.to_dict()
         data.pop("related")
-        self.db["article_versions"].insert({
+        self.db.table("article_versions").insert({
             "article_id": article_id, "version": version, "content_hash": digest,
             "fetched_at": fetched_at, "run_id": run_id, "title": article.title,
             "topline": article.topline, "published_at": article.published_at,
@@ -364,19 +364,19 @@ class Archive:
     def _insert_positioned(self, table: str, key: dict, records: list[dict]) -> None:
         """Insert records with ``key`` and their 1-based position in the page."""
         if records:
-            self.db[table].insert_all(
+            self.db.table(table).insert_all(
                 {**key, "position": position, **record}
                 for position, record in enumerate(records, start=1)
             )
 
     def _resolve_errors(self, urls: list[str | None], resolved_at: str) -> None:
         """Mark open errors of any of these URLs as resolved."""
-        urls = sorted({url for url in urls if url})
-        marks = ", ".join("?" for _ in urls)
+        present = sorted({url for url in urls if url})
+        marks = ", ".join("?" for _ in present)
         self.db.execute(
             f"""UPDATE crawl_errors SET resolved_at = ?
             WHERE resolved_at IS NULL AND url IN ({marks})""",
-            [resolved_at, *urls],
+            [resolved_at, *present],
         )
 
 

@@ -168,7 +168,7 @@ MIGRATIONS = Migrations("newsroom_archive")
 def _initial_schema(db: sqlite_utils.Database) -> None:
     """Create every table, index and the FTS index of the first archive version."""
     db.executescript(_SCHEMA_SQL)
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
+    db.table("articles").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
     # sqlite-utils' update trigger fires on every UPDATE, so merely noting that an
     # article was checked would re-index its whole text. Fire only when an indexed
     # column is written. (After any table.transform(), which drops FTS triggers, run

@@ -271,7 +271,7 @@ class NewsroomSpider(SitemapSpider):
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
-            requested_url=response.meta.get("archived_url") or response.request.url,
+            requested_url=response.meta.get("archived_url") or (response.request.url if response.request else None),
         )
         if response.status == 304 or not isinstance(response, TextResponse):
             return

@@ -87,8 +87,7 @@ def _block(tag: str, element: Element, base: str | None, depth: int) -> Block | 
 
 def _list_block(element: Element, base: str | None, depth: int) -> Block | None:
     ordered = _tag(element) == "ol"
-    items = [_block("li", li, base, depth + 1) for li in element if _tag(li) == "li"]
-    items = [item for item in items if item]
+    items = [item for li in element if _tag(li) == "li" and (item := _block("li", li, base, depth + 1))]
     if not items:
         return None
     marks = [f"{n}." if ordered else "-" for n in range(1, len(items) + 1)]
