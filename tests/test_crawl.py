@@ -213,3 +213,16 @@ def test_archive_opens_in_the_sqlite3_shell(first_run):
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert int(completed.stdout.strip()) >= 1
+
+
+def test_failing_search_api_only_narrows_discovery(tmp_path):
+    site = ReplicaSite(articles=20, seed=13, newest=date.today())
+    site.search_down = True
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        completed = crawl(server, db)
+    assert "search API failed" in completed.stdout
+    urls = {row["url"] for row in rows(db, "select url from articles")}
+    # sitemaps, listings and teasers still find everything (the sitemap lists the sitemap-only ones)
+    assert urls == {canonical_url(url) for url in site.canonical_urls()}
+    assert rows(db, "select * from crawl_errors") == []

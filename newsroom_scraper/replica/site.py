@@ -131,6 +131,7 @@ class ReplicaSite:
     def __init__(self, articles: int, seed: int = 1, newest: date | None = None, sitemap: bool = True,
                  menu_bytes: int = 3000) -> None:  # fmt: skip
         self.seed, self.sitemap, self.menu_bytes = seed, sitemap, menu_bytes
+        self.search_down = False  # set True to make the search API fail (HTTP 503), as a proxy may
         self.newest = newest or date.today()
         self._lock = threading.RLock()
         self._entries: dict[str, _Entry] = {}
@@ -418,7 +419,10 @@ class ReplicaSite:
         return {"took": 3, "timed_out": False, "hits": {"total": {"value": len(docs), "relation": "eq"}, "hits": hits}}
 
     def search_response(self, body: bytes) -> Response:
-        """``POST /api/search/proxy/search``: 400 for bad JSON, 500 beyond the result window."""
+        """``POST /api/search/proxy/search``: 400 for bad JSON, 500 beyond the result window,
+        503 while ``search_down``."""
+        if self.search_down:
+            return _json(503, {"error": {"type": "unavailable", "reason": "search is down"}, "status": 503})
         try:
             request = json.loads(body.decode("utf-8"))
             query, start, size = request.get("query", "*"), request.get("from", 0), request.get("size", 10)
