@@ -20,7 +20,6 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q newsroom_scraper tests
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/parse.py
 
 clean:

@@ -129,9 +129,14 @@ class Page:
         return _parse(self.main_source, fragment=True)
 
     @cached_property
+    def source(self) -> str:
+        """The whole page decoded: for layouts that need all of it (the generic fallback)."""
+        return self._text(self._raw)
+
+    @cached_property
     def document(self) -> etree._Element:
         """The whole page as a tree: slow on real pages, for layouts that need it."""
-        return _parse(self._text(self._raw), fragment=False)
+        return _parse(self.source, fragment=False)
 
     @staticmethod
     def _json_ld_in(root: etree._Element | None) -> list[dict[str, Any]]:

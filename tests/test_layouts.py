@@ -56,7 +56,9 @@ def test_two_versions_with_the_same_date_is_an_error():
 
 
 def test_generic_fallback_parses_an_unknown_layout():
-    body = "<p>" + "Ein Absatz mit genug Text, um als Artikeltext zu gelten. " * 3 + "</p>"
+    body = ("<p>" + "Ein Absatz mit genug Text, um als Artikeltext zu gelten. " * 3 + "</p>"
+            "<h2>Was sich ändert</h2><p>" + "Ein zweiter Absatz erklärt die Änderungen im Einzelnen. " * 3 + "</p>"
+            "<ul><li>Erster Punkt der Liste</li><li>Zweiter Punkt der Liste</li></ul>")
     ld = {"@type": "NewsArticle", "headline": "Ein Artikel woanders", "datePublished": "2022-03-04T10:00:00+01:00",
           "image": {"url": "/bild.jpg"}}
     html = (
@@ -70,6 +72,9 @@ def test_generic_fallback_parses_an_unknown_layout():
     assert article.title == "Ein Artikel woanders"
     assert article.published_at == "2022-03-04T10:00:00+01:00"
     assert article.body_text.startswith("Ein Absatz mit genug Text") and "Menü" not in article.body_text
+    assert "\n\nWas sich ändert\n\nEin zweiter Absatz" in article.body_text
+    assert article.body_text.endswith("- Erster Punkt der Liste\n- Zweiter Punkt der Liste")
+    assert "<h2>Was sich ändert</h2>" in article.body_html and "<li>Zweiter Punkt der Liste</li>" in article.body_html
     assert article.images[0].src == "https://example.org/bild.jpg"
 
 
