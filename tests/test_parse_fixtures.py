@@ -85,3 +85,10 @@ def test_body_html_escapes_markup_and_drops_scripts():
     assert "onclick" not in article.body_html
     assert "&lt;für&gt;" in article.body_html and "&amp;" in article.body_html
     assert article.body_text.startswith("Klick Die Jury vergibt drei Preise & eine Anerkennung <für> Engagement.")
+
+
+def test_time_only_in_the_datetime_attribute():
+    page = SAMPLES["winter-press-no-topline"]
+    html = render_article(page).replace("<div><strong>08:05 Uhr</strong></div>", "")
+    assert 'datetime="08:05"' in html
+    assert parse_article(html, "").published_at == "2024-01-15T08:05:00+01:00"

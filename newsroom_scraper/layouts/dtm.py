@@ -23,7 +23,7 @@ from ..page import Page
 from ..text.clean import collapse, collapse_or_none, text_of
 from ..text.credits import split_credit
 from ..text.dates import berlin_iso, parse_german_date, parse_time
-from ..text.html import blocks
+from ..text.html import Block, blocks
 from ..text.urls import absolute_url
 from .base import ArticleLayout, attribute
 
@@ -100,8 +100,9 @@ class DtmLayout(ArticleLayout):
         for element in self.TIME(self.main):
             text = text_of(element)
             day = parse_german_date(text)
-            if day:
-                return berlin_iso(day, parse_time(text.split(str(day.year), 1)[-1]))
+            if day:  # the time after the date in the text, else in datetime="12:52"
+                at = parse_time(text.split(str(day.year), 1)[-1]) or parse_time(element.get("datetime"))
+                return berlin_iso(day, at)
         day = parse_german_date(str(self.article_ld.get("datePublished", "")))
         return day.isoformat() if day else None
 
@@ -114,7 +115,7 @@ class DtmLayout(ArticleLayout):
         return element.get("slot") not in self.NOT_BODY_SLOTS and element.tag not in self.NOT_BODY_TAGS
 
     @cached_property
-    def _blocks(self) -> list:
+    def _blocks(self) -> list[Block]:
         return list(blocks(self.main, self.canonical, skip=lambda element: not self._in_body(element)))
 
     @attribute
