@@ -12,7 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import ParseError
+from .errors import ArchiveBusy, ParseError
 from .parse import parse_article
 
 
@@ -85,7 +85,7 @@ def crawl(start_url: str | None, db_path: str | None, delay: float | None, concu
             refresh_days=refresh_days, recheck_all=recheck_all, max_articles=max_articles, since=since,
             warc_dir=warc_dir, jobdir=jobdir, settings=overrides,
         )  # fmt: skip
-    except ValueError as error:
+    except (ValueError, ArchiveBusy) as error:
         click.echo(f"crawl: {error}", err=True)
         sys.exit(2)
     click.echo(report)

@@ -7,14 +7,17 @@ project root runs the same spider, pipelines and settings.
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from . import site
+from .errors import ArchiveBusy
 from .report import format_report, run_failed
 from .spiders.newsroom import NewsroomSpider
 from .store import Archive
@@ -50,6 +53,21 @@ def crawl_settings(
     return result
 
 
+@contextmanager
+def crawl_lock(db_path: str | Path) -> Iterator[None]:
+    """Hold ``<db>.lock`` for the duration of a crawl; ArchiveBusy when another crawl holds it.
+
+    A scheduled run that overlaps a slow one (cron does not check) stops at once instead of
+    crawling everything a second time. The operating system drops the lock if the process dies.
+    """
+    with open(f"{db_path}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None
+        yield
+
+
 def run_crawl(
     *, start_url: str | None = None, refresh_days: int | None = None, recheck_all: bool = False,
     max_articles: int | None = None, since: str | None = None, **options: Any,
@@ -61,13 +79,18 @@ def run_crawl(
     if since:
         date.fromisoformat(since)  # a bad date stops here, with a clear message
     settings = crawl_settings(**options)
-    Path(settings.get("NEWSROOM_DB")).parent.mkdir(parents=True, exist_ok=True)
+    db_path = settings.get("NEWSROOM_DB")
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    with crawl_lock(db_path):
+        return _crawl(settings, start_url=start_url, refresh_days=refresh_days, recheck_all=recheck_all,
+                      since=since, max_articles=max_articles)  # fmt: skip
+
+
+def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
+    """One CrawlerProcess with the newsroom spider; the report of the run it recorded."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsroomSpider)
-    process.crawl(
-        crawler, start_url=start_url or site.DEFAULT_START_URL, refresh_days=refresh_days,
-        recheck_all=recheck_all, since=since, max_articles=max_articles,
-    )  # fmt: skip
+    process.crawl(crawler, **{**arguments, "start_url": arguments["start_url"] or site.DEFAULT_START_URL})
     process.start()
     run_id = crawler.stats.get_value("newsroom/run_id")
     with Archive(settings.get("NEWSROOM_DB")) as archive:

@@ -24,3 +24,8 @@ class ParseError(NewsroomError):
 class LayoutError(NewsroomError):
     """Raised at import time when the layout registry is inconsistent
     (two versions of one layout valid until the same date)."""
+
+
+class ArchiveBusy(NewsroomError):
+    """Raised by ``run_crawl`` when another crawl is writing the same archive (its lock file
+    is held). Wait for it to finish; two crawls at once would fetch everything twice."""

@@ -226,3 +226,17 @@ def test_failing_search_api_only_narrows_discovery(tmp_path):
     # sitemaps, listings and teasers still find everything (the sitemap lists the sitemap-only ones)
     assert urls == {canonical_url(url) for url in site.canonical_urls()}
     assert rows(db, "select * from crawl_errors") == []
+
+
+def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
+    from newsroom_scraper.crawl import crawl_lock
+
+    db = tmp_path / "newsroom.db"
+    with crawl_lock(db):  # as if a slow scheduled run were still going
+        completed = subprocess.run(
+            [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", "http://127.0.0.1:9/newsroom/",
+             "--db", str(db)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stderr == f"crawl: another crawl is writing {db} (lock {db}.lock); try again later\n"
