@@ -108,6 +108,22 @@ def serve(db_path: str, host: str, port: int) -> None:
 
 
 @main.command()
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+def status(db_path: str) -> None:
+    """Show what the archive holds and how its last crawl went."""
+    from pathlib import Path
+
+    from .report import format_summary
+    from .store import Archive
+
+    if not Path(db_path).exists():
+        click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)
+        sys.exit(2)
+    with Archive(db_path) as archive:
+        click.echo(format_summary(archive.summary()))
+
+
+@main.command()
 @click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
 @click.option("--articles", default=300, show_default=True, type=int)
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site.")

@@ -48,6 +48,21 @@ def format_report(run: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def format_summary(summary: dict[str, Any]) -> str:
+    """Format ``Archive.summary()`` for ``newsroom-archive status``."""
+    sections = ", ".join(f"{count} {name}" for name, count in summary["by_section"].items()) or "none"
+    lines = [
+        f"Articles: {summary['articles']} ({sections}), published {summary['oldest'] or '–'} … "
+        f"{summary['newest'] or '–'}",
+        f"Versions: {summary['versions']} ({summary['changed_articles']} articles changed since first seen)",
+        f"Crawl runs: {summary['runs']}, URLs with open errors: {summary['open_errors']}",
+    ]
+    if summary["last_run"]:
+        lines.append("Last run:")
+        lines.append(format_report(summary["last_run"]))
+    return "\n".join(lines)
+
+
 def run_failed(run: dict[str, Any] | None) -> bool:
     """Whether the run itself failed (not: whether some pages did). Decides the exit code."""
     if not run:

@@ -233,6 +233,26 @@ class Archive:
             [cutoff],
         )
 
+    def summary(self) -> dict[str, Any]:
+        """What the archive holds: articles by section, versions, runs, open errors, date range."""
+        def scalar(sql: str) -> Any:
+            return self.db.execute(sql).fetchone()[0]
+
+        last_runs = self._rows("SELECT id FROM crawl_runs ORDER BY id DESC LIMIT 1")
+        return {
+            "articles": scalar("SELECT COUNT(*) FROM articles"),
+            "by_section": dict(self.db.execute(
+                "SELECT coalesce(section, '?'), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()),
+            "versions": scalar("SELECT COUNT(*) FROM article_versions"),
+            "changed_articles": scalar("SELECT COUNT(*) FROM articles WHERE version_count > 1"),
+            "oldest": scalar("SELECT MIN(published_date) FROM articles"),
+            "newest": scalar("SELECT MAX(published_date) FROM articles"),
+            "runs": scalar("SELECT COUNT(*) FROM crawl_runs"),
+            "open_errors": scalar("SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL"),
+            "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
+        }  # fmt: skip
+
     def article_count(self) -> int:
         """How many articles the archive holds."""
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

@@ -240,3 +240,12 @@ def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
         )  # fmt: skip
     assert completed.returncode == 2
     assert completed.stderr == f"crawl: another crawl is writing {db} (lock {db}.lock); try again later\n"
+
+
+def test_status_summarises_the_archive(first_run):
+    _, _, db, _ = first_run
+    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)],
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith(f"Articles: {len(rows(db, 'select id from articles'))} (")
+    assert "URLs with open errors:" in completed.stdout and "Last run:\nRun " in completed.stdout
