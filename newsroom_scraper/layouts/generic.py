@@ -10,26 +10,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cached_property
-from html import escape
 
 import trafilatura
 from lxml import etree
 
 from ..items import Image
 from ..page import Page
-from ..text.clean import collapse, collapse_or_none, text_of
+from ..text.clean import collapse_or_none, text_of
 from ..text.dates import parse_german_date
-from ..text.html import Block
+from ..text.html import Block, list_block, text_block
 from ..text.urls import absolute_url
 from .base import ArticleLayout, attribute
 
 # trafilatura's XML: <head rend="h2">, <p>, <list rend="ul"><item>, <quote>.
 _TRAFILATURA_TAGS = {"p": "p", "quote": "blockquote"}
-
-
-def _block(tag: str, text: str) -> Block:
-    text = collapse(text)
-    return Block(tag, text, f"<{tag}>{escape(text, quote=False)}</{tag}>")
 
 
 def _main_text(html: str) -> list[Block]:
@@ -41,24 +35,17 @@ def _main_text(html: str) -> list[Block]:
                               include_images=False, include_links=False)  # fmt: skip
     if not xml:
         return []
-    found: list[Block] = []
+    found: list[Block | None] = []
     for element in etree.fromstring(xml.encode("utf-8")).iterfind("main/*"):
-        text = collapse(text_of(element))
-        if not text:
-            continue
         if element.tag == "head":
             level = (element.get("rend") or "h2").lstrip("h")
-            found.append(_block(f"h{min(max(int(level) if level.isdigit() else 2, 2), 6)}", text))
+            found.append(text_block(f"h{min(max(int(level) if level.isdigit() else 2, 2), 6)}", text_of(element)))
         elif element.tag == "list":
-            items = [collapse(text_of(item)) for item in element.iterfind("item")]
-            items = [item for item in items if item]
-            tag = "ol" if element.get("rend") == "ol" else "ul"
-            marks = [f"{n}." if tag == "ol" else "-" for n in range(1, len(items) + 1)]
-            html_items = "".join(f"<li>{escape(item, quote=False)}</li>" for item in items)
-            found.append(Block(tag, "\n".join(f"{m} {i}" for m, i in zip(marks, items)), f"<{tag}>{html_items}</{tag}>"))
+            items = [item for li in element.iterfind("item") if (item := text_block("li", text_of(li)))]
+            found.append(list_block("ol" if element.get("rend") == "ol" else "ul", items))
         else:
-            found.append(_block(_TRAFILATURA_TAGS.get(element.tag, "p"), text))
-    return found
+            found.append(text_block(_TRAFILATURA_TAGS.get(element.tag, "p"), text_of(element)))
+    return [block for block in found if block]
 
 
 class GenericLayout(ArticleLayout):
@@ -79,7 +66,7 @@ class GenericLayout(ArticleLayout):
         """JSON-LD ``articleBody`` when the page gives one, else trafilatura's main text."""
         body = self.article_ld.get("articleBody")
         if isinstance(body, str) and body.strip():
-            return [_block("p", line) for line in body.split("\n") if collapse(line)]
+            return [block for line in body.split("\n") if (block := text_block("p", line))]
         title = self.title()
         return [block for block in _main_text(self.page.source) if block.text != title]
 

@@ -85,15 +85,24 @@ def _block(tag: str, element: Element, base: str | None, depth: int) -> Block | 
     return Block(tag, text, f"<{tag}>{html}</{tag}>")
 
 
-def _list_block(element: Element, base: str | None, depth: int) -> Block | None:
-    ordered = _tag(element) == "ol"
-    items = [item for li in element if _tag(li) == "li" and (item := _block("li", li, base, depth + 1))]
+def list_block(tag: str, items: list[Block]) -> Block | None:
+    """A ul/ol block of ``li`` blocks: "- item" (or "1. item") lines, and the sanitised list."""
     if not items:
         return None
-    marks = [f"{n}." if ordered else "-" for n in range(1, len(items) + 1)]
+    marks = [f"{n}." if tag == "ol" else "-" for n in range(1, len(items) + 1)]
     text = "\n".join(f"{mark} {item.text}" for mark, item in zip(marks, items))
-    tag = "ol" if ordered else "ul"
     return Block(tag, text, f"<{tag}>{''.join(item.html for item in items)}</{tag}>")
+
+
+def text_block(tag: str, text: str) -> Block | None:
+    """A block of plain text (whitespace collapsed, escaped), None when it is empty."""
+    text = collapse(text)
+    return Block(tag, text, f"<{tag}>{escape(text, quote=False)}</{tag}>") if text else None
+
+
+def _list_block(element: Element, base: str | None, depth: int) -> Block | None:
+    items = [item for li in element if _tag(li) == "li" and (item := _block("li", li, base, depth + 1))]
+    return list_block("ol" if _tag(element) == "ol" else "ul", items)
 
 
 def _table_block(element: Element, base: str | None, depth: int) -> Block | None:
@@ -135,7 +144,7 @@ def blocks(
             text = collapse("".join(part if isinstance(part, str) else text_of(part) for part in loose))
             loose.clear()
             if text:
-                yield Block("p", text, f"<p>{escape(text, quote=False)}</p>")
+                yield Block("p", text, f"<p>{escape(text, quote=False)}</p>")  # already collapsed
 
     add(container.text)
     for child in container:
