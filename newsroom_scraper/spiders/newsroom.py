@@ -153,8 +153,15 @@ class NewsroomSpider(SitemapSpider):
         return any(key in self.known for key in (url, self.origin + path, site.CANONICAL_HOST + path))
 
     def _article_request(self, url: str, source: str, day: date | None = None) -> Request | None:
-        """A request for a newly found article URL, or None when it is archived, off-site,
-        older than ``since`` or beyond ``max_articles``."""
+        """A request for a newly found article URL, or None (see ``_claim``)."""
+        claimed = self._claim(url, source, day)
+        if claimed is None:
+            return None
+        return Request(claimed, callback=self.parse_article_page, errback=self.failed, meta={"source": source})
+
+    def _claim(self, url: str, source: str, day: date | None = None) -> str | None:
+        """The canonical form of a newly found article URL, counted as requested this run; None
+        when it is archived, off-site, older than ``since`` or beyond ``max_articles``."""
         url = canonical_url(url, self.start_url)
         parts = urlsplit(url)
         if _origin(url) != self.origin:
@@ -172,7 +179,7 @@ class NewsroomSpider(SitemapSpider):
         self.new_requested += 1
         self.known[url] = {"url": url}  # requested once per run, whichever discovery finds it first
         self.crawler.stats.inc_value(f"newsroom/found_by/{source}")
-        return Request(url, callback=self.parse_article_page, errback=self.failed, meta={"source": source})
+        return url
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """Sitemap entries minus archived articles, those before ``since`` and off-site ones."""
@@ -183,9 +190,9 @@ class NewsroomSpider(SitemapSpider):
                     yield entry
                 continue
             day = parse_german_date(entry.get("lastmod", "")[:10]) if entry.get("lastmod") else None
-            request = self._article_request(loc, "sitemap", day)
-            if request is not None:
-                entry["loc"] = request.url
+            claimed = self._claim(loc, "sitemap", day)  # SitemapSpider makes the request itself
+            if claimed is not None:
+                entry["loc"] = claimed
                 yield entry
 
     def _parse_sitemap(self, response: Response) -> Iterable[Request]:
