@@ -18,8 +18,8 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/jetzt-anmelden-fabido-eroeffnet-drei-neue-kitas.html"

@@ -12,5 +12,12 @@ from .parse import parse_article
 
 __version__ = "0.1.0"
 __all__ = [
-    "Article", "Image", "Link", "NewsroomError", "ParseError", "RelatedLink", "Video", "parse_article",
-]  # fmt: skip
+    "Article",
+    "Image",
+    "Link",
+    "NewsroomError",
+    "ParseError",
+    "RelatedLink",
+    "Video",
+    "parse_article",
+]

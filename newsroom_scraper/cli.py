@@ -49,22 +49,61 @@ def parse(file: str, url: str | None) -> None:
 
 
 @main.command()
-@click.option("--start-url", default=None, help="Where discovery starts (default: the live newsroom). Only this host is ever contacted.")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False), help="The archive (default archive/newsroom.db).")
-@click.option("--delay", type=float, default=None, help="Seconds between requests to the host (default 1.0, AutoThrottle adapts it).")
+@click.option(
+    "--start-url",
+    default=None,
+    help="Where discovery starts (default: the live newsroom). Only this host is ever contacted.",
+)
+@click.option(
+    "--db", "db_path", default=None, type=click.Path(dir_okay=False), help="The archive (default archive/newsroom.db)."
+)
+@click.option(
+    "--delay",
+    type=float,
+    default=None,
+    help="Seconds between requests to the host (default 1.0, AutoThrottle adapts it).",
+)
 @click.option("--concurrency", type=int, default=None, help="Parallel requests to the host (default 2).")
 @click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
-@click.option("--refresh-days", type=int, default=None, help="Re-check archived articles published within N days (default 14).")
+@click.option(
+    "--refresh-days", type=int, default=None, help="Re-check archived articles published within N days (default 14)."
+)
 @click.option("--recheck-all", is_flag=True, help="Re-check every archived article, conditionally (for a weekly run).")
 @click.option("--max-articles", type=int, default=None, help="Fetch at most N new articles.")
 @click.option("--since", default=None, help="Skip new articles published before this date (YYYY-MM-DD).")
-@click.option("--warc-dir", default=None, type=click.Path(file_okay=False), help="Write WARC files here (accepted; written by a later release).")
-@click.option("--jobdir", default=None, type=click.Path(file_okay=False), help="Scrapy JOBDIR: pause with Ctrl-C and resume a long crawl.")
-@click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, as with scrapy crawl -s.")
-def crawl(start_url: str | None, db_path: str | None, delay: float | None, concurrency: int | None,
-          timeout: float | None, refresh_days: int | None, recheck_all: bool, max_articles: int | None,
-          since: str | None, warc_dir: str | None, jobdir: str | None, log_level: str, extra: tuple[str, ...]) -> None:  # fmt: skip
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Write WARC files here (accepted; written by a later release).",
+)
+@click.option(
+    "--jobdir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Scrapy JOBDIR: pause with Ctrl-C and resume a long crawl.",
+)
+@click.option(
+    "--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"])
+)
+@click.option(
+    "-s", "--set", "extra", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, as with scrapy crawl -s."
+)
+def crawl(
+    start_url: str | None,
+    db_path: str | None,
+    delay: float | None,
+    concurrency: int | None,
+    timeout: float | None,
+    refresh_days: int | None,
+    recheck_all: bool,
+    max_articles: int | None,
+    since: str | None,
+    warc_dir: str | None,
+    jobdir: str | None,
+    log_level: str,
+    extra: tuple[str, ...],
+) -> None:
     """Crawl the newsroom into the archive and print the run report.
 
     New articles are fetched; archived ones are re-checked conditionally when published
@@ -81,10 +120,19 @@ def crawl(start_url: str | None, db_path: str | None, delay: float | None, concu
         overrides[name] = value
     try:
         report, failed = run_crawl(
-            start_url=start_url, db_path=db_path, delay=delay, concurrency=concurrency, timeout=timeout,
-            refresh_days=refresh_days, recheck_all=recheck_all, max_articles=max_articles, since=since,
-            warc_dir=warc_dir, jobdir=jobdir, settings=overrides,
-        )  # fmt: skip
+            start_url=start_url,
+            db_path=db_path,
+            delay=delay,
+            concurrency=concurrency,
+            timeout=timeout,
+            refresh_days=refresh_days,
+            recheck_all=recheck_all,
+            max_articles=max_articles,
+            since=since,
+            warc_dir=warc_dir,
+            jobdir=jobdir,
+            settings=overrides,
+        )
     except (ValueError, ArchiveBusy) as error:
         click.echo(f"crawl: {error}", err=True)
         sys.exit(2)
@@ -131,14 +179,22 @@ def status(db_path: str) -> None:
 @click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
 @click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
-def replica(port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool,
-            log_path: str | None) -> None:  # fmt: skip
+def replica(
+    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
+) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
     from .replica.server import run
 
     try:
-        run(port=port, articles=articles, seed=seed, host=host, no_sitemap=no_sitemap,
-            require_cookie=require_cookie, log_path=log_path)  # fmt: skip
+        run(
+            port=port,
+            articles=articles,
+            seed=seed,
+            host=host,
+            no_sitemap=no_sitemap,
+            require_cookie=require_cookie,
+            log_path=log_path,
+        )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)
         sys.exit(2)

@@ -8,10 +8,11 @@ project root runs the same spider, pipelines and settings.
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -24,10 +25,15 @@ from .store import Archive
 
 
 def crawl_settings(
-    *, db_path: str | None = None, delay: float | None = None, concurrency: int | None = None,
-    timeout: float | None = None, warc_dir: str | None = None, jobdir: str | None = None,
+    *,
+    db_path: str | None = None,
+    delay: float | None = None,
+    concurrency: int | None = None,
+    timeout: float | None = None,
+    warc_dir: str | None = None,
+    jobdir: str | None = None,
     settings: dict[str, Any] | None = None,
-) -> Settings:  # fmt: skip
+) -> Settings:
     """The project's Scrapy settings with the command-line options applied."""
     result = Settings()
     result.setmodule("newsroom_scraper.settings", priority="project")
@@ -69,9 +75,14 @@ def crawl_lock(db_path: str | Path) -> Iterator[None]:
 
 
 def run_crawl(
-    *, start_url: str | None = None, refresh_days: int | None = None, recheck_all: bool = False,
-    max_articles: int | None = None, since: str | None = None, **options: Any,
-) -> tuple[str, bool]:  # fmt: skip
+    *,
+    start_url: str | None = None,
+    refresh_days: int | None = None,
+    recheck_all: bool = False,
+    max_articles: int | None = None,
+    since: str | None = None,
+    **options: Any,
+) -> tuple[str, bool]:
     """Run one crawl to its end; return the run report and whether the run failed.
 
     Blocks, and (Twisted's reactor being what it is) can run once per process.
@@ -82,8 +93,14 @@ def run_crawl(
     db_path = settings.get("NEWSROOM_DB")
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     with crawl_lock(db_path):
-        return _crawl(settings, start_url=start_url, refresh_days=refresh_days, recheck_all=recheck_all,
-                      since=since, max_articles=max_articles)  # fmt: skip
+        return _crawl(
+            settings,
+            start_url=start_url,
+            refresh_days=refresh_days,
+            recheck_all=recheck_all,
+            since=since,
+            max_articles=max_articles,
+        )
 
 
 def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:

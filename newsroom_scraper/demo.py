@@ -24,9 +24,21 @@ def run_demo(*, port: int = 8001, articles: int = 300, db_path: str = "archive/n
     try:
         print(f"Replica newsroom ({articles} articles): {server.url}/newsroom/", flush=True)
         crawl = [
-            sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/",
-            "--db", db_path, "--delay", "0", "--concurrency", "8", "--log-level", "WARNING",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "newsroom_scraper",
+            "crawl",
+            "--start-url",
+            f"{server.url}/newsroom/",
+            "--db",
+            db_path,
+            "--delay",
+            "0",
+            "--concurrency",
+            "8",
+            "--log-level",
+            "WARNING",
+        ]
         completed = subprocess.run(crawl, check=False)
         if completed.returncode != 0:
             print("The crawl failed; see above.", file=sys.stderr)

@@ -78,7 +78,7 @@ class Article:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Article":
+    def from_dict(cls, data: dict[str, Any]) -> Article:
         """Build an Article back from ``to_dict()`` output (e.g. stored JSON)."""
         parts = {
             "images": Image,

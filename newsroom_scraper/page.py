@@ -72,7 +72,11 @@ class Page:
             if not html[:4096].strip() and not html.strip():
                 raise ParseError("empty", "the page has no content")
             self.encoding = _sniff_encoding(html)
-            if b"\x00" in html[:8192] and not self.encoding.startswith("utf-16") and not self.encoding.startswith("utf-32"):
+            if (
+                b"\x00" in html[:8192]
+                and not self.encoding.startswith("utf-16")
+                and not self.encoding.startswith("utf-32")
+            ):
                 raise ParseError("binary", "the file holds binary data, not HTML")
             if not _ascii_compatible(self.encoding):
                 html = self._decode(html)

@@ -50,7 +50,7 @@ class ArchivePipeline:
         self.run_id = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         pipeline = cls(crawler)
         # spider_closed carries the finish reason, which close_spider does not get.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -67,9 +67,12 @@ class ArchivePipeline:
         assert self.archive is not None
         if isinstance(item, FetchedPage) and item.not_modified:
             self.archive.mark_not_modified(
-                item.requested_url or item.url, run_id=self.run_id, checked_at=item.fetched_at,
-                etag=item.etag, last_modified=item.last_modified,
-            )  # fmt: skip
+                item.requested_url or item.url,
+                run_id=self.run_id,
+                checked_at=item.fetched_at,
+                etag=item.etag,
+                last_modified=item.last_modified,
+            )
             self.counts["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
             self._store(item.article, item.fetch)
@@ -86,9 +89,13 @@ class ArchivePipeline:
         assert self.archive is not None
         try:
             outcome = self.archive.save_article(
-                article, run_id=self.run_id, fetched_url=fetch.url, fetched_at=fetch.fetched_at,
-                etag=fetch.etag, last_modified=fetch.last_modified,
-            )  # fmt: skip
+                article,
+                run_id=self.run_id,
+                fetched_url=fetch.url,
+                fetched_at=fetch.fetched_at,
+                etag=fetch.etag,
+                last_modified=fetch.last_modified,
+            )
         except Exception as error:  # a storage failure loses this article, not the run
             self.archive.record_error(self.run_id, fetch.url, "store", f"{type(error).__name__}: {error}", fetch.status)
             self.counts["errors"] += 1

@@ -62,7 +62,7 @@ def word_variants(word: str) -> list[str]:
     # who types "ae" for one umlaut types it for the others too. This bounds the
     # output to 3 × 2 × 3 spellings where a free product would grow as 3^n.
     for styles in itertools.product(*(_STYLES[kind] for kind in kinds)):
-        chosen = dict(zip(kinds, styles))
+        chosen = dict(zip(kinds, styles, strict=True))
         spelling = "".join(_respell(piece, chosen) for piece in pieces)
         if spelling != lowered and spelling not in variants:
             variants.append(spelling)
@@ -151,4 +151,3 @@ def _respell(piece: str, chosen: dict[str, int]) -> str:
     if kind == "digraph":
         return (piece, _DIGRAPH_UMLAUT[piece])[style]
     return (piece, "ss", "ß")[style]
-

@@ -8,7 +8,8 @@ See ../shared/SITE-NOTES.md for where each fact comes from.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
 CANONICAL_HOST = "https://www.dortmund.de"

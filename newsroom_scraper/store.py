@@ -84,9 +84,7 @@ class Archive:
         )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(
-        self, run_id: int, finish_reason: str, stats: dict, counts: dict, empty_fields: dict
-    ) -> None:
+    def finish_run(self, run_id: int, finish_reason: str, stats: dict, counts: dict, empty_fields: dict) -> None:
         """Record how a crawl ended: Scrapy's stats, the outcome counts, empty fields.
 
         ``counts`` has the keys new, changed, unchanged, not_modified and errors;
@@ -98,10 +96,12 @@ class Archive:
                 not_modified_count = ?, error_count = ?, empty_fields = ?
             WHERE id = ?""",
             [
-                _now(), finish_reason, _json(stats),
-                *(int(counts.get(key, 0)) for key in
-                  ("new", "changed", "unchanged", "not_modified", "errors")),
-                _json(empty_fields), run_id,
+                _now(),
+                finish_reason,
+                _json(stats),
+                *(int(counts.get(key, 0)) for key in ("new", "changed", "unchanged", "not_modified", "errors")),
+                _json(empty_fields),
+                run_id,
             ],
         )
 
@@ -110,9 +110,7 @@ class Archive:
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
-    def record_error(
-        self, run_id: int, url: str, kind: str, reason: str, status: int | None = None
-    ) -> None:
+    def record_error(self, run_id: int, url: str, kind: str, reason: str, status: int | None = None) -> None:
         """Record a failed fetch, parse or store of ``url``; it is retried next run."""
         self.db.execute(
             """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at)
@@ -151,8 +149,7 @@ class Archive:
         archive is as it was before the call.
         """
         digest = content_hash(article)
-        seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at,
-                "etag": etag, "last_modified": last_modified}
+        seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at, "etag": etag, "last_modified": last_modified}
         with self.db.atomic():
             row = self._find(article.url)
             if row is None:
@@ -167,10 +164,15 @@ class Archive:
                 outcome = "changed"
                 article_id = row["id"]
                 version = self._add_version(article_id, article, digest, fetched_at, run_id)
-                self._update_article(article_id, {
-                    **_content_columns(article, digest), **seen,
-                    "last_changed_at": fetched_at, "version_count": version,
-                })
+                self._update_article(
+                    article_id,
+                    {
+                        **_content_columns(article, digest),
+                        **seen,
+                        "last_changed_at": fetched_at,
+                        "version_count": version,
+                    },
+                )
             self._replace_related(article_id, run_id, article)
             self._resolve_errors([article.url, fetched_url], fetched_at)
         return outcome
@@ -215,17 +217,13 @@ class Archive:
                 known.setdefault(row["fetched_url"], row)
         return known
 
-    def refresh_candidates(
-        self, *, refresh_days: int, now: dt.datetime, all_articles: bool = False
-    ) -> list[dict]:
+    def refresh_candidates(self, *, refresh_days: int, now: dt.datetime, all_articles: bool = False) -> list[dict]:
         """Articles to fetch again: published in the last ``refresh_days`` days, or all.
 
         Compared on ``published_date`` so that date-only values count; newest first.
         """
         if all_articles:
-            return self._rows(
-                f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id"
-            )
+            return self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id")
         cutoff = (now.date() - dt.timedelta(days=refresh_days)).isoformat()
         return self._rows(
             f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE published_date >= ?
@@ -235,15 +233,18 @@ class Archive:
 
     def summary(self) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range."""
+
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
 
         last_runs = self._rows("SELECT id FROM crawl_runs ORDER BY id DESC LIMIT 1")
         return {
             "articles": scalar("SELECT COUNT(*) FROM articles"),
-            "by_section": dict(self.db.execute(
-                "SELECT coalesce(section, '?'), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall()),
+            "by_section": dict(
+                self.db.execute(
+                    "SELECT coalesce(section, '?'), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+                ).fetchall()
+            ),
             "versions": scalar("SELECT COUNT(*) FROM article_versions"),
             "changed_articles": scalar("SELECT COUNT(*) FROM articles WHERE version_count > 1"),
             "oldest": scalar("SELECT MIN(published_date) FROM articles"),
@@ -251,7 +252,7 @@ class Archive:
             "runs": scalar("SELECT COUNT(*) FROM crawl_runs"),
             "open_errors": scalar("SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL"),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
-        }  # fmt: skip
+        }
 
     def article_count(self) -> int:
         """How many articles the archive holds."""
@@ -260,8 +261,7 @@ class Archive:
     def get_article(self, url: str) -> dict | None:
         """The article row for a canonical (or else fetched) URL, or None."""
         rows = self._rows(
-            "SELECT * FROM articles WHERE url = :url OR fetched_url = :url "
-            "ORDER BY url = :url DESC LIMIT 1",
+            "SELECT * FROM articles WHERE url = :url OR fetched_url = :url ORDER BY url = :url DESC LIMIT 1",
             {"url": url},
         )
         return rows[0] if rows else None
@@ -301,9 +301,7 @@ class Archive:
             raise sqlite3.DatabaseError(f"integrity_check: {result}")
         # rank = 1: without it FTS5 checks an external-content index only against
         # itself, and a stale index (rows the content table no longer has) passes.
-        self.db.execute(
-            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
-        )
+        self.db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
 
     # -- helpers -----------------------------------------------------------------
 
@@ -311,7 +309,7 @@ class Archive:
         """Run a query and return its rows as dicts."""
         cursor = self.db.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def _find(self, url: str) -> dict | None:
         """The id and content hash of the article with this canonical URL."""
@@ -321,27 +319,24 @@ class Archive:
     def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
         """Insert the row of a new article (version 1) and return its id."""
         record = {
-            "url": article.url, **_content_columns(article, digest), **seen,
+            "url": article.url,
+            **_content_columns(article, digest),
+            **seen,
             "first_seen_at": seen["last_checked_at"],
-            "last_changed_at": seen["last_checked_at"], "version_count": 1,
+            "last_changed_at": seen["last_checked_at"],
+            "version_count": 1,
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
-        cursor = self.db.execute(
-            f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values())
-        )
+        cursor = self.db.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values()))
         return int(cursor.lastrowid or 0)
 
     def _update_article(self, article_id: int, values: dict) -> None:
         """Set some columns of one article row."""
         assignments = ", ".join(f"{column} = ?" for column in values)
-        self.db.execute(
-            f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
-        )
+        self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
 
-    def _add_version(
-        self, article_id: int, article: Article, digest: str, fetched_at: str, run_id: int
-    ) -> int:
+    def _add_version(self, article_id: int, article: Article, digest: str, fetched_at: str, run_id: int) -> int:
         """Append the next version of an article, make its parts current, return its number."""
         (version,) = self.db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
@@ -349,13 +344,22 @@ class Archive:
         ).fetchone()
         data = article.to_dict()
         data.pop("related")
-        self.db.table("article_versions").insert({
-            "article_id": article_id, "version": version, "content_hash": digest,
-            "fetched_at": fetched_at, "run_id": run_id, "title": article.title,
-            "topline": article.topline, "published_at": article.published_at,
-            "lead": article.lead, "body_text": article.body_text,
-            "body_html": article.body_html, "data": _json(data),
-        })
+        self.db.table("article_versions").insert(
+            {
+                "article_id": article_id,
+                "version": version,
+                "content_hash": digest,
+                "fetched_at": fetched_at,
+                "run_id": run_id,
+                "title": article.title,
+                "topline": article.topline,
+                "published_at": article.published_at,
+                "lead": article.lead,
+                "body_text": article.body_text,
+                "body_html": article.body_html,
+                "data": _json(data),
+            }
+        )
         self._replace_parts(article_id, article)
         return int(version)
 
@@ -373,11 +377,10 @@ class Archive:
 
     def _replace_related(self, article_id: int, run_id: int, article: Article) -> None:
         """Store the slider as this run saw it, replacing only this run's rows."""
-        self.db.execute(
-            "DELETE FROM related_links WHERE article_id = ? AND run_id = ?", [article_id, run_id]
-        )
+        self.db.execute("DELETE FROM related_links WHERE article_id = ? AND run_id = ?", [article_id, run_id])
         self._insert_positioned(
-            "related_links", {"article_id": article_id, "run_id": run_id},
+            "related_links",
+            {"article_id": article_id, "run_id": run_id},
             [vars(link) for link in article.related],
         )
 
@@ -385,8 +388,7 @@ class Archive:
         """Insert records with ``key`` and their 1-based position in the page."""
         if records:
             self.db.table(table).insert_all(
-                {**key, "position": position, **record}
-                for position, record in enumerate(records, start=1)
+                {**key, "position": position, **record} for position, record in enumerate(records, start=1)
             )
 
     def _resolve_errors(self, urls: list[str | None], resolved_at: str) -> None:
@@ -418,16 +420,22 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
     tags_text = ", ".join(article.tags)
     credits = dict.fromkeys(image.credit for image in article.images if image.credit)
     credits_text = "; ".join(credits)
-    indexed = [article.title, article.topline, article.lead, article.body_text,
-               tags_text, credits_text]
+    indexed = [article.title, article.topline, article.lead, article.body_text, tags_text, credits_text]
     return {
-        "page_id": article.page_id, "section": article.section, "title": article.title,
-        "topline": article.topline, "published_at": article.published_at,
+        "page_id": article.page_id,
+        "section": article.section,
+        "title": article.title,
+        "topline": article.topline,
+        "published_at": article.published_at,
         "published_date": (article.published_at or "")[:10] or None,
-        "description": article.description, "og_image": article.og_image,
-        "lead": article.lead, "body_text": article.body_text,
-        "body_html": article.body_html, "layout": article.layout,
-        "tags_text": tags_text or None, "credits_text": credits_text or None,
+        "description": article.description,
+        "og_image": article.og_image,
+        "lead": article.lead,
+        "body_text": article.body_text,
+        "body_html": article.body_html,
+        "layout": article.layout,
+        "tags_text": tags_text or None,
+        "credits_text": credits_text or None,
         "search_variants": spelling_variants("\n".join(t for t in indexed if t)) or None,
         "content_hash": digest,
     }
@@ -435,7 +443,7 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
 
 def _now() -> str:
     """The current UTC time as ISO 8601 with offset, to the second."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _json(value: Any) -> str:

@@ -175,5 +175,4 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     # enable_fts(..., replace=True) and then this statement again.)
     db.executescript(NARROW_FTS_UPDATE_TRIGGER_SQL)
     weights = ", ".join(map(str, RANK_WEIGHTS))
-    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)",
-               [f"bm25({weights})"])
+    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)", [f"bm25({weights})"])

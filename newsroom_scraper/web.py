@@ -19,7 +19,6 @@ ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
 DATABASE_NAME = "newsroom"
 
 
-
 def load_metadata(path: Path = ARCHIVE_DIR / "metadata.yml") -> dict[str, Any]:
     """The archive's Datasette metadata (title, licence, descriptions, facets, queries)."""
     with path.open(encoding="utf-8") as handle:

@@ -27,8 +27,9 @@ def test_parse_prints_one_utf8_json_object(tmp_path):
 def test_parse_reads_stdin_and_uses_url_without_canonical():
     page = sample_pages()["date-only-no-tags"]
     html = "\n".join(line for line in render_article(page).split("\n") if "canonical" not in line)
-    result = CliRunner().invoke(main, ["parse", "-", "--url", "https://www.dortmund.de/newsroom/x.html"],
-                                input=html.encode())
+    result = CliRunner().invoke(
+        main, ["parse", "-", "--url", "https://www.dortmund.de/newsroom/x.html"], input=html.encode()
+    )
     assert result.exit_code == 0
     assert json.loads(result.output)["url"] == "https://www.dortmund.de/newsroom/x.html"
 
@@ -36,8 +37,9 @@ def test_parse_reads_stdin_and_uses_url_without_canonical():
 def test_not_an_article_is_one_line_and_exit_2(tmp_path):
     path = tmp_path / "empty.html"
     path.write_bytes(b"")
-    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "parse", str(path)],
-                               capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "parse", str(path)], capture_output=True, text=True
+    )
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == f"{path}: not an article page: empty: the page has no content\n"
@@ -45,8 +47,9 @@ def test_not_an_article_is_one_line_and_exit_2(tmp_path):
 
 def test_truncated_page_from_stdin(tmp_path):
     html = render_article(sample_pages()["full-summer-news"]).encode()
-    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "parse", "-"],
-                               input=html[: len(html) // 2], capture_output=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "parse", "-"], input=html[: len(html) // 2], capture_output=True
+    )
     assert completed.returncode == 2
     assert completed.stderr.decode().startswith("-: not an article page: truncated")
     assert b"Traceback" not in completed.stderr

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsroom_scraper.replica.server import ReplicaServer
-from newsroom_scraper.replica.site import ReplicaSite
-from newsroom_scraper.replica.site import quote_path
+from newsroom_scraper.replica.site import ReplicaSite, quote_path
 from newsroom_scraper.text.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,10 +24,23 @@ FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING"]
 
 def crawl(server: ReplicaServer, db: Path, *options: str) -> subprocess.CompletedProcess:
     completed = subprocess.run(
-        [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/",
-         "--db", str(db), *FAST, *options],
-        capture_output=True, text=True, timeout=240, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "newsroom_scraper",
+            "crawl",
+            "--start-url",
+            f"{server.url}/newsroom/",
+            "--db",
+            str(db),
+            *FAST,
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed
 
@@ -66,13 +78,27 @@ def test_every_article_archived_with_exact_fields(first_run):
     for path in site.article_paths():
         expected = site.expected(path)
         row = archived[expected["url"]]
-        for name in ("title", "topline", "published_at", "lead", "body_text", "body_html", "section", "page_id",
-                     "description", "layout"):
+        for name in (
+            "title",
+            "topline",
+            "published_at",
+            "lead",
+            "body_text",
+            "body_html",
+            "section",
+            "page_id",
+            "description",
+            "layout",
+        ):
             assert row[name] == expected[name], (path, name)
         assert (row["tags_text"] or "") == ", ".join(expected["tags"])
         assert row["version_count"] == 1 and row["etag"]
-        images = rows(db, "select src, alt, caption, credit, credit_by, credit_agency from images "
-                          "where article_id = ? order by position", row["id"])  # fmt: skip
+        images = rows(
+            db,
+            "select src, alt, caption, credit, credit_by, credit_agency from images "
+            "where article_id = ? order by position",
+            row["id"],
+        )
         assert images == expected["images"], path
 
 
@@ -123,8 +149,11 @@ def test_second_run_downloads_no_article_in_full(first_run):
 def test_edit_add_and_break_between_runs(first_run):
     site, server, db, _ = first_run
     # an article inside the 14-day refresh window, so the run re-checks it
-    edited = next(p for p in site.article_paths()
-                  if (date.today() - date.fromisoformat(site.expected(p)["published_at"][:10])).days < 10)
+    edited = next(
+        p
+        for p in site.article_paths()
+        if (date.today() - date.fromisoformat(site.expected(p)["published_at"][:10])).days < 10
+    )
     site.edit_article(edited, "Ein neuer Absatz, den die Redaktion nachgetragen hat.")
     added = site.add_article()
     broken = site.add_article()
@@ -135,8 +164,9 @@ def test_edit_add_and_break_between_runs(first_run):
     edited_row = by_url[site.expected(edited)["url"]]
     assert edited_row["version_count"] == 2
     assert "nachgetragen" in edited_row["body_text"]
-    versions = rows(db, "select version, body_text from article_versions where article_id = ? order by version",
-                    edited_row["id"])  # fmt: skip
+    versions = rows(
+        db, "select version, body_text from article_versions where article_id = ? order by version", edited_row["id"]
+    )
     assert [v["version"] for v in versions] == [1, 2] and "nachgetragen" not in versions[0]["body_text"]
     others = [row for url, row in by_url.items() if url != edited_row["url"]]
     assert all(row["version_count"] == 1 for row in others)
@@ -164,8 +194,9 @@ def test_without_sitemap_and_with_cookies_required(tmp_path):
 
 
 def test_scrapy_list_from_the_project_root():
-    completed = subprocess.run([sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, cwd=ROOT,
-                               timeout=120)  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert completed.stdout.split() == ["newsroom"], completed.stderr
 
 
@@ -190,8 +221,10 @@ def test_max_articles_since_and_recheck_all(tmp_path):
 def test_bad_since_is_a_clear_error(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "newsroom_scraper", "crawl", "--since", "gestern", "--db", str(tmp_path / "x.db")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2
     assert completed.stderr.startswith("crawl: ") and "Traceback" not in completed.stderr
 
@@ -207,10 +240,16 @@ def test_archive_opens_in_the_sqlite3_shell(first_run):
     title = rows(db, "select title from articles order by id limit 1")[0]["title"]
     word = max((re.sub(r"[^\w]", "", w) for w in title.split()), key=len)  # no quotes or punctuation
     completed = subprocess.run(
-        [shell, "-readonly", str(db),
-         f"select count(*) from articles_fts where articles_fts match '\"{word.lower()}\"';"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            shell,
+            "-readonly",
+            str(db),
+            f"select count(*) from articles_fts where articles_fts match '\"{word.lower()}\"';",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     assert int(completed.stdout.strip()) >= 1
 
@@ -234,18 +273,32 @@ def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
     db = tmp_path / "newsroom.db"
     with crawl_lock(db):  # as if a slow scheduled run were still going
         completed = subprocess.run(
-            [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", "http://127.0.0.1:9/newsroom/",
-             "--db", str(db)],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "newsroom_scraper",
+                "crawl",
+                "--start-url",
+                "http://127.0.0.1:9/newsroom/",
+                "--db",
+                str(db),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert completed.returncode == 2
     assert completed.stderr == f"crawl: another crawl is writing {db} (lock {db}.lock); try again later\n"
 
 
 def test_status_summarises_the_archive(first_run):
     _, _, db, _ = first_run
-    completed = subprocess.run([sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)],
-                               capture_output=True, text=True, timeout=60)  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith(f"Articles: {len(rows(db, 'select id from articles'))} (")
     assert "URLs with open errors:" in completed.stdout and "Last run:\nRun " in completed.stdout

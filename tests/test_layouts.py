@@ -56,11 +56,17 @@ def test_two_versions_with_the_same_date_is_an_error():
 
 
 def test_generic_fallback_parses_an_unknown_layout():
-    body = ("<p>" + "Ein Absatz mit genug Text, um als Artikeltext zu gelten. " * 3 + "</p>"
-            "<h2>Was sich ändert</h2><p>" + "Ein zweiter Absatz erklärt die Änderungen im Einzelnen. " * 3 + "</p>"
-            "<ul><li>Erster Punkt der Liste</li><li>Zweiter Punkt der Liste</li></ul>")
-    ld = {"@type": "NewsArticle", "headline": "Ein Artikel woanders", "datePublished": "2022-03-04T10:00:00+01:00",
-          "image": {"url": "/bild.jpg"}}
+    body = (
+        "<p>" + "Ein Absatz mit genug Text, um als Artikeltext zu gelten. " * 3 + "</p>"
+        "<h2>Was sich ändert</h2><p>" + "Ein zweiter Absatz erklärt die Änderungen im Einzelnen. " * 3 + "</p>"
+        "<ul><li>Erster Punkt der Liste</li><li>Zweiter Punkt der Liste</li></ul>"
+    )
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Ein Artikel woanders",
+        "datePublished": "2022-03-04T10:00:00+01:00",
+        "image": {"url": "/bild.jpg"},
+    }
     html = (
         f'<html><head><link rel="canonical" href="https://example.org/a.html">'
         f'<script type="application/ld+json">{json.dumps(ld)}</script></head>'
@@ -79,10 +85,17 @@ def test_generic_fallback_parses_an_unknown_layout():
 
 
 def test_generic_article_body_is_escaped():
-    ld = {"@type": "Article", "headline": "Titel", "datePublished": "2021-05-06",
-          "articleBody": "Erster Absatz <img src=x onerror=alert(1)>\nZweiter & letzter Absatz"}
+    ld = {
+        "@type": "Article",
+        "headline": "Titel",
+        "datePublished": "2021-05-06",
+        "articleBody": "Erster Absatz <img src=x onerror=alert(1)>\nZweiter & letzter Absatz",
+    }
     html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body></body></html>'
     article = parse_article(html, "https://example.org/a")
     assert article.published_at == "2021-05-06"
     assert article.body_text == "Erster Absatz <img src=x onerror=alert(1)>\n\nZweiter & letzter Absatz"
-    assert article.body_html == "<p>Erster Absatz &lt;img src=x onerror=alert(1)&gt;</p>\n<p>Zweiter &amp; letzter Absatz</p>"
+    assert (
+        article.body_html
+        == "<p>Erster Absatz &lt;img src=x onerror=alert(1)&gt;</p>\n<p>Zweiter &amp; letzter Absatz</p>"
+    )

@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper import ParseError, parse_article
-from newsroom_scraper.replica.fixtures import Teaser, render_error_page, render_listing
-from newsroom_scraper.replica.fixtures import render_article
+from newsroom_scraper.replica.fixtures import Teaser, render_article, render_error_page, render_listing
 from newsroom_scraper.replica.samples import sample_pages
 
 PAGE = render_article(sample_pages()["full-summer-news"]).encode("utf-8")
@@ -46,13 +45,17 @@ def test_undecodable_bytes():
     assert reason_of(broken) == "undecodable"
 
 
-@pytest.mark.parametrize("cut", [20, 100, 1000, len(PAGE) // 3, len(PAGE) // 2, MAIN_END - 500, MAIN_END - 1, MAIN_END + 3])
+@pytest.mark.parametrize(
+    "cut", [20, 100, 1000, len(PAGE) // 3, len(PAGE) // 2, MAIN_END - 500, MAIN_END - 1, MAIN_END + 3]
+)
 def test_truncated_before_the_article_ends(cut):
     assert reason_of(PAGE[:cut]) in {"truncated", "not-html"}
 
 
 def test_truncated_after_the_article_still_parses():
-    assert parse_article(PAGE[: MAIN_END + len(b"</main>") + 10], "").title == "Stadtbibliothek verlängert Öffnungszeiten"
+    assert (
+        parse_article(PAGE[: MAIN_END + len(b"</main>") + 10], "").title == "Stadtbibliothek verlängert Öffnungszeiten"
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,7 +86,7 @@ def test_random_text_never_crashes(text):
 @given(st.integers(min_value=0, max_value=len(PAGE) - 1), st.binary(min_size=1, max_size=20))
 def test_corrupted_pages_never_crash(position, junk):
     try:
-        parse_article(PAGE[:position] + junk + PAGE[position + len(junk):], "")
+        parse_article(PAGE[:position] + junk + PAGE[position + len(junk) :], "")
     except ParseError as error:
         assert error.reason
 

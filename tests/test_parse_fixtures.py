@@ -36,8 +36,12 @@ def test_samples_cover_the_variations():
 
 def test_winter_and_summer_offsets():
     base = SAMPLES["winter-press-no-topline"]
-    for day, offset in ((date(2025, 1, 15), "+01:00"), (date(2025, 7, 15), "+02:00"),
-                        (date(2025, 3, 30), "+02:00"), (date(2025, 10, 26), "+01:00")):
+    for day, offset in (
+        (date(2025, 1, 15), "+01:00"),
+        (date(2025, 7, 15), "+02:00"),
+        (date(2025, 3, 30), "+02:00"),
+        (date(2025, 10, 26), "+01:00"),
+    ):
         page = replace(base, day=day, at=time(12, 0))
         assert parse_article(render_article(page), "").published_at == f"{day.isoformat()}T12:00:00{offset}"
 
@@ -45,7 +49,10 @@ def test_winter_and_summer_offsets():
 def test_images_keep_order_caption_and_credit_once():
     article = parse_article(render_article(SAMPLES["full-summer-news"]), "")
     assert [image.credit for image in article.images] == [
-        "Stadt Dortmund / Erika Beispiel", "Jonas Muster", "Stadt Dortmund / Mira Probe", "Adobe Stock / Lichtbildnerei",
+        "Stadt Dortmund / Erika Beispiel",
+        "Jonas Muster",
+        "Stadt Dortmund / Mira Probe",
+        "Adobe Stock / Lichtbildnerei",
     ]
     assert article.images[0].caption == "Der Lesesaal wird zum Lernort."
     assert article.images[1].caption is None

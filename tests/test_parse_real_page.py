@@ -25,7 +25,11 @@ def test_identity_fields(article):
         "FABIDO baut aus: In den Bezirken Innenstadt Nord, Lütgendortmund und Scharnhorst entstehen "
         "drei neue FABIDO-Kitas. Eltern können ihre Kinder anmelden."
     )
-    assert article.og_image == IMG + "bilder-fuer-news/news-2025/04_2025/03_fabido_bewegungsraum_kita_hacheney_gorecki_07042025_w1200h630.webp"
+    assert (
+        article.og_image
+        == IMG
+        + "bilder-fuer-news/news-2025/04_2025/03_fabido_bewegungsraum_kita_hacheney_gorecki_07042025_w1200h630.webp"
+    )
 
 
 def test_heading_and_time(article):
@@ -49,8 +53,16 @@ def test_body_text_in_order_without_page_furniture(article):
     assert "pädagogischen Finetuning. Zum Start" in paragraphs[2]
     assert paragraphs[4].startswith("Die Kita Burgweg in der Innenstadt Nord wird")
     assert paragraphs[6].endswith("acht Wochen bis sechs Jahren.")
-    for furniture in ("Weitere Nachrichten", "Schlagwörter", "Datenschutz", "Mehr Nachrichten",
-                      "Fabido Dortmund feiert Geburtstag", "Kinder, Jugendliche", "zurück", "Lassen Sie uns"):
+    for furniture in (
+        "Weitere Nachrichten",
+        "Schlagwörter",
+        "Datenschutz",
+        "Mehr Nachrichten",
+        "Fabido Dortmund feiert Geburtstag",
+        "Kinder, Jugendliche",
+        "zurück",
+        "Lassen Sie uns",
+    ):
         assert furniture not in article.body_text
     assert article.lead not in article.body_text
     assert "FABIDO" not in paragraphs  # the call-to-action button is not a paragraph
@@ -66,11 +78,15 @@ def test_body_html_is_sanitised(article):
 
 def test_tags_videos_links(article):
     assert article.tags == ["Kinder, Jugendliche & Familie"]
-    assert [v.__dict__ for v in article.videos] == [{
-        "url": "https://www.youtube-nocookie.com/embed/IHuaY7gTQag",
-        "title": "Fabido Dortmund feiert Geburtstag: Nola stellt ihre Kita Hainallee vor",
-    }]
-    assert [link.__dict__ for link in article.links] == [{"url": "https://www.dortmund.de/themen/bildung/fabido/", "text": "FABIDO"}]
+    assert [v.__dict__ for v in article.videos] == [
+        {
+            "url": "https://www.youtube-nocookie.com/embed/IHuaY7gTQag",
+            "title": "Fabido Dortmund feiert Geburtstag: Nola stellt ihre Kita Hainallee vor",
+        }
+    ]
+    assert [link.__dict__ for link in article.links] == [
+        {"url": "https://www.dortmund.de/themen/bildung/fabido/", "text": "FABIDO"}
+    ]
     assert article.images == []  # the page has no in-body image; teaser images are not article images
 
 
@@ -82,10 +98,13 @@ def test_related_teasers(article):
         "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
         "%E2%80%9Elassen-sie-uns-zusammenhalten-ob-kalouti-im-video-zum-tag-der-deutschen-einheit.html"
     )
-    assert first.title == "„Lassen Sie uns zusammenhalten\": OB Kalouti im Video zum Tag der Deutschen Einheit"
+    assert first.title == '„Lassen Sie uns zusammenhalten": OB Kalouti im Video zum Tag der Deutschen Einheit'
     assert (first.date, first.district, first.image_alt) == ("2026-10-03", None, None)
     assert first.credit == "Stadt Dortmund / Roland Gorecki"
-    assert first.image == IMG + "bilder-fuer-news/news-2025/11_2025/28-amtsantritt-alaexander-kalouti_roland-gorecki_w460h192.webp"
+    assert (
+        first.image
+        == IMG + "bilder-fuer-news/news-2025/11_2025/28-amtsantritt-alaexander-kalouti_roland-gorecki_w460h192.webp"
+    )
     # the four credit shapes: plain text, <span>, text / <span>, external link / <span>
     credits = [r.credit for r in related]
     assert credits[3] == "Stephan Schütze"
@@ -95,7 +114,9 @@ def test_related_teasers(article):
     assert credits[5] == "Stahm Architekten, Braunschweig"
     # districts nested in the date box
     assert [(r.date, r.district) for r in related if r.district] == [
-        ("2026-10-01", "Innenstadt-Nord"), ("2026-10-01", "Brackel"), ("2026-09-25", "Innenstadt-Ost"),
+        ("2026-10-01", "Innenstadt-Nord"),
+        ("2026-10-01", "Brackel"),
+        ("2026-09-25", "Innenstadt-Ost"),
     ]
     assert related[9].title == "Sicherheit fährt vor: Hier entsteht Dortmunds erste Fahrradzone"
     assert related[11].url.endswith("/kein-olympia-zuschlag-%E2%80%9Edortmund-wird-starke-sportstadt-bleiben.html")

@@ -71,8 +71,16 @@ def fresh():
 
 
 def every_page(site):
-    targets = ["/robots.txt", "/sitemap.xml", "/sitemaps/news.xml", "/sitemaps/press.xml", "/newsroom/",
-               "/newsroom/nachrichten/", "/newsroom/nachrichten/?page=2", "/newsroom/presse-mitteilungen/"]  # fmt: skip
+    targets = [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemaps/news.xml",
+        "/sitemaps/press.xml",
+        "/newsroom/",
+        "/newsroom/nachrichten/",
+        "/newsroom/nachrichten/?page=2",
+        "/newsroom/presse-mitteilungen/",
+    ]
     return {target: site.render(target, BASE).body for target in targets + site.article_paths()}
 
 
@@ -162,7 +170,8 @@ def test_sitemaps_cover_exactly_the_articles_not_listing_only(site, server):
         locs += re.findall(r"<loc>([^<]+)</loc>", text)
     assert all(loc.isascii() and loc.startswith(server.url + "/newsroom/") for loc in locs)
     assert locs == [server.url + quote_path(p) for p in site.sitemap_paths() if "presse" not in p] + [
-        server.url + quote_path(p) for p in site.sitemap_paths() if "presse" in p]  # fmt: skip
+        server.url + quote_path(p) for p in site.sitemap_paths() if "presse" in p
+    ]
 
 
 def test_no_sitemap_site():
@@ -357,8 +366,13 @@ def test_access_log_records_status_method_and_path(tmp_path):
         fetch(server.url + "/nicht-da")
         fetch(server.url + "/api/search/proxy/search", {"query": "*"})
         fetch(server.url + "/newsroom/", method="HEAD")
-    expected = [(200, "GET", "/newsroom/"), (200, "GET", encoded), (404, "GET", "/nicht-da"),
-                (200, "POST", "/api/search/proxy/search"), (200, "HEAD", "/newsroom/")]  # fmt: skip
+    expected = [
+        (200, "GET", "/newsroom/"),
+        (200, "GET", encoded),
+        (404, "GET", "/nicht-da"),
+        (200, "POST", "/api/search/proxy/search"),
+        (200, "HEAD", "/newsroom/"),
+    ]
     assert server.log == expected
     assert server.paths(status=404) == ["/nicht-da"]
     assert log_file.read_text().splitlines() == [f"{s} {m} {p}" for s, m, p in expected]

@@ -7,12 +7,19 @@ import json
 from newsroom_scraper.report import format_report, run_failed
 
 RUN = {
-    "id": 3, "start_url": "https://www.dortmund.de/newsroom/", "finish_reason": "finished",
-    "started_at": "2026-11-25T10:00:00+00:00", "finished_at": "2026-11-25T10:05:00+00:00",
-    "new_count": 4, "changed_count": 1, "unchanged_count": 2, "not_modified_count": 30, "error_count": 1,
+    "id": 3,
+    "start_url": "https://www.dortmund.de/newsroom/",
+    "finish_reason": "finished",
+    "started_at": "2026-11-25T10:00:00+00:00",
+    "finished_at": "2026-11-25T10:05:00+00:00",
+    "new_count": 4,
+    "changed_count": 1,
+    "unchanged_count": 2,
+    "not_modified_count": 30,
+    "error_count": 1,
     "stats": json.dumps({"downloader/request_count": 50, "downloader/response_count": 49}),
     "empty_fields": json.dumps({"title": 0.0, "lead": 0.9, "images": 0.8, "topline": 0.1}),
-}  # fmt: skip
+}
 
 
 def test_report_lists_counts_and_every_field_share():

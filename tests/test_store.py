@@ -40,15 +40,18 @@ def make_article(url: str = URL, **changes: object) -> Article:
         body_html=f"<p>{BODY}</p>",
         tags=["Rathaus", "Partnerstädte"],
         images=[
-            Image(src="https://img.example.de/1.jpg", alt="Festzelt",
-                  credit="Stadt Beispiel / Erika Muster", credit_by="Erika Muster",
-                  credit_agency="Stadt Beispiel"),
+            Image(
+                src="https://img.example.de/1.jpg",
+                alt="Festzelt",
+                credit="Stadt Beispiel / Erika Muster",
+                credit_by="Erika Muster",
+                credit_agency="Stadt Beispiel",
+            ),
             Image(src="https://img.example.de/2.jpg", credit="Stadt Beispiel / Erika Muster"),
         ],
         videos=[Video(url="https://video.example.de/v1", title="Grußwort")],
         links=[Link(url="https://example.de/programm", text="Zum Programm")],
-        related=[RelatedLink(url="https://presse.example.de/news/anderes-1", title="Anderes",
-                             date="2025-07-06")],
+        related=[RelatedLink(url="https://presse.example.de/news/anderes-1", title="Anderes", date="2025-07-06")],
     )
     return dataclasses.replace(article, **changes)  # type: ignore[arg-type]
 
@@ -70,8 +73,7 @@ def save(archive: Archive, article: Article, run_id: int, at: str, **kwargs: obj
 
 
 def versions(archive: Archive, article_id: int) -> list[dict]:
-    return list(archive.db["article_versions"].rows_where(
-        "article_id = ?", [article_id], order_by="version"))
+    return list(archive.db["article_versions"].rows_where("article_id = ?", [article_id], order_by="version"))
 
 
 def rows(archive: Archive, table: str, article_id: int) -> list[dict]:
@@ -79,6 +81,7 @@ def rows(archive: Archive, table: str, article_id: int) -> list[dict]:
 
 
 # -- opening ----------------------------------------------------------------------
+
 
 def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "archive.db"
@@ -91,6 +94,7 @@ def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path)
 
 # -- versions -------------------------------------------------------------------
 
+
 def test_new_unchanged_changed_lifecycle(archive: Archive, run_id: int) -> None:
     assert save(archive, make_article(), run_id, "2025-07-07T13:00:00+00:00") == "new"
     first = archive.get_article(URL)
@@ -100,8 +104,7 @@ def test_new_unchanged_changed_lifecycle(archive: Archive, run_id: int) -> None:
     assert first["tags_text"] == "Rathaus, Partnerstädte"
     assert first["credits_text"] == "Stadt Beispiel / Erika Muster"
 
-    assert save(archive, make_article(), run_id, "2025-07-08T13:00:00+00:00",
-                etag='"v1"') == "unchanged"
+    assert save(archive, make_article(), run_id, "2025-07-08T13:00:00+00:00", etag='"v1"') == "unchanged"
     same = archive.get_article(URL)
     assert same is not None
     assert same["version_count"] == 1
@@ -138,12 +141,12 @@ def test_slider_url_and_layout_do_not_make_a_version(archive: Archive, run_id: i
 def test_change_replaces_parts_and_leaves_neighbours_alone(archive: Archive, run_id: int) -> None:
     neighbour_url = "https://presse.example.de/news/nachbar-9"
     save(archive, make_article(), run_id, "t1")
-    save(archive, make_article(url=neighbour_url, title="Nachbar"), run_id, "t1",
-         fetched_url=neighbour_url)
+    save(archive, make_article(url=neighbour_url, title="Nachbar"), run_id, "t1", fetched_url=neighbour_url)
     neighbour_before = archive.get_article(neighbour_url)
 
-    edited = make_article(images=[Image(src="https://img.example.de/3.jpg", credit="Ana Bild")],
-                          tags=["Kultur"], videos=[], links=[])
+    edited = make_article(
+        images=[Image(src="https://img.example.de/3.jpg", credit="Ana Bild")], tags=["Kultur"], videos=[], links=[]
+    )
     assert save(archive, edited, run_id, "t2") == "changed"
 
     article_id = archive.get_article(URL)["id"]  # type: ignore[index]
@@ -169,15 +172,18 @@ def test_related_links_are_kept_per_run(archive: Archive) -> None:
 
     article_id = archive.get_article(URL)["id"]  # type: ignore[index]
     stored = archive.db.execute(
-        "SELECT run_id, position, url FROM related_links WHERE article_id = ? "
-        "ORDER BY run_id, position", [article_id]).fetchall()
+        "SELECT run_id, position, url FROM related_links WHERE article_id = ? ORDER BY run_id, position", [article_id]
+    ).fetchall()
     assert stored == [
-        (first_run, 1, "https://x.example/0"), (first_run, 2, "https://x.example/1"),
-        (second_run, 1, "https://x.example/1"), (second_run, 2, "https://x.example/2"),
+        (first_run, 1, "https://x.example/0"),
+        (first_run, 2, "https://x.example/1"),
+        (second_run, 1, "https://x.example/1"),
+        (second_run, 2, "https://x.example/2"),
     ]
 
 
 # -- 304, known articles, refresh -------------------------------------------------
+
 
 def test_not_modified_by_fetched_url(archive: Archive, run_id: int) -> None:
     save(archive, make_article(), run_id, "t1", etag='"a"', last_modified="Mon, 07 Jul 2025")
@@ -189,8 +195,7 @@ def test_not_modified_by_fetched_url(archive: Archive, run_id: int) -> None:
 
     assert archive.mark_not_modified(URL, run_id=run_id, checked_at="t3", etag='"b"')
     assert archive.get_article(URL)["etag"] == '"b"'  # type: ignore[index]
-    assert not archive.mark_not_modified("https://presse.example.de/unbekannt",
-                                         run_id=run_id, checked_at="t4")
+    assert not archive.mark_not_modified("https://presse.example.de/unbekannt", run_id=run_id, checked_at="t4")
 
 
 def test_known_articles_by_both_urls(archive: Archive, run_id: int) -> None:
@@ -203,12 +208,11 @@ def test_known_articles_by_both_urls(archive: Archive, run_id: int) -> None:
 
 
 def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> None:
-    dates = {"recent": "2025-07-07T12:52:00+02:00", "date-only": "2025-07-01",
-             "old": "2025-05-01T08:00:00+02:00"}
+    dates = {"recent": "2025-07-07T12:52:00+02:00", "date-only": "2025-07-01", "old": "2025-05-01T08:00:00+02:00"}
     for name, published_at in dates.items():
         url = f"https://presse.example.de/news/{name}"
         save(archive, make_article(url=url, published_at=published_at), run_id, "t", fetched_url=url)
-    now = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.UTC)
 
     recent = archive.refresh_candidates(refresh_days=7, now=now)
     assert [r["url"].rsplit("/", 1)[1] for r in recent] == ["recent", "date-only"]
@@ -219,18 +223,27 @@ def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> 
 
 # -- runs and errors --------------------------------------------------------------
 
+
 def test_finish_run_stores_counts_and_serialisable_stats(archive: Archive, run_id: int) -> None:
-    started = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.timezone.utc)
-    archive.finish_run(run_id, "finished",
-                       {"start_time": started, "elapsed_time_seconds": 2.5, "log_count/INFO": 4},
-                       {"new": 3, "changed": 1, "unchanged": 5, "not_modified": 2, "errors": 1},
-                       {"topline": 2})
+    started = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.UTC)
+    archive.finish_run(
+        run_id,
+        "finished",
+        {"start_time": started, "elapsed_time_seconds": 2.5, "log_count/INFO": 4},
+        {"new": 3, "changed": 1, "unchanged": 5, "not_modified": 2, "errors": 1},
+        {"topline": 2},
+    )
     run = archive.get_run(run_id)
     assert run is not None and archive.get_run(run_id + 1) is None
     assert json.loads(run["stats"])["start_time"] == "2025-07-08T09:00:00+00:00"
     assert json.loads(run["options"]) == {"refresh_days": 7}
-    assert (run["new_count"], run["changed_count"], run["unchanged_count"],
-            run["not_modified_count"], run["error_count"]) == (3, 1, 5, 2, 1)
+    assert (
+        run["new_count"],
+        run["changed_count"],
+        run["unchanged_count"],
+        run["not_modified_count"],
+        run["error_count"],
+    ) == (3, 1, 5, 2, 1)
     assert json.loads(run["empty_fields"]) == {"topline": 2}
     assert run["finish_reason"] == "finished" and run["finished_at"]
 
@@ -245,8 +258,7 @@ def test_errors_are_retried_until_a_save_resolves_them(archive: Archive, run_id:
 
     save(archive, make_article(), run_id, "2025-07-08T10:00:00+00:00")
     assert archive.retry_urls() == [other]
-    resolved = archive.db.execute(
-        "SELECT resolved_at FROM crawl_errors WHERE url = ?", [FETCHED]).fetchall()
+    resolved = archive.db.execute("SELECT resolved_at FROM crawl_errors WHERE url = ?", [FETCHED]).fetchall()
     assert resolved == [("2025-07-08T10:00:00+00:00",)] * 2
 
 
@@ -259,8 +271,10 @@ def test_not_modified_resolves_errors(archive: Archive, run_id: int) -> None:
 
 # -- crash safety -----------------------------------------------------------------
 
-def test_crash_while_saving_a_new_article_leaves_nothing(archive: Archive, run_id: int,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_crash_while_saving_a_new_article_leaves_nothing(
+    archive: Archive, run_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
@@ -273,8 +287,9 @@ def test_crash_while_saving_a_new_article_leaves_nothing(archive: Archive, run_i
     archive.check_integrity()
 
 
-def test_crash_while_saving_a_change_keeps_the_old_version(archive: Archive, run_id: int,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_saving_a_change_keeps_the_old_version(
+    archive: Archive, run_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     save(archive, make_article(), run_id, "t1")
     before = archive.get_article(URL)
 
@@ -292,17 +307,35 @@ def test_crash_while_saving_a_change_keeps_the_old_version(archive: Archive, run
 
 # -- German full-text search ------------------------------------------------------
 
-GERMAN_QUERIES = ["strasse", "Straße", "Stadtepartnerschaft", "staedtepartnerschaft",
-                  "partnerschaft", "burgermeister", "buergermeister"]
+GERMAN_QUERIES = [
+    "strasse",
+    "Straße",
+    "Stadtepartnerschaft",
+    "staedtepartnerschaft",
+    "partnerschaft",
+    "burgermeister",
+    "buergermeister",
+]
 
 
 @pytest.fixture
 def searchable(archive: Archive, run_id: int) -> Archive:
     save(archive, make_article(), run_id, "t1")
-    save(archive, make_article(url="https://presse.example.de/news/wetter", title="Wetter",
-                               topline=None, lead=None, tags=[], images=[],
-                               body_text="Morgen regnet es im ganzen Stadtgebiet."),
-         run_id, "t1", fetched_url="https://presse.example.de/news/wetter")
+    save(
+        archive,
+        make_article(
+            url="https://presse.example.de/news/wetter",
+            title="Wetter",
+            topline=None,
+            lead=None,
+            tags=[],
+            images=[],
+            body_text="Morgen regnet es im ganzen Stadtgebiet.",
+        ),
+        run_id,
+        "t1",
+        fetched_url="https://presse.example.de/news/wetter",
+    )
     return archive
 
 
@@ -324,10 +357,18 @@ def test_search_misses_what_is_not_there(searchable: Archive) -> None:
 
 
 def test_search_ranks_and_marks_the_snippet(searchable: Archive, run_id: int) -> None:
-    save(searchable, make_article(url="https://presse.example.de/news/umleitung",
-                                  title="Straße gesperrt", body_text="Die Straße bleibt zu. "
-                                  "Auch die Nebenstraße und jede Straße dahinter.", images=[]),
-         run_id, "t1", fetched_url="https://presse.example.de/news/umleitung")
+    save(
+        searchable,
+        make_article(
+            url="https://presse.example.de/news/umleitung",
+            title="Straße gesperrt",
+            body_text="Die Straße bleibt zu. Auch die Nebenstraße und jede Straße dahinter.",
+            images=[],
+        ),
+        run_id,
+        "t1",
+        fetched_url="https://presse.example.de/news/umleitung",
+    )
     found = searchable.search("strasse")
     assert [row["url"] for row in found] == ["https://presse.example.de/news/umleitung", URL]
     assert found[0]["rank"] <= found[1]["rank"]
@@ -365,7 +406,9 @@ def test_stdlib_sqlite3_reads_and_matches(tmp_path: Path) -> None:
     try:
         matched = conn.execute(
             "SELECT articles.url FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank", ["strasse"]).fetchall()
+            "WHERE articles_fts MATCH ? ORDER BY rank",
+            ["strasse"],
+        ).fetchall()
     finally:
         conn.close()
     assert sqlite3.sqlite_version_info >= (3, 37)
@@ -374,18 +417,22 @@ def test_stdlib_sqlite3_reads_and_matches(tmp_path: Path) -> None:
 
 # -- spelling variants ----------------------------------------------------------
 
-@pytest.mark.parametrize(("word", "expected"), [
-    ("Straße", ["strasse"]),
-    ("Städtepartnerschaft", ["staedtepartnerschaft", "stadtepartnerschaft"]),
-    ("Bürgermeister", ["buergermeister", "burgermeister"]),
-    ("Buergermeister", ["bürgermeister"]),
-    ("Strasse", ["straße"]),
-    ("muss", ["muß"]),
-    ("Rathaus", []),
-    ("Feuer", []),  # "eu" + "e", not an ü
-    ("neue", []),
-    ("Quelle", []),
-])
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("Straße", ["strasse"]),
+        ("Städtepartnerschaft", ["staedtepartnerschaft", "stadtepartnerschaft"]),
+        ("Bürgermeister", ["buergermeister", "burgermeister"]),
+        ("Buergermeister", ["bürgermeister"]),
+        ("Strasse", ["straße"]),
+        ("muss", ["muß"]),
+        ("Rathaus", []),
+        ("Feuer", []),  # "eu" + "e", not an ü
+        ("neue", []),
+        ("Quelle", []),
+    ],
+)
 def test_word_variants(word: str, expected: list[str]) -> None:
     assert word_variants(word) == expected
 
@@ -416,9 +463,9 @@ def test_every_typed_spelling_is_indexed(word: str) -> None:
     for umlauts in (0, 1, None):  # digraphs, plain vowels, unchanged
         for sharp in ("ss", "ß"):
             typed = "".join(
-                _UMLAUT_FORMS[c][umlauts] if c in _UMLAUT_FORMS and umlauts is not None
-                else sharp if c == "ß" else c
-                for c in word)
+                _UMLAUT_FORMS[c][umlauts] if c in _UMLAUT_FORMS and umlauts is not None else sharp if c == "ß" else c
+                for c in word
+            )
             assert typed in spellings
     assert all(v == v.lower() and " " not in v for v in spellings - {word})
 
@@ -437,18 +484,25 @@ def test_checking_an_article_does_not_reindex_it(searchable: Archive, run_id: in
 
 def test_sqlite_utils_fts_tools_recognise_every_trigger(searchable: Archive) -> None:
     searchable.db["articles"].disable_fts()
-    assert [name for (name,) in searchable.db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'")] == []
+    assert [name for (name,) in searchable.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")] == []
 
 
 def test_a_title_hit_ranks_above_a_body_hit(archive: Archive, run_id: int) -> None:
     body_url = "https://presse.example.de/news/koerper"
     title_url = "https://presse.example.de/news/titel"
     common = {"topline": None, "lead": None, "tags": [], "images": []}
-    save(archive, make_article(url=body_url, title="Sommerfest", **common,
-                               body_text="Im Hafen gibt es ein Fest mit Musik."),
-         run_id, "t1", fetched_url=body_url)
-    save(archive, make_article(url=title_url, title="Fest im Hafen", **common,
-                               body_text="Mit Musik und Tanz für alle."),
-         run_id, "t1", fetched_url=title_url)
+    save(
+        archive,
+        make_article(url=body_url, title="Sommerfest", **common, body_text="Im Hafen gibt es ein Fest mit Musik."),
+        run_id,
+        "t1",
+        fetched_url=body_url,
+    )
+    save(
+        archive,
+        make_article(url=title_url, title="Fest im Hafen", **common, body_text="Mit Musik und Tanz für alle."),
+        run_id,
+        "t1",
+        fetched_url=title_url,
+    )
     assert [r["url"] for r in archive.search("Hafen")] == [title_url, body_url]

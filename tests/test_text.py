@@ -59,8 +59,18 @@ def test_berlin_iso(day, at, iso):
 @pytest.mark.parametrize(
     "raw, credit, by, agency",
     [
-        ("Bild: Stadt Dortmund / Roland Gorecki", "Stadt Dortmund / Roland Gorecki", "Roland Gorecki", "Stadt Dortmund"),
-        ("Bild:\n  Stadt Dortmund\n/\n Oliver  Scharper ", "Stadt Dortmund / Oliver Scharper", "Oliver Scharper", "Stadt Dortmund"),
+        (
+            "Bild: Stadt Dortmund / Roland Gorecki",
+            "Stadt Dortmund / Roland Gorecki",
+            "Roland Gorecki",
+            "Stadt Dortmund",
+        ),
+        (
+            "Bild:\n  Stadt Dortmund\n/\n Oliver  Scharper ",
+            "Stadt Dortmund / Oliver Scharper",
+            "Oliver Scharper",
+            "Stadt Dortmund",
+        ),
         ("Bild: Plumploris e.V.", "Plumploris e.V.", "Plumploris e.V.", None),
         ("Bild (Bildlizenz/Fotograf/Grafiker): Max Muster", "Max Muster", "Max Muster", None),
         ("A / B / C", "A / B / C", "C", "A / B"),
@@ -78,7 +88,9 @@ def test_empty_credits(raw):
 
 def test_canonical_url_encodes_consistently():
     raw = canonical_url("/newsroom/nachrichten-dortmund.de/„zusammen“.html", "https://www.dortmund.de/")
-    encoded = canonical_url("https://WWW.dortmund.de/newsroom/nachrichten-dortmund.de/%e2%80%9ezusammen%E2%80%9C.html#x")
+    encoded = canonical_url(
+        "https://WWW.dortmund.de/newsroom/nachrichten-dortmund.de/%e2%80%9ezusammen%E2%80%9C.html#x"
+    )
     assert raw == encoded == "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/%E2%80%9Ezusammen%E2%80%9C.html"
 
 

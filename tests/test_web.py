@@ -20,8 +20,14 @@ def db_path(tmp_path_factory):
         run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
         for page in sample_pages().values():
             article = parse_article(render_article(page), "")
-            archive.save_article(article, run_id=run, fetched_url=article.url, fetched_at="2026-11-25T10:00:00+00:00",
-                                 etag=None, last_modified=None)  # fmt: skip
+            archive.save_article(
+                article,
+                run_id=run,
+                fetched_url=article.url,
+                fetched_at="2026-11-25T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
         archive.finish_run(run, "finished", {}, {"new": 5}, {})
     return path
 
@@ -59,7 +65,9 @@ def test_articles_table_browsable_newest_first(client):
     assert len(dates) == 5 and dates == sorted(dates, reverse=True)
 
 
-@pytest.mark.parametrize("query", ["Bibliothek", "bibliothek", "Oeffnungszeiten", "Offnungszeiten", "Räumfahrzeuge", "Raeumfahrzeuge"])
+@pytest.mark.parametrize(
+    "query", ["Bibliothek", "bibliothek", "Oeffnungszeiten", "Offnungszeiten", "Räumfahrzeuge", "Raeumfahrzeuge"]
+)
 def test_table_search(client, query):
     data = get_json(client, f"/newsroom/articles.json?_search={query}&_shape=objects")
     assert data["rows"], query

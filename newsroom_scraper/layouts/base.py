@@ -8,10 +8,10 @@ by the parser of its time. The newest version has ``valid_until = None``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, ClassVar, TypeVar
-
 from functools import cached_property
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import ParseError
 from ..items import Article
@@ -91,8 +91,12 @@ class ArticleLayout(Layout):
     """
 
     ARTICLE_TYPES: ClassVar[tuple[str, ...]] = (
-        "Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "PressRelease",
-    )  # fmt: skip
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "BlogPosting",
+        "PressRelease",
+    )
 
     @cached_property
     def article_ld(self) -> dict[str, Any]:

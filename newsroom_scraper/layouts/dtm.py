@@ -59,10 +59,21 @@ class DtmLayout(ArticleLayout):
     # What the body text leaves out: the introduction, the lead, media, buttons, tags, slider.
     NOT_BODY_SLOTS = {"teaser", "video", "cta", "media", "figcaption", "image"}
     NOT_BODY_TAGS = {
-        "section", "figure", "picture", "dtm-caption", "dtm-video", "dtm-category-badge-list",
-        "dtm-teaserslider", "dtm-teaser", "dtm-anchor", "dtm-back-link", "dtm-bookmark-button",
-        "dtm-share-button", "script", "style",
-    }  # fmt: skip
+        "section",
+        "figure",
+        "picture",
+        "dtm-caption",
+        "dtm-video",
+        "dtm-category-badge-list",
+        "dtm-teaserslider",
+        "dtm-teaser",
+        "dtm-anchor",
+        "dtm-back-link",
+        "dtm-bookmark-button",
+        "dtm-share-button",
+        "script",
+        "style",
+    }
 
     @classmethod
     def matches(cls, page: Page) -> bool:
@@ -182,7 +193,11 @@ class DtmLayout(ArticleLayout):
         link = slots.get("link")
         url = absolute_url(link.get("href"), self.canonical) if link is not None else None
         headline = slots.get("headline")
-        title = collapse_or_none(headline.text if len(headline) == 0 else text_of(headline)) if headline is not None else None
+        title = (
+            collapse_or_none(headline.text if len(headline) == 0 else text_of(headline))
+            if headline is not None
+            else None
+        )
         if not url or not title:
             return None
         date_box = slots.get("date")

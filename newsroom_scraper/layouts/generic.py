@@ -31,8 +31,14 @@ def _main_text(html: str) -> list[Block]:
 
     Only pages no layout knows come here, so its cost (~10 ms a page) does not matter.
     """
-    xml = trafilatura.extract(html, output_format="xml", include_comments=False, include_tables=False,
-                              include_images=False, include_links=False)  # fmt: skip
+    xml = trafilatura.extract(
+        html,
+        output_format="xml",
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+    )
     if not xml:
         return []
     found: list[Block | None] = []

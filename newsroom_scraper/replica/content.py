@@ -8,9 +8,10 @@ they are served; this module only writes them, deterministically from a ``random
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from . import fixtures
 from .fixtures import NEWS, PRESS, ArticlePage, Block, Credit, Picture, Strong
@@ -21,26 +22,62 @@ PRESS_ALIAS = "/newsroom/pressemitteilungen/"  # the second spelling of the pres
 # Vocabulary. Placeholders: {place} {district} {street} {month} {weekday} {n} {person} {role}.
 # ---------------------------------------------------------------------------------------------
 
-DISTRICTS = ["Innenstadt-West", "Innenstadt-Nord", "Innenstadt-Ost", "Eving", "Scharnhorst", "Brackel",
-             "Aplerbeck", "Hörde", "Hombruch", "Lütgendortmund", "Huckarde", "Mengede"]  # fmt: skip
-STREETS = ["Kampstraße", "Hohe Straße", "Saarlandstraße", "Brackeler Straße", "Hörder Bahnhofstraße",
-           "Mallinckrodtstraße", "Wittbräucker Straße", "Emscherallee", "Schützenstraße",
-           "Lange Straße"]  # fmt: skip
+DISTRICTS = [
+    "Innenstadt-West",
+    "Innenstadt-Nord",
+    "Innenstadt-Ost",
+    "Eving",
+    "Scharnhorst",
+    "Brackel",
+    "Aplerbeck",
+    "Hörde",
+    "Hombruch",
+    "Lütgendortmund",
+    "Huckarde",
+    "Mengede",
+]
+STREETS = [
+    "Kampstraße",
+    "Hohe Straße",
+    "Saarlandstraße",
+    "Brackeler Straße",
+    "Hörder Bahnhofstraße",
+    "Mallinckrodtstraße",
+    "Wittbräucker Straße",
+    "Emscherallee",
+    "Schützenstraße",
+    "Lange Straße",
+]
 GERMAN_MONTHS = fixtures.MONTHS
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"]
-PEOPLE = [("Katrin Wellmann", "Leiterin des Fachbereichs"), ("Jörg Lindemann", "Bezirksbürgermeister"),
-          ("Selin Aydın", "Sprecherin der Stadt"), ("Tobias Kretschmer", "Projektleiter"),
-          ("Maren Oberhoff", "Stadträtin"), ("Dariusz Nowak", "Leiter des Teams vor Ort"),
-          ("Friederike Sommer", "Koordinatorin"), ("Ole Hansen", "Sachgebietsleiter")]  # fmt: skip
-PHOTOGRAPHERS = ["Lena Kortmann", "Paul Reinhold", "Aylin Demir", "Martin Schöning", "Sabine Ludwig",
-                 "Hendrik Brauer"]  # fmt: skip
+PEOPLE = [
+    ("Katrin Wellmann", "Leiterin des Fachbereichs"),
+    ("Jörg Lindemann", "Bezirksbürgermeister"),
+    ("Selin Aydın", "Sprecherin der Stadt"),
+    ("Tobias Kretschmer", "Projektleiter"),
+    ("Maren Oberhoff", "Stadträtin"),
+    ("Dariusz Nowak", "Leiter des Teams vor Ort"),
+    ("Friederike Sommer", "Koordinatorin"),
+    ("Ole Hansen", "Sachgebietsleiter"),
+]
+PHOTOGRAPHERS = ["Lena Kortmann", "Paul Reinhold", "Aylin Demir", "Martin Schöning", "Sabine Ludwig", "Hendrik Brauer"]
 AGENCIES = ["Stadt Dortmund", "Dortmund-Agentur", "Privat", "Stadtarchiv Dortmund"]
 SINGLE_CREDITS = ["Förderverein Westfalenpark e.V.", "Kulturbüro Dortmund", "Freundeskreis Bücherbus e.V."]
 GENERAL_TAGS = ["Stadtverwaltung", "Bürgerbeteiligung", "Ehrenamt", "Familie", "Kultur & Freizeit"]
-QUOTES = ["Ein Ort für alle", "Wir bauen für die Zukunft", "Zusammen stark", "Lesen verbindet",
-          "Grün in der Stadt", "Sicher unterwegs", "Mitmachen ausdrücklich erwünscht"]  # fmt: skip
-RECURRING_TITLES = ["Winterdienst startet in die Saison", "Ferienprogramm für Kinder veröffentlicht",
-                    "Weihnachtsbeleuchtung leuchtet wieder"]  # fmt: skip
+QUOTES = [
+    "Ein Ort für alle",
+    "Wir bauen für die Zukunft",
+    "Zusammen stark",
+    "Lesen verbindet",
+    "Grün in der Stadt",
+    "Sicher unterwegs",
+    "Mitmachen ausdrücklich erwünscht",
+]
+RECURRING_TITLES = [
+    "Winterdienst startet in die Saison",
+    "Ferienprogramm für Kinder veröffentlicht",
+    "Weihnachtsbeleuchtung leuchtet wieder",
+]
 CTA_LABELS = ["Zur Anmeldung", "Mehr Informationen", "Zum Programm", "Zum Online-Formular"]
 GENERAL_SENTENCES = [
     "Die Stadt informiert rechtzeitig über alle weiteren Schritte.",
@@ -69,110 +106,203 @@ class Topic:
 
 
 TOPICS = [
-    Topic("bibliothek", ["Bildung", "Stadtbibliothek"], ["Bildung", "Kinder & Jugend", "Kultur & Freizeit"],
-          ["Stadt- und Landesbibliothek", "Stadtteilbibliothek {district}", "Kinder- und Jugendbibliothek"],
-          ["{place} verlängert die Öffnungszeiten", "Lesenacht in der {place}", "{place} startet Sommerleseclub",
-           "Neue Lernplätze in der {place}", "Bücherbus hält künftig auch in {district}",
-           "Vorlesestunde für Kinder in {district}"],
-          ["Die {place} bietet ab {month} zusätzliche Lernplätze an.",
-           "Für die Ausleihe genügt ein gültiger Bibliotheksausweis.",
-           "Kinder bis zwölf Jahre nehmen an der Vorlesestunde kostenlos teil.",
-           "Das Team der {place} hat dafür rund {n} neue Medien angeschafft.",
-           "Anmeldungen nimmt die {place} telefonisch und vor Ort entgegen.",
-           "Jeden {weekday} lesen Ehrenamtliche aus neuen Bilderbüchern vor."],
-          ["Mehr Zeit zum Lesen", "So funktioniert die Anmeldung", "Angebote für Kinder"],
-          ["Montag bis Freitag: 10 bis 19 Uhr", "Samstag: 10 bis 16 Uhr", "Sonntag: geschlossen",
-           "Ausleihe mit Bibliotheksausweis", "Lernplätze ohne Anmeldung"],
-          ["Bücherregale in der {place}", "Kinder lesen auf einem Sofa", "Ein heller Lesesaal mit Tischen"],
-          ["Der Lesesaal wird zum Lernort.", "Die Ausleihe funktioniert auch am Automaten.", "Symbolbild"]),
-    Topic("parks", ["Umwelt", "Grünflächen", "Freizeit"], ["Umwelt", "Klimaschutz", "Kultur & Freizeit"],
-          ["Westfalenpark", "Rombergpark", "Fredenbaumpark", "Hoeschpark", "Revierpark Wischlingen"],
-          ["Neue Bäume für den {place}", "{place}: Wege werden erneuert", "Frühjahrsputz im {place}",
-           "Blühwiesen im {place} angelegt", "Spielplatz im {place} wieder geöffnet"],
-          ["Im {place} pflanzt das Grünflächenamt in diesem Jahr {n} junge Bäume.",
-           "Die Arbeiten beginnen am {weekday} und dauern voraussichtlich drei Wochen.",
-           "Während der Bauzeit bleiben die Hauptwege im {place} geöffnet.",
-           "Die neuen Wiesen bieten Insekten Nahrung vom Frühjahr bis in den Herbst.",
-           "Freiwillige aus {district} helfen beim Pflanzen mit."],
-          ["Was sich ändert", "Mitmachen beim Frühjahrsputz", "Hinweise für Besucherinnen und Besucher"],
-          ["Handschuhe und Zangen werden gestellt", "Treffpunkt am Haupteingang", "Hunde bitte an die Leine",
-           "Festes Schuhwerk mitbringen"],
-          ["Eine Wiese im {place}", "Junge Bäume an einem Parkweg", "Ein Spielplatz mit Klettergerüst"],
-          ["Im {place} wachsen bald neue Bäume.", "Der Hauptweg wird verbreitert.", "Blick über den {place}."]),
-    Topic("schulen", ["Bildung", "Schule"], ["Bildung", "Schulen", "Kinder & Jugend"],
-          ["Grundschule an der {street}", "Gesamtschule {district}", "Realschule {district}"],
-          ["{place} bekommt einen Neubau", "Richtfest an der {place}", "Offener Ganztag in {district} wächst",
-           "Anmeldung an weiterführenden Schulen beginnt", "Neue Mensa für die {place}"],
-          ["Der Neubau der {place} bietet Platz für {n} Schülerinnen und Schüler.",
-           "Die Bauarbeiten an der {street} liegen im Zeitplan.",
-           "Eltern können ihre Kinder bis Ende {month} anmelden.",
-           "Im Ganztag kommen zum neuen Schuljahr zusätzliche Gruppen hinzu.",
-           "Die Schule hat das Konzept gemeinsam mit der Schulpflegschaft entwickelt."],
-          ["Der Zeitplan", "Anmeldung und Fristen", "Was Eltern wissen müssen"],
-          ["Anmeldeschein der Grundschule", "Geburtsurkunde oder Ausweis", "Letztes Zeugnis",
-           "Nachweis über den Masernschutz"],
-          ["Der Rohbau der {place}", "Kinder auf einem Schulhof", "Eine neue Mensa mit langen Tischen"],
-          ["So soll der Neubau aussehen.", "Der Schulhof wird neu gestaltet.", "Visualisierung"]),
-    Topic("verkehr", ["Verkehr", "Mobilität"], ["Verkehr", "Mobilität", "Baustellen"],
-          ["{street}", "Stadtbahnlinie U{n2}", "Radweg an der {street}"],
-          ["Baustelle an der {street}: Umleitung ab {weekday}", "Radweg an der {street} wird breiter",
-           "Neue Ampel in {district}", "Stadtbahnlinie U{n2} fährt wieder durchgehend",
-           "Fahrbahnsanierung in {district} beginnt"],
-          ["Ab {weekday} ist die {street} zwischen zwei Kreuzungen nur in eine Richtung befahrbar.",
-           "Der Verkehr wird über ausgeschilderte Strecken durch {district} umgeleitet.",
-           "Radfahrende erhalten einen eigenen, zwei Meter breiten Streifen.",
-           "Die Arbeiten dauern voraussichtlich bis Ende {month}.",
-           "Busse und Bahnen fahren nach einem geänderten Fahrplan."],
-          ["Umleitungen", "Hinweise für Radfahrende", "Der Zeitplan"],
-          ["Umleitung über die {street}", "Haltestellen werden verlegt", "Fußwege bleiben frei",
-           "Anlieger frei"],
-          ["Absperrungen an der {street}", "Ein Radweg mit roter Markierung", "Eine Stadtbahn an der Haltestelle"],
-          ["Die Fahrbahn wird vollständig erneuert.", "Der neue Radweg ist deutlich breiter.", "Symbolbild"]),
-    Topic("kultur", ["Kultur", "Freizeit"], ["Kultur & Freizeit", "Veranstaltungen", "Musik"],
-          ["Kulturzentrum {district}", "Kulturhaus {district}", "Stadtteilzentrum {district}"],
-          ["{place} stellt neues Programm vor", "Sommerbühne: Eintritt frei", "Kunstpfad in {district} eröffnet",
-           "Stadtteilfest in {district} am {weekday}", "Lange Nacht der Kultur im {month}"],
-          ["Das Programm umfasst {n} Veranstaltungen für alle Altersgruppen.",
-           "Künstlerinnen und Künstler aus {district} stellen ihre Arbeiten vor.",
-           "Der Eintritt ist frei, Spenden sind willkommen.",
-           "Karten gibt es ab {weekday} an der Abendkasse.",
-           "Bei schlechtem Wetter zieht das Fest in die Aula der Gesamtschule um."],
-          ["Das Programm", "Karten und Preise", "Anreise"],
-          ["Konzert am Freitagabend", "Lesung am Samstagnachmittag", "Familienfest am Sonntag",
-           "Ausstellung während der gesamten Woche"],
-          ["Publikum bei einer Veranstaltung", "Eine Band auf der Bühne", "Skulpturen am Wegesrand"],
-          ["Die Bühne ist bereit.", "Ein Kunstwerk am Kunstpfad.", "Blick ins Publikum beim letzten Fest."]),
-    Topic("buergerdienste", ["Bürgerdienste", "Stadtverwaltung"], ["Bürgerdienste", "Stadtverwaltung", "Digitales"],
-          ["Bürgerbüro {district}", "Bürgerbüro Innenstadt", "Standesamt"],
-          ["{place}: Neue Öffnungszeiten ab {month}", "Termine online buchen", "{place} zieht um",
-           "Sprechstunde in {district}", "Personalausweis: Wartezeiten sinken"],
-          ["Das {place} öffnet ab {month} auch an einem Samstag im Monat.",
-           "Termine lassen sich rund um die Uhr online buchen.",
-           "Für einen neuen Personalausweis wird ein aktuelles biometrisches Foto benötigt.",
-           "Im Schnitt warten Kundinnen und Kunden derzeit {n2} Tage auf einen Termin.",
-           "Barrierefreie Zugänge gibt es am neuen Standort an der {street}."],
-          ["Was Sie mitbringen müssen", "Online zum Termin", "Der neue Standort"],
-          ["Gültiger Ausweis", "Biometrisches Passfoto", "Meldebescheinigung", "Vollmacht bei Vertretung"],
-          ["Der Eingang zum {place}", "Ein Wartebereich mit Anzeigetafel", "Das neue Gebäude an der {street}"],
-          ["Der neue Standort ist barrierefrei.", "Wartemarken gibt es am Eingang.", "Symbolbild"]),
-    Topic("sport", ["Sport", "Freizeit"], ["Sport", "Kinder & Jugend", "Ehrenamt"],
-          ["Hallenbad {district}", "Sportzentrum {district}", "Freibad {district}"],
-          ["{place} öffnet nach Sanierung", "Stadtlauf am {weekday}: Straßen gesperrt",
-           "Neuer Kunstrasen im Sportpark {district}", "Schwimmkurse für Kinder in {district}",
-           "Sportabzeichen-Tag im {month}"],
-          ["Das {place} wurde in den vergangenen Monaten energetisch saniert.",
-           "Rund {n} Läuferinnen und Läufer haben sich für den Stadtlauf angemeldet.",
-           "Vereine aus {district} können den Platz ab sofort buchen.",
-           "Die Schwimmkurse beginnen am {weekday} und umfassen zehn Termine.",
-           "Für das Sportabzeichen braucht es Ausdauer, Kraft, Schnelligkeit und Koordination."],
-          ["Öffnungszeiten", "Streckenverlauf", "Anmeldung für Vereine"],
-          ["Frühschwimmen ab 6.30 Uhr", "Familienbadetag am Sonntag", "Startschuss um 10 Uhr",
-           "Zieleinlauf am Friedensplatz"],
-          ["Das Becken im {place}", "Läuferinnen auf der Strecke", "Ein Kunstrasenplatz bei Flutlicht"],
-          ["Das Becken wurde neu gefliest.", "Der Startbereich des Stadtlaufs.",
-           "Der Platz ist ab sofort bespielbar."]),
+    Topic(
+        "bibliothek",
+        ["Bildung", "Stadtbibliothek"],
+        ["Bildung", "Kinder & Jugend", "Kultur & Freizeit"],
+        ["Stadt- und Landesbibliothek", "Stadtteilbibliothek {district}", "Kinder- und Jugendbibliothek"],
+        [
+            "{place} verlängert die Öffnungszeiten",
+            "Lesenacht in der {place}",
+            "{place} startet Sommerleseclub",
+            "Neue Lernplätze in der {place}",
+            "Bücherbus hält künftig auch in {district}",
+            "Vorlesestunde für Kinder in {district}",
+        ],
+        [
+            "Die {place} bietet ab {month} zusätzliche Lernplätze an.",
+            "Für die Ausleihe genügt ein gültiger Bibliotheksausweis.",
+            "Kinder bis zwölf Jahre nehmen an der Vorlesestunde kostenlos teil.",
+            "Das Team der {place} hat dafür rund {n} neue Medien angeschafft.",
+            "Anmeldungen nimmt die {place} telefonisch und vor Ort entgegen.",
+            "Jeden {weekday} lesen Ehrenamtliche aus neuen Bilderbüchern vor.",
+        ],
+        ["Mehr Zeit zum Lesen", "So funktioniert die Anmeldung", "Angebote für Kinder"],
+        [
+            "Montag bis Freitag: 10 bis 19 Uhr",
+            "Samstag: 10 bis 16 Uhr",
+            "Sonntag: geschlossen",
+            "Ausleihe mit Bibliotheksausweis",
+            "Lernplätze ohne Anmeldung",
+        ],
+        ["Bücherregale in der {place}", "Kinder lesen auf einem Sofa", "Ein heller Lesesaal mit Tischen"],
+        ["Der Lesesaal wird zum Lernort.", "Die Ausleihe funktioniert auch am Automaten.", "Symbolbild"],
+    ),
+    Topic(
+        "parks",
+        ["Umwelt", "Grünflächen", "Freizeit"],
+        ["Umwelt", "Klimaschutz", "Kultur & Freizeit"],
+        ["Westfalenpark", "Rombergpark", "Fredenbaumpark", "Hoeschpark", "Revierpark Wischlingen"],
+        [
+            "Neue Bäume für den {place}",
+            "{place}: Wege werden erneuert",
+            "Frühjahrsputz im {place}",
+            "Blühwiesen im {place} angelegt",
+            "Spielplatz im {place} wieder geöffnet",
+        ],
+        [
+            "Im {place} pflanzt das Grünflächenamt in diesem Jahr {n} junge Bäume.",
+            "Die Arbeiten beginnen am {weekday} und dauern voraussichtlich drei Wochen.",
+            "Während der Bauzeit bleiben die Hauptwege im {place} geöffnet.",
+            "Die neuen Wiesen bieten Insekten Nahrung vom Frühjahr bis in den Herbst.",
+            "Freiwillige aus {district} helfen beim Pflanzen mit.",
+        ],
+        ["Was sich ändert", "Mitmachen beim Frühjahrsputz", "Hinweise für Besucherinnen und Besucher"],
+        [
+            "Handschuhe und Zangen werden gestellt",
+            "Treffpunkt am Haupteingang",
+            "Hunde bitte an die Leine",
+            "Festes Schuhwerk mitbringen",
+        ],
+        ["Eine Wiese im {place}", "Junge Bäume an einem Parkweg", "Ein Spielplatz mit Klettergerüst"],
+        ["Im {place} wachsen bald neue Bäume.", "Der Hauptweg wird verbreitert.", "Blick über den {place}."],
+    ),
+    Topic(
+        "schulen",
+        ["Bildung", "Schule"],
+        ["Bildung", "Schulen", "Kinder & Jugend"],
+        ["Grundschule an der {street}", "Gesamtschule {district}", "Realschule {district}"],
+        [
+            "{place} bekommt einen Neubau",
+            "Richtfest an der {place}",
+            "Offener Ganztag in {district} wächst",
+            "Anmeldung an weiterführenden Schulen beginnt",
+            "Neue Mensa für die {place}",
+        ],
+        [
+            "Der Neubau der {place} bietet Platz für {n} Schülerinnen und Schüler.",
+            "Die Bauarbeiten an der {street} liegen im Zeitplan.",
+            "Eltern können ihre Kinder bis Ende {month} anmelden.",
+            "Im Ganztag kommen zum neuen Schuljahr zusätzliche Gruppen hinzu.",
+            "Die Schule hat das Konzept gemeinsam mit der Schulpflegschaft entwickelt.",
+        ],
+        ["Der Zeitplan", "Anmeldung und Fristen", "Was Eltern wissen müssen"],
+        [
+            "Anmeldeschein der Grundschule",
+            "Geburtsurkunde oder Ausweis",
+            "Letztes Zeugnis",
+            "Nachweis über den Masernschutz",
+        ],
+        ["Der Rohbau der {place}", "Kinder auf einem Schulhof", "Eine neue Mensa mit langen Tischen"],
+        ["So soll der Neubau aussehen.", "Der Schulhof wird neu gestaltet.", "Visualisierung"],
+    ),
+    Topic(
+        "verkehr",
+        ["Verkehr", "Mobilität"],
+        ["Verkehr", "Mobilität", "Baustellen"],
+        ["{street}", "Stadtbahnlinie U{n2}", "Radweg an der {street}"],
+        [
+            "Baustelle an der {street}: Umleitung ab {weekday}",
+            "Radweg an der {street} wird breiter",
+            "Neue Ampel in {district}",
+            "Stadtbahnlinie U{n2} fährt wieder durchgehend",
+            "Fahrbahnsanierung in {district} beginnt",
+        ],
+        [
+            "Ab {weekday} ist die {street} zwischen zwei Kreuzungen nur in eine Richtung befahrbar.",
+            "Der Verkehr wird über ausgeschilderte Strecken durch {district} umgeleitet.",
+            "Radfahrende erhalten einen eigenen, zwei Meter breiten Streifen.",
+            "Die Arbeiten dauern voraussichtlich bis Ende {month}.",
+            "Busse und Bahnen fahren nach einem geänderten Fahrplan.",
+        ],
+        ["Umleitungen", "Hinweise für Radfahrende", "Der Zeitplan"],
+        ["Umleitung über die {street}", "Haltestellen werden verlegt", "Fußwege bleiben frei", "Anlieger frei"],
+        ["Absperrungen an der {street}", "Ein Radweg mit roter Markierung", "Eine Stadtbahn an der Haltestelle"],
+        ["Die Fahrbahn wird vollständig erneuert.", "Der neue Radweg ist deutlich breiter.", "Symbolbild"],
+    ),
+    Topic(
+        "kultur",
+        ["Kultur", "Freizeit"],
+        ["Kultur & Freizeit", "Veranstaltungen", "Musik"],
+        ["Kulturzentrum {district}", "Kulturhaus {district}", "Stadtteilzentrum {district}"],
+        [
+            "{place} stellt neues Programm vor",
+            "Sommerbühne: Eintritt frei",
+            "Kunstpfad in {district} eröffnet",
+            "Stadtteilfest in {district} am {weekday}",
+            "Lange Nacht der Kultur im {month}",
+        ],
+        [
+            "Das Programm umfasst {n} Veranstaltungen für alle Altersgruppen.",
+            "Künstlerinnen und Künstler aus {district} stellen ihre Arbeiten vor.",
+            "Der Eintritt ist frei, Spenden sind willkommen.",
+            "Karten gibt es ab {weekday} an der Abendkasse.",
+            "Bei schlechtem Wetter zieht das Fest in die Aula der Gesamtschule um.",
+        ],
+        ["Das Programm", "Karten und Preise", "Anreise"],
+        [
+            "Konzert am Freitagabend",
+            "Lesung am Samstagnachmittag",
+            "Familienfest am Sonntag",
+            "Ausstellung während der gesamten Woche",
+        ],
+        ["Publikum bei einer Veranstaltung", "Eine Band auf der Bühne", "Skulpturen am Wegesrand"],
+        ["Die Bühne ist bereit.", "Ein Kunstwerk am Kunstpfad.", "Blick ins Publikum beim letzten Fest."],
+    ),
+    Topic(
+        "buergerdienste",
+        ["Bürgerdienste", "Stadtverwaltung"],
+        ["Bürgerdienste", "Stadtverwaltung", "Digitales"],
+        ["Bürgerbüro {district}", "Bürgerbüro Innenstadt", "Standesamt"],
+        [
+            "{place}: Neue Öffnungszeiten ab {month}",
+            "Termine online buchen",
+            "{place} zieht um",
+            "Sprechstunde in {district}",
+            "Personalausweis: Wartezeiten sinken",
+        ],
+        [
+            "Das {place} öffnet ab {month} auch an einem Samstag im Monat.",
+            "Termine lassen sich rund um die Uhr online buchen.",
+            "Für einen neuen Personalausweis wird ein aktuelles biometrisches Foto benötigt.",
+            "Im Schnitt warten Kundinnen und Kunden derzeit {n2} Tage auf einen Termin.",
+            "Barrierefreie Zugänge gibt es am neuen Standort an der {street}.",
+        ],
+        ["Was Sie mitbringen müssen", "Online zum Termin", "Der neue Standort"],
+        ["Gültiger Ausweis", "Biometrisches Passfoto", "Meldebescheinigung", "Vollmacht bei Vertretung"],
+        ["Der Eingang zum {place}", "Ein Wartebereich mit Anzeigetafel", "Das neue Gebäude an der {street}"],
+        ["Der neue Standort ist barrierefrei.", "Wartemarken gibt es am Eingang.", "Symbolbild"],
+    ),
+    Topic(
+        "sport",
+        ["Sport", "Freizeit"],
+        ["Sport", "Kinder & Jugend", "Ehrenamt"],
+        ["Hallenbad {district}", "Sportzentrum {district}", "Freibad {district}"],
+        [
+            "{place} öffnet nach Sanierung",
+            "Stadtlauf am {weekday}: Straßen gesperrt",
+            "Neuer Kunstrasen im Sportpark {district}",
+            "Schwimmkurse für Kinder in {district}",
+            "Sportabzeichen-Tag im {month}",
+        ],
+        [
+            "Das {place} wurde in den vergangenen Monaten energetisch saniert.",
+            "Rund {n} Läuferinnen und Läufer haben sich für den Stadtlauf angemeldet.",
+            "Vereine aus {district} können den Platz ab sofort buchen.",
+            "Die Schwimmkurse beginnen am {weekday} und umfassen zehn Termine.",
+            "Für das Sportabzeichen braucht es Ausdauer, Kraft, Schnelligkeit und Koordination.",
+        ],
+        ["Öffnungszeiten", "Streckenverlauf", "Anmeldung für Vereine"],
+        [
+            "Frühschwimmen ab 6.30 Uhr",
+            "Familienbadetag am Sonntag",
+            "Startschuss um 10 Uhr",
+            "Zieleinlauf am Friedensplatz",
+        ],
+        ["Das Becken im {place}", "Läuferinnen auf der Strecke", "Ein Kunstrasenplatz bei Flutlicht"],
+        ["Das Becken wurde neu gefliest.", "Der Startbereich des Stadtlaufs.", "Der Platz ist ab sofort bespielbar."],
+    ),
 ]
-
 
 
 def slugify(title: str, keep_unicode: bool) -> str:
@@ -202,9 +332,16 @@ class _Writer:
         self.rng, self.topic = rng, topic
         person, role = rng.choice(PEOPLE)
         district = rng.choice(DISTRICTS)
-        self.slots = {"district": district, "street": rng.choice(STREETS), "month": rng.choice(GERMAN_MONTHS),
-                      "weekday": rng.choice(WEEKDAYS), "n": str(rng.randrange(12, 480)),
-                      "n2": str(rng.randrange(2, 48)), "person": person, "role": role}  # fmt: skip
+        self.slots = {
+            "district": district,
+            "street": rng.choice(STREETS),
+            "month": rng.choice(GERMAN_MONTHS),
+            "weekday": rng.choice(WEEKDAYS),
+            "n": str(rng.randrange(12, 480)),
+            "n2": str(rng.randrange(2, 48)),
+            "person": person,
+            "role": role,
+        }
         self.slots["place"] = rng.choice(topic.places).format(**self.slots)
 
     def fill(self, template: str) -> str:
@@ -281,17 +418,29 @@ def _body(writer: _Writer, page_id: str) -> list[Block]:
             blocks.append(Block("text", paragraphs=writer.paragraphs(1, 3)))
     if rng.random() < 0.12:
         video_id = "".join(rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGH0123456789_-") for _ in range(11))
-        blocks.append(Block("video", url=f"https://www.youtube-nocookie.com/embed/{video_id}",
-                            label=writer.fill("Ein Rundgang: {place}")))  # fmt: skip
+        blocks.append(
+            Block(
+                "video",
+                url=f"https://www.youtube-nocookie.com/embed/{video_id}",
+                label=writer.fill("Ein Rundgang: {place}"),
+            )
+        )
     if rng.random() < 0.2:
         url = f"/themen/{topic.key}/" if rng.random() < 0.6 else f"https://example.org/{topic.key}/anmeldung/"
         blocks.append(Block("cta", url=url, label=rng.choice(CTA_LABELS)))
     return blocks
 
 
-def invent_article(rng: random.Random, path_for: Callable[[str, str], str], day: date, at: time | None, page_id: str,
-             title: str | None = None, section: str | None = None,
-             repeat: ArticlePage | None = None) -> tuple[ArticlePage, dict[str, Any]]:  # fmt: skip
+def invent_article(
+    rng: random.Random,
+    path_for: Callable[[str, str], str],
+    day: date,
+    at: time | None,
+    page_id: str,
+    title: str | None = None,
+    section: str | None = None,
+    repeat: ArticlePage | None = None,
+) -> tuple[ArticlePage, dict[str, Any]]:
     """One invented article page and its teaser data (text, district, picture).
 
     ``path_for(folder, slug)`` returns a free path; ``repeat`` is an older page whose title,
@@ -311,12 +460,18 @@ def invent_article(rng: random.Random, path_for: Callable[[str, str], str], day:
     lead = writer.pick(topic.sentences) if rng.random() < 0.8 else None
     tags = rng.sample(topic.tags + GENERAL_TAGS + [writer.slots["district"]], rng.choice([0, 1, 1, 2, 2, 3]))
     page = ArticlePage(
-        path=path, title=title, day=day, at=at, page_id=page_id,
+        path=path,
+        title=title,
+        day=day,
+        at=at,
+        page_id=page_id,
         topline=rng.choice(topic.toplines) if rng.random() < 0.8 else None,
-        lead=lead, blocks=_body(writer, page_id), tags=tags,
+        lead=lead,
+        blocks=_body(writer, page_id),
+        tags=tags,
         description=lead if lead and rng.random() < 0.7 else None,
         og_image=f"/dortmund/bilder/{topic.key}-{page_id}_w1200h630.webp" if rng.random() < 0.5 else None,
-    )  # fmt: skip
+    )
     picture = None
     if rng.random() < 0.75:
         alt = writer.pick(topic.alts) if rng.random() < 0.85 else ""

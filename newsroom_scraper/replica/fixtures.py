@@ -10,6 +10,7 @@ site's teaser and video captions, as SITE-NOTES describes).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from html import escape
@@ -20,8 +21,20 @@ from ..text.dates import berlin_iso
 
 HOST = "https://www.dortmund.de"
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
-MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember"]  # fmt: skip
+MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
 NEWS = "/newsroom/nachrichten-dortmund.de/"
 PRESS = "/newsroom/presse-mitteilungen/"
 
@@ -157,9 +170,7 @@ def _paragraph_text(paragraph: list[Inline] | str) -> str:
 def _figure(picture: Picture, slot: str = "media", lazy: bool = False) -> str:
     caption = f'<div slot="text" >\n{t(picture.caption)}\n</div>\n' if picture.caption else ""
     licence = f'<div slot="licence">\n{picture.credit.html()}\n</div>\n' if picture.credit else ""
-    overlay = (
-        f"<dtm-caption>\n{licence}</dtm-caption>\n" if picture.overlay_credit and picture.credit else ""
-    )
+    overlay = f"<dtm-caption>\n{licence}</dtm-caption>\n" if picture.overlay_credit and picture.credit else ""
     loading = ' loading="lazy"' if lazy else ""
     return (
         f'<figure slot="{slot}">\n<picture>\n<img src="{a(picture.src)}"\nalt="{a(picture.alt)}"\n'
@@ -224,8 +235,15 @@ def _menu_script(size: int) -> str:
     return f"<script>\nwindow.NAVIGATION_STRUCTURE = {json.dumps(nodes)}\n</script>\n"
 
 
-def page_html(*, title: str, main: str, canonical: str | None, head_extra: str = "",
-              menu_bytes: int = 2000, charset: str = "UTF-8") -> str:  # fmt: skip
+def page_html(
+    *,
+    title: str,
+    main: str,
+    canonical: str | None,
+    head_extra: str = "",
+    menu_bytes: int = 2000,
+    charset: str = "UTF-8",
+) -> str:
     """The frame every page of the site shares: head, header with menu, <main>, footer."""
     canonical_link = f'<link rel="canonical" href="{a(canonical)}">\n' if canonical else ""
     return (
@@ -257,16 +275,18 @@ def render_article(page: ArticlePage, canonical_host: str = HOST) -> str:
         f'<time datetime="{page.at:%H:%M}">\n<div><strong>{german_date(page.day)}</strong></div>\n'
         f"<div><strong>{page.at:%H:%M} Uhr</strong></div>\n</time>"
         if page.at
-        else f'<time>\n<div><strong>{german_date(page.day)}</strong></div>\n</time>'
+        else f"<time>\n<div><strong>{german_date(page.day)}</strong></div>\n</time>"
     )
     topline = f'<p class="heading__topline" >{t(page.topline)}</p>\n' if page.topline else ""
     ld = {
-        "@context": "https://schema.org", "@type": "Article",
+        "@context": "https://schema.org",
+        "@type": "Article",
         "mainEntityOfPage": {"@type": "WebPage", "@id": "/newsroom/nachrichten/"},
-        "headline": page.title, "description": page.description or "",
+        "headline": page.title,
+        "description": page.description or "",
         "publisher": {"@type": "Organization", "name": "dortmund.de"},
         "datePublished": page.day.isoformat(),
-    }  # fmt: skip
+    }
     if page.og_image:
         ld["image"] = HOST + page.og_image
     lead = (
@@ -281,7 +301,9 @@ def render_article(page: ArticlePage, canonical_host: str = HOST) -> str:
             f'<a href="/newsroom/nachrichten/?customContentTags={quote(tag)}">\n{t(tag)}\n</a>\n</dtm-anchor>\n'
             for tag in page.tags
         )
-        tags = f'<dtm-category-badge-list>\n<h4 slot="headline">Schlagwörter</h4>\n{anchors}</dtm-category-badge-list>\n'
+        tags = (
+            f'<dtm-category-badge-list>\n<h4 slot="headline">Schlagwörter</h4>\n{anchors}</dtm-category-badge-list>\n'
+        )
     slider = (
         '<dtm-teaserslider\nid="more-news"\nprev-arrow-label="Vorherige Nachrichten"\n'
         "next-arrow-label=\"weitere Nachrichten\">\n<h2 slot='mainheadline'>Weitere Nachrichten</h2>\n"
@@ -309,9 +331,15 @@ def render_article(page: ArticlePage, canonical_host: str = HOST) -> str:
     return page_html(title=page.title, main=main, canonical=canonical, head_extra=head, menu_bytes=page.menu_bytes)
 
 
-def render_listing(title: str, teasers: list[Teaser], *, canonical: str | None = None,
-                   next_path: str | None = None, prev_path: str | None = None,
-                   extra_links: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]  # fmt: skip
+def render_listing(
+    title: str,
+    teasers: list[Teaser],
+    *,
+    canonical: str | None = None,
+    next_path: str | None = None,
+    prev_path: str | None = None,
+    extra_links: Sequence[tuple[str, str]] = (),
+) -> str:
     """A listing page ("Dortmund aktuell", section indexes): teasers with pagination links."""
     pager = ""
     if prev_path:
@@ -351,8 +379,14 @@ def expected(page: ArticlePage) -> dict[str, Any]:
     images, videos, links = [], [], []
     for block in page.blocks:
         if block.picture:
-            images.append({"src": canonical_url(HOST + block.picture.src), "alt": block.picture.alt or None,
-                           "caption": block.picture.caption, **_credit_fields(block.picture.credit)})  # fmt: skip
+            images.append(
+                {
+                    "src": canonical_url(HOST + block.picture.src),
+                    "alt": block.picture.alt or None,
+                    "caption": block.picture.caption,
+                    **_credit_fields(block.picture.credit),
+                }
+            )
         if block.heading:
             texts.append(block.heading)
             htmls.append(f"<h2>{t(block.heading)}</h2>")

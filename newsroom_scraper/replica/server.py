@@ -56,8 +56,14 @@ class ReplicaServer:
     with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``.
     """
 
-    def __init__(self, site: ReplicaSite, host: str = "127.0.0.1", port: int = 0, require_cookie: bool = False,
-                 log_path: str | Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        site: ReplicaSite,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        require_cookie: bool = False,
+        log_path: str | Path | None = None,
+    ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
         self.site, self.host, self.port = site, LOOPBACK[host], port
@@ -84,8 +90,9 @@ class ReplicaServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         self._url = f"http://{host}:{self._httpd.server_address[1]}"
         # A short poll interval: stop() waits for the next poll, and tests stop many servers.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="replica-server",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="replica-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -261,8 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
             return _json(400, {"error": str(error)})
         return _json(200, {"ok": True, "path": path})
 
-    def _send(self, response: Response, head: bool = False, extra: dict[str, str] | None = None,
-              status: int | None = None) -> None:  # fmt: skip
+    def _send(
+        self, response: Response, head: bool = False, extra: dict[str, str] | None = None, status: int | None = None
+    ) -> None:
         status = status or response.status
         self.send_response(status)
         headers = response.headers()
@@ -290,8 +298,15 @@ def _json(status: int, data: Any) -> Response:
     return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json")
 
 
-def run(port: int, articles: int, seed: int = 1, host: str = "127.0.0.1", no_sitemap: bool = False,
-        require_cookie: bool = False, log_path: str | None = None) -> None:  # fmt: skip
+def run(
+    port: int,
+    articles: int,
+    seed: int = 1,
+    host: str = "127.0.0.1",
+    no_sitemap: bool = False,
+    require_cookie: bool = False,
+    log_path: str | None = None,
+) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
     Prints ``Replica newsroom: http://127.0.0.1:PORT/newsroom/ (N articles)`` once listening.

@@ -26,10 +26,10 @@ import hashlib
 import json
 import random
 import threading
-from itertools import islice
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -63,6 +63,7 @@ OFFSITE_LINKS = [
     ("mailto:presse@example.org", "Kontakt zur Pressestelle"),
 ]
 INTERN_LINK = (INTERN, "Redaktionsplanung (intern)")
+
 
 @dataclass(frozen=True)
 class Response:
@@ -103,8 +104,15 @@ class _Entry:
 
     def teaser(self, topline: bool = False) -> Teaser:
         page = self.page
-        return Teaser(page.path, page.title, page.day, district=self.district, text=self.teaser_text,
-                      picture=self.teaser_picture, topline=page.topline if topline else None)  # fmt: skip
+        return Teaser(
+            page.path,
+            page.title,
+            page.day,
+            district=self.district,
+            text=self.teaser_text,
+            picture=self.teaser_picture,
+            topline=page.topline if topline else None,
+        )
 
 
 def quote_path(path: str) -> str:
@@ -118,7 +126,7 @@ def quote_path(path: str) -> str:
 
 def _utc(day: date, at: time | None) -> datetime:
     """A Berlin publication moment as UTC (midnight for date-only pages)."""
-    return datetime.combine(day, at or time(0, 0), BERLIN).astimezone(timezone.utc)
+    return datetime.combine(day, at or time(0, 0), BERLIN).astimezone(UTC)
 
 
 class ReplicaSite:
@@ -128,8 +136,9 @@ class ReplicaSite:
     mutate it.
     """
 
-    def __init__(self, articles: int, seed: int = 1, newest: date | None = None, sitemap: bool = True,
-                 menu_bytes: int = 3000) -> None:  # fmt: skip
+    def __init__(
+        self, articles: int, seed: int = 1, newest: date | None = None, sitemap: bool = True, menu_bytes: int = 3000
+    ) -> None:
         self.seed, self.sitemap, self.menu_bytes = seed, sitemap, menu_bytes
         self.search_down = False  # set True to make the search API fail (HTTP 503), as a proxy may
         self.newest = newest or date.today()
@@ -147,7 +156,7 @@ class ReplicaSite:
         moments = publication_moments(rng, count, self.newest)
         ids = sorted(rng.sample(range(20000, 90000), count))  # ids grow with time, as a CMS's do
         pages: list[ArticlePage] = []
-        for index, ((day, at), page_id) in enumerate(zip(moments, ids)):
+        for index, ((day, at), page_id) in enumerate(zip(moments, ids, strict=True)):
             # One annual repeat (same title and slug: the newer one gets -2) and a few recurring titles.
             repeat = pages[1] if index == count // 2 and count >= 4 else None
             title = rng.choice(RECURRING_TITLES) if rng.random() < 0.05 else None
@@ -176,9 +185,15 @@ class ReplicaSite:
     def _intern_page(self) -> ArticlePage:
         """The draft behind /newsroom/intern/: an article page a polite crawler never fetches."""
         text = Block("text", paragraphs=["Dieser Entwurf ist nicht zur Veröffentlichung bestimmt."])
-        return ArticlePage(path=INTERN + "entwurf-redaktionsplan.html", title="Entwurf: Redaktionsplan (intern)",
-                           day=self.newest, at=time(7, 0), page_id="10001", menu_bytes=self.menu_bytes,
-                           blocks=[text])  # fmt: skip
+        return ArticlePage(
+            path=INTERN + "entwurf-redaktionsplan.html",
+            title="Entwurf: Redaktionsplan (intern)",
+            day=self.newest,
+            at=time(7, 0),
+            page_id="10001",
+            menu_bytes=self.menu_bytes,
+            blocks=[text],
+        )
 
     # --- what tests ask about -------------------------------------------------------------
 
@@ -243,7 +258,7 @@ class ReplicaSite:
             entry = self._entry(path)
             blocks = entry.page.blocks + [Block("text", paragraphs=[new_paragraph])]
             entry.page = replace(entry.page, blocks=blocks)
-            now = datetime.now(timezone.utc).replace(microsecond=0)
+            now = datetime.now(UTC).replace(microsecond=0)
             entry.modified = max(now, entry.modified) + timedelta(seconds=1)
 
     def add_article(self, title: str | None = None, section: str = "news") -> str:
@@ -298,8 +313,9 @@ class ReplicaSite:
     def not_found(self) -> Response:
         return Response(404, fixtures.render_error_page(404).encode("utf-8"))
 
-    def _text(self, text: str, content_type: str = "text/html; charset=utf-8",
-              last_modified: datetime | None = None) -> Response:  # fmt: skip
+    def _text(
+        self, text: str, content_type: str = "text/html; charset=utf-8", last_modified: datetime | None = None
+    ) -> Response:
         return Response(200, text.encode("utf-8"), content_type, last_modified or self.last_modified())
 
     def _article(self, path: str) -> Response:
@@ -327,8 +343,9 @@ class ReplicaSite:
         if path == HOME:
             teasers = [entry.teaser(topline=True) for entry in listed[:HOME_TEASERS]]
             links = [(NEWS_LISTING, "Alle Nachrichten"), (PRESS_LISTING, "Alle Pressemitteilungen"), *links]
-            return self._text(fixtures.render_listing("Dortmund aktuell", teasers, canonical=HOST + HOME,
-                                                      extra_links=links))  # fmt: skip
+            return self._text(
+                fixtures.render_listing("Dortmund aktuell", teasers, canonical=HOST + HOME, extra_links=links)
+            )
         section = "news" if path == NEWS_LISTING else "press"
         entries = [e for e in listed if e.page.section == section]
         tag = query.get("customContentTags", [None])[0]
@@ -347,11 +364,13 @@ class ReplicaSite:
 
         title = "Nachrichten" if section == "news" else "Pressemitteilungen"
         html = fixtures.render_listing(
-            title, [entry.teaser(topline=True) for entry in shown], canonical=HOST + link(number),
+            title,
+            [entry.teaser(topline=True) for entry in shown],
+            canonical=HOST + link(number),
             next_path=link(number + 1) if number < pages else None,
             prev_path=link(number - 1) if number > 1 else None,
             extra_links=[(HOME, "Dortmund aktuell"), *links],
-        )  # fmt: skip
+        )
         return self._text(html)
 
     @staticmethod
@@ -376,8 +395,9 @@ class ReplicaSite:
             urls = [
                 f"<url><loc>{xml_escape(base_url + quote_path(e.page.path))}</loc>"
                 f"<lastmod>{e.modified.isoformat()}</lastmod></url>"
-                for e in in_map if e.page.section == SITEMAPS[path]
-            ]  # fmt: skip
+                for e in in_map
+                if e.page.section == SITEMAPS[path]
+            ]
             body = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(urls) + "\n</urlset>\n"
         return self._text('<?xml version="1.0" encoding="UTF-8"?>\n' + body, "application/xml")
 
@@ -389,20 +409,37 @@ class ReplicaSite:
         for index, path in enumerate(self._order):
             page = self._entries[path].page
             section_tag = "Nachrichten" if page.section == "news" else "Pressemitteilungen"
-            docs.append({
-                "type": "news", "id": page.page_id, "title": page.title, "website_url": path,
-                "date": page.day.isoformat(), "teaser": self._entries[path].teaser_text or page.lead,
-                "contentTags": [{"value": section_tag, "parentValues": ["Newsroom"]}]
-                + [{"value": tag, "parentValues": ["Themen"]} for tag in page.tags],
-            })  # fmt: skip
+            docs.append(
+                {
+                    "type": "news",
+                    "id": page.page_id,
+                    "title": page.title,
+                    "website_url": path,
+                    "date": page.day.isoformat(),
+                    "teaser": self._entries[path].teaser_text or page.lead,
+                    "contentTags": [{"value": section_tag, "parentValues": ["Newsroom"]}]
+                    + [{"value": tag, "parentValues": ["Themen"]} for tag in page.tags],
+                }
+            )
             if index % 3 == 2:
-                docs.append({"type": "eventdatetime", "title": f"Führung im Westfalenpark ({index})",
-                             "website_url": f"/veranstaltungen/fuehrung-westfalenpark-{index}/",
-                             "startDate": (page.day + timedelta(days=7)).isoformat(),
-                             "contentTags": [{"value": "Freizeit", "parentValues": ["Veranstaltungen"]}]})  # fmt: skip
+                docs.append(
+                    {
+                        "type": "eventdatetime",
+                        "title": f"Führung im Westfalenpark ({index})",
+                        "website_url": f"/veranstaltungen/fuehrung-westfalenpark-{index}/",
+                        "startDate": (page.day + timedelta(days=7)).isoformat(),
+                        "contentTags": [{"value": "Freizeit", "parentValues": ["Veranstaltungen"]}],
+                    }
+                )
             if index % 5 == 4:
-                docs.append({"type": "page", "title": f"Bürgerdienste A–Z ({index})",
-                             "website_url": f"/themen/buergerdienste/a-z-{index}/", "contentTags": []})  # fmt: skip
+                docs.append(
+                    {
+                        "type": "page",
+                        "title": f"Bürgerdienste A–Z ({index})",
+                        "website_url": f"/themen/buergerdienste/a-z-{index}/",
+                        "contentTags": [],
+                    }
+                )
         return docs
 
     def search(self, query: str = "*", start: int = 0, size: int = 10) -> dict[str, Any]:
@@ -414,8 +451,9 @@ class ReplicaSite:
         if query.strip() not in ("", "*"):
             words = query.lower().split()
             docs = [d for d in docs if any(word in d["title"].lower() for word in words)]
-        hits = [{"_index": "dortmund", "_id": f"{d['type']}-{n}", "_score": 1.0, "_source": d}
-                for n, d in enumerate(docs)][start : start + size]  # fmt: skip
+        hits = [
+            {"_index": "dortmund", "_id": f"{d['type']}-{n}", "_score": 1.0, "_source": d} for n, d in enumerate(docs)
+        ][start : start + size]
         return {"took": 3, "timed_out": False, "hits": {"total": {"value": len(docs), "relation": "eq"}, "hits": hits}}
 
     def search_response(self, body: bytes) -> Response:
@@ -433,8 +471,9 @@ class ReplicaSite:
         try:
             return _json(200, self.search(query, start, size))
         except SearchWindowError as error:
-            return _json(500, {"error": {"type": "search_phase_execution_exception", "reason": str(error)},
-                               "status": 500})  # fmt: skip
+            return _json(
+                500, {"error": {"type": "search_phase_execution_exception", "reason": str(error)}, "status": 500}
+            )
 
 
 def _json(status: int, data: Any) -> Response:

@@ -18,8 +18,9 @@ throttling and de-duplication are Scrapy's own middlewares, configured in settin
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-from typing import Any, AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
@@ -40,7 +41,7 @@ def _origin(url: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class NewsroomSpider(SitemapSpider):
@@ -77,7 +78,7 @@ class NewsroomSpider(SitemapSpider):
         self.new_requested = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsroomSpider":
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsroomSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.refresh_days is None:  # the setting is the default for the -a argument
             spider.refresh_days = crawler.settings.getint("NEWSROOM_REFRESH_DAYS", 14)
@@ -112,19 +113,25 @@ class NewsroomSpider(SitemapSpider):
         with Archive(self.settings.get("NEWSROOM_DB")) as archive:
             self.known = archive.known_articles()
             candidates = archive.refresh_candidates(
-                refresh_days=self.refresh_days or 0, now=datetime.now(timezone.utc), all_articles=self.recheck_all
+                refresh_days=self.refresh_days or 0, now=datetime.now(UTC), all_articles=self.recheck_all
             )
             retries = archive.retry_urls()
         requests = [self._refresh_request(row) for row in candidates]
         requests += [
-            Request(self._on_start_host(url), callback=self.parse_article_page, errback=self.failed,
-                    meta={"source": "retry"})
+            Request(
+                self._on_start_host(url),
+                callback=self.parse_article_page,
+                errback=self.failed,
+                meta={"source": "retry"},
+            )
             for url in retries
-        ]  # fmt: skip
+        ]
         self.logger.info(
-            "Archive: %d articles known, %d to refresh, %d to retry", len({r["url"] for r in self.known.values()}),
-            len(candidates), len(retries),
-        )  # fmt: skip
+            "Archive: %d articles known, %d to refresh, %d to retry",
+            len({r["url"] for r in self.known.values()}),
+            len(candidates),
+            len(retries),
+        )
         return requests
 
     def _on_start_host(self, url: str) -> str:
@@ -226,7 +233,9 @@ class NewsroomSpider(SitemapSpider):
             elif site.LISTING_PATH.match(parts.path) and set(query) <= {"page"}:
                 yield Request(url, callback=self.parse_listing, errback=self.failed)
 
-    def _teaser_requests(self, response: TextResponse, teasers: str, source: str) -> Iterable[tuple[Request | None, date | None]]:
+    def _teaser_requests(
+        self, response: TextResponse, teasers: str, source: str
+    ) -> Iterable[tuple[Request | None, date | None]]:
         """For each teaser on the page: a request for its article (or None) and its date."""
         for teaser in response.css(teasers):
             href = teaser.css(site.TEASER_LINK).get()
@@ -301,4 +310,3 @@ class NewsroomSpider(SitemapSpider):
             yield CrawlFailure(url=request.url, kind="http", status=status, reason=f"HTTP {status}")
         else:
             yield CrawlFailure(url=request.url, kind="network", reason=f"{failure.type.__name__}: {failure.value}")
-

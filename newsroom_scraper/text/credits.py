@@ -8,9 +8,8 @@ whitespace collapsed they all read "Agency / Photographer". Pre-relaunch pages w
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from .clean import collapse

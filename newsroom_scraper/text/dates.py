@@ -6,20 +6,42 @@ the JSON-LD carries the date only. Summer dates get +02:00, winter dates +01:00.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 MONTHS = {
-    "januar": 1, "jan": 1, "jänner": 1, "februar": 2, "feb": 2, "märz": 3, "maerz": 3,
-    "mär": 3, "mrz": 3, "april": 4, "apr": 4, "mai": 5, "juni": 6, "jun": 6, "juli": 7,
-    "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9, "oktober": 10,
-    "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
-}  # fmt: skip
+    "januar": 1,
+    "jan": 1,
+    "jänner": 1,
+    "februar": 2,
+    "feb": 2,
+    "märz": 3,
+    "maerz": 3,
+    "mär": 3,
+    "mrz": 3,
+    "april": 4,
+    "apr": 4,
+    "mai": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "oktober": 10,
+    "okt": 10,
+    "november": 11,
+    "nov": 11,
+    "dezember": 12,
+    "dez": 12,
+}
 
 # "Mo 7. Juli 2025", "Montag, 7. Juli 2025", "7. Jul. 2025" (the weekday is optional and ignored:
 # the day, month and year decide).

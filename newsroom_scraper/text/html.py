@@ -8,9 +8,9 @@ markup (attributes, scripts, styles, event handlers) can reach the output, so
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Iterable
 
 from lxml.etree import _Element as Element
 
@@ -90,7 +90,7 @@ def list_block(tag: str, items: list[Block]) -> Block | None:
     if not items:
         return None
     marks = [f"{n}." if tag == "ol" else "-" for n in range(1, len(items) + 1)]
-    text = "\n".join(f"{mark} {item.text}" for mark, item in zip(marks, items))
+    text = "\n".join(f"{mark} {item.text}" for mark, item in zip(marks, items, strict=True))
     return Block(tag, text, f"<{tag}>{''.join(item.html for item in items)}</{tag}>")
 
 

@@ -6,9 +6,8 @@ so every URL the project keys on goes through ``canonical_url``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
+from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -17,7 +16,9 @@ from w3lib.url import canonicalize_url
 # apart from its host's case: the common case, kept off w3lib's slower path. (Possessive
 # runs: a character-by-character alternation cost 3 µs a URL, this 0.5 µs.)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_PLAIN = re.compile(r"(https?://)([A-Za-z0-9.-]+(?::[0-9]{1,5})?)(/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]++|%[0-9A-F]{2})*+)?")
+_PLAIN = re.compile(
+    r"(https?://)([A-Za-z0-9.-]+(?::[0-9]{1,5})?)(/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]++|%[0-9A-F]{2})*+)?"
+)
 
 
 # Cached: in a crawl the same teaser URLs, credits and dates recur on every page of a day.
