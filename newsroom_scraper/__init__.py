@@ -7,17 +7,19 @@ The public API::
 """
 
 from .errors import NewsroomError, ParseError
-from .items import Article, Image, Link, RelatedLink, Video
-from .parse import parse_article
+from .items import Article, Image, Link, ListingPage, RelatedLink, Video
+from .parse import parse_article, parse_listing
 
 __version__ = "0.1.0"
 __all__ = [
     "Article",
     "Image",
     "Link",
+    "ListingPage",
     "NewsroomError",
     "ParseError",
     "RelatedLink",
     "Video",
     "parse_article",
+    "parse_listing",
 ]

@@ -1,6 +1,40 @@
-"""The project's exceptions, each saying who raises it and when."""
+"""The project's exceptions, each saying who raises it and when, and the one list of reasons
+a page is not an article (``Reason``: docs/fields.md's table is checked against it)."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why ``parse_article`` refused a page: ``ParseError.reason``, stored in ``crawl_errors``.
+
+    Each member's value is the short machine-readable text; ``when`` says, for people, when it
+    is raised. A new reason is one new member here (and its row in docs/fields.md, which a
+    test checks).
+    """
+
+    when: str
+
+    def __new__(cls, value: str, when: str) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.when = when
+        return member
+
+    EMPTY = "empty", "no content, or only whitespace"
+    BINARY = "binary", "NUL bytes in the first 8 KB (an image, a PDF, …)"
+    UNDECODABLE = "undecodable", "the parsed parts are not valid in the page's declared charset"
+    NOT_HTML = "not-html", "no HTML markup at all"
+    UNPARSEABLE = "unparseable", "libxml2 found no markup in it, or the article element is empty"
+    TRUNCATED = "truncated", "the page ends before `</main>` (or, for unknown layouts, before `</body>`)"
+    TOO_DEEP = "too-deep", "nesting beyond 256 levels (libxml2's limit; the rest of the page would be lost silently)"
+    NO_ARTICLE = "no-article", "a complete page that no layout recognises as an article: listings, error pages"
+    NO_URL = "no-url", "the page names no canonical URL and none was given"
+    NO_TITLE = "no-title", "an article page without a title"
+    NO_PUBLISHED_AT = "no-published-at", "an article page without a publication date"
+    FIELD_ERROR = "field-error", "a bug in a field extractor: reported, never a crash of the crawl"
+    INTERNAL = "internal", "any other bug of the parser: reported, never a crash of the crawl"
 
 
 class NewsroomError(Exception):
@@ -10,20 +44,19 @@ class NewsroomError(Exception):
 class ParseError(NewsroomError):
     """Raised by ``parse_article`` when a page is not a complete article page.
 
-    ``reason`` is short and machine-readable (``empty``, ``binary``, ``undecodable``,
-    ``truncated``, ``no-article``, ``no-title``, ``no-date``, ``too-deep``); ``detail``
-    says more for people. ``str(error)`` gives ``"<reason>: <detail>"``.
+    ``reason`` is a ``Reason`` (a str: ``"truncated"``); ``detail`` says more for people.
+    ``str(error)`` gives ``"<reason>: <detail>"``.
     """
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: Reason, detail: str = "") -> None:
         self.reason = reason
         self.detail = detail
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+        super().__init__(f"{self.reason}: {detail}" if detail else str(self.reason))
 
 
 class LayoutError(NewsroomError):
-    """Raised at import time when the layout registry is inconsistent
-    (two versions of one layout valid until the same date)."""
+    """Raised when a layout family is inconsistent: versions out of date order, or an older
+    version without the last capture date it parses (``valid_until``)."""
 
 
 class ArchiveBusy(NewsroomError):

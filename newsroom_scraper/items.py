@@ -7,7 +7,7 @@ The JSON names are the field names; see docs/fields.md for where each comes from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -51,27 +51,44 @@ class RelatedLink:
     credit: str | None = None
 
 
+def _often_empty(**kwargs: Any) -> Any:
+    """A field legitimately empty on many pages (no image, no button): the run report does not
+    take its emptiness for markup drift."""
+    return field(metadata={"often_empty": True}, **kwargs)
+
+
+# A field whose change is no new version of the article (see ``content_fields``).
+UNVERSIONED = {"versioned": False}
+
+
 @dataclass
 class Article:
-    """One article page, every field the archive keeps."""
+    """One article page, every field the archive keeps: the one list of the Article's fields.
 
-    url: str  # canonical URL: the archive's key
+    The store's columns, the run report's watched fields and docs/fields.md follow it (a test
+    names whatever does not); docs/contributing.md says how to add a field.
+    """
+
+    url: str = field(metadata=UNVERSIONED)  # canonical URL: the archive's key
     title: str
     published_at: str  # "2025-07-07T12:52:00+02:00", or "2024-05-14" when the page shows no time
-    layout: str  # the layout version that parsed the page, e.g. "dtm-2023"
+    # the layout version that parsed the page, e.g. "dtm-2023": a re-parse by a newer layout of
+    # the same text is not a change of the article
+    layout: str = field(metadata=UNVERSIONED)
     page_id: str | None = None
     section: str | None = None  # "news" or "press", from the URL path
     description: str | None = None
-    og_image: str | None = None
-    topline: str | None = None
+    og_image: str | None = _often_empty(default=None)
+    topline: str | None = _often_empty(default=None)
     lead: str | None = None
     body_text: str = ""
     body_html: str = ""
-    tags: list[str] = field(default_factory=list)
-    images: list[Image] = field(default_factory=list)
-    videos: list[Video] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    related: list[RelatedLink] = field(default_factory=list)
+    tags: list[str] = _often_empty(default_factory=list)
+    images: list[Image] = _often_empty(default_factory=list)
+    videos: list[Video] = _often_empty(default_factory=list)
+    links: list[Link] = _often_empty(default_factory=list)
+    # the slider shows the newest news of the day the page was served: kept per run, never a version
+    related: list[RelatedLink] = field(default_factory=list, metadata={"often_empty": True, "versioned": False})
 
     def to_dict(self) -> dict[str, Any]:
         """The article as plain JSON-serialisable data."""
@@ -80,16 +97,46 @@ class Article:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
         """Build an Article back from ``to_dict()`` output (e.g. stored JSON)."""
-        parts = {
-            "images": Image,
-            "videos": Video,
-            "links": Link,
-            "related": RelatedLink,
-        }
         values = dict(data)
-        for name, part in parts.items():
+        for name, part in PARTS.items():
             values[name] = [part(**item) for item in values.get(name) or []]
         return cls(**values)
+
+
+# The list fields whose items are records, and the record type of each.
+PARTS: dict[str, type] = {"images": Image, "videos": Video, "links": Link, "related": RelatedLink}
+
+
+def one_value_fields() -> list[str]:
+    """The Article fields holding one value (a text): each is a column of the articles table."""
+    return [f.name for f in fields(Article) if f.default_factory is MISSING]
+
+
+def list_fields() -> list[str]:
+    """The Article fields holding a list: each is stored in a table of its own."""
+    return [f.name for f in fields(Article) if f.default_factory is not MISSING]
+
+
+def content_fields() -> list[str]:
+    """The fields whose change makes a new version (all but the URL, the layout and the slider)."""
+    return [f.name for f in fields(Article) if f.metadata.get("versioned", True)]
+
+
+def often_empty_fields() -> set[str]:
+    """Fields legitimately empty on many pages: the run report does not flag them as drift."""
+    return {f.name for f in fields(Article) if f.metadata.get("often_empty")}
+
+
+@dataclass
+class ListingPage:
+    """A listing page as its layout reads it: the article teasers and every link.
+
+    Discovery walks listings with it; it is never stored.
+    """
+
+    url: str
+    teasers: list[RelatedLink] = field(default_factory=list)  # in page order
+    links: list[str] = field(default_factory=list)  # every <a href>, absolute, in page order
 
 
 @dataclass

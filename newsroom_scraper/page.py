@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from .errors import ParseError
+from .errors import ParseError, Reason
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = (
@@ -70,18 +70,18 @@ class Page:
         self.url = url
         if isinstance(html, bytes):
             if not html[:4096].strip() and not html.strip():
-                raise ParseError("empty", "the page has no content")
+                raise ParseError(Reason.EMPTY, "the page has no content")
             self.encoding = _sniff_encoding(html)
             if (
                 b"\x00" in html[:8192]
                 and not self.encoding.startswith("utf-16")
                 and not self.encoding.startswith("utf-32")
             ):
-                raise ParseError("binary", "the file holds binary data, not HTML")
+                raise ParseError(Reason.BINARY, "the file holds binary data, not HTML")
             if not _ascii_compatible(self.encoding):
                 html = self._decode(html)
         elif not html.strip():
-            raise ParseError("empty", "the page has no content")
+            raise ParseError(Reason.EMPTY, "the page has no content")
         else:
             self.encoding = "unicode"
         self._raw: bytes | str = html
@@ -91,7 +91,7 @@ class Page:
         try:
             return data.decode(self.encoding)
         except UnicodeDecodeError as error:
-            raise ParseError("undecodable", f"not valid {self.encoding} at byte {error.start}") from None
+            raise ParseError(Reason.UNDECODABLE, f"not valid {self.encoding} at byte {error.start}") from None
 
     def _text(self, data: bytes | str) -> str:
         return data if isinstance(data, str) else self._decode(data)
@@ -213,15 +213,15 @@ def _parse(source: str, *, fragment: bool) -> etree._Element:
     try:
         tree = etree.fromstring(source, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
-        raise ParseError("unparseable", str(error)) from None
+        raise ParseError(Reason.UNPARSEABLE, str(error)) from None
     if tree is None:
-        raise ParseError("unparseable", "no markup found")
+        raise ParseError(Reason.UNPARSEABLE, "no markup found")
     if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in _PARSER.error_log):
-        raise ParseError("too-deep", "the markup is nested deeper than 256 levels")
+        raise ParseError(Reason.TOO_DEEP, "the markup is nested deeper than 256 levels")
     if fragment:
         body = tree.find("body")
         found = body[0] if body is not None and len(body) else None
         if found is None:
-            raise ParseError("unparseable", "the article element is empty")
+            raise ParseError(Reason.UNPARSEABLE, "the article element is empty")
         return found
     return tree

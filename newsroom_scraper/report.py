@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .items import often_empty_fields
+
 # A field empty on more than this share of the run's articles is flagged: most likely the
 # site's markup changed and layouts/dtm.py needs a look.
 DRIFT_THRESHOLD = 0.5
-# Fields that are legitimately empty on many pages (no image, no video, no button).
-OFTEN_EMPTY = {"images", "videos", "links", "topline", "tags", "related", "og_image", "published_time"}
+# Fields that are legitimately empty on many pages (no image, no video, no button): marked in
+# items.py; "published_time" is the time part of published_at (pages that show a date only).
+OFTEN_EMPTY = often_empty_fields() | {"published_time"}
 
 
 def _loads(value: Any) -> Any:

@@ -21,15 +21,18 @@ from typing import Any
 
 import sqlite_utils
 
-from .items import Article
+from .items import PARTS, Article, content_fields, list_fields, one_value_fields
 from .search_variants import fts_query, spelling_variants
-from .store_schema import FTS_COLUMNS, MIGRATIONS
+from .store_schema import MIGRATIONS, add_field_columns
 
+# The columns of articles_fts as the migrations built them, in order: snippet() and bm25()
+# address them by index (a test compares this with the file).
+FTS_COLUMNS = ("title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants")
 _SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
-
-# Fields that do not make a new version: the slider changes daily, the URL is the
-# key, and a re-parse by a newer layout of the same text is not a change of the article.
-_UNVERSIONED_FIELDS = ("related", "url", "layout")
+# The list fields of Article with a table of their own; any other list field is a JSON column.
+PART_TABLES = {"images": "images", "videos": "videos", "links": "links", "tags": "tags", "related": "related_links"}
+# The column of a table whose items are plain values (the others have one column per field).
+_PART_COLUMN = {"tags": "tag"}
 
 # What known_articles() and refresh_candidates() return for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
@@ -58,6 +61,7 @@ class Archive:
         # Per connection and outside any transaction: make the REFERENCES real.
         self.db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(self.db)
+        add_field_columns(self.db, one_value_fields())
 
     def close(self) -> None:
         """Close the database connection."""
@@ -365,13 +369,11 @@ class Archive:
 
     def _replace_parts(self, article_id: int, article: Article) -> None:
         """Make images, videos, links and tags those of the current version."""
-        parts = {
-            "images": [vars(image) for image in article.images],
-            "videos": [vars(video) for video in article.videos],
-            "links": [vars(link) for link in article.links],
-            "tags": [{"tag": tag} for tag in article.tags],
-        }
-        for table, records in parts.items():
+        for name, table in PART_TABLES.items():
+            if name == "related":  # kept per run: _replace_related
+                continue
+            items = getattr(article, name)
+            records = [vars(item) if name in PARTS else {_PART_COLUMN.get(name, name): item} for item in items]
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
             self._insert_positioned(table, {"article_id": article_id}, records)
 
@@ -405,35 +407,34 @@ class Archive:
 def content_hash(article: Article) -> str:
     """SHA-256 of the article's content as canonical JSON.
 
-    Leaves out the related links, the URL and the layout (see _UNVERSIONED_FIELDS),
-    so that only a change of what the article says makes a new version.
+    Only ``content_fields()`` count (not the URL, the layout or the slider), so that only a
+    change of what the article says makes a new version.
     """
-    data = article.to_dict()
-    for name in _UNVERSIONED_FIELDS:
-        data.pop(name, None)
+    values = article.to_dict()
+    data = {name: values[name] for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _content_columns(article: Article, digest: str) -> dict[str, Any]:
-    """The articles-table columns that come from the article's content."""
+    """The articles-table columns that come from the article's content.
+
+    Every one-value field of Article is a column of the same name (a new field is stored
+    without touching this function); a list field without a table of its own is a JSON
+    column. Then the derived columns: the date, tags and credits as text, spelling variants.
+    """
+    values: dict[str, Any] = {name: getattr(article, name) for name in one_value_fields()}
+    extra = [name for name in list_fields() if name not in PART_TABLES]
+    if extra:
+        data = article.to_dict()
+        values.update({name: _json(data[name]) if data[name] else None for name in extra})
     tags_text = ", ".join(article.tags)
     credits = dict.fromkeys(image.credit for image in article.images if image.credit)
     credits_text = "; ".join(credits)
     indexed = [article.title, article.topline, article.lead, article.body_text, tags_text, credits_text]
     return {
-        "page_id": article.page_id,
-        "section": article.section,
-        "title": article.title,
-        "topline": article.topline,
-        "published_at": article.published_at,
+        **values,
         "published_date": (article.published_at or "")[:10] or None,
-        "description": article.description,
-        "og_image": article.og_image,
-        "lead": article.lead,
-        "body_text": article.body_text,
-        "body_html": article.body_html,
-        "layout": article.layout,
         "tags_text": tags_text or None,
         "credits_text": credits_text or None,
         "search_variants": spelling_variants("\n".join(t for t in indexed if t)) or None,

@@ -12,14 +12,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-# Columns of articles_fts, in this order: snippet() and bm25() address them by index.
-FTS_COLUMNS = ["title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants"]
-# bm25 weights of those columns, stored as the index's default ``rank``: a word in the
-# title counts ten times one in the body, for Archive.search and any canned query
-# that orders by rank alike.
-RANK_WEIGHTS = (10.0, 4.0, 4.0, 1.0, 4.0, 1.0, 1.0)
-
-_SCHEMA_SQL = """
+_SCHEMA_SQL_0001 = """
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,  -- rowid of articles_fts: must survive VACUUM
     url TEXT NOT NULL UNIQUE,  -- canonical URL, the archive's key
@@ -146,19 +139,16 @@ CREATE TABLE crawl_errors (
 CREATE INDEX idx_crawl_errors_url ON crawl_errors(url);
 """
 
-# Written the way sqlite-utils writes its triggers (INSERT INTO "articles_fts"), so that
-# its disable_fts() and enable_fts(replace=True) recognise this one as theirs and drop it.
-NARROW_FTS_UPDATE_TRIGGER_SQL = """
+# The FTS update trigger of 0001, written out (frozen with it). It is written the way
+# sqlite-utils writes its triggers (INSERT INTO "articles_fts"), so that its disable_fts() and
+# enable_fts(replace=True) recognise it as theirs and drop it.
+_NARROW_FTS_UPDATE_TRIGGER_0001 = """
 DROP TRIGGER IF EXISTS "articles_au";
-CREATE TRIGGER "articles_au" AFTER UPDATE OF {columns} ON "articles" BEGIN
-  INSERT INTO "articles_fts" ("articles_fts", rowid, {columns}) VALUES('delete', old.rowid, {old});
-  INSERT INTO "articles_fts" (rowid, {columns}) VALUES (new.rowid, {new});
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants") VALUES('delete', old.rowid, old."title", old."topline", old."lead", old."body_text", old."tags_text", old."credits_text", old."search_variants");
+  INSERT INTO "articles_fts" (rowid, "title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants") VALUES (new.rowid, new."title", new."topline", new."lead", new."body_text", new."tags_text", new."credits_text", new."search_variants");
 END;
-""".format(
-    columns=", ".join(f'"{c}"' for c in FTS_COLUMNS),
-    old=", ".join(f'old."{c}"' for c in FTS_COLUMNS),
-    new=", ".join(f'new."{c}"' for c in FTS_COLUMNS),
-)
+"""
 
 
 MIGRATIONS = Migrations("newsroom_archive")
@@ -167,12 +157,36 @@ MIGRATIONS = Migrations("newsroom_archive")
 @MIGRATIONS(name="0001_initial_schema")
 def _initial_schema(db: sqlite_utils.Database) -> None:
     """Create every table, index and the FTS index of the first archive version."""
-    db.executescript(_SCHEMA_SQL)
-    db.table("articles").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
+    db.executescript(_SCHEMA_SQL_0001)
+    # Literal values only: a migration, once applied somewhere, must build the same thing forever.
+    # The columns' order matters: snippet() and bm25() address them by index.
+    db.table("articles").enable_fts(
+        ["title", "topline", "lead", "body_text", "tags_text", "credits_text", "search_variants"],
+        tokenize="trigram",
+        create_triggers=True,
+    )
     # sqlite-utils' update trigger fires on every UPDATE, so merely noting that an
     # article was checked would re-index its whole text. Fire only when an indexed
     # column is written. (After any table.transform(), which drops FTS triggers, run
     # enable_fts(..., replace=True) and then this statement again.)
-    db.executescript(NARROW_FTS_UPDATE_TRIGGER_SQL)
-    weights = ", ".join(map(str, RANK_WEIGHTS))
-    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)", [f"bm25({weights})"])
+    db.executescript(_NARROW_FTS_UPDATE_TRIGGER_0001)
+    # bm25 weights, stored as the index's default rank: a word in the title counts ten times
+    # one in the body, for Archive.search and any canned query that orders by rank alike.
+    db.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 4.0, 1.0, 4.0, 1.0, 1.0)')"
+    )
+
+
+def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
+    """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
+
+    ``Archive`` calls this after the migrations with every one-value field of ``Article``, so a
+    new field of the dataclass is stored without a migration of its own (values stay NULL for
+    articles parsed before it existed, until they are parsed again). Derived columns, indexes
+    and FTS changes still need a migration above.
+    """
+    table = db.table("articles")
+    missing = [name for name in names if name not in table.columns_dict]
+    for name in missing:
+        table.add_column(name, str)
+    return missing

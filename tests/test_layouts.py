@@ -6,53 +6,103 @@ import json
 from datetime import date
 
 import pytest
+from lxml.etree import XPath
 
 from newsroom_scraper import parse_article
 from newsroom_scraper.errors import LayoutError
-from newsroom_scraper.layouts import LAYOUTS, _registry, choose_layout
-from newsroom_scraper.layouts.dtm import DtmLayout
+from newsroom_scraper.layouts import FAMILIES, DtmLayout, GenericLayout, LayoutFamily, capture_date, choose_layout
 from newsroom_scraper.page import Page
 from newsroom_scraper.replica.fixtures import render_article
 from newsroom_scraper.replica.samples import sample_pages
 
 
-def test_registry_knows_dtm_and_generic_in_priority_order():
-    assert list(LAYOUTS) == ["dtm", "generic"]
+def test_registry_is_explicit_and_in_order():
+    assert [family.name for family in FAMILIES] == ["dtm", "generic"]
+    assert [v.version for v in DtmLayout.versions()] == ["dtm-2023"]
 
 
-def test_dated_versions_pick_the_parser_of_their_time():
-    class DtmBefore2024(DtmLayout):
-        version = "dtm-test-old"
-        valid_until = date(2023, 12, 31)
+def test_a_subclass_defined_elsewhere_does_not_register_itself():
+    class Experiment(DtmLayout.V2023):
+        version = "dtm-experiment"
 
-    try:
-        families = _registry()
-        assert [v.version for v in families["dtm"]] == ["dtm-test-old", "dtm-2023"]
-        import newsroom_scraper.layouts as layouts
-
-        saved = layouts.LAYOUTS
-        layouts.LAYOUTS = families
-        try:
-            pages = sample_pages()
-            old = Page(render_article(pages["single-part-credit-and-press-alias"]), "")  # 2023-12-31
-            new = Page(render_article(pages["winter-press-no-topline"]), "")  # 2024-01-15
-            assert choose_layout(old).version == "dtm-test-old"
-            assert choose_layout(new).version == "dtm-2023"
-        finally:
-            layouts.LAYOUTS = saved
-    finally:
-        DtmBefore2024.version = ""  # unregister (the registry skips classes without a version)
+    assert Experiment not in DtmLayout.versions()
+    page = Page(render_article(sample_pages()["full-summer-news"]), "")
+    assert choose_layout(page).version == "dtm-2023"
 
 
-def test_two_versions_with_the_same_date_is_an_error():
-    class Twin(DtmLayout):
-        version = "dtm-twin"
+# A synthetic redesign: from 2026-02-01 the topline moves into <p class="kicker">.
+class RedesignedDtm(LayoutFamily):
+    name = "dtm-redesigned"
 
-    try:
-        with pytest.raises(LayoutError, match="valid_until"):
-            _registry()
-    finally:
-        Twin.version = ""
+    class V2023(DtmLayout.V2023):
+        valid_until = date(2026, 1, 31)
+
+    class V2026(DtmLayout.V2023):
+        version = "dtm-2026"
+        TOPLINE = XPath("descendant::p[@class='kicker'][1]")
+
+
+def redesigned(html: str) -> str:
+    return html.replace('<p class="heading__topline" >', '<p class="kicker">')
+
+
+def test_layout_version_is_chosen_by_capture_date_not_publication_date():
+    page_2024 = sample_pages()["date-only-no-tags"]  # published 2024-05-14, topline "Bürgerdienste"
+    old_markup = render_article(page_2024)
+    new_markup = redesigned(old_markup)
+    families = (RedesignedDtm, GenericLayout)
+    # captured after the redesign, served in the new markup: the new parser, the topline found
+    chosen = choose_layout(Page(new_markup, ""), capture_date("2026-03-01T08:00:00+00:00"), families)
+    assert chosen is RedesignedDtm.V2026
+    assert chosen(Page(new_markup, "")).parse().topline == "Bürgerdienste"
+    # the same 2024 article captured in 2025, in the old markup: the old parser
+    assert choose_layout(Page(old_markup, ""), date(2025, 6, 1), families) is RedesignedDtm.V2023
+    # the boundary day belongs to the older version
+    assert RedesignedDtm.version_for(date(2026, 1, 31)) is RedesignedDtm.V2023
+    assert RedesignedDtm.version_for(date(2026, 2, 1)) is RedesignedDtm.V2026
+    assert RedesignedDtm.version_for(None) is RedesignedDtm.V2026
+
+
+def test_parse_article_passes_the_capture_date(monkeypatch):
+    import newsroom_scraper.layouts as layouts
+
+    monkeypatch.setattr(layouts, "FAMILIES", (RedesignedDtm, GenericLayout))
+    html = redesigned(render_article(sample_pages()["date-only-no-tags"]))
+    assert parse_article(html, "", fetched_at="2026-02-01T00:30:00+00:00").layout == "dtm-2026"
+    assert parse_article(html, "", fetched_at=date(2026, 1, 31)).layout == "dtm-2023"
+    assert parse_article(html, "").layout == "dtm-2026"  # no capture date: the newest
+
+
+def test_valid_until_is_not_inherited():
+    class Family(LayoutFamily):
+        class Old(DtmLayout.V2023):
+            valid_until = date(2025, 1, 1)
+
+        class New(Old):  # a newer version built on the older one
+            version = "new"
+
+    assert Family.New.valid_until == date(2025, 1, 1)  # Python inherits it...
+    assert Family.New.own_valid_until() is None  # ...the registry does not
+    assert Family.version_for(date(2030, 1, 1)) is Family.New
+
+
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        ((None, None), "give it valid_until"),
+        ((date(2025, 1, 1), date(2025, 1, 1), None), "oldest first"),
+        ((date(2025, 1, 1), date(2024, 1, 1), None), "oldest first"),
+        ((date(2025, 1, 1),), "newest version"),
+    ],
+)
+def test_inconsistent_families_are_an_error(dates, message):
+    versions = {f"V{n}": type(f"V{n}", (DtmLayout.V2023,), {"valid_until": day}) for n, day in enumerate(dates)}
+    for version in versions.values():
+        if version.valid_until is None:
+            del version.valid_until
+    family = type("Broken", (LayoutFamily,), versions)
+    with pytest.raises(LayoutError, match=message):
+        family.versions()
 
 
 def test_generic_fallback_parses_an_unknown_layout():
@@ -63,6 +113,7 @@ def test_generic_fallback_parses_an_unknown_layout():
     )
     ld = {
         "@type": "NewsArticle",
+        "keywords": "Verkehr, Umwelt,Verkehr",
         "headline": "Ein Artikel woanders",
         "datePublished": "2022-03-04T10:00:00+01:00",
         "image": {"url": "/bild.jpg"},
@@ -82,6 +133,8 @@ def test_generic_fallback_parses_an_unknown_layout():
     assert article.body_text.endswith("- Erster Punkt der Liste\n- Zweiter Punkt der Liste")
     assert "<h2>Was sich ändert</h2>" in article.body_html and "<li>Zweiter Punkt der Liste</li>" in article.body_html
     assert article.images[0].src == "https://example.org/bild.jpg"
+    assert article.tags == ["Verkehr", "Umwelt"]
+    assert (article.videos, article.links, article.related) == ([], [], [])
 
 
 def test_generic_article_body_is_escaped():

@@ -1,67 +1,77 @@
 """Page layouts and the registry that picks one for a page.
 
-Every module in this package is imported and every ``Layout`` subclass with a ``version``
-is registered, so a layout for a redesign is one new file (plus its fixtures). The registry
-tries layout families by priority and markup; within a family it picks the version whose
-``valid_until`` covers the page's publication date.
+``FAMILIES`` is the registry, explicit and in the order families are tried: a class defined
+elsewhere (a test's subclass, say) never registers itself. Within a family the version is
+chosen by the page's *capture* date (see base.py).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from datetime import date
+from datetime import date, datetime
 
-from ..errors import LayoutError, ParseError
+from ..errors import ParseError, Reason
 from ..page import Page
-from .base import Layout, attribute
+from .base import Layout, LayoutFamily, attribute
+from .dtm import DtmLayout
+from .generic import GenericLayout
 
-__all__ = ["Layout", "attribute", "LAYOUTS", "choose_layout"]
+__all__ = [
+    "FAMILIES",
+    "DtmLayout",
+    "GenericLayout",
+    "Layout",
+    "LayoutFamily",
+    "attribute",
+    "capture_date",
+    "choose_layout",
+    "find_layout",
+]
 
+# Tried in this order: the site's own layouts first, the generic fallback last.
+FAMILIES: tuple[type[LayoutFamily], ...] = (DtmLayout, GenericLayout)
 
-def _all_subclasses(cls: type[Layout]) -> list[type[Layout]]:
-    found = []
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_all_subclasses(sub))
-    return found
-
-
-def _registry() -> dict[str, list[type[Layout]]]:
-    """Families mapped to their versions, oldest first; checks the dates are unambiguous."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    families: dict[str, list[type[Layout]]] = {}
-    for layout in _all_subclasses(Layout):
-        if layout.version:
-            families.setdefault(layout.family, []).append(layout)
-    for family, versions in families.items():
-        dates = [v.valid_until for v in versions]
-        if len(set(dates)) != len(dates):
-            raise LayoutError(
-                f"layout family {family!r} has two versions valid until the same date; "
-                "give the older version the last date it parses as valid_until"
-            )
-        versions.sort(key=lambda v: v.valid_until or date.max)
-    return dict(sorted(families.items(), key=lambda item: -item[1][-1].priority))
+for _family in FAMILIES:  # a family with inconsistent dates fails at import, not on some page
+    _family.versions()
 
 
-LAYOUTS = _registry()
+def capture_date(fetched_at: date | datetime | str | None) -> date | None:
+    """The day a page was captured, from a date, a datetime or an ISO 8601 text (None: unknown).
+
+    >>> capture_date("2026-02-01T09:30:00+00:00"), capture_date(None)
+    (datetime.date(2026, 2, 1), None)
+    """
+    if fetched_at is None or fetched_at == "":
+        return None
+    if isinstance(fetched_at, datetime):
+        return fetched_at.date()
+    if isinstance(fetched_at, date):
+        return fetched_at
+    return datetime.fromisoformat(fetched_at.replace("Z", "+00:00")).date()
 
 
-def choose_layout(page: Page) -> type[Layout]:
-    """The layout version that parses ``page``; ParseError when none recognises it."""
-    for versions in LAYOUTS.values():
-        if versions[-1].matches(page):
-            day = versions[-1].page_date(page)
-            if day is None:
-                return versions[-1]
-            for version in versions:
-                if version.valid_until is None or day <= version.valid_until:
-                    return version
-            return versions[-1]
+def find_layout(
+    page: Page, captured: date | None = None, families: tuple[type[LayoutFamily], ...] | None = None
+) -> type[Layout] | None:
+    """The layout version that reads ``page`` captured on ``captured``, or None.
+
+    ``families`` defaults to ``FAMILIES`` (tests pass their own).
+    """
+    for family in FAMILIES if families is None else families:
+        chosen = family.choose(page, captured)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def choose_layout(
+    page: Page, captured: date | None = None, families: tuple[type[LayoutFamily], ...] | None = None
+) -> type[Layout]:
+    """Like ``find_layout``, but says why no layout reads the page (ParseError)."""
+    found = find_layout(page, captured, families)
+    if found is not None:
+        return found
     if not page.is_html and not page.has_main:
-        raise ParseError("not-html", "the file is not an HTML page")
+        raise ParseError(Reason.NOT_HTML, "the file is not an HTML page")
     if (page.has_main and not page.main_complete) or not page.complete:
-        raise ParseError("truncated", "the page ends before its article does")
-    raise ParseError("no-article", "no known layout recognises an article on this page")
+        raise ParseError(Reason.TRUNCATED, "the page ends before its article does")
+    raise ParseError(Reason.NO_ARTICLE, "no known layout recognises an article on this page")

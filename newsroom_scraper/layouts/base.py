@@ -1,9 +1,11 @@
-"""The layout interface: one class per version of a page layout, one method per field.
+"""The layout interface: a family per page layout, a class per dated version, a method per field.
 
-As in Fundus, a field is a method marked ``@attribute``; ``Layout.parse`` calls each and
-builds the ``Article``. A layout *family* (e.g. ``dtm``) may have several dated versions:
-``valid_until`` is the last publication date a version parses, so an old capture is parsed
-by the parser of its time. The newest version has ``valid_until = None``.
+As in Fundus, a field is a method marked ``@attribute``; ``Layout.parse`` calls each and builds
+the ``Article``. A ``LayoutFamily`` (e.g. ``DtmLayout``) nests its versions as inner classes,
+oldest first. Every version but the newest says in ``valid_until`` the last *capture* date it
+parses: the site re-serves old articles in today's markup, so what decides the parser is when a
+page was fetched, never when it was published. ``valid_until`` is read from the class's own
+body only, so a newer version that subclasses an older one does not inherit its date.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
-from ..errors import ParseError
-from ..items import Article
+from lxml.etree import XPath
+
+from ..errors import LayoutError, ParseError, Reason
+from ..items import Article, ListingPage
 from ..page import Page
 from ..text.clean import collapse_or_none
 from ..text.html import Block
 from ..text.urls import absolute_url, canonical_url, section_of
 
 F = TypeVar("F", bound=Callable[..., Any])
-REQUIRED = ("url", "title", "published_at")
+# The fields an article cannot be without, and the reason given when one is missing.
+REQUIRED = {"url": Reason.NO_URL, "title": Reason.NO_TITLE, "published_at": Reason.NO_PUBLISHED_AT}
 
 
 def attribute(method: F) -> F:
@@ -31,26 +36,26 @@ def attribute(method: F) -> F:
 
 
 class Layout:
-    """Base class of every layout version. Subclasses set the class variables below."""
+    """One version of a page layout. Subclasses set ``version`` and implement ``matches``."""
 
-    family: ClassVar[str] = ""  # "dtm", "generic", …
     version: ClassVar[str] = ""  # shown in Article.layout, e.g. "dtm-2023"
-    valid_until: ClassVar[date | None] = None  # last publication date this version parses
-    priority: ClassVar[int] = 0  # higher is tried first; the generic fallback is lowest
+    valid_until: ClassVar[date | None] = None  # the last capture date this version parses
     _attribute_names: ClassVar[list[str]]
+
+    LINKS = XPath("//a[@href]")
 
     def __init__(self, page: Page) -> None:
         self.page = page
 
     @classmethod
     def matches(cls, page: Page) -> bool:
-        """Whether the page is written in this layout family (markup only, cheap)."""
+        """Whether the page is written in this layout (markup only, cheap)."""
         raise NotImplementedError
 
     @classmethod
-    def page_date(cls, page: Page) -> date | None:
-        """The page's publication date, to choose among dated versions (None: newest)."""
-        return None
+    def own_valid_until(cls) -> date | None:
+        """``valid_until`` as written in this class's own body (never inherited)."""
+        return vars(cls).get("valid_until")
 
     @classmethod
     def attributes(cls) -> list[str]:
@@ -77,11 +82,74 @@ class Layout:
             except ParseError:
                 raise
             except Exception as error:  # a field's bug must not crash a crawl: report it
-                raise ParseError("field-error", f"{name}: {type(error).__name__}: {error}") from error
-        for name in REQUIRED:
+                raise ParseError(Reason.FIELD_ERROR, f"{name}: {type(error).__name__}: {error}") from error
+        for name, reason in REQUIRED.items():
             if not values.get(name):
-                raise ParseError(f"no-{name.replace('_', '-')}", f"the page has no {name}")
+                raise ParseError(reason, f"the page has no {name}")
         return Article(**values)
+
+    def listing(self) -> ListingPage:
+        """A listing page: its article teasers and every link (absolute, in page order).
+
+        This base version knows no teasers: it lists the links of the whole page.
+        """
+        base = self.page.url
+        links = [url for a in self.LINKS(self.page.document) if (url := absolute_url(a.get("href"), base))]
+        return ListingPage(url=canonical_url(base) if base else "", teasers=[], links=links)
+
+
+class LayoutFamily:
+    """One page layout with its versions nested inside as classes, oldest first.
+
+    ``versions()`` finds them and checks their dates; ``choose`` picks the one for a page.
+    """
+
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def versions(cls) -> list[type[Layout]]:
+        """The nested Layout classes in definition order; LayoutError when their dates are wrong."""
+        if "_versions" not in vars(cls):
+            found = [v for v in vars(cls).values() if isinstance(v, type) and issubclass(v, Layout)]
+            _check_dates(cls, found)
+            cls._versions = found  # type: ignore[attr-defined]
+        return vars(cls)["_versions"]
+
+    @classmethod
+    def version_for(cls, captured: date | None) -> type[Layout]:
+        """The version that parses a page captured on ``captured`` (the newest when None)."""
+        versions = cls.versions()
+        if captured is not None:
+            for version in versions:
+                until = version.own_valid_until()
+                if until is None or captured <= until:
+                    return version
+        return versions[-1]
+
+    @classmethod
+    def choose(cls, page: Page, captured: date | None) -> type[Layout] | None:
+        """The version for the capture date if it recognises the page; else the newest that does."""
+        chosen = cls.version_for(captured)
+        if chosen.matches(page):
+            return chosen
+        return next((v for v in reversed(cls.versions()) if v is not chosen and v.matches(page)), None)
+
+
+def _check_dates(family: type[LayoutFamily], versions: list[type[Layout]]) -> None:
+    """Every version but the newest has its own valid_until, and the dates increase."""
+    if not versions:
+        raise LayoutError(f"layout family {family.__name__} nests no Layout version")
+    dates = [v.own_valid_until() for v in versions]
+    if any(day is None for day in dates[:-1]):
+        older = next(v.__name__ for v, day in zip(versions, dates, strict=True) if day is None)
+        raise LayoutError(
+            f"{family.__name__}.{older} is not the newest version: give it valid_until, the last capture date it parses"
+        )
+    if dates[-1] is not None:
+        raise LayoutError(f"{family.__name__}.{versions[-1].__name__} is the newest version: it has no valid_until")
+    known = [day for day in dates if day is not None]
+    if known != sorted(set(known)):
+        raise LayoutError(f"{family.__name__}: versions must be nested oldest first, each valid_until later")
 
 
 class ArticleLayout(Layout):

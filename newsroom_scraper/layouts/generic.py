@@ -14,13 +14,13 @@ from functools import cached_property
 import trafilatura
 from lxml import etree
 
-from ..items import Image
+from ..items import Image, Link, RelatedLink, Video
 from ..page import Page
 from ..text.clean import collapse_or_none, text_of
 from ..text.dates import parse_german_date
 from ..text.html import Block, list_block, text_block
 from ..text.urls import absolute_url
-from .base import ArticleLayout, attribute
+from .base import ArticleLayout, LayoutFamily, attribute
 
 # trafilatura's XML: <head rend="h2">, <p>, <list rend="ul"><item>, <quote>.
 _TRAFILATURA_TAGS = {"p": "p", "quote": "blockquote"}
@@ -54,62 +54,89 @@ def _main_text(html: str) -> list[Block]:
     return [block for block in found if block]
 
 
-class GenericLayout(ArticleLayout):
-    """Any complete page that declares itself an article in JSON-LD or Open Graph."""
+class GenericLayout(LayoutFamily):
+    """The fallback for pages of layouts no other family knows."""
 
-    family = "generic"
-    version = "generic"
-    priority = -100
+    name = "generic"
 
-    @classmethod
-    def matches(cls, page: Page) -> bool:
-        return page.complete and (
-            page.json_ld_of_type(*cls.ARTICLE_TYPES) is not None or page.meta("og:type") == "article"
-        )
+    class V1(ArticleLayout):
+        """Any complete page that declares itself an article in JSON-LD or Open Graph."""
 
-    @cached_property
-    def _blocks(self) -> list[Block]:
-        """JSON-LD ``articleBody`` when the page gives one, else trafilatura's main text."""
-        body = self.article_ld.get("articleBody")
-        if isinstance(body, str) and body.strip():
-            return [block for line in body.split("\n") if (block := text_block("p", line))]
-        title = self.title()
-        return [block for block in _main_text(self.page.source) if block.text != title]
+        version = "generic"
 
-    @attribute
-    def title(self) -> str | None:
-        h1 = self.page.document.xpath("//h1")
-        return (
-            collapse_or_none(str(self.article_ld.get("headline") or ""))
-            or (collapse_or_none(text_of(h1[0])) if h1 else None)
-            or self.page.meta("og:title")
-        )
+        @classmethod
+        def matches(cls, page: Page) -> bool:
+            return page.complete and (
+                page.json_ld_of_type(*cls.ARTICLE_TYPES) is not None or page.meta("og:type") == "article"
+            )
 
-    @attribute
-    def topline(self) -> str | None:
-        return None
+        @cached_property
+        def _blocks(self) -> list[Block]:
+            """JSON-LD ``articleBody`` when the page gives one, else trafilatura's main text."""
+            body = self.article_ld.get("articleBody")
+            if isinstance(body, str) and body.strip():
+                return [block for line in body.split("\n") if (block := text_block("p", line))]
+            title = self.title()
+            return [block for block in _main_text(self.page.source) if block.text != title]
 
-    @attribute
-    def published_at(self) -> str | None:
-        raw = str(self.article_ld.get("datePublished") or self.page.meta("article:published_time") or "")
-        if "T" in raw:  # a full ISO timestamp keeps its time and offset
-            try:
-                return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
-            except ValueError:
-                pass
-        day: date | None = parse_german_date(raw)
-        return day.isoformat() if day else None
+        @attribute
+        def title(self) -> str | None:
+            h1 = self.page.document.xpath("//h1")
+            return (
+                collapse_or_none(str(self.article_ld.get("headline") or ""))
+                or (collapse_or_none(text_of(h1[0])) if h1 else None)
+                or self.page.meta("og:title")
+            )
 
-    @attribute
-    def lead(self) -> str | None:
-        return None
+        @attribute
+        def topline(self) -> str | None:
+            return None
 
-    @attribute
-    def images(self) -> list[Image]:
-        image = self.article_ld.get("image")
-        if isinstance(image, dict):
-            image = image.get("url")
-        if isinstance(image, list):
-            image = image[0] if image and isinstance(image[0], str) else None
-        src = absolute_url(image, self.canonical) if isinstance(image, str) else None
-        return [Image(src=src)] if src else []
+        @attribute
+        def published_at(self) -> str | None:
+            raw = str(self.article_ld.get("datePublished") or self.page.meta("article:published_time") or "")
+            if "T" in raw:  # a full ISO timestamp keeps its time and offset
+                try:
+                    return datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
+                except ValueError:
+                    pass
+            day: date | None = parse_german_date(raw)
+            return day.isoformat() if day else None
+
+        @attribute
+        def lead(self) -> str | None:
+            return None
+
+        @attribute
+        def images(self) -> list[Image]:
+            image = self.article_ld.get("image")
+            if isinstance(image, dict):
+                image = image.get("url")
+            if isinstance(image, list):
+                image = image[0] if image and isinstance(image[0], str) else None
+            src = absolute_url(image, self.canonical) if isinstance(image, str) else None
+            return [Image(src=src)] if src else []
+
+        @attribute
+        def tags(self) -> list[str]:
+            """JSON-LD ``keywords`` (a list, or one comma-separated text)."""
+            keywords = self.article_ld.get("keywords")
+            if isinstance(keywords, str):
+                keywords = keywords.split(",")
+            if not isinstance(keywords, list):
+                return []
+            return list(dict.fromkeys(t for k in keywords if isinstance(k, str) and (t := collapse_or_none(k))))
+
+        # Buttons, videos and teasers have no markup in common across sites: an unknown layout
+        # yields none rather than guessing.
+        @attribute
+        def videos(self) -> list[Video]:
+            return []
+
+        @attribute
+        def links(self) -> list[Link]:
+            return []
+
+        @attribute
+        def related(self) -> list[RelatedLink]:
+            return []

@@ -14,7 +14,7 @@ from html import escape
 
 from lxml.etree import _Element as Element
 
-from ..errors import ParseError
+from ..errors import ParseError, Reason
 from .clean import collapse, text_of
 from .urls import absolute_url
 
@@ -54,7 +54,7 @@ def _safe_href(element: Element, base: str | None) -> str | None:
 def inline(element: Element, base: str | None, depth: int = 0) -> tuple[str, str]:
     """The text and sanitised HTML of ``element``'s content (not the element's own tag)."""
     if depth > MAX_DEPTH:
-        raise ParseError("too-deep", "the article text is nested too deeply")
+        raise ParseError(Reason.TOO_DEEP, "the article text is nested too deeply")
     text_parts = [element.text or ""]
     html_parts = [escape(element.text or "", quote=False)]
     for child in element:
@@ -130,7 +130,7 @@ def blocks(
     a paragraph of its own; ``skip`` leaves out elements such as captions or buttons.
     """
     if depth > MAX_DEPTH:
-        raise ParseError("too-deep", "the article text is nested too deeply")
+        raise ParseError(Reason.TOO_DEEP, "the article text is nested too deeply")
     # Inline elements and text between blocks; whitespace-only text (most of it: the
     # line breaks of the markup) is not collected at all.
     loose: list[Element | str] = []

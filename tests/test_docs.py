@@ -1,0 +1,21 @@
+"""Docs that state facts the code owns agree with the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsroom_scraper.errors import Reason
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_reasons_table_is_the_enumeration():
+    table = "| reason | when |\n|---|---|\n" + "".join(f"| `{r.value}` | {r.when} |\n" for r in Reason)
+    text = (ROOT / "docs" / "fields.md").read_text(encoding="utf-8")
+    assert table in text, "docs/fields.md: the reasons table differs from errors.Reason; it should read:\n" + table
+
+
+def test_every_reason_is_raised_somewhere():
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "newsroom_scraper").rglob("*.py"))
+    unused = [r.name for r in Reason if f"Reason.{r.name}" not in source.replace("class Reason", "")]
+    assert not unused, f"Reason members never raised: {unused}"
