@@ -1,7 +1,7 @@
-"""Item pipelines: parse the fetched page, then store the outcome. Nothing else.
+"""The item pipeline: store the outcome of each page. Nothing else.
 
-``ParsePipeline`` turns a FetchedPage into a ParsedPage (an Article, or the reason it is
-not one). ``ArchivePipeline`` is the only one that writes: it opens a crawl run, stores
+Pages arrive parsed (``ParseMiddleware`` turned each FetchedPage into a ParsedPage: an
+Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: it opens a crawl run, stores
 each article in one transaction, records every failure with its URL and reason, and at the
 end writes the run's stats and the run report.
 """
@@ -15,26 +15,12 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from .errors import ParseError
 from .items import Article, CrawlFailure, FetchedPage, ParsedPage
-from .parse import parse_article
 from .report import format_report
 from .store import Archive
 
 # Fields whose emptiness the run report shows, so that a markup change is noticed.
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
-
-
-class ParsePipeline:
-    """FetchedPage → ParsedPage. A page that does not parse is kept, with its reason."""
-
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if not isinstance(item, FetchedPage) or item.not_modified:
-            return item
-        try:
-            return ParsedPage(fetch=item, article=parse_article(item.body, item.url))
-        except ParseError as error:
-            return ParsedPage(fetch=item, error=str(error))
 
 
 class ArchivePipeline:

@@ -45,8 +45,13 @@ LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0  # "Crawled N pages (at M pages/min)": progress for long runs
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Output flows from the spider through higher numbers first: pages are parsed (and their
+# teasers followed) before the archive middleware claims each article URL found.
+SPIDER_MIDDLEWARES = {
+    "newsroom_scraper.middlewares.ParseMiddleware": 950,
+    "newsroom_scraper.middlewares.ArchiveMiddleware": 600,
+}
 ITEM_PIPELINES = {
-    "newsroom_scraper.pipelines.ParsePipeline": 100,
     "newsroom_scraper.pipelines.ArchivePipeline": 300,
 }
 

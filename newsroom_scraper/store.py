@@ -24,6 +24,7 @@ import sqlite_utils
 from .items import PARTS, Article, content_fields, list_fields, one_value_fields
 from .search_variants import fts_query, spelling_variants
 from .store_schema import MIGRATIONS, add_field_columns
+from .text.dates import utc_now
 
 # The columns of articles_fts as the migrations built them, in order: snippet() and bm25()
 # address them by index (a test compares this with the file).
@@ -34,7 +35,7 @@ PART_TABLES = {"images": "images", "videos": "videos", "links": "links", "tags":
 # The column of a table whose items are plain values (the others have one column per field).
 _PART_COLUMN = {"tags": "tag"}
 
-# What known_articles() and refresh_candidates() return for each article.
+# What refresh_candidates() returns for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
 
 
@@ -84,7 +85,7 @@ class Archive:
         """Record the start of a crawl and return its run id."""
         cursor = self.db.execute(
             "INSERT INTO crawl_runs (started_at, start_url, options) VALUES (?, ?, ?)",
-            [_now(), start_url, _json(options)],
+            [utc_now(), start_url, _json(options)],
         )
         return int(cursor.lastrowid or 0)
 
@@ -100,7 +101,7 @@ class Archive:
                 not_modified_count = ?, error_count = ?, empty_fields = ?
             WHERE id = ?""",
             [
-                _now(),
+                utc_now(),
                 finish_reason,
                 _json(stats),
                 *(int(counts.get(key, 0)) for key in ("new", "changed", "unchanged", "not_modified", "errors")),
@@ -119,7 +120,7 @@ class Archive:
         self.db.execute(
             """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at)
             VALUES (?, ?, ?, ?, ?, ?)""",
-            [run_id, url, kind, status, reason, _now()],
+            [run_id, url, kind, status, reason, utc_now()],
         )
 
     def retry_urls(self) -> list[str]:
@@ -212,14 +213,11 @@ class Archive:
                 self._resolve_errors([url, canonical, fetched], checked_at)
         return bool(rows)
 
-    def known_articles(self) -> dict[str, dict]:
-        """Every archived article, keyed by its canonical URL and by its fetched URL."""
-        known: dict[str, dict] = {}
-        for row in self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles"):
-            known[row["url"]] = row
-            if row["fetched_url"]:
-                known.setdefault(row["fetched_url"], row)
-        return known
+    def is_archived(self, urls: list[str]) -> bool:
+        """Whether any of ``urls`` is an archived article's canonical or fetched URL."""
+        marks = ", ".join("?" for _ in urls)
+        sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
+        return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
 
     def refresh_candidates(self, *, refresh_days: int, now: dt.datetime, all_articles: bool = False) -> list[dict]:
         """Articles to fetch again: published in the last ``refresh_days`` days, or all.
@@ -440,11 +438,6 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
         "search_variants": spelling_variants("\n".join(t for t in indexed if t)) or None,
         "content_hash": digest,
     }
-
-
-def _now() -> str:
-    """The current UTC time as ISO 8601 with offset, to the second."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _json(value: Any) -> str:

@@ -198,13 +198,12 @@ def test_not_modified_by_fetched_url(archive: Archive, run_id: int) -> None:
     assert not archive.mark_not_modified("https://presse.example.de/unbekannt", run_id=run_id, checked_at="t4")
 
 
-def test_known_articles_by_both_urls(archive: Archive, run_id: int) -> None:
+def test_is_archived_by_both_urls(archive: Archive, run_id: int) -> None:
+    assert not archive.is_archived([URL])
     save(archive, make_article(), run_id, "t1", etag='"e"')
-    known = archive.known_articles()
-    assert set(known) == {URL, FETCHED}
-    assert known[FETCHED] == known[URL]
-    assert known[URL]["etag"] == '"e"'
-    assert set(known[URL]) == {"id", "url", "fetched_url", "published_at", "etag", "last_modified"}
+    assert archive.is_archived([URL]) and archive.is_archived([FETCHED])
+    assert archive.is_archived(["https://presse.example.de/unbekannt", FETCHED])
+    assert not archive.is_archived(["https://presse.example.de/unbekannt"])
 
 
 def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> None:

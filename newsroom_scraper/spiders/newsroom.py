@@ -1,59 +1,49 @@
-"""The ``newsroom`` spider: finds article pages and hands them over, never parses them.
+"""The ``newsroom`` spider: finds article pages and hands them over, never reads them.
 
 Discovery, in the order requests are made:
 
-1. robots.txt and the sitemaps it names (Scrapy's SitemapSpider; the live site had none),
+1. robots.txt and the sitemaps it names (the live site had none),
 2. the listings (/newsroom/ and its sections) with their pagination,
 3. the site search API, paged until it has nothing more (or hits its 10,000 window),
-4. the "Weitere Nachrichten" teasers of every article page fetched,
-5. the archive itself: articles published within ``refresh_days`` are re-requested
-   conditionally (If-None-Match / If-Modified-Since), whether or not discovery finds them
-   again, and URLs that failed last time are retried.
+4. the "Weitere Nachrichten" teasers of every article fetched: ``ParseMiddleware`` parses the
+   page and asks ``related_requests`` for them.
 
-An article already in the archive (known by its canonical or its fetched URL) is never
-fetched again outside that refresh rule. Robots, offsite filtering, retries, cookies,
-throttling and de-duplication are Scrapy's own middlewares, configured in settings.py.
+Each channel is a pure function of ``discovery.py`` (or ``site.search_results``); the markup of
+listings and teasers is read by the layouts. What the archive already holds is not this
+spider's business: ``ArchiveMiddleware`` drops archived URLs and adds the re-checks and retries
+(as scrapy-deltafetch does). Robots, offsite filtering, retries, cookies and throttling are
+Scrapy's own middlewares, configured in settings.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from scrapy import Spider
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import JsonRequest, Request, Response, TextResponse
+from scrapy.http import JsonRequest, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.spiders import SitemapSpider
 
-from .. import site
-from ..items import CrawlFailure, FetchedPage
-from ..store import Archive
-from ..text.dates import parse_german_date
-from ..text.urls import canonical_url
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+from .. import discovery, site
+from ..errors import ParseError
+from ..items import Article, CrawlFailure, FetchedPage
+from ..parse import parse_listing
+from ..text.dates import parse_german_date, utc_now
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class NewsroomSpider(SitemapSpider):
+class NewsroomSpider(Spider):
     """Crawls the Dortmund newsroom (or the replica) for new and changed articles.
 
     Arguments (``-a name=value`` with ``scrapy crawl``, options of ``newsroom-archive crawl``):
     ``start_url``, ``refresh_days``, ``recheck_all``, ``since`` (YYYY-MM-DD), ``max_articles``.
-    The archive path is the ``NEWSROOM_DB`` setting.
+    The archive path is the ``NEWSROOM_DB`` setting; ``ArchiveMiddleware`` reads the rest.
     """
 
     name = "newsroom"
-    sitemap_rules = [(site.ARTICLE_PATH.pattern.replace("^", "://[^/]+", 1), "parse_article_page")]
 
     def __init__(
         self,
@@ -67,15 +57,12 @@ class NewsroomSpider(SitemapSpider):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = start_url
-        self.origin = _origin(start_url)
+        self.origin = discovery.origin_of(start_url)
         self.allowed_domains = [urlsplit(start_url).hostname or ""]  # OffsiteMiddleware: this host only
-        self.sitemap_urls = [self.origin + "/robots.txt"]
         self.refresh_days = int(refresh_days) if refresh_days not in (None, "") else None
         self.recheck_all = str(recheck_all).lower() in ("1", "true", "yes")
         self.since = date.fromisoformat(since) if since else None
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0") else None
-        self.known: dict[str, dict[str, Any]] = {}
-        self.new_requested = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsroomSpider:
@@ -84,7 +71,6 @@ class NewsroomSpider(SitemapSpider):
             spider.refresh_days = crawler.settings.getint("NEWSROOM_REFRESH_DAYS", 14)
         return spider
 
-    # -- options shared with the pipeline's run record --------------------------------------
     @property
     def options(self) -> dict[str, Any]:
         """The options of this run, as recorded in crawl_runs."""
@@ -96,151 +82,15 @@ class NewsroomSpider(SitemapSpider):
             "max_articles": self.max_articles,
         }
 
-    # -- start ------------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[Any]:
-        """Sitemaps, listings, the search API, then the archive's refreshes and retries."""
-        archived = self._load_archive()
-        async for request in super().start():  # robots.txt → sitemaps
-            yield request
-        for path in dict.fromkeys([urlsplit(self.start_url).path or "/", *site.LISTING_PATHS]):
-            yield Request(self.origin + path, callback=self.parse_listing, errback=self.failed)
-        yield self._search_request(0)
-        for request in archived:
-            yield request
+    # -- requests ----------------------------------------------------------------------------
+    def article_request(self, url: str, source: str, day: date | None = None, **kwargs: Any) -> Request:
+        """A request for an article page. ``source`` names the channel that found it (the
+        archive middleware counts it and claims the URL); ``day`` is the date the channel showed."""
+        meta = {"source": source, "published": day, **kwargs.pop("meta", {})}
+        return Request(url, callback=self.parse_article_page, errback=self.failed, meta=meta, **kwargs)
 
-    def _load_archive(self) -> list[Request]:
-        """Read what the archive knows: archived URLs, articles to refresh, URLs to retry."""
-        with Archive(self.settings.get("NEWSROOM_DB")) as archive:
-            self.known = archive.known_articles()
-            candidates = archive.refresh_candidates(
-                refresh_days=self.refresh_days or 0, now=datetime.now(UTC), all_articles=self.recheck_all
-            )
-            retries = archive.retry_urls()
-        requests = [self._refresh_request(row) for row in candidates]
-        requests += [
-            Request(
-                self._on_start_host(url),
-                callback=self.parse_article_page,
-                errback=self.failed,
-                meta={"source": "retry"},
-            )
-            for url in retries
-        ]
-        self.logger.info(
-            "Archive: %d articles known, %d to refresh, %d to retry",
-            len({r["url"] for r in self.known.values()}),
-            len(candidates),
-            len(retries),
-        )
-        return requests
-
-    def _on_start_host(self, url: str) -> str:
-        """The same path on the host being crawled: an archive filled from the replica or the
-        live site is refreshed from whichever the run points at, never from another host."""
-        parts = urlsplit(url)
-        return self.origin + parts.path + (f"?{parts.query}" if parts.query else "")
-
-    def _refresh_request(self, row: dict[str, Any]) -> Request:
-        headers = {}
-        if row.get("etag"):
-            headers["If-None-Match"] = row["etag"]
-        if row.get("last_modified"):
-            headers["If-Modified-Since"] = row["last_modified"]
-        return Request(
-            self._on_start_host(row.get("fetched_url") or row["url"]),
-            headers=headers,
-            callback=self.parse_article_page,
-            errback=self.failed,
-            meta={"handle_httpstatus_list": [304], "archived_url": row["url"], "source": "refresh"},
-        )
-
-    # -- discovery --------------------------------------------------------------------------
-    def _is_known(self, url: str) -> bool:
-        path = urlsplit(url).path
-        return any(key in self.known for key in (url, self.origin + path, site.CANONICAL_HOST + path))
-
-    def _article_request(self, url: str, source: str, day: date | None = None) -> Request | None:
-        """A request for a newly found article URL, or None (see ``_claim``)."""
-        claimed = self._claim(url, source, day)
-        if claimed is None:
-            return None
-        return Request(claimed, callback=self.parse_article_page, errback=self.failed, meta={"source": source})
-
-    def _claim(self, url: str, source: str, day: date | None = None) -> str | None:
-        """The canonical form of a newly found article URL, counted as requested this run; None
-        when it is archived, off-site, older than ``since`` or beyond ``max_articles``."""
-        url = canonical_url(url, self.start_url)
-        parts = urlsplit(url)
-        if _origin(url) != self.origin:
-            self.crawler.stats.inc_value("newsroom/offsite_ignored")  # never followed, by design
-            return None
-        if not site.ARTICLE_PATH.match(parts.path):
-            return None
-        if self._is_known(url):
-            self.crawler.stats.inc_value("newsroom/archived_skipped")
-            return None
-        if self.since and day and day < self.since:
-            return None
-        if self.max_articles is not None and self.new_requested >= self.max_articles:
-            return None
-        self.new_requested += 1
-        self.known[url] = {"url": url}  # requested once per run, whichever discovery finds it first
-        self.crawler.stats.inc_value(f"newsroom/found_by/{source}")
-        return url
-
-    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        """Sitemap entries minus archived articles, those before ``since`` and off-site ones."""
-        for entry in entries:
-            loc = entry.get("loc", "")
-            if loc.endswith(".xml") or loc.endswith(".xml.gz"):  # a child sitemap of an index
-                if _origin(loc) == self.origin:
-                    yield entry
-                continue
-            day = parse_german_date(entry.get("lastmod", "")[:10]) if entry.get("lastmod") else None
-            claimed = self._claim(loc, "sitemap", day)  # SitemapSpider makes the request itself
-            if claimed is not None:
-                entry["loc"] = claimed
-                yield entry
-
-    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
-        """SitemapSpider's own sitemap handling, with our errback and source on article requests.
-
-        SitemapSpider builds the article requests itself, without an errback; a failed
-        article must be recorded, not dropped, so each one gets ``failed`` as its errback.
-        """
-        for request in super()._parse_sitemap(response):
-            if request.callback == self.parse_article_page:
-                request = request.replace(errback=self.failed, meta={**request.meta, "source": "sitemap"})
-            yield request
-
-    def parse_listing(self, response: Response) -> Iterable[Request]:
-        """A listing page: its article teasers, its next page and the other listings it links."""
-        if not isinstance(response, TextResponse):
-            return
-        dates = []
-        for request, day in self._teaser_requests(response, site.LISTING_TEASERS, "listing"):
-            dates.append(day)
-            if request is not None:
-                yield request
-        if self.since and dates and all(day and day < self.since for day in dates):
-            return  # listings are newest first: the rest is older than --since
-        for href in response.css(site.LISTING_NEXT_PAGE).getall() + response.css("a::attr(href)").getall():
-            url = canonical_url(response.urljoin(href))
-            parts = urlsplit(url)
-            query = dict(parse_qsl(parts.query))
-            if _origin(url) != self.origin:
-                self.crawler.stats.inc_value("newsroom/offsite_ignored")
-            elif site.LISTING_PATH.match(parts.path) and set(query) <= {"page"}:
-                yield Request(url, callback=self.parse_listing, errback=self.failed)
-
-    def _teaser_requests(
-        self, response: TextResponse, teasers: str, source: str
-    ) -> Iterable[tuple[Request | None, date | None]]:
-        """For each teaser on the page: a request for its article (or None) and its date."""
-        for teaser in response.css(teasers):
-            href = teaser.css(site.TEASER_LINK).get()
-            day = parse_german_date(" ".join(teaser.css(site.TEASER_DATE).getall()))
-            yield (self._article_request(response.urljoin(href), source, day) if href else None), day
+    def _page_request(self, url: str, callback: Any) -> Request:
+        return Request(url, callback=callback, errback=self.failed)
 
     def _search_request(self, offset: int) -> Request:
         return JsonRequest(
@@ -251,6 +101,46 @@ class NewsroomSpider(SitemapSpider):
             meta={"offset": offset},
         )
 
+    async def start(self) -> AsyncIterator[Any]:
+        """robots.txt (for its sitemaps), the listings, the search API."""
+        yield self._page_request(self.origin + "/robots.txt", self.parse_robots)
+        for path in dict.fromkeys([urlsplit(self.start_url).path or "/", *site.LISTING_PATHS]):
+            yield self._page_request(self.origin + path, self.parse_listing)
+        yield self._search_request(0)
+
+    # -- channels ----------------------------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterable[Request]:
+        """robots.txt: the sitemaps it names."""
+        for url in discovery.sitemaps_in_robots(response.body, response.url):
+            yield self._page_request(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterable[Request]:
+        """A sitemap index (its child sitemaps) or a sitemap (its articles with their lastmod)."""
+        max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        children, articles = discovery.sitemap_entries(response.body, response.url, max_size)
+        for url in children:
+            yield self._page_request(url, self.parse_sitemap)
+        for url, day in articles:
+            yield self.article_request(url, "sitemap", day)
+
+    def parse_listing(self, response: Response) -> Iterable[Request]:
+        """A listing page: its article teasers, its next page and the other listings it links."""
+        try:
+            listing = parse_listing(response.body, response.url)
+        except ParseError as error:
+            self.crawler.stats.inc_value("newsroom/listing_failed")
+            self.logger.warning("Listing %s is not a page: %s", response.url, error)
+            return
+        found = discovery.listing_articles(listing)
+        for url, day in found:
+            yield self.article_request(url, "listing", day)
+        if self.since and found and all(day and day < self.since for _, day in found):
+            return  # listings are newest first: the rest is older than --since
+        pages, offsite = discovery.listing_pages(listing, self.origin)
+        self.crawler.stats.inc_value("newsroom/offsite_ignored", offsite)  # never followed, by design
+        for url in pages:
+            yield self._page_request(url, self.parse_listing)
+
     def parse_search(self, response: Response) -> Iterable[Request]:
         """One page of the search API: article URLs, then the next page while there is one."""
         try:
@@ -260,22 +150,20 @@ class NewsroomSpider(SitemapSpider):
             self.logger.warning("Search API answered something that is not JSON; discovery goes on without it")
             return
         for url, day in urls:
-            request = self._article_request(response.urljoin(url), "search", parse_german_date(day))
-            if request is not None:
-                yield request
+            yield self.article_request(response.urljoin(url), "search", parse_german_date(day))
         offset = response.meta["offset"] + site.SEARCH_PAGE_SIZE
         more = urls and (total is None or offset < total)
         if more and offset + site.SEARCH_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
             yield self._search_request(offset)
 
-    def search_failed(self, failure: Any) -> None:
-        """A failing search API only narrows discovery: note it and go on."""
-        self.crawler.stats.inc_value("newsroom/search_api_failed")
-        self.logger.warning("Search API failed (%s); discovery goes on without it", failure.value)
+    def related_requests(self, article: Article) -> Iterable[Request]:
+        """The slider of a parsed article: called by ParseMiddleware once the page is parsed."""
+        for url, day in discovery.related_articles(article):
+            yield self.article_request(url, "teaser", day)
 
-    # -- article pages ----------------------------------------------------------------------
-    def parse_article_page(self, response: Response) -> Iterable[Any]:
-        """Hand the page to the pipelines untouched; follow its teasers."""
+    # -- article pages -----------------------------------------------------------------------
+    def parse_article_page(self, response: Response) -> Iterable[FetchedPage]:
+        """Hand the page over untouched: ParseMiddleware parses it, the pipeline stores it."""
         headers = response.headers
         etag = headers.get("ETag")
         modified = headers.get("Last-Modified")
@@ -283,21 +171,22 @@ class NewsroomSpider(SitemapSpider):
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=_now(),
+            fetched_at=utc_now(),
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
             requested_url=response.meta.get("archived_url") or (response.request.url if response.request else None),
         )
-        if response.status == 304 or not isinstance(response, TextResponse):
-            return
-        for request, _ in self._teaser_requests(response, site.TEASERS, "teaser"):
-            if request is not None:
-                yield request
+
+    # -- failures ----------------------------------------------------------------------------
+    def search_failed(self, failure: Any) -> None:
+        """A failing search API only narrows discovery: note it and go on."""
+        self.crawler.stats.inc_value("newsroom/search_api_failed")
+        self.logger.warning("Search API failed (%s); discovery goes on without it", failure.value)
 
     def failed(self, failure: Any) -> Iterable[CrawlFailure]:
         """A request that got no usable page: an article is recorded (and retried next run),
-        a listing only logged (the next run walks the listings anyway)."""
+        a listing or sitemap only logged (the next run walks them anyway)."""
         request = failure.request
         if failure.check(IgnoreRequest):  # forbidden by robots.txt: obeyed, nothing to record
             return

@@ -7,7 +7,7 @@ the JSON-LD carries the date only. Summer dates get +02:00, winter dates +01:00.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -104,3 +104,9 @@ def berlin_iso(day: date, at: time | None) -> str:
     if at is None:
         return day.isoformat()
     return datetime.combine(day, at, tzinfo=BERLIN).isoformat()
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with offset, to the second: every timestamp the crawl
+    and the archive record."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,192 @@
+"""Spider middlewares: what happens between the spider and the pipelines, by Scrapy's rules.
+
+``ParseMiddleware`` parses each fetched article page once (FetchedPage → ParsedPage) and lets
+the spider follow the parsed page's teasers. ``ArchiveMiddleware`` makes discovery
+archive-aware, as scrapy-deltafetch does: it drops requests for articles the archive already
+holds, counts what each channel found, and adds the re-checks and retries the archive asks for.
+Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+
+from . import site
+from .discovery import origin_of
+from .errors import ParseError
+from .items import FetchedPage, ParsedPage
+from .parse import parse_article
+from .store import Archive
+from .text.urls import canonical_url
+
+
+class ParseMiddleware:
+    """FetchedPage → ParsedPage (an Article, or the reason it is not one), then the teasers.
+
+    The page is parsed with the layout of its capture date. A 304 passes untouched.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParseMiddleware:
+        return cls(crawler)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+        for item in result:
+            yield from self._handle(item)
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in result:
+            for out in self._handle(item):
+                yield out
+
+    def _handle(self, item: Any) -> Iterable[Any]:
+        if not isinstance(item, FetchedPage) or item.not_modified:
+            yield item
+            return
+        try:
+            parsed = ParsedPage(fetch=item, article=parse_article(item.body, item.url, item.fetched_at))
+        except ParseError as error:
+            yield ParsedPage(fetch=item, error=str(error))
+            return
+        yield parsed
+        follow = getattr(self.crawler.spider, "related_requests", None)
+        if follow is not None and parsed.article is not None:
+            yield from follow(parsed.article)
+
+
+class ArchiveMiddleware:
+    """Archive-aware discovery: each article URL is requested once, and never when archived.
+
+    An article request (one with ``meta["source"]``) found by any channel is *claimed*: made
+    canonical and moved onto the crawled host, then dropped when it is off-site, not an article
+    path, archived (by canonical or fetched URL), already claimed this run, older than the
+    spider's ``since`` or beyond its ``max_articles``. The start requests are followed by the
+    archive's re-checks (conditional, by ``refresh_days`` or ``recheck_all``) and the retries of
+    URLs that failed before.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.archive: Archive | None = None
+        self.claimed: set[str] = set()
+        self.new_requested = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def _open(self) -> Archive:
+        if self.archive is None:
+            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"))
+        return self.archive
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
+
+    # -- the archive's own requests ----------------------------------------------------------
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The spider's start requests, then the re-checks and retries the archive asks for."""
+        async for request in start:
+            yield request
+        for request in self._archive_requests(self.crawler.spider):
+            yield request
+
+    def _archive_requests(self, spider: Any) -> list[Request]:
+        archive = self._open()
+        candidates = archive.refresh_candidates(
+            refresh_days=spider.refresh_days or 0, now=datetime.now(UTC), all_articles=spider.recheck_all
+        )
+        retries = archive.retry_urls()
+        requests = [self._refresh_request(spider, row) for row in candidates]
+        for url in retries:
+            url = canonical_url(self._on_host(spider, url))
+            self.claimed.add(url)
+            requests.append(spider.article_request(url, "retry"))
+        spider.logger.info(
+            "Archive: %d articles, %d to re-check, %d to retry", archive.article_count(), len(candidates), len(retries)
+        )
+        return requests
+
+    def _refresh_request(self, spider: Any, row: dict[str, Any]) -> Request:
+        headers = {}
+        if row.get("etag"):
+            headers["If-None-Match"] = row["etag"]
+        if row.get("last_modified"):
+            headers["If-Modified-Since"] = row["last_modified"]
+        meta = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
+        return spider.article_request(
+            self._on_host(spider, row.get("fetched_url") or row["url"]), "refresh", headers=headers, meta=meta
+        )
+
+    @staticmethod
+    def _on_host(spider: Any, url: str) -> str:
+        """The same path on the host being crawled: an archive filled from the replica or the
+        live site is refreshed from whichever the run points at, never from another host."""
+        parts = urlsplit(url)
+        return spider.origin + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    # -- what the channels found -------------------------------------------------------------
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+        for item in result:
+            if (kept := self._filter(item)) is not None:
+                yield kept
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in result:
+            if (kept := self._filter(item)) is not None:
+                yield kept
+
+    def _filter(self, item: Any) -> Any:
+        """The item as it goes on (an article request on its claimed URL), or None to drop it."""
+        spider = self.crawler.spider
+        if isinstance(item, Request) and item.meta.get("source") not in (None, "refresh", "retry"):
+            claimed = self._claim(item.url, item.meta["source"], item.meta.get("published"), spider)
+            if claimed is None:
+                return None
+            return item.replace(url=claimed) if claimed != item.url else item
+        return item
+
+    def _claim(self, url: str, source: str, day: Any, spider: Any) -> str | None:
+        """The canonical URL to request, or None when the article is not to be fetched."""
+        stats = self.crawler.stats
+        assert stats is not None
+        url = canonical_url(url, spider.start_url)
+        if origin_of(url) == site.CANONICAL_HOST:  # the site's own canonical links lead to the crawled host
+            url = self._on_host(spider, url)
+        if origin_of(url) != spider.origin:
+            stats.inc_value("newsroom/offsite_ignored")  # never followed, by design
+            return None
+        if not site.ARTICLE_PATH.match(urlsplit(url).path):
+            return None
+        if url in self.claimed:
+            return None
+        if self._archived(url, spider):
+            stats.inc_value("newsroom/archived_skipped")
+            return None
+        if spider.since and day and day < spider.since:
+            return None
+        if spider.max_articles is not None and self.new_requested >= spider.max_articles:
+            return None
+        self.claimed.add(url)
+        self.new_requested += 1
+        stats.inc_value(f"newsroom/found_by/{source}")
+        return url
+
+    def _archived(self, url: str, spider: Any) -> bool:
+        """Whether the archive holds the article, under its canonical or its fetched URL."""
+        path = urlsplit(url).path
+        return self._open().is_archived([url, spider.origin + path, site.CANONICAL_HOST + path])

@@ -1,0 +1,206 @@
+"""The spider's channels and the two spider middlewares, in process, with hand-built responses
+(Scrapy's own test style); the end-to-end crawls are in test_crawl.py."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from datetime import date
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.test import get_crawler
+
+from newsroom_scraper import discovery, parse_article
+from newsroom_scraper.items import FetchedPage, ParsedPage
+from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
+from newsroom_scraper.replica.fixtures import Teaser, render_article, render_listing
+from newsroom_scraper.replica.samples import sample_pages
+from newsroom_scraper.spiders.newsroom import NewsroomSpider
+from newsroom_scraper.store import Archive
+
+ORIGIN = "http://127.0.0.1:8000"
+NEWS = "/newsroom/nachrichten-dortmund.de/"
+
+
+def make_spider(tmp_path, **arguments):
+    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db")})
+    crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/", **arguments)
+    return crawler, crawler.spider
+
+
+def response(url: str, body: bytes | str, cls: type[Response] = HtmlResponse, **meta) -> Response:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    extra = {"encoding": "utf-8"} if issubclass(cls, TextResponse) else {}
+    return cls(url, body=data, request=Request(url, meta=meta), **extra)
+
+
+def test_listing_yields_its_teasers_its_next_page_and_no_offsite_link(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    teasers = [Teaser(NEWS + "a.html", "A", date(2025, 3, 2)), Teaser(NEWS + "b.html", "B", date(2025, 3, 1))]
+    html = render_listing(
+        "Nachrichten",
+        teasers,
+        next_path="/newsroom/nachrichten/?page=2",
+        extra_links=[("https://example.org/x/", "extern"), ("mailto:a@example.org", "Mail")],
+    )
+    out = list(spider.parse_listing(response(ORIGIN + "/newsroom/nachrichten/", html)))
+    articles = [(r.url, r.meta["source"], r.meta["published"]) for r in out if r.meta.get("source")]
+    assert articles == [
+        (ORIGIN + NEWS + "a.html", "listing", date(2025, 3, 2)),
+        (ORIGIN + NEWS + "b.html", "listing", date(2025, 3, 1)),
+    ]
+    assert [r.url for r in out if not r.meta.get("source")] == [ORIGIN + "/newsroom/nachrichten/?page=2"]
+    assert crawler.stats.get_value("newsroom/offsite_ignored") == 2
+
+
+def test_listing_older_than_since_stops_paging(tmp_path):
+    _, spider = make_spider(tmp_path, since="2025-06-01")
+    html = render_listing("N", [Teaser(NEWS + "a.html", "A", date(2025, 3, 2))], next_path="/newsroom/?page=2")
+    out = list(spider.parse_listing(response(ORIGIN + "/newsroom/", html)))
+    assert [r.meta.get("source") for r in out] == ["listing"]  # the teaser (the middleware drops it), no next page
+
+
+def test_search_page_yields_articles_and_the_next_page(tmp_path):
+    _, spider = make_spider(tmp_path)
+    hits = [{"_source": {"website_url": NEWS + f"n{i}.html", "date": "2025-01-0" + str(i % 9 + 1)}} for i in range(100)]
+    answer = json.dumps({"hits": {"total": {"value": 250}, "hits": hits}})
+    out = list(spider.parse_search(response(ORIGIN + "/api/search/proxy/search", answer, TextResponse, offset=0)))
+    assert sum(1 for r in out if r.meta.get("source") == "search") == 100
+    assert out[-1].meta["offset"] == 100 and json.loads(out[-1].body)["from"] == 100
+
+
+def test_search_page_that_is_not_json_only_narrows_discovery(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    assert list(spider.parse_search(response(ORIGIN + "/api", "<html>", TextResponse, offset=0))) == []
+    assert crawler.stats.get_value("newsroom/search_api_failed") == 1
+
+
+def test_robots_and_sitemaps(tmp_path):
+    _, spider = make_spider(tmp_path)
+    robots = f"User-agent: *\nSitemap: {ORIGIN}/sitemap.xml\nSitemap: https://example.org/other.xml\n"
+    assert [r.url for r in spider.parse_robots(response(ORIGIN + "/robots.txt", robots, TextResponse))] == [
+        ORIGIN + "/sitemap.xml"
+    ]
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{ORIGIN}/news.xml.gz</loc></sitemap><sitemap><loc>https://example.org/s.xml</loc></sitemap>"
+        "</sitemapindex>"
+    )
+    assert [r.url for r in spider.parse_sitemap(response(ORIGIN + "/sitemap.xml", index, TextResponse))] == [
+        ORIGIN + "/news.xml.gz"
+    ]
+    urlset = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{ORIGIN}{NEWS}a.html</loc><lastmod>2025-07-07T10:52:00+00:00</lastmod></url></urlset>"
+    )
+    out = list(spider.parse_sitemap(response(ORIGIN + "/news.xml.gz", gzip.compress(urlset.encode()), Response)))
+    assert [(r.url, r.meta["source"], r.meta["published"]) for r in out] == [
+        (ORIGIN + NEWS + "a.html", "sitemap", date(2025, 7, 7))
+    ]
+
+
+def test_a_broken_sitemap_yields_nothing():
+    assert discovery.sitemap_entries(b"\x1f\x8b not really gzip", ORIGIN + "/s.xml.gz") == ([], [])
+    assert discovery.sitemap_entries(b"<html>no sitemap</html>", ORIGIN + "/s.xml") == ([], [])
+
+
+def test_parse_middleware_parses_once_and_follows_the_teasers(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    page = sample_pages()["full-summer-news"]
+    html = render_article(page).encode("utf-8")
+    fetched = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
+    out = list(ParseMiddleware(crawler).process_spider_output(response(fetched.url, html), [fetched]))
+    parsed, *requests = out
+    assert isinstance(parsed, ParsedPage) and parsed.article == parse_article(html, fetched.url)
+    teasers = parsed.article.related
+    assert [r.url for r in requests] == [t.url for t in teasers] and len(teasers) == 5
+    assert {r.meta["source"] for r in requests} == {"teaser"}
+
+
+def test_parse_middleware_keeps_the_reason_of_a_page_that_does_not_parse(tmp_path):
+    crawler, _ = make_spider(tmp_path)
+    broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main><dtm-text-image>")
+    not_modified = FetchedPage(url=ORIGIN + NEWS + "y.html", status=304, not_modified=True)
+    out = list(ParseMiddleware(crawler).process_spider_output(response(broken.url, b""), [broken, not_modified]))
+    assert isinstance(out[0], ParsedPage) and out[0].error.startswith("truncated")
+    assert out[1] is not_modified
+
+
+def claim(crawler, requests):
+    middleware = ArchiveMiddleware(crawler)
+    try:
+        return [r.url for r in middleware.process_spider_output(None, requests)], middleware
+    finally:
+        middleware.spider_closed(crawler.spider)
+
+
+def archive_one(tmp_path, url: str) -> None:
+    page = sample_pages()["date-only-no-tags"]
+    article = parse_article(render_article(page), url)
+    with Archive(tmp_path / "newsroom.db") as archive:
+        run = archive.start_run(ORIGIN, {})
+        archive.save_article(
+            article,
+            run_id=run,
+            fetched_url=url,
+            fetched_at="2026-01-01T00:00:00+00:00",
+            etag='"e1"',
+            last_modified=None,
+        )
+
+
+def test_archive_middleware_claims_each_new_article_once(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    archive_one(tmp_path, ORIGIN + NEWS + "sprechstunde-im-mai.html")
+    found = [
+        spider.article_request(ORIGIN + NEWS + "neu.html", "listing"),
+        spider.article_request(ORIGIN + NEWS + "neu.html#oben", "search"),  # the same article again
+        spider.article_request("https://www.dortmund.de" + NEWS + "zweit.html", "teaser"),  # canonical host
+        spider.article_request("https://www.dortmund.de" + NEWS + "sprechstunde-im-mai.html", "teaser"),  # archived
+        spider.article_request("https://example.org" + NEWS + "fremd.html", "teaser"),
+        spider.article_request(ORIGIN + "/themen/keine-nachricht/", "search"),  # not an article path
+        Request(ORIGIN + "/newsroom/?page=2"),  # not an article request: passes untouched
+    ]
+    urls, _ = claim(crawler, found)
+    assert urls == [ORIGIN + NEWS + "neu.html", ORIGIN + NEWS + "zweit.html", ORIGIN + "/newsroom/?page=2"]
+    stats = crawler.stats
+    assert stats.get_value("newsroom/archived_skipped") == 1 and stats.get_value("newsroom/offsite_ignored") == 1
+    assert stats.get_value("newsroom/found_by/listing") == 1 and stats.get_value("newsroom/found_by/teaser") == 1
+
+
+@pytest.mark.parametrize(
+    "arguments, kept",
+    [({"since": "2025-03-01"}, ["new.html"]), ({"max_articles": "1"}, ["old.html"]), ({}, ["old.html", "new.html"])],
+)
+def test_archive_middleware_applies_since_and_max_articles(tmp_path, arguments, kept):
+    crawler, spider = make_spider(tmp_path, **arguments)
+    found = [
+        spider.article_request(ORIGIN + NEWS + "old.html", "sitemap", date(2025, 1, 1)),
+        spider.article_request(ORIGIN + NEWS + "new.html", "sitemap", date(2025, 6, 1)),
+    ]
+    urls, _ = claim(crawler, found)
+    assert urls == [ORIGIN + NEWS + name for name in kept]
+
+
+def test_archive_middleware_adds_conditional_rechecks_after_the_start(tmp_path):
+    crawler, spider = make_spider(tmp_path, recheck_all="1")
+    archive_one(tmp_path, "https://www.dortmund.de" + NEWS + "sprechstunde-im-mai.html")
+    middleware = ArchiveMiddleware(crawler)
+
+    async def start():
+        yield Request(ORIGIN + "/newsroom/")
+
+    async def collect():
+        return [request async for request in middleware.process_start(start())]
+
+    try:
+        out = asyncio.run(collect())
+    finally:
+        middleware.spider_closed(spider)
+    assert out[0].url == ORIGIN + "/newsroom/"
+    recheck = out[1]
+    assert recheck.url == ORIGIN + NEWS + "sprechstunde-im-mai.html"  # on the crawled host
+    assert recheck.headers[b"If-None-Match"] == b'"e1"' and recheck.meta["source"] == "refresh"
+    assert recheck.meta["handle_httpstatus_list"] == [304] and recheck.errback == spider.failed
