@@ -1,7 +1,8 @@
 """Everything the crawl knows about the newsroom's URLs and search API, in one place.
 
 If the site moves its listings, renames its press section or changes the search proxy's
-fields, this is the file to edit (the article markup lives in ``layouts/dtm.py``).
+fields, this is the file to edit. It holds no markup: articles, listings and teasers are read
+by the layouts (``layouts/dtm.py``).
 See ../shared/SITE-NOTES.md for where each fact comes from.
 """
 
@@ -21,15 +22,6 @@ ARTICLE_PATH = re.compile(
 # Listing pages worth walking: the newsroom, its sections and their pagination.
 LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
 LISTING_PATHS = ("/newsroom/", "/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/")
-
-# In a listing: the teaser links to articles and the link to the next page.
-LISTING_TEASERS = "dtm-teaser"
-LISTING_NEXT_PAGE = "a[rel=next]::attr(href), a.pagination__next::attr(href)"
-# On an article page: the teasers of the "Weitere Nachrichten" slider.
-TEASERS = "dtm-teaserslider dtm-teaser"
-# Inside a teaser (listing or slider): its link and its date ("Di 20. Februar 2024").
-TEASER_LINK = "a[slot=link]::attr(href)"
-TEASER_DATE = "[slot=date]::text"
 
 # The Elasticsearch-backed site search (SITE-NOTES: "Site search").
 SEARCH_API_PATH = "/api/search/proxy/search"
