@@ -106,6 +106,30 @@ def test_a_broken_sitemap_yields_nothing():
     assert discovery.sitemap_entries(b"<html>no sitemap</html>", ORIGIN + "/s.xml") == ([], [])
 
 
+def test_article_page_is_handed_over_untouched(tmp_path):
+    _, spider = make_spider(tmp_path)
+    body = b"<html>any bytes at all</html>"
+    page = HtmlResponse(
+        ORIGIN + NEWS + "a.html", body=body, headers={"ETag": '"v1"'}, request=Request(ORIGIN + NEWS + "a.html")
+    )
+    (fetched,) = spider.parse_article_page(page)
+    assert (fetched.body, fetched.etag, fetched.status, fetched.not_modified) == (body, '"v1"', 200, False)
+    assert fetched.fetched_at.endswith("+00:00")
+    recheck = Request(ORIGIN + NEWS + "a.html", meta={"archived_url": "https://www.dortmund.de" + NEWS + "a.html"})
+    (not_modified,) = spider.parse_article_page(Response(recheck.url, status=304, request=recheck))
+    assert not_modified.not_modified and not_modified.body == b""
+    assert not_modified.requested_url == "https://www.dortmund.de" + NEWS + "a.html"
+
+
+def test_related_requests_follow_the_parsed_slider(tmp_path):
+    _, spider = make_spider(tmp_path)
+    article = parse_article(render_article(sample_pages()["winter-press-no-topline"]), "")
+    requests = list(spider.related_requests(article))
+    assert [(r.url, r.meta["published"]) for r in requests] == [
+        (link.url, date.fromisoformat(link.date)) for link in article.related
+    ]
+
+
 def test_parse_middleware_parses_once_and_follows_the_teasers(tmp_path):
     crawler, spider = make_spider(tmp_path)
     page = sample_pages()["full-summer-news"]
@@ -204,3 +228,25 @@ def test_archive_middleware_adds_conditional_rechecks_after_the_start(tmp_path):
     assert recheck.url == ORIGIN + NEWS + "sprechstunde-im-mai.html"  # on the crawled host
     assert recheck.headers[b"If-None-Match"] == b'"e1"' and recheck.meta["source"] == "refresh"
     assert recheck.meta["handle_httpstatus_list"] == [304] and recheck.errback == spider.failed
+
+
+def test_every_channel_has_an_in_process_test_and_a_row_in_the_docs():
+    """A new discovery channel is a callback here and a function in discovery.py: forgetting
+    its test or its row in docs/crawling.md fails this test."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tests = Path(__file__).read_text(encoding="utf-8")
+    docs = (root / "docs" / "crawling.md").read_text(encoding="utf-8")
+    callbacks = [name for name in vars(NewsroomSpider) if name.startswith("parse_") or name == "related_requests"]
+    # parse_article_page only hands the page over: it is no channel, but tested all the same
+    channels = [name for name in vars(discovery) if callable(getattr(discovery, name)) and not name.startswith("_")]
+    channels = [n for n in channels if getattr(discovery, n).__module__ == discovery.__name__ and n != "origin_of"]
+    untested = [name for name in callbacks if f".{name}(" not in tests and f".{name}," not in tests]
+    undocumented = [
+        name
+        for name in callbacks + channels
+        if name != "parse_article_page" and f"`{name}`" not in docs and f".{name}`" not in docs
+    ]
+    assert not untested, f"spider callbacks without an in-process test in test_spider.py: {untested}"
+    assert not undocumented, f"channels missing from docs/crawling.md's table: {undocumented}"
