@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
+# "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
+# `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
 test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

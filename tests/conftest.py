@@ -24,3 +24,12 @@ def real_page() -> bytes:
     if not REAL_PAGE.exists():
         pytest.skip("../shared/real-pages is not available")
     return REAL_PAGE.read_bytes()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """pytest-randomly prints its seed in the header, which -q (make test) hides: repeat it at the end."""
+    if config.pluginmanager.hasplugin("randomly"):
+        seed = config.getoption("randomly_seed")
+        terminalreporter.write_line(
+            f"Random test order: --randomly-seed={seed} replays it (-p no:randomly: file order)"
+        )
