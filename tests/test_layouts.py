@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.errors import LayoutError
 from newsroom_scraper.layouts import LAYOUTS, _registry, choose_layout
 from newsroom_scraper.layouts.dtm import DtmLayout
 from newsroom_scraper.page import Page
-from newsroom_scraper.replica.fixtures import render_article
-from newsroom_scraper.replica.samples import sample_pages
 
 
 def test_registry_knows_dtm_and_generic_in_priority_order():

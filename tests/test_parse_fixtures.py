@@ -8,9 +8,10 @@ from datetime import date, time
 
 import pytest
 
+from newsroom_replica.expected import expected
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
-from newsroom_scraper.replica.fixtures import expected, render_article
-from newsroom_scraper.replica.samples import sample_pages
 
 SAMPLES = sample_pages()
 

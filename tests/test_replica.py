@@ -19,11 +19,11 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandle
 import lxml.html
 import pytest
 
+from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
+from newsroom_replica.expected import expected
+from newsroom_replica.markup import HOST, render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import ParseError, parse_article
-from newsroom_scraper.replica.fixtures import HOST, expected, render_article
-from newsroom_scraper.replica.samples import sample_pages
-from newsroom_scraper.replica.server import ReplicaServer
-from newsroom_scraper.replica.site import ReplicaSite, quote_path
 
 NEWEST = date(2026, 11, 15)
 BASE = "http://127.0.0.1:8001"
@@ -417,7 +417,7 @@ def test_refuses_hosts_other_than_loopback(host):
 
 
 def test_run_prints_its_url_and_stops_on_sigterm():
-    code = "from newsroom_scraper.replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
+    code = "from newsroom_replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as process:
         line = process.stdout.readline()
         match = re.fullmatch(r"Replica newsroom: (http://127\.0\.0\.1:\d+)/newsroom/ \(5 articles\)\n", line)

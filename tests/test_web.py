@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
-from newsroom_scraper.replica.fixtures import render_article
-from newsroom_scraper.replica.samples import sample_pages
 from newsroom_scraper.store import Archive
 from newsroom_scraper.web import make_datasette
 
