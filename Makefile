@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test demo bench clean format
 
-
-$(STAMP): pyproject.toml
+# The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
+$(STAMP): pyproject.toml replica/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e ./replica
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,13 +23,13 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q newsroom_scraper tests
+	$(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info replica/build replica/*.egg-info .pytest_cache .hypothesis
 
 demo: $(STAMP)
 	$(BIN)/newsroom-archive demo --port $(PORT)

@@ -1,13 +1,16 @@
 """The ``newsroom-archive`` command: a thin layer over the library.
 
 Each command opens what it needs, calls one function, and turns the project's exceptions
-into a one-line error and an exit code (2 for bad input).
+into a one-line error and an exit code (2 for bad input). Other distributions add commands
+through the entry-point group ``newsroom_archive.commands`` (the replica adds ``replica`` and
+``demo``): they are loaded only when called, so the product never imports them by name.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from importlib.metadata import EntryPoint, entry_points
 
 import click
 
@@ -15,8 +18,37 @@ from . import __version__
 from .errors import ArchiveBusy, ParseError
 from .parse import parse_article
 
+PLUGIN_GROUP = "newsroom_archive.commands"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def plugin_commands() -> dict[str, EntryPoint]:
+    """The commands installed distributions declare in ``newsroom_archive.commands``, by name (none imported)."""
+    return {entry_point.name: entry_point for entry_point in entry_points(group=PLUGIN_GROUP)}
+
+
+class CommandsWithPlugins(click.Group):
+    """A click group that lists the plugins' commands beside its own and imports one only when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *plugin_commands()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)  # the product's own commands win over a plugin's
+        entry_point = plugin_commands().get(cmd_name)
+        if command is not None or entry_point is None:
+            return command
+        try:
+            loaded = entry_point.load()
+        except Exception as error:  # a broken plugin must not take the product's commands down with it
+            click.echo(f"newsroom-archive: cannot load {cmd_name!r} ({entry_point.value}): {error}", err=True)
+            return None
+        if not isinstance(loaded, click.Command):
+            click.echo(f"newsroom-archive: {entry_point.value} is not a click command", err=True)
+            return None
+        return loaded
+
+
+@click.group(cls=CommandsWithPlugins, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsroom-archive")
 def main() -> None:
     """Scrape, archive and serve the City of Dortmund's newsroom."""
@@ -169,46 +201,6 @@ def status(db_path: str) -> None:
         sys.exit(2)
     with Archive(db_path) as archive:
         click.echo(format_summary(archive.summary()))
-
-
-@main.command()
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--articles", default=300, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only.")
-@click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
-@click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
-@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
-def replica(
-    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
-) -> None:
-    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
-    from .replica.server import run
-
-    try:
-        run(
-            port=port,
-            articles=articles,
-            seed=seed,
-            host=host,
-            no_sitemap=no_sitemap,
-            require_cookie=require_cookie,
-            log_path=log_path,
-        )
-    except ValueError as error:
-        click.echo(f"replica: {error}", err=True)
-        sys.exit(2)
-
-
-@main.command()
-@click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
-@click.option("--articles", default=300, show_default=True, type=int, help="Size of the replica newsroom.")
-@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
-def demo(port: int, articles: int, db_path: str) -> None:
-    """Serve a replica newsroom on loopback, crawl it into the archive, open Datasette."""
-    from .demo import run_demo
-
-    sys.exit(run_demo(port=port, articles=articles, db_path=db_path))
 
 
 if __name__ == "__main__":  # python -m newsroom_scraper.cli

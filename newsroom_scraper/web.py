@@ -1,13 +1,17 @@
-"""Datasette on the archive: the configuration lives in archive/ (metadata.yml, templates).
+"""Datasette on the archive, configured by the package's own ``datasette/`` folder.
 
-``make_datasette`` builds the app (tests use its in-process client); ``serve`` runs it.
-``datasette archive/`` (Datasette's configuration-directory mode: the database, metadata.yml,
-settings.json and plugins/ of that folder) serves the same thing.
+``make_datasette`` builds the app (tests use its in-process client); ``serve`` runs it. The
+configuration (metadata.yml, settings.json, plugins/, and templates/ when there is one) is
+package data, found with importlib.resources, so an installed wheel serves as a checkout does.
+In a checkout, ``archive/`` holds symbolic links to the same files, and ``datasette archive/``
+(Datasette's configuration-directory mode: the database, metadata.yml, settings.json and
+plugins/ of that folder) serves the same thing.
 """
 
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +19,20 @@ import yaml
 from datasette.app import Datasette
 from datasette.database import Database
 
-ARCHIVE_DIR = Path(__file__).resolve().parent.parent / "archive"
+# A wheel installs as plain files, so the package-data folder is a real directory (Datasette
+# wants paths for plugins and templates); a zipped install is not supported.
+CONFIG_DIR = Path(str(files("newsroom_scraper") / "datasette"))
 DATABASE_NAME = "newsroom"
 
 
-def load_metadata(path: Path = ARCHIVE_DIR / "metadata.yml") -> dict[str, Any]:
+def load_metadata(path: Path = CONFIG_DIR / "metadata.yml") -> dict[str, Any]:
     """The archive's Datasette metadata (title, licence, descriptions, facets, queries)."""
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
-def load_settings(path: Path = ARCHIVE_DIR / "settings.json") -> dict[str, Any]:
-    """Datasette settings for a read-only public archive (archive/settings.json).
+def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
+    """Datasette settings for a read-only public archive (datasette/settings.json).
 
     A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
     facet suggestions are off (they cost most of a search page's time).
@@ -39,8 +45,8 @@ def make_datasette(db_path: str | Path) -> Datasette:
     path = Path(db_path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `newsroom-archive crawl` first")
-    templates = ARCHIVE_DIR / "templates"
-    plugins = ARCHIVE_DIR / "plugins"
+    templates = CONFIG_DIR / "templates"
+    plugins = CONFIG_DIR / "plugins"
     datasette = Datasette(
         metadata=load_metadata(),
         settings=load_settings(),

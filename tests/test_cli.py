@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
+from newsroom_replica.expected import expected
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper.cli import main
-from newsroom_scraper.replica.fixtures import expected, render_article
-from newsroom_scraper.replica.samples import sample_pages
 
 
 def test_parse_prints_one_utf8_json_object(tmp_path):
@@ -55,8 +57,52 @@ def test_truncated_page_from_stdin(tmp_path):
     assert b"Traceback" not in completed.stderr
 
 
+def every_command() -> dict[str, click.Command]:
+    """The product's commands and those plugins add (the replica's), as `newsroom-archive --help` lists them."""
+    ctx = click.Context(main)
+    commands = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    return {name: command for name, command in commands.items() if command is not None}
+
+
 def test_every_command_has_help_and_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    for name, command in main.commands.items():
+    commands = every_command()
+    assert {"parse", "crawl", "status", "serve", "replica", "demo"} <= set(commands)
+    for name, command in commands.items():
         assert command.help, f"{name} has no help text"
         assert f"newsroom-archive {name}" in readme, f"README.md does not show `newsroom-archive {name}`"
+
+
+def option_names(command: click.Command) -> set[str]:
+    return {name for param in command.params for name in param.opts if name.startswith("--")}
+
+
+def test_the_replica_commands_keep_their_names_and_options():
+    """Scripts outside the suite call them: the plugin must offer exactly what the built-in commands did."""
+    commands = every_command()
+    assert option_names(commands["replica"]) == {
+        "--port",
+        "--articles",
+        "--seed",
+        "--host",
+        "--no-sitemap",
+        "--require-cookie",
+        "--log",
+    }
+    assert option_names(commands["demo"]) == {"--port", "--articles", "--db"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "replica", "--help"], capture_output=True, text=True
+    )
+    assert completed.returncode == 0 and "--require-cookie" in completed.stdout
+
+
+def test_a_plugin_that_fails_to_load_leaves_the_other_commands_working(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from newsroom_scraper import cli
+
+    broken = EntryPoint("broken", "newsroom_no_such_module:command", cli.PLUGIN_GROUP)
+    monkeypatch.setattr(cli, "plugin_commands", lambda: {"broken": broken})
+    result = CliRunner().invoke(main, ["broken"])
+    assert result.exit_code == 2 and "cannot load 'broken'" in result.output
+    assert CliRunner().invoke(main, ["status", "--help"]).exit_code == 0

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom_scraper.replica.server import ReplicaServer
-from newsroom_scraper.replica.site import ReplicaSite, quote_path
+from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
 from newsroom_scraper.text.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]

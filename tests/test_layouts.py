@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from lxml.etree import XPath
 
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.errors import LayoutError
 from newsroom_scraper.layouts import FAMILIES, DtmLayout, GenericLayout, LayoutFamily, capture_date, choose_layout
 from newsroom_scraper.page import Page
-from newsroom_scraper.replica.fixtures import render_article
-from newsroom_scraper.replica.samples import sample_pages
 
 
 def test_registry_is_explicit_and_in_order():

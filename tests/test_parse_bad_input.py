@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsroom_replica.markup import Teaser, render_article, render_error_page, render_listing
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import ParseError, parse_article
-from newsroom_scraper.replica.fixtures import Teaser, render_article, render_error_page, render_listing
-from newsroom_scraper.replica.samples import sample_pages
 
 PAGE = render_article(sample_pages()["full-summer-news"]).encode("utf-8")
 MAIN_END = PAGE.index(b"</main>")

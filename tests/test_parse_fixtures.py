@@ -1,26 +1,47 @@
-"""Every sample fixture parses to exactly the record derived from its data."""
+"""Every named sample parses to exactly its stored record (tests/snapshots/, Fundus-style).
+
+The snapshots are the oracle: ``python -m newsroom_replica.snapshots`` writes them from the
+renderer and the parser after a deliberate change (``--check`` says whether one is due), and a
+change of the parser's output is then a reviewed diff of the JSON files.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
+from newsroom_replica.snapshots import fetched_url
 from newsroom_scraper import parse_article
-from newsroom_scraper.replica.fixtures import expected, render_article
-from newsroom_scraper.replica.samples import sample_pages
 
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "dtm-2023"
 SAMPLES = sample_pages()
 
 
+def stored(name: str) -> tuple[bytes, dict]:
+    """A sample's stored page and its stored record."""
+    return (SNAPSHOTS / f"{name}.html").read_bytes(), json.loads((SNAPSHOTS / f"{name}.json").read_text("utf-8"))
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_sample_parses_exactly(name):
-    page = SAMPLES[name]
-    article = parse_article(render_article(page).encode("utf-8"), "http://127.0.0.1:8000" + page.path)
-    assert article.to_dict() == expected(page)
-    json.dumps(article.to_dict())  # JSON-serialisable
+def test_sample_parses_exactly_to_its_snapshot(name):
+    html, record = stored(name)
+    article = parse_article(html, fetched_url(name))
+    assert article.to_dict() == record
+    assert list(article.to_dict()) == list(record)  # the stored file keeps the fields' order
+
+
+def test_every_sample_has_an_up_to_date_page_snapshot():
+    """A sample changed in samples.py (or a renderer change) without `python -m newsroom_replica.snapshots` fails here."""
+    names = {path.stem for path in SNAPSHOTS.iterdir()}
+    assert names == set(SAMPLES)
+    for name, page in SAMPLES.items():
+        assert stored(name)[0] == render_article(page).encode("utf-8"), name
 
 
 def test_samples_cover_the_variations():
@@ -65,13 +86,13 @@ def test_other_declared_charset_parses():
     article = parse_article(html.encode("windows-1252"), "")
     assert article.title == page.title
     assert article.lead == page.lead
-    assert article.to_dict() == expected(page)
+    assert article.to_dict() == stored("quotes-and-non-ascii-slug")[1]
 
 
 def test_utf16_with_bom_parses():
     page = SAMPLES["date-only-no-tags"]
     article = parse_article(render_article(page).encode("utf-16"), "")
-    assert article.to_dict() == expected(page)
+    assert article.to_dict() == stored("date-only-no-tags")[1]
 
 
 def test_url_falls_back_to_the_given_url_without_canonical():
@@ -99,3 +120,22 @@ def test_time_only_in_the_datetime_attribute():
     html = render_article(page).replace("<div><strong>08:05 Uhr</strong></div>", "")
     assert 'datetime="08:05"' in html
     assert parse_article(html, "").published_at == "2024-01-15T08:05:00+01:00"
+
+
+def test_snapshot_command_writes_reports_and_checks(tmp_path, capsys):
+    from newsroom_replica import snapshots
+
+    assert snapshots.main(["--check"]) == 0  # the stored snapshots are what the command would write
+    assert snapshots.main(["--check", "--dir", str(tmp_path)]) == 1 and not list(tmp_path.iterdir())
+    assert snapshots.main(["--dir", str(tmp_path)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in SNAPSHOTS.iterdir())
+    (tmp_path / "full-summer-news.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "gone.html").write_text("", encoding="utf-8")
+    capsys.readouterr()
+    assert snapshots.main(["--check", "--dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"differs: {tmp_path / 'full-summer-news.json'}",
+        f"no sample: {tmp_path / 'gone.html'}",
+    ]
+    assert snapshots.main(["--dir", str(tmp_path)]) == 0 and not (tmp_path / "gone.html").exists()
+    assert snapshots.main(["--check", "--dir", str(tmp_path)]) == 0

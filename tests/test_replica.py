@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import signal
@@ -18,10 +19,11 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandle
 import lxml.html
 import pytest
 
+from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
+from newsroom_replica.expected import expected
+from newsroom_replica.markup import HOST, render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import ParseError, parse_article
-from newsroom_scraper.replica.fixtures import HOST
-from newsroom_scraper.replica.server import ReplicaServer
-from newsroom_scraper.replica.site import ReplicaSite, quote_path
 
 NEWEST = date(2026, 11, 15)
 BASE = "http://127.0.0.1:8001"
@@ -92,6 +94,36 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_other_bytes():
     assert first == every_page(ReplicaSite(30, seed=5, newest=NEWEST))
     other = every_page(ReplicaSite(30, seed=6, newest=NEWEST))
     assert list(other) != list(first) and other["/newsroom/"] != first["/newsroom/"]
+
+
+# Hashes of the replica's output for fixed inputs, taken before the replica became its own
+# package: a refactoring that changes a single byte of a page, a header or an expected record fails here.
+PINNED = {
+    "site": "b17b8346030543b6e43899a1349f4bf38fff77a536c41cdd8abce215662394f9",
+    "expected": "d7d50ef5a9b8d309d647f41c0122b6b7bcc69ec4d877d9b5b90f55b636bce8bf",
+    "samples": "6cacf27ab66b5360faeb106b527089893252b8f6e2d16fd6917d74bb2c0bc215",
+}
+
+
+def test_output_for_seed_1_is_pinned():
+    site = ReplicaSite(40, seed=1, newest=NEWEST)
+    extra = ["/newsroom/intern/", "/gibt/es/nicht/"]
+    digest = hashlib.sha256()
+    for target in list(every_page(site)) + extra:
+        answer = site.render(target, BASE)
+        digest.update(f"{target} {answer.status} {answer.headers()}\n".encode())
+        digest.update(answer.body)
+    digest.update(site.search_response(b'{"query":"*","from":0,"size":100}').body)
+    assert digest.hexdigest() == PINNED["site"]
+    digest = hashlib.sha256()
+    for path in site.article_paths():
+        digest.update(json.dumps(site.expected(path), sort_keys=True).encode())
+    assert digest.hexdigest() == PINNED["expected"]
+    digest = hashlib.sha256()
+    for _, page in sorted(sample_pages().items()):
+        digest.update(render_article(page).encode())
+        digest.update(json.dumps(expected(page), sort_keys=True).encode())
+    assert digest.hexdigest() == PINNED["samples"]
 
 
 def test_every_article_served_parses_to_its_expected_record(site, server):
@@ -385,7 +417,7 @@ def test_refuses_hosts_other_than_loopback(host):
 
 
 def test_run_prints_its_url_and_stops_on_sigterm():
-    code = "from newsroom_scraper.replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
+    code = "from newsroom_replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as process:
         line = process.stdout.readline()
         match = re.fullmatch(r"Replica newsroom: (http://127\.0\.0\.1:\d+)/newsroom/ \(5 articles\)\n", line)

@@ -12,11 +12,11 @@ import pytest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
+from newsroom_replica.markup import Teaser, render_article, render_listing
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import discovery, parse_article
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
-from newsroom_scraper.replica.fixtures import Teaser, render_article, render_listing
-from newsroom_scraper.replica.samples import sample_pages
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
 from newsroom_scraper.store import Archive
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
-from newsroom_scraper.replica.fixtures import render_article
-from newsroom_scraper.replica.samples import sample_pages
 from newsroom_scraper.store import Archive
 from newsroom_scraper.web import make_datasette
 
@@ -94,3 +96,34 @@ def test_settings_file_is_valid_for_plain_datasette():
     from newsroom_scraper.web import load_settings
 
     assert set(load_settings()) <= {setting.name for setting in SETTINGS}
+
+
+ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
+
+
+def test_archive_folder_links_to_the_packaged_configuration():
+    """archive/ holds symbolic links to the package data, so the two can never drift apart."""
+    from newsroom_scraper.web import CONFIG_DIR
+
+    for name in ("metadata.yml", "settings.json", "plugins/fts_query.py"):
+        link = ARCHIVE / name
+        assert link.is_symlink() and not Path(os.readlink(link)).is_absolute(), name
+        assert link.resolve() == (CONFIG_DIR / name).resolve(), name
+
+
+def test_datasette_config_directory_mode_reads_the_archive_folder():
+    """What `datasette archive/` does: metadata, settings and the fts_query() plugin through the links."""
+    from datasette.app import Datasette
+
+    datasette = Datasette([], config_dir=ARCHIVE)
+
+    def get(path):
+        response = asyncio.run(datasette.client.get(path))
+        assert response.status_code == 200, (path, response.text[:500])
+        return response.json()
+
+    assert get("/-/metadata.json")["title"] == "Newsroom archive of the City of Dortmund"
+    assert get("/-/settings.json")["suggest_facets"] is False
+    assert [plugin["name"] for plugin in get("/-/plugins.json")] == ["fts_query.py"]
+    rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
+    assert rows == [{"q": '("strasse" OR "straße")'}]

@@ -11,9 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .replica.server import ReplicaServer
-from .replica.site import ReplicaSite
-from .web import serve
+from newsroom_scraper.web import serve
+
+from .replica_site import ReplicaSite
+from .server import ReplicaServer
 
 
 def run_demo(*, port: int = 8001, articles: int = 300, db_path: str = "archive/newsroom.db", seed: int = 1) -> int:

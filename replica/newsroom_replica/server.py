@@ -1,8 +1,8 @@
 """The replica served over HTTP on loopback: a thin layer over ``ReplicaSite``.
 
-The site decides what every URL holds; this module adds what HTTP adds: conditional requests
-(ETag / Last-Modified → 304), the optional session-cookie redirect, the access log, the
-admin endpoints a test in another process uses to change the site between crawls, and the
+The site (``routes.py``, ``search_api.py``) decides what every URL holds; this module adds
+what HTTP adds: conditional requests (ETag / Last-Modified → 304), the optional session-cookie
+redirect, the access log, the admin endpoints a test in another process uses to change the site between crawls, and the
 promise never to listen anywhere but on loopback.
 
 With ``require_cookie`` every GET or HEAD without a ``dtm_session`` cookie is answered
@@ -32,7 +32,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from .site import SEARCH_API, ReplicaSite, Response
+from .replica_site import ReplicaSite
+from .routes import Answer, json_answer
+from .search_api import SEARCH_API
 
 LOOPBACK = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 COOKIE = "dtm_session"
@@ -192,19 +194,19 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == SEARCH_API:
             self._send(self.replica.site.search_response(body))
         else:
-            self._send(_json(405, {"error": "method not allowed"}), extra={"Allow": "GET, HEAD"})
+            self._send(json_answer(405, {"error": "method not allowed"}), extra={"Allow": "GET, HEAD"})
 
     def _get(self, head: bool) -> None:
         target = self._target()
         if target.split("?", 1)[0] == SEARCH_API:
-            self._send(_json(405, {"error": "use POST"}), head, {"Allow": "POST"})
+            self._send(json_answer(405, {"error": "use POST"}), head, {"Allow": "POST"})
             return
         if self.replica.require_cookie and not self._has_session():
             # Without a cookie jar a client follows this redirect forever, as reported of the real site.
             # Every GET and HEAD (robots.txt too) asks for the session; POSTs (search API, admin) do not,
             # since a client redirected on a POST would come back with a GET.
             headers = {"Location": self.path, "Set-Cookie": f"{COOKIE}={secrets.token_hex(8)}; Path=/"}
-            self._send(Response(302, b"", "text/plain"), head, headers)
+            self._send(Answer(302, b"", "text/plain"), head, headers)
             return
         response = self.replica.site.render(target, self.replica.url)
         if response.status == 200 and self._not_modified(response):
@@ -225,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         except CookieError:
             return False
 
-    def _not_modified(self, response: Response) -> bool:
+    def _not_modified(self, response: Answer) -> bool:
         """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match is not None:
@@ -246,13 +248,13 @@ class _Handler(BaseHTTPRequestHandler):
             length = 0
         return self.rfile.read(min(max(length, 0), MAX_BODY)) if length else b""
 
-    def _admin(self, action: str, body: bytes) -> Response:
+    def _admin(self, action: str, body: bytes) -> Answer:
         """Change the site between crawls on behalf of a test in another process."""
         site = self.replica.site
         try:
             data = json.loads(body or b"{}")
             if action == "add":
-                return _json(200, {"path": site.add_article(data.get("title"), data.get("section", "news"))})
+                return json_answer(200, {"path": site.add_article(data.get("title"), data.get("section", "news"))})
             path = data["path"]
             if action == "edit":
                 site.edit_article(path, data["paragraph"])
@@ -261,15 +263,15 @@ class _Handler(BaseHTTPRequestHandler):
             elif action == "restore":
                 site.restore_article(path)
             else:
-                return _json(404, {"error": f"unknown admin action {action!r}"})
+                return json_answer(404, {"error": f"unknown admin action {action!r}"})
         except KeyError as error:
-            return _json(404, {"error": f"no such article or field: {error}"})
+            return json_answer(404, {"error": f"no such article or field: {error}"})
         except (ValueError, TypeError, AttributeError) as error:
-            return _json(400, {"error": str(error)})
-        return _json(200, {"ok": True, "path": path})
+            return json_answer(400, {"error": str(error)})
+        return json_answer(200, {"ok": True, "path": path})
 
     def _send(
-        self, response: Response, head: bool = False, extra: dict[str, str] | None = None, status: int | None = None
+        self, response: Answer, head: bool = False, extra: dict[str, str] | None = None, status: int | None = None
     ) -> None:
         status = status or response.status
         self.send_response(status)
@@ -292,10 +294,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         """Quiet: the access log is ``ReplicaServer.log``."""
-
-
-def _json(status: int, data: Any) -> Response:
-    return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json")
 
 
 def run(

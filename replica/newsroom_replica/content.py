@@ -1,7 +1,7 @@
 """The replica's invented content: vocabulary, topics, and the generators of article pages.
 
 All text is composed from the word lists below, written for this project; place and district
-names are Dortmund's, the news is invented. ``site.py`` decides which articles exist and how
+names are Dortmund's, the news is invented. ``state.py`` decides which articles exist and how
 they are served; this module only writes them, deterministically from a ``random.Random``.
 """
 
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from . import fixtures
-from .fixtures import NEWS, PRESS, ArticlePage, Block, Credit, Picture, Strong
+from .markup import MONTHS, NEWS, PRESS, ArticlePage, BodyBlock, PhotoCredit, Picture, Strong
 
 PRESS_ALIAS = "/newsroom/pressemitteilungen/"  # the second spelling of the press folder
 
@@ -48,7 +47,7 @@ STREETS = [
     "Schützenstraße",
     "Lange Straße",
 ]
-GERMAN_MONTHS = fixtures.MONTHS
+GERMAN_MONTHS = MONTHS
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"]
 PEOPLE = [
     ("Katrin Wellmann", "Leiterin des Fachbereichs"),
@@ -380,27 +379,29 @@ class _Writer:
         return [self.paragraph() for _ in range(self.rng.randint(low, high))]
 
 
-def _credit(rng: random.Random) -> Credit:
+def _credit(rng: random.Random) -> PhotoCredit:
     """A credit in one of the four shapes the site uses, with or without an agency."""
     shape = rng.choice(["plain", "span", "text-span", "link-span"])
     by = rng.choice(PHOTOGRAPHERS)
     if shape == "link-span":
         agency = "Adobe Stock" if rng.random() < 0.85 else None
-        return Credit(by=by, agency=agency, shape=shape)
+        return PhotoCredit(by=by, agency=agency, shape=shape)
     if shape == "plain" and rng.random() < 0.15:
-        return Credit(by=rng.choice(SINGLE_CREDITS), shape="plain")
+        return PhotoCredit(by=rng.choice(SINGLE_CREDITS), shape="plain")
     agency = rng.choice(AGENCIES) if rng.random() < (0.85 if shape == "text-span" else 0.5) else None
-    return Credit(by=by, agency=agency, shape=shape)
+    return PhotoCredit(by=by, agency=agency, shape=shape)
 
 
-def _body(writer: _Writer, page_id: str) -> list[Block]:
+def _body(writer: _Writer, page_id: str) -> list[BodyBlock]:
     """A varied article body: text, sub-headings, images, lists, sometimes a video and a CTA."""
     rng, topic = writer.rng, writer.topic
-    blocks = [Block("text", paragraphs=writer.paragraphs(1, 2))]
+    blocks = [BodyBlock("text", paragraphs=writer.paragraphs(1, 2))]
     for number in range(rng.randint(0, 4)):
         kind = rng.choice(["headline", "headline", "image", "image", "text", "list"])
         if kind == "headline":
-            blocks.append(Block("headline", heading=writer.pick(topic.headings), paragraphs=writer.paragraphs(1, 2)))
+            blocks.append(
+                BodyBlock("headline", heading=writer.pick(topic.headings), paragraphs=writer.paragraphs(1, 2))
+            )
         elif kind == "image":
             picture = Picture(
                 f"/dortmund/bilder/{topic.key}-{page_id}-{number}_w1200.webp",
@@ -409,17 +410,17 @@ def _body(writer: _Writer, page_id: str) -> list[Block]:
                 credit=_credit(rng) if rng.random() < 0.92 else None,
                 overlay_credit=rng.random() < 0.2,
             )
-            blocks.append(Block("image", picture=picture, paragraphs=writer.paragraphs(0, 1)))
+            blocks.append(BodyBlock("image", picture=picture, paragraphs=writer.paragraphs(0, 1)))
         elif kind == "list":
             items = [writer.fill(item) for item in rng.sample(topic.items, rng.randint(2, len(topic.items)))]
             heading = writer.pick(topic.headings) if rng.random() < 0.4 else None
-            blocks.append(Block("list", heading=heading, items=items))
+            blocks.append(BodyBlock("list", heading=heading, items=items))
         else:
-            blocks.append(Block("text", paragraphs=writer.paragraphs(1, 3)))
+            blocks.append(BodyBlock("text", paragraphs=writer.paragraphs(1, 3)))
     if rng.random() < 0.12:
         video_id = "".join(rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGH0123456789_-") for _ in range(11))
         blocks.append(
-            Block(
+            BodyBlock(
                 "video",
                 url=f"https://www.youtube-nocookie.com/embed/{video_id}",
                 label=writer.fill("Ein Rundgang: {place}"),
@@ -427,7 +428,7 @@ def _body(writer: _Writer, page_id: str) -> list[Block]:
         )
     if rng.random() < 0.2:
         url = f"/themen/{topic.key}/" if rng.random() < 0.6 else f"https://example.org/{topic.key}/anmeldung/"
-        blocks.append(Block("cta", url=url, label=rng.choice(CTA_LABELS)))
+        blocks.append(BodyBlock("cta", url=url, label=rng.choice(CTA_LABELS)))
     return blocks
 
 

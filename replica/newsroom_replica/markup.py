@@ -1,7 +1,7 @@
 """Synthetic newsroom pages in the real dtm-* markup, rendered from plain Python data.
 
-Tests render pages from these dataclasses and compare the parser's output with
-``expected()``, which is derived from the same data independently of the parser. The
+Tests render pages from these dataclasses; ``expected.py`` derives what the parser must
+return from the same data, and ``snapshots.py`` stores both for the named samples. The
 replica server renders its whole site with the same functions. All text is written by this
 project; the markup follows ../shared/real-pages (the in-body image markup follows the
 site's teaser and video captions, as SITE-NOTES describes).
@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from html import escape
-from typing import Any
 from urllib.parse import quote
-
-from ..text.dates import berlin_iso
+from zoneinfo import ZoneInfo
 
 HOST = "https://www.dortmund.de"
+BERLIN = ZoneInfo("Europe/Berlin")  # the site writes local dates and times
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = [
     "Januar",
@@ -39,6 +38,15 @@ NEWS = "/newsroom/nachrichten-dortmund.de/"
 PRESS = "/newsroom/presse-mitteilungen/"
 
 
+def quote_path(path: str) -> str:
+    """A site-relative path percent-encoded the way the sitemaps (and canonical URLs) write it.
+
+    >>> quote_path("/newsroom/nachrichten-dortmund.de/„grün“.html")
+    '/newsroom/nachrichten-dortmund.de/%E2%80%9Egr%C3%BCn%E2%80%9C.html'
+    """
+    return quote(path, safe="/")
+
+
 def german_date(day: date) -> str:
     """ "Mo 7. Juli 2025", as the site writes dates."""
     return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
@@ -55,7 +63,7 @@ def t(text: str) -> str:
 
 
 @dataclass
-class Credit:
+class PhotoCredit:
     """An image credit and the markup shape it is written in.
 
     Shapes seen on the site: ``plain`` ("Stadt Dortmund / Roland Gorecki" as text), ``span``
@@ -90,7 +98,7 @@ class Picture:
     src: str  # site-relative
     alt: str = ""
     caption: str | None = None
-    credit: Credit | None = None
+    credit: PhotoCredit | None = None
     overlay_credit: bool = False  # the credit also shown on the image itself (the seed shows it twice)
 
 
@@ -103,7 +111,7 @@ Inline = str | Strong
 
 
 @dataclass
-class Block:
+class BodyBlock:
     """One piece of the article body, rendered as one dtm-text-image.
 
     kind: ``text`` (paragraphs), ``headline`` (h2, optional paragraphs), ``image`` (a figure
@@ -140,7 +148,7 @@ class ArticlePage:
     at: time | None = time(10, 0)
     topline: str | None = None
     lead: str | None = None
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[BodyBlock] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     related: list[Teaser] = field(default_factory=list)
     page_id: str = "10000"
@@ -157,14 +165,9 @@ class ArticlePage:
         return "press" if "presse" in self.path else "news"
 
 
-def _paragraph_html(paragraph: list[Inline] | str) -> str:
+def paragraph_html(paragraph: list[Inline] | str) -> str:
     parts = [paragraph] if isinstance(paragraph, str) else paragraph
     return "".join(f"<strong>{t(p.text)}</strong>" if isinstance(p, Strong) else t(p) for p in parts)
-
-
-def _paragraph_text(paragraph: list[Inline] | str) -> str:
-    parts = [paragraph] if isinstance(paragraph, str) else paragraph
-    return " ".join("".join(p.text if isinstance(p, Strong) else p for p in parts).split())
 
 
 def _figure(picture: Picture, slot: str = "media", lazy: bool = False) -> str:
@@ -180,7 +183,7 @@ def _figure(picture: Picture, slot: str = "media", lazy: bool = False) -> str:
     )
 
 
-def _block_html(block: Block, number: int) -> str:
+def _block_html(block: BodyBlock, number: int) -> str:
     inner = []
     if block.kind == "image" and block.picture:
         inner.append(_figure(block.picture))
@@ -190,7 +193,7 @@ def _block_html(block: Block, number: int) -> str:
         items = "".join(f"<li>{t(item)}</li>" for item in block.items)
         inner.append(f'<div slot="content" >\n<ul>{items}</ul>\n</div>\n')
     if block.paragraphs:
-        text = "".join(f"<p>{_paragraph_html(p)}</p>" for p in block.paragraphs)
+        text = "".join(f"<p>{paragraph_html(p)}</p>" for p in block.paragraphs)
         inner.append(f'<div slot="content" >\n{text}\n</div>\n')
     if block.kind == "video":
         inner.append(
@@ -362,78 +365,3 @@ def render_error_page(status: int = 404) -> str:
         "<p>Die angeforderte Seite gibt es leider nicht.</p>\n</section>\n</main>\n"
     )
     return page_html(title="Seite nicht gefunden", main=main, canonical=None)
-
-
-def _credit_fields(credit: Credit | None) -> dict[str, Any]:
-    if credit is None:
-        return {"credit": None, "credit_by": None, "credit_agency": None}
-    return {"credit": credit.text, "credit_by": credit.by, "credit_agency": credit.agency}
-
-
-def expected(page: ArticlePage) -> dict[str, Any]:
-    """What ``parse_article`` must return for ``render_article(page)``, derived from the data."""
-    from ..text.urls import canonical_url
-
-    texts: list[str] = []
-    htmls: list[str] = []
-    images, videos, links = [], [], []
-    for block in page.blocks:
-        if block.picture:
-            images.append(
-                {
-                    "src": canonical_url(HOST + block.picture.src),
-                    "alt": block.picture.alt or None,
-                    "caption": block.picture.caption,
-                    **_credit_fields(block.picture.credit),
-                }
-            )
-        if block.heading:
-            texts.append(block.heading)
-            htmls.append(f"<h2>{t(block.heading)}</h2>")
-        if block.kind == "list":
-            texts.append("\n".join(f"- {item}" for item in block.items))
-            htmls.append("<ul>" + "".join(f"<li>{t(item)}</li>" for item in block.items) + "</ul>")
-        for paragraph in block.paragraphs:
-            texts.append(_paragraph_text(paragraph))
-            htmls.append(f"<p>{' '.join(_paragraph_html(paragraph).split())}</p>")
-        if block.kind == "video":
-            videos.append({"url": block.url, "title": block.label})
-        if block.kind == "cta":
-            links.append({"url": canonical_url(block.url or "", HOST + page.path), "text": block.label})
-    related = [
-        {
-            "url": canonical_url(teaser.path, HOST + page.path),
-            "title": teaser.title,
-            "date": teaser.day.isoformat(),
-            "district": teaser.district,
-            "text": teaser.text,
-            "image": canonical_url(HOST + teaser.picture.src) if teaser.picture else None,
-            "image_alt": (teaser.picture.alt or None) if teaser.picture else None,
-            "credit": teaser.picture.credit.text if teaser.picture and teaser.picture.credit else None,
-        }
-        for teaser in page.related
-    ]
-    return {
-        "url": canonical_url(HOST + page.path),
-        "title": page.title,
-        "published_at": berlin_iso(page.day, page.at),
-        "layout": "dtm-2023",
-        "page_id": page.page_id,
-        "section": page.section,
-        "description": page.description,
-        "og_image": HOST + page.og_image if page.og_image else None,
-        "topline": page.topline,
-        "lead": page.lead,
-        "body_text": "\n\n".join(texts),
-        "body_html": "\n".join(htmls),
-        "tags": list(page.tags),
-        "images": images,
-        "videos": videos,
-        "links": links,
-        "related": related,
-    }
-
-
-def published(page: ArticlePage) -> datetime | date:
-    """The page's publication moment (for sorting listings, newest first)."""
-    return datetime.combine(page.day, page.at) if page.at else page.day

@@ -1,7 +1,7 @@
 """Hand-written sample articles covering what real pages vary in.
 
-Each sample is named after what it exercises; tests render each with
-``fixtures.render_article`` and compare the parse with ``fixtures.expected``.
+Each sample is named after what it exercises. ``snapshots.py`` stores each one's page
+(``markup.render_article``) and its parse under tests/snapshots/, which the parser tests compare.
 All text here was written for this project.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from .fixtures import NEWS, PRESS, ArticlePage, Block, Credit, Picture, Strong, Teaser
+from .markup import NEWS, PRESS, ArticlePage, BodyBlock, PhotoCredit, Picture, Strong, Teaser
 
 CREDITS = {
-    "plain": Credit(by="Erika Beispiel", agency="Stadt Dortmund", shape="plain"),
-    "span": Credit(by="Jonas Muster", shape="span"),
-    "text-span": Credit(by="Mira Probe", agency="Stadt Dortmund", shape="text-span"),
-    "link-span": Credit(by="Lichtbildnerei", agency="Adobe Stock", shape="link-span"),
-    "single": Credit(by="Verein der Freunde des Phoenix-Sees e.V.", shape="plain"),
+    "plain": PhotoCredit(by="Erika Beispiel", agency="Stadt Dortmund", shape="plain"),
+    "span": PhotoCredit(by="Jonas Muster", shape="span"),
+    "text-span": PhotoCredit(by="Mira Probe", agency="Stadt Dortmund", shape="text-span"),
+    "link-span": PhotoCredit(by="Lichtbildnerei", agency="Adobe Stock", shape="link-span"),
+    "single": PhotoCredit(by="Verein der Freunde des Phoenix-Sees e.V.", shape="plain"),
 }
 
 
@@ -60,14 +60,14 @@ def _teasers() -> list[Teaser]:
 def sample_pages() -> dict[str, ArticlePage]:
     """Named sample pages; together they cover every variation the parser must handle."""
     body = [
-        Block(
+        BodyBlock(
             "text",
             paragraphs=[
                 "Die Stadtbibliothek verlängert ab März ihre Öffnungszeiten am Samstag.",
                 [" Dafür stehen ", Strong("zwölf zusätzliche Stunden"), " pro Woche bereit. "],
             ],
         ),
-        Block(
+        BodyBlock(
             "headline",
             heading="Mehr Zeit zum Lesen",
             paragraphs=[
@@ -75,7 +75,7 @@ def sample_pages() -> dict[str, ArticlePage]:
                 'Ein Besucher meinte: "Das ist eine gute Nachricht für Studierende."',
             ],
         ),
-        Block(
+        BodyBlock(
             "image",
             picture=Picture(
                 "/dortmund/bilder/lesesaal_w1200.webp",
@@ -86,8 +86,10 @@ def sample_pages() -> dict[str, ArticlePage]:
             ),
             paragraphs=["Der Lesesaal bietet künftig auch Steckdosen an jedem Tisch."],
         ),
-        Block("image", picture=Picture("/dortmund/bilder/regal_w1200.webp", "Bücherregale", credit=CREDITS["span"])),
-        Block(
+        BodyBlock(
+            "image", picture=Picture("/dortmund/bilder/regal_w1200.webp", "Bücherregale", credit=CREDITS["span"])
+        ),
+        BodyBlock(
             "image",
             picture=Picture(
                 "/dortmund/bilder/eingang_w1200.webp",
@@ -96,7 +98,7 @@ def sample_pages() -> dict[str, ArticlePage]:
                 credit=CREDITS["text-span"],
             ),
         ),
-        Block(
+        BodyBlock(
             "image",
             picture=Picture(
                 "/dortmund/bilder/symbol_w1200.webp",
@@ -105,11 +107,11 @@ def sample_pages() -> dict[str, ArticlePage]:
                 credit=CREDITS["link-span"],
             ),
         ),
-        Block("list", items=["Montag bis Freitag: 10 bis 19 Uhr", "Samstag: 10 bis 18 Uhr"]),
-        Block(
+        BodyBlock("list", items=["Montag bis Freitag: 10 bis 19 Uhr", "Samstag: 10 bis 18 Uhr"]),
+        BodyBlock(
             "video", url="https://www.youtube-nocookie.com/embed/abc123XYZ", label="Ein Rundgang durch die Bibliothek"
         ),
-        Block("cta", url="/themen/bildung/bibliothek/", label="Zur Stadtbibliothek"),
+        BodyBlock("cta", url="/themen/bildung/bibliothek/", label="Zur Stadtbibliothek"),
     ]
     pages = {
         "full-summer-news": ArticlePage(
@@ -134,7 +136,7 @@ def sample_pages() -> dict[str, ArticlePage]:
             topline=None,
             lead="Die Räumfahrzeuge stehen bereit.",
             blocks=[
-                Block("text", paragraphs=["Bei Schnee und Glätte räumt der Winterdienst zuerst die Hauptstraßen."])
+                BodyBlock("text", paragraphs=["Bei Schnee und Glätte räumt der Winterdienst zuerst die Hauptstraßen."])
             ],
             tags=["Verkehr"],
             related=_teasers()[:2],
@@ -147,7 +149,7 @@ def sample_pages() -> dict[str, ArticlePage]:
             at=None,
             topline="Bürgerdienste",
             lead=None,
-            blocks=[Block("headline", heading="Termine", paragraphs=["Die Sprechstunde findet dienstags statt."])],
+            blocks=[BodyBlock("headline", heading="Termine", paragraphs=["Die Sprechstunde findet dienstags statt."])],
             tags=[],
             related=[],
             page_id="30003",
@@ -159,7 +161,9 @@ def sample_pages() -> dict[str, ArticlePage]:
             at=time(2, 30),
             topline="Umwelt",
             lead="Gärtnerinnen und Gärtner können sich bis Ende Oktober bewerben.",
-            blocks=[Block("text", paragraphs=["Die Jury vergibt drei Preise & eine Anerkennung <für> Engagement."])],
+            blocks=[
+                BodyBlock("text", paragraphs=["Die Jury vergibt drei Preise & eine Anerkennung <für> Engagement."])
+            ],
             tags=["Umwelt"],
             related=_teasers()[4:],
             page_id="30004",
@@ -172,7 +176,7 @@ def sample_pages() -> dict[str, ArticlePage]:
             topline="Freizeit",
             lead="Ein Fest für alle.",
             blocks=[
-                Block(
+                BodyBlock(
                     "image",
                     picture=Picture(
                         "/dortmund/bilder/see_w1200.webp",

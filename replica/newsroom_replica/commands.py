@@ -1,0 +1,53 @@
+"""The replica's two commands, ``newsroom-archive replica`` and ``newsroom-archive demo``.
+
+They reach the ``newsroom-archive`` command as plugins: this distribution declares them in
+the entry-point group ``newsroom_archive.commands``, which ``newsroom_scraper.cli`` reads, so
+the product never imports the replica. Their names and options are a contract with scripts
+outside the test suite: keep them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--articles", default=300, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only.")
+@click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
+@click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
+def replica(
+    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
+) -> None:
+    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
+    from .server import run
+
+    try:
+        run(
+            port=port,
+            articles=articles,
+            seed=seed,
+            host=host,
+            no_sitemap=no_sitemap,
+            require_cookie=require_cookie,
+            log_path=log_path,
+        )
+    except ValueError as error:
+        click.echo(f"replica: {error}", err=True)
+        sys.exit(2)
+
+
+@click.command()
+@click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
+@click.option("--articles", default=300, show_default=True, type=int, help="Size of the replica newsroom.")
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+def demo(port: int, articles: int, db_path: str) -> None:
+    """Serve a replica newsroom on loopback, crawl it into the archive, open Datasette."""
+    from .demo import run_demo
+
+    sys.exit(run_demo(port=port, articles=articles, db_path=db_path))
