@@ -51,44 +51,58 @@ class RelatedLink:
     credit: str | None = None
 
 
-def _often_empty(**kwargs: Any) -> Any:
-    """A field legitimately empty on many pages (no image, no button): the run report does not
-    take its emptiness for markup drift."""
-    return field(metadata={"often_empty": True}, **kwargs)
-
-
-# A field whose change is no new version of the article (see ``content_fields``).
-UNVERSIONED = {"versioned": False}
+def about(doc: str, *, often_empty: bool = False, versioned: bool = True) -> dict[str, Any]:
+    """A field's metadata: ``doc`` (what it holds: docs/fields.md and Datasette's column
+    description), ``often_empty`` (legitimately empty on many pages, so the run report does not
+    take its emptiness for markup drift), ``versioned`` (False: a change is no new version)."""
+    return {"doc": doc, "often_empty": often_empty, "versioned": versioned}
 
 
 @dataclass
 class Article:
     """One article page, every field the archive keeps: the one list of the Article's fields.
 
-    The store's columns, the run report's watched fields and docs/fields.md follow it (a test
-    names whatever does not); docs/contributing.md says how to add a field.
+    The store's columns, the run report's watched fields, Datasette's column descriptions and
+    docs/fields.md follow it (a test names whatever does not); docs/contributing.md says how to
+    add a field.
     """
 
-    url: str = field(metadata=UNVERSIONED)  # canonical URL: the archive's key
-    title: str
-    published_at: str  # "2025-07-07T12:52:00+02:00", or "2024-05-14" when the page shows no time
-    # the layout version that parsed the page, e.g. "dtm-2023": a re-parse by a newer layout of
-    # the same text is not a change of the article
-    layout: str = field(metadata=UNVERSIONED)
-    page_id: str | None = None
-    section: str | None = None  # "news" or "press", from the URL path
-    description: str | None = None
-    og_image: str | None = _often_empty(default=None)
-    topline: str | None = _often_empty(default=None)
-    lead: str | None = None
-    body_text: str = ""
-    body_html: str = ""
-    tags: list[str] = _often_empty(default_factory=list)
-    images: list[Image] = _often_empty(default_factory=list)
-    videos: list[Video] = _often_empty(default_factory=list)
-    links: list[Link] = _often_empty(default_factory=list)
+    url: str = field(metadata=about("Canonical URL of the article, the archive's key", versioned=False))
+    title: str = field(metadata=about("Headline"))
+    published_at: str = field(
+        metadata=about(
+            "Publication time in ISO 8601 with the Berlin offset, or a date only when the page shows no time"
+        )
+    )
+    # a re-parse of the same text by a newer layout is not a change of the article
+    layout: str = field(
+        metadata=about("The layout version that read the page (dtm-2023, or generic for the fallback)", versioned=False)
+    )
+    page_id: str | None = field(default=None, metadata=about("The site's pageId meta value (may name a section)"))
+    section: str | None = field(default=None, metadata=about("news or press (press release), from the URL path"))
+    description: str | None = field(default=None, metadata=about("The page's meta description"))
+    og_image: str | None = field(default=None, metadata=about("The page's share image", often_empty=True))
+    topline: str | None = field(
+        default=None, metadata=about('The line above the headline, e.g. "Familie"', often_empty=True)
+    )
+    lead: str | None = field(default=None, metadata=about("The lead paragraph (teaser)"))
+    body_text: str = field(
+        default="", metadata=about("The article text, paragraphs and sub-headings separated by blank lines")
+    )
+    body_html: str = field(
+        default="", metadata=about("The article text as sanitised HTML (only p, h2–h6, lists, strong/em and links)")
+    )
+    tags: list[str] = field(default_factory=list, metadata=about("Tags (Schlagwörter), in order", often_empty=True))
+    images: list[Image] = field(
+        default_factory=list, metadata=about("Images of the body with caption and credit", often_empty=True)
+    )
+    videos: list[Video] = field(default_factory=list, metadata=about("Embedded videos", often_empty=True))
+    links: list[Link] = field(default_factory=list, metadata=about("Call-to-action links", often_empty=True))
     # the slider shows the newest news of the day the page was served: kept per run, never a version
-    related: list[RelatedLink] = field(default_factory=list, metadata={"often_empty": True, "versioned": False})
+    related: list[RelatedLink] = field(
+        default_factory=list,
+        metadata=about('The "Weitere Nachrichten" teasers as served', often_empty=True, versioned=False),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The article as plain JSON-serialisable data."""
@@ -119,12 +133,12 @@ def list_fields() -> list[str]:
 
 def content_fields() -> list[str]:
     """The fields whose change makes a new version (all but the URL, the layout and the slider)."""
-    return [f.name for f in fields(Article) if f.metadata.get("versioned", True)]
+    return [f.name for f in fields(Article) if f.metadata["versioned"]]
 
 
 def often_empty_fields() -> set[str]:
     """Fields legitimately empty on many pages: the run report does not flag them as drift."""
-    return {f.name for f in fields(Article) if f.metadata.get("often_empty")}
+    return {f.name for f in fields(Article) if f.metadata["often_empty"]}
 
 
 @dataclass

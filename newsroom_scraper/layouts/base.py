@@ -179,24 +179,33 @@ class ArticleLayout(Layout):
 
     @attribute
     def url(self) -> str:
+        """`<link rel="canonical">` in the head, resolved and percent-encoded consistently (fragment dropped,
+        query sorted); else the URL given with `--url`
+        """
         return self.canonical
 
     @attribute
     def page_id(self) -> str | None:
+        """`<meta name="pageId">` (a string; kept, never used as a key)"""
         return self.page.meta("pageId")
 
     @attribute
     def section(self) -> str | None:
+        """from the URL path: `/presse-mitteilungen/` or `/pressemitteilungen/` → `press`,
+        `/nachrichten-dortmund.de/` → `news`
+        """
         return section_of(self.canonical) or section_of(self.page.url)
 
     @attribute
     def description(self) -> str | None:
+        """`<meta name="description">`, else the JSON-LD `description`"""
         return collapse_or_none(
             self.page.meta("description") or self.page.meta("og:description") or self.article_ld.get("description")
         )
 
     @attribute
     def og_image(self) -> str | None:
+        """`<meta property="og:image">`, absolute"""
         return absolute_url(self.page.meta("og:image"), self.canonical)
 
     @cached_property
@@ -206,8 +215,16 @@ class ArticleLayout(Layout):
 
     @attribute
     def body_text(self) -> str:
+        """the text blocks of `<main>` in order: `[slot=content]` paragraphs, lists (`- item`),
+        `[slot=headline]` sub-headings, separated by blank lines. Left out: the introduction, the lead,
+        images and captions, videos, call-to-action buttons, tags, the "Weitere Nachrichten" slider, and
+        everything outside `<main>` (navigation, footer, privacy texts)
+        """
         return "\n\n".join(block.text for block in self._blocks)
 
     @attribute
     def body_html(self) -> str:
+        """the same blocks as sanitised HTML: only `p h2–h6 ul ol li blockquote table tr td strong em sub sup
+        br` and `a href` (absolute http/https/mailto) are written; all text is escaped
+        """
         return "\n".join(block.html for block in self._blocks)

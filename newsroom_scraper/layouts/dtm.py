@@ -97,14 +97,20 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def title(self) -> str | None:
+            """the `<h1>` in `<main>`, else JSON-LD `headline`"""
             return self._first_text(self.TITLE) or collapse_or_none(self.article_ld.get("headline"))
 
         @attribute
         def topline(self) -> str | None:
+            """`p.heading__topline`; `null` when absent"""
             return self._first_text(self.TOPLINE)
 
         @attribute
         def published_at(self) -> str | None:
+            """`<time>` in the introduction: date "Mo 7. Juli 2025" and time "12:52 Uhr", local Berlin time →
+            ISO 8601 with that day's offset (`+02:00` summer, `+01:00` winter). Without a time: the date
+            alone. Without `<time>`: JSON-LD `datePublished` (a date)
+            """
             # The time exists only in <time>: "Mo 7. Juli 2025" and "12:52 Uhr" in its children.
             for element in self.TIME(self.main):
                 text = text_of(element)
@@ -117,6 +123,7 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def lead(self) -> str | None:
+            """`dtm-text-image > [slot=teaser]` (several are joined by a blank line)"""
             texts = [collapse(text_of(element)) for element in self.LEAD(self.main)]
             return "\n\n".join(text for text in texts if text) or None
 
@@ -129,10 +136,16 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def tags(self) -> list[str]:
+            """the links of `dtm-category-badge-list`, in order"""
             return [text for a in self.TAGS(self.main) if (text := collapse(text_of(a)))]
 
         @attribute
         def images(self) -> list[Image]:
+            """each `<img>` of `<main>` outside the teaser slider and video previews: `src` (absolute), `alt`,
+            `caption` (`dtm-caption [slot=text]` of its `figure`), `credit` (`dtm-caption [slot=licence]`
+            after "Bild:", whitespace collapsed, " / " between parts, from any of the four markup shapes),
+            `credit_by` (last part), `credit_agency` (the parts before; `null` for one part)
+            """
             images = []
             for img in self.BODY_IMAGES(self.main):
                 src = absolute_url(img.get("src") or img.get("data-src"), self.canonical)
@@ -155,6 +168,7 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def videos(self) -> list[Video]:
+            """each `dtm-video`: `url` = `video-url`, `title` = `video-title` (else its caption)"""
             return [
                 Video(
                     url=absolute_url(video.get("video-url"), self.canonical) or "",
@@ -165,6 +179,7 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def links(self) -> list[Link]:
+            """call-to-action links: `dtm-text-image > [slot=cta] a`"""
             return [
                 Link(url=url, text=collapse(text_of(a)))
                 for a in self.CTA_LINKS(self.main)
@@ -173,6 +188,11 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def related(self) -> list[RelatedLink]:
+            """each `dtm-teaser` of `dtm-teaserslider#more-news`, in order: `url` (`a[slot=link]`, resolved
+            against the canonical URL), `title` (`[slot=headline]`), `date` (`[slot=date]`, YYYY-MM-DD),
+            `district` (the `<div>` nested in the date; `null` when absent), `text` (`[slot=text]`, teasers
+            without image), `image` and `image_alt` (`[slot=media] img`), `credit`
+            """
             return [teaser for element in self.TEASERS(self.main) if (teaser := self._teaser(element, self.canonical))]
 
         def listing(self) -> ListingPage:
