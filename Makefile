@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench clean format
+.PHONY: install test demo bench clean format docs
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -37,3 +37,8 @@ demo: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Rewrite what is written from the code: the parser snapshots, then docs/fields.md's table.
+docs: $(STAMP)
+	$(BIN)/python -m newsroom_replica.snapshots
+	$(BIN)/python -m newsroom_replica.fields_doc

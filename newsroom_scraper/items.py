@@ -157,7 +157,7 @@ class ListingPage:
 class FetchedPage:
     """An article page as downloaded: what the spider hands to the pipelines.
 
-    The spider does not look inside it; ``ParsePipeline`` turns it into a ParsedPage.
+    The spider does not look inside it; ``ParseMiddleware`` turns it into a ParsedPage.
     ``not_modified`` marks a 304 answer to a conditional refresh (no body).
     """
 

@@ -19,3 +19,16 @@ def test_every_reason_is_raised_somewhere():
     source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "newsroom_scraper").rglob("*.py"))
     unused = [r.name for r in Reason if f"Reason.{r.name}" not in source.replace("class Reason", "")]
     assert not unused, f"Reason members never raised: {unused}"
+
+
+def test_readme_architecture_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("## Architecture") : readme.index("## Benchmarks")]
+    packages = [ROOT / "newsroom_scraper", ROOT / "replica" / "newsroom_replica"]
+    modules = [p for package in packages for p in package.rglob("*.py") if p.name != "__main__.py"]
+    missing = sorted(
+        str(p.relative_to(ROOT))
+        for p in modules
+        if p.name != "__init__.py" and p.stem not in tree and f"{p.parent.name}/" not in tree
+    )
+    assert not missing, f"README.md's architecture map does not name: {missing}"
