@@ -23,6 +23,7 @@ import sqlite_utils
 
 from .items import PARTS, Article, content_fields, list_fields, one_value_fields
 from .search_variants import fts_query, spelling_variants
+from .search_words import excerpt, stems, substring_match, word_match
 from .store_schema import MIGRATIONS, add_field_columns
 from .text.dates import utc_now
 
@@ -34,6 +35,73 @@ _SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
 PART_TABLES = {"images": "images", "videos": "videos", "links": "links", "tags": "tags", "related": "related_links"}
 # The column of a table whose items are plain values (the others have one column per field).
 _PART_COLUMN = {"tags": "tag"}
+
+# The columns of the word index (version_words, migration 0002), and the Article data each holds.
+WORD_COLUMNS = ("title", "topline", "lead", "body", "tags", "credits")
+# Results per page of the reader's search.
+SEARCH_PAGE_SIZE = 50
+
+# -- The reader's search: SQL that Datasette's canned queries (datasette/plugins/reader.py) and
+# Archive.search_articles run alike. Parameters: :q (what was typed), the filters :since and :until
+# (a date, month or year prefix), :section, :tag, :district, and :page. The SQL functions
+# word_match(), substring_match() and search_excerpt() come from register_search_functions().
+#
+# Whole-word hits (stems, the current version's row of version_words) rank first, by bm25; then
+# the articles only the trigram index finds (compound parts, substrings), by its rank.
+_SEARCH_HITS = """with word_hits as (
+  select v.article_id as id, 0 as tier, version_words.rank as score
+  from version_words
+  join article_versions v on v.id = version_words.rowid
+  join articles a on a.id = v.article_id and a.version_count = v.version
+  where version_words match word_match(:q)
+),
+substring_hits as (
+  select rowid as id, 1 as tier, rank as score from articles_fts
+  where articles_fts match substring_match(:q) and rowid not in (select id from word_hits)
+),
+hits as (select * from word_hits union all select * from substring_hits)"""
+_SEARCH_FILTERS = """where (:section = '' or articles.section = :section)
+  and (:since = '' or articles.published_date >= :since)
+  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
+  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
+  and (:district = '' or articles.district = :district)"""
+SEARCH_SQL = f"""{_SEARCH_HITS},
+page as (
+  select hits.id, hits.tier, hits.score from hits join articles on articles.id = hits.id
+  {_SEARCH_FILTERS}
+  order by hits.tier, hits.score, articles.published_at desc
+  limit {SEARCH_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {SEARCH_PAGE_SIZE}
+)
+select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
+  articles.district,
+  case page.tier when 0 then 'word' else 'substring' end as match,
+  coalesce(nullif(search_excerpt(articles.body_text, :q), ''), nullif(search_excerpt(articles.lead, :q), ''),
+    substr(articles.lead, 1, 200)) as excerpt,
+  articles.url
+from page join articles on articles.id = page.id
+order by page.tier, page.score, articles.published_at desc"""
+# The same search as an Atom feed (datasette-atom): a saved search to subscribe to.
+SEARCH_FEED_SQL = f"""select url as atom_id, title as atom_title,
+  case when length(published_at) = 10 then published_at || 'T00:00:00+00:00' else published_at end as atom_updated,
+  url as atom_link, excerpt as atom_content
+from ({SEARCH_SQL})"""
+# Hits per month of the same search and filters (the search page's bar chart).
+SEARCH_MONTHS_SQL = f"""{_SEARCH_HITS}
+select substr(articles.published_date, 1, 7) as month, count(*) as hits
+from hits join articles on articles.id = hits.id
+{_SEARCH_FILTERS}
+group by month order by month"""
+# "When did the city first say X": every article with a version whose words match, the
+# earliest capture first (word index only: it alone covers every version).
+FIRST_MENTIONS_SQL = """select articles.id, articles.title, min(v.version) as first_version,
+  min(v.fetched_at) as first_captured_at, articles.published_at, articles.version_count, articles.url
+from version_words
+join article_versions v on v.id = version_words.rowid
+join articles on articles.id = v.article_id
+where version_words match word_match(:q)
+group by articles.id
+order by first_captured_at, articles.published_at
+limit 1000"""
 
 # What refresh_candidates() returns for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
@@ -63,6 +131,8 @@ class Archive:
         self.db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(self.db)
         add_field_columns(self.db, one_value_fields())
+        register_search_functions(self.db.conn)
+        self._index_missing_words()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -292,6 +362,16 @@ class Archive:
             {"match": match, "limit": limit},
         )
 
+    def search_articles(self, q: str, *, page: int = 1, **filters: str) -> list[dict]:
+        """The reader's search (SEARCH_SQL): whole-word hits first, then substring-only hits.
+
+        ``filters``: since, until, section, tag, district (missing ones are off). At most
+        SEARCH_PAGE_SIZE + 1 rows: one more than a page says there is a next one.
+        """
+        names = ("since", "until", "section", "tag", "district")
+        params = {"q": q, "page": page, **{name: filters.get(name) or "" for name in names}}
+        return self._rows(SEARCH_SQL, params)
+
     def check_integrity(self) -> None:
         """Raise ``sqlite3.DatabaseError`` if the file or the FTS index is damaged.
 
@@ -304,6 +384,7 @@ class Archive:
         # rank = 1: without it FTS5 checks an external-content index only against
         # itself, and a stale index (rows the content table no longer has) passes.
         self.db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        self.db.execute("INSERT INTO version_words(version_words) VALUES ('integrity-check')")
 
     # -- helpers -----------------------------------------------------------------
 
@@ -327,6 +408,7 @@ class Archive:
             "first_seen_at": seen["last_checked_at"],
             "last_changed_at": seen["last_checked_at"],
             "version_count": 1,
+            "district": self._teaser_district([article.url, seen["fetched_url"]]),
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
@@ -346,7 +428,7 @@ class Archive:
         ).fetchone()
         data = article.to_dict()
         data.pop("related")
-        self.db.table("article_versions").insert(
+        versions = self.db.table("article_versions").insert(
             {
                 "article_id": article_id,
                 "version": version,
@@ -362,8 +444,40 @@ class Archive:
                 "data": _json(data),
             }
         )
+        self._index_words(int(versions.last_rowid or 0), data)
         self._replace_parts(article_id, article)
         return int(version)
+
+    def _index_words(self, version_id: int, data: dict) -> None:
+        """Add a version's stems to the word index (its rowid is the version's id)."""
+        images = data.get("images") or []
+        values = {
+            "title": data.get("title"),
+            "topline": data.get("topline"),
+            "lead": data.get("lead"),
+            "body": data.get("body_text"),
+            "tags": "\n".join(data.get("tags") or []),
+            "credits": "\n".join(image["credit"] for image in images if image.get("credit")),
+        }
+        columns = ", ".join(WORD_COLUMNS)
+        marks = ", ".join("?" for _ in WORD_COLUMNS)
+        self.db.execute(
+            f"INSERT INTO version_words (rowid, {columns}) VALUES (?, {marks})",
+            [version_id, *(stems(values[column]) for column in WORD_COLUMNS)],
+        )
+
+    def _index_missing_words(self) -> None:
+        """Index the versions the word index lacks: an archive from before it, or after a rebuild.
+
+        Versions are indexed in id order as they are saved, so only ids above the highest indexed
+        one can be missing: opening an up-to-date archive costs one lookup.
+        """
+        row = self.db.execute("SELECT rowid FROM version_words ORDER BY rowid DESC LIMIT 1").fetchone()
+        last = row[0] if row else 0
+        missing = self.db.execute("SELECT id, data FROM article_versions WHERE id > ? ORDER BY id", [last]).fetchall()
+        with self.db.atomic():
+            for version_id, data in missing:
+                self._index_words(version_id, json.loads(data))
 
     def _replace_parts(self, article_id: int, article: Article) -> None:
         """Make images, videos, links and tags those of the current version."""
@@ -383,6 +497,24 @@ class Archive:
             {"article_id": article_id, "run_id": run_id},
             [vars(link) for link in article.related],
         )
+        # A teaser names the district of the article it points to: keep it on that article.
+        for link in article.related:
+            if link.district:
+                self.db.execute(
+                    "UPDATE articles SET district = ? WHERE (url = ? OR fetched_url = ?) AND district IS NOT ?",
+                    [link.district, link.url, link.url, link.district],
+                )
+
+    def _teaser_district(self, urls: list[str | None]) -> str | None:
+        """The district of the latest captured teaser pointing to any of ``urls``, or None."""
+        present = sorted({url for url in urls if url})
+        marks = ", ".join("?" for _ in present)
+        row = self.db.execute(
+            f"""SELECT district FROM related_links WHERE url IN ({marks}) AND district IS NOT NULL
+            ORDER BY run_id DESC LIMIT 1""",
+            present,
+        ).fetchone()
+        return row[0] if row else None
 
     def _insert_positioned(self, table: str, key: dict, records: list[dict]) -> None:
         """Insert records with ``key`` and their 1-based position in the page."""
@@ -400,6 +532,17 @@ class Archive:
             WHERE resolved_at IS NULL AND url IN ({marks})""",
             [resolved_at, *present],
         )
+
+
+def register_search_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the search SQL needs, on one connection (Datasette's plugin does the same).
+
+    ``word_match(q)`` and ``substring_match(q)`` turn what a reader typed into safe MATCH
+    expressions for the word and the trigram index; ``search_excerpt(text, q)`` marks hits «so».
+    """
+    conn.create_function("word_match", 1, word_match, deterministic=True)
+    conn.create_function("substring_match", 1, substring_match, deterministic=True)
+    conn.create_function("search_excerpt", 2, excerpt, deterministic=True)
 
 
 def content_hash(article: Article) -> str:
@@ -433,6 +576,7 @@ def _content_columns(article: Article, digest: str) -> dict[str, Any]:
     return {
         **values,
         "published_date": (article.published_at or "")[:10] or None,
+        "published_month": (article.published_at or "")[:7] or None,
         "tags_text": tags_text or None,
         "credits_text": credits_text or None,
         "search_variants": spelling_variants("\n".join(t for t in indexed if t)) or None,

@@ -190,3 +190,44 @@ def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     for name in missing:
         table.add_column(name, str)
     return missing
+
+
+@MIGRATIONS(name="0002_issue7_word_index")
+def _word_index(db: sqlite_utils.Database) -> None:
+    """The word index: each version's text as German stems (filled by the store, in Python).
+
+    Contentless (the stems are never read back, and a version never changes), so it costs only
+    the index. The store adds each new version's row and, on opening, any version still missing
+    one (all of them in an archive from before this migration).
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE version_words USING fts5("
+        "title, topline, lead, body, tags, credits, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute("INSERT INTO version_words(version_words, rank) VALUES ('rank', 'bm25(10.0, 4.0, 4.0, 1.0, 4.0, 1.0)')")
+
+
+@MIGRATIONS(name="0003_issue7_district_and_month")
+def _district_and_month(db: sqlite_utils.Database) -> None:
+    """Columns to browse by: the city district the site's teasers give an article, and its month.
+
+    Filled from what the archive already holds: the district of the latest captured teaser that
+    points to the article (canonical or fetched URL), the month from published_date.
+    """
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN district TEXT;
+        ALTER TABLE articles ADD COLUMN published_month TEXT;
+        UPDATE articles SET published_month = substr(published_date, 1, 7);
+        UPDATE articles SET district = (
+            SELECT r.district FROM related_links r
+            WHERE (r.url = articles.url OR r.url = articles.fetched_url) AND r.district IS NOT NULL
+            ORDER BY r.run_id DESC LIMIT 1
+        );
+        CREATE INDEX idx_articles_district ON articles(district);
+        CREATE INDEX idx_articles_published_month ON articles(published_month);
+        CREATE INDEX idx_images_credit_by ON images(credit_by);
+        CREATE INDEX idx_images_credit_agency ON images(credit_agency);
+        CREATE INDEX idx_article_versions_article_id_version ON article_versions(article_id, version);
+        """
+    )

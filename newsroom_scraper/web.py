@@ -54,6 +54,9 @@ def make_datasette(db_path: str | Path) -> Datasette:
         plugins_dir=str(plugins) if any(plugins.glob("*.py")) else None,
     )
     datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=DATABASE_NAME)
+    # Datasette adds an empty in-memory database when it is given no files: readers never need it.
+    if "_memory" in datasette.databases:
+        datasette.remove_database("_memory")
     return datasette
 
 

@@ -55,7 +55,7 @@ def get_json(client, path):
 def test_database_is_named_newsroom_with_metadata(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert "Newsroom archive of the City of Dortmund" in response.text
+    assert "Newsroom-Archiv der Stadt Dortmund" in response.text
     data = get_json(client, "/newsroom.json")
     tables = {table["name"] for table in data["tables"]}
     assert {"articles", "article_versions", "images", "tags", "related_links", "crawl_runs", "crawl_errors"} <= tables
@@ -105,7 +105,8 @@ def test_archive_folder_links_to_the_packaged_configuration():
     """archive/ holds symbolic links to the package data, so the two can never drift apart."""
     from newsroom_scraper.web import CONFIG_DIR
 
-    for name in ("metadata.yml", "settings.json", "plugins/fts_query.py"):
+    plugins = [f"plugins/{path.name}" for path in (CONFIG_DIR / "plugins").glob("*.py")]
+    for name in ("metadata.yml", "settings.json", "templates", *plugins):
         link = ARCHIVE / name
         assert link.is_symlink() and not Path(os.readlink(link)).is_absolute(), name
         assert link.resolve() == (CONFIG_DIR / name).resolve(), name
@@ -124,6 +125,8 @@ def test_datasette_config_directory_mode_reads_the_archive_folder():
 
     assert get("/-/metadata.json")["title"] == "Newsroom archive of the City of Dortmund"
     assert get("/-/settings.json")["suggest_facets"] is False
-    assert sorted(plugin["name"] for plugin in get("/-/plugins.json")) == ["field_docs.py", "fts_query.py"]
+    local = sorted(plugin["name"] for plugin in get("/-/plugins.json") if plugin["name"].endswith(".py"))
+    assert local == sorted(path.name for path in (ARCHIVE / "plugins").glob("*.py"))
+    assert {"feeds.py", "field_docs.py", "fts_query.py", "pages.py", "search.py"} <= set(local)
     rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
     assert rows == [{"q": '("strasse" OR "straße")'}]

@@ -1,0 +1,111 @@
+"""The reader's search in Datasette: SQL functions, the search queries, and ``?_search=`` made safe.
+
+- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection (the store's
+  register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
+  ``?_search=`` on a table then follows the same rules as the search page (phrases, -word,
+  spellings) and no input can be an FTS5 syntax error (Datasette's own escape_fts answers 400 for
+  a lone quote).
+- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL the store owns
+  (store.SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
+"""
+
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+
+from newsroom_scraper.search_words import substring_match
+from newsroom_scraper.store import (
+    FIRST_MENTIONS_SQL,
+    SEARCH_FEED_SQL,
+    SEARCH_MONTHS_SQL,
+    SEARCH_PAGE_SIZE,
+    SEARCH_SQL,
+    register_search_functions,
+)
+
+DATABASE = "newsroom"
+SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
+
+
+@hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that escape_fts is ours
+def prepare_connection(conn):
+    register_search_functions(conn)
+    conn.create_function("escape_fts", 1, substring_match, deterministic=True)
+
+
+@hookimpl
+def canned_queries(datasette, database, actor):
+    if database != DATABASE:
+        return None
+    return {
+        "search": {
+            "sql": SEARCH_SQL,
+            "params": SEARCH_PARAMS,
+            "title": "Suche im Archiv",
+            "description": (
+                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {SEARCH_PAGE_SIZE} Treffer je Seite "
+                "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
+            ),
+            "hide_sql": True,
+        },
+        "search_feed": {
+            "sql": SEARCH_FEED_SQL,
+            "params": SEARCH_PARAMS,
+            "title": "Newsroom-Archiv: gespeicherte Suche",
+            "hide_sql": True,
+        },
+        "search_months": {
+            "sql": SEARCH_MONTHS_SQL,
+            "params": SEARCH_PARAMS[:-1],
+            "title": "Treffer je Monat",
+            "hide_sql": True,
+        },
+        "first_mentions": {
+            "sql": FIRST_MENTIONS_SQL,
+            "params": ["q"],
+            "title": "Wann zuerst? Alle Fassungen, früheste Erfassung zuerst",
+            "hide_sql": True,
+        },
+    }
+
+
+@hookimpl
+def extra_template_vars(template, request, datasette):
+    if template != f"query-{DATABASE}-search.html":
+        return None
+
+    args = {name: request.args.get(name) or "" for name in SEARCH_PARAMS}
+
+    def page_url(page: int) -> str:
+        return "?" + urlencode({**{k: v for k, v in args.items() if v}, "page": page})
+
+    async def months():
+        params = {name: args[name] for name in SEARCH_PARAMS[:-1]}
+        found = []
+        if params["q"].strip():
+            result = await datasette.get_database(DATABASE).execute(SEARCH_MONTHS_SQL, params)
+            found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
+        counts = [month["hits"] for month in found]
+        return {
+            "months": found,
+            "months_most": max(counts, default=0),
+            "months_total": sum(counts),
+            "page_url": page_url,
+            "page_size": SEARCH_PAGE_SIZE,
+        }
+
+    return months
+
+
+def _every_month(hits: dict[str, int]) -> list[dict]:
+    """Hits per month from the first month with hits to the last, months without hits as 0."""
+    if not hits:
+        return []
+    first, last = min(hits), max(hits)
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        months.append({"month": key, "hits": hits.get(key, 0)})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

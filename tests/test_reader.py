@@ -1,0 +1,305 @@
+"""The reader's archive through Datasette's in-process client: search, article and version pages,
+browsing, credits, districts, coverage, feeds, the home page; and search input that can never fail."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from urllib.parse import quote
+
+import feedparser
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
+from newsroom_scraper import parse_article
+from newsroom_scraper.items import Article, Image, RelatedLink
+from newsroom_scraper.store import SEARCH_PAGE_SIZE, Archive
+from newsroom_scraper.web import make_datasette
+
+BASE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
+
+
+def article(slug: str, title: str, body: str, **changes: object) -> Article:
+    """A synthetic article (text written for these tests)."""
+    made = Article(
+        url=BASE + slug + ".html",
+        title=title,
+        published_at="2025-03-10T09:30:00+01:00",
+        layout="dtm-2023",
+        section="news",
+        lead=None,
+        body_text=body,
+        body_html="".join(f"<p>{p}</p>" for p in body.split("\n\n")),
+    )
+    return dataclasses.replace(made, **changes)  # type: ignore[arg-type]
+
+
+# Words chosen so that whole-word hits must rank above substring-only ones.
+EXTRA = [
+    article("rat-tagt", "Sitzung im Rathaus", "Der Rat der Stadt tagt am Montagabend.", published_at="2024-11-05"),
+    article("strategie", "Neue Strategie für Parks", "Die Strategie sieht mehr Beratung vor.", tags=["Parkpflege"]),
+    article("apparat", "Alter Apparat im Museum", "Ein Apparat aus dem Jahr 1900 wird gezeigt."),
+    article("kita-eroeffnet", "Kita am Westpark eröffnet", "Die neue Kita bietet 60 Plätze."),
+    article("ob-besucht", "OB besucht die EU-Kommission", "Der OB reist nach Brüssel zur EU."),
+    article(
+        "partnerschaft",
+        "Jubiläum der Städtepartnerschaft",
+        "Die Städtepartnerschaft mit Leeds wird gefeiert. Die Straße vor dem Rathaus ist gesperrt.",
+        tags=["Internationales"],
+        images=[
+            Image(
+                src="https://www.dortmund.de/bild/fest.jpg",
+                alt="Festzelt vor dem Rathaus",
+                caption="Das Fest zum Jubiläum",
+                credit="Stadt Dortmund / Erika Beispielfoto",
+                credit_by="Erika Beispielfoto",
+                credit_agency="Stadt Dortmund",
+            )
+        ],
+        related=[RelatedLink(url=BASE + "kita-eroeffnet.html", title="Kita am Westpark eröffnet", district="Hörde")],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("reader") / "archive.db"
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        pages = [parse_article(render_article(page), "") for page in sample_pages().values()]
+        for item in pages + EXTRA:
+            archive.save_article(
+                item,
+                run_id=run,
+                fetched_url=item.url,
+                fetched_at="2026-11-20T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
+        archive.finish_run(run, "finished", {}, {"new": len(pages) + len(EXTRA)}, {})
+        second = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        changed = dataclasses.replace(
+            EXTRA[0],
+            body_text="Der Rat der Stadt tagt am Dienstagabend, nicht am Montagabend.",
+            title="Sitzung im Rathaus!",
+        )
+        archive.save_article(
+            changed,
+            run_id=second,
+            fetched_url=changed.url,
+            fetched_at="2026-11-21T10:00:00+00:00",
+            etag=None,
+            last_modified=None,
+        )
+        archive.finish_run(second, "finished", {}, {"changed": 1}, {})
+    return path
+
+
+class Client:
+    """Datasette's in-process client, called synchronously."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.datasette = make_datasette(db_path)
+
+    def get(self, path: str, status: int = 200):
+        response = asyncio.run(self.datasette.client.get(path))
+        assert response.status_code == status, (path, response.text[:800])
+        return response
+
+
+@pytest.fixture(scope="module")
+def client(db_path: Path) -> Client:
+    return Client(db_path)
+
+
+def article_id(db_path: Path, slug: str) -> int:
+    with Archive(db_path) as archive:
+        row = archive.get_article(BASE + slug + ".html")
+    assert row is not None
+    return int(row["id"])
+
+
+def search(client: Client, query: str, extra: str = "") -> list[dict]:
+    return client.get(f"/newsroom/search.json?q={quote(query)}{extra}&_shape=objects").json()["rows"]
+
+
+# -- search -----------------------------------------------------------------------
+
+
+def test_whole_word_ranks_above_substrings(client: Client) -> None:
+    rows = search(client, "Rat")
+    assert rows[0]["title"] == "Sitzung im Rathaus!" and rows[0]["match"] == "word"
+    substring_only = {r["title"] for r in rows if r["match"] == "substring"}
+    assert {"Neue Strategie für Parks", "Alter Apparat im Museum"} <= substring_only
+    assert [r["match"] for r in rows] == sorted((r["match"] for r in rows), key="word substring".split().index)
+    assert "«Rat»" in rows[0]["excerpt"]
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("Kitas", "Kita am Westpark eröffnet"),
+        ("OB", "OB besucht die EU-Kommission"),
+        ("EU", "OB besucht die EU-Kommission"),
+        ("Strasse", "Jubiläum der Städtepartnerschaft"),
+        ("Staedtepartnerschaft", "Jubiläum der Städtepartnerschaft"),
+        ("partnerschaft", "Jubiläum der Städtepartnerschaft"),
+        ("Beispielfoto", "Jubiläum der Städtepartnerschaft"),  # credits are searched too
+        ('"Rat der Stadt"', "Sitzung im Rathaus!"),
+    ],
+)
+def test_search_finds(client: Client, query: str, title: str) -> None:
+    assert title in [r["title"] for r in search(client, query)]
+
+
+def test_phrase_and_exclusion(client: Client) -> None:
+    assert search(client, '"Stadt der Rat"') == []
+    titles = [r["title"] for r in search(client, "Strategie -Beratung")]
+    assert "Neue Strategie für Parks" not in titles
+
+
+def test_filters_and_paging(client: Client, db_path: Path) -> None:
+    assert [r["title"] for r in search(client, "Rat", "&until=2024")] == ["Sitzung im Rathaus!"]
+    assert all(r["published_at"] >= "2025" for r in search(client, "Rat", "&since=2025-01"))
+    assert [r["title"] for r in search(client, "Strategie", "&tag=Parkpflege")] == ["Neue Strategie für Parks"]
+    assert [r["title"] for r in search(client, "Kita", "&district=H%C3%B6rde")] == ["Kita am Westpark eröffnet"]
+    assert search(client, "Rat", "&page=2") == []
+    with Archive(db_path) as archive:  # the page size is what the store says
+        assert len(archive.search_articles("Rat")) <= SEARCH_PAGE_SIZE + 1
+
+
+def test_search_page_shows_hits_chart_and_links(client: Client) -> None:
+    html = client.get("/newsroom/search?q=Rat").text
+    assert '<html lang="de">' in html
+    assert "<mark>Rat</mark>" in html and "<svg" in html and "Treffer je Monat" in html
+    assert "nur als Wortteil" in html and "/newsroom/search_feed.atom?q=Rat" in html
+    assert "2024-11: 1" in html  # the first month with a hit, then every month to the last
+    months = client.get("/newsroom/search_months.json?q=Rat&_shape=objects").json()["rows"]
+    assert sum(m["hits"] for m in months) == len(search(client, "Rat"))
+
+
+def test_first_mentions_search_every_version(client: Client) -> None:
+    rows = client.get("/newsroom/first_mentions.json?q=Montagabend&_shape=objects").json()["rows"]
+    assert [(r["title"], r["first_version"]) for r in rows] == [("Sitzung im Rathaus!", 1)]
+    assert (
+        client.get("/newsroom/first_mentions.json?q=Dienstagabend&_shape=objects").json()["rows"][0]["first_version"]
+        == 2
+    )
+
+
+PIECES = [*'"*()-^:+ abcäß\x00😀', "NEAR", "AND", "OR", "NOT", "NEAR(", " -"]
+AWKWARD = st.lists(st.sampled_from(PIECES), max_size=20).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(query=st.one_of(AWKWARD, st.text(max_size=5), st.just("x" * 1000), st.just('"' * 3)))
+def test_no_input_is_an_error_page(client: Client, query: str) -> None:
+    encoded = quote(query, safe="")
+    client.get(f"/newsroom/search?q={encoded}")
+    client.get(f"/newsroom/search.json?q={encoded}")
+    client.get(f"/newsroom/articles.json?_search={encoded}")
+
+
+def test_table_search_uses_the_same_spelling_rules(client: Client) -> None:
+    rows = client.get("/newsroom/articles.json?_search=Strasse+-Leeds&_shape=objects").json()["rows"]
+    assert "Jubiläum der Städtepartnerschaft" not in [r["title"] for r in rows]
+    rows = client.get("/newsroom/articles.json?_search=Staedtepartnerschaft&_shape=objects").json()["rows"]
+    assert [r["title"] for r in rows] == ["Jubiläum der Städtepartnerschaft"]
+
+
+# -- pages ------------------------------------------------------------------------
+
+
+def test_home_page_is_german_without_memory_database(client: Client) -> None:
+    html = client.get("/").text
+    assert '<html lang="de">' in html and "Das Archiv bewahrt" in html
+    assert 'action="/newsroom/search"' in html and "new_articles.atom" in html
+    assert "_memory" not in html
+    assert [d["name"] for d in client.get("/-/databases.json").json()] == ["newsroom"]
+
+
+def test_article_page_shows_credits_tags_history(client: Client, db_path: Path) -> None:
+    html = client.get(f"/newsroom/articles/{article_id(db_path, 'partnerschaft')}").text
+    assert "Mo 10. März 2025, 09:30 Uhr" in html
+    assert "Festzelt vor dem Rathaus" in html and "Das Fest zum Jubiläum" in html
+    assert 'href="/newsroom/credit?by=Erika%20Beispielfoto"' in html
+    assert 'href="/newsroom/credit?agency=Stadt%20Dortmund"' in html
+    assert 'href="/newsroom/tags?tag=Internationales"' in html
+    assert "Fassung 1" in html and "Kita am Westpark eröffnet" in html  # teaser as captured
+    changed = client.get(f"/newsroom/articles/{article_id(db_path, 'rat-tagt')}").text
+    assert "Fassung 2" in changed and "geändert Überschrift (nur Leer-/Satzzeichen), Text" in changed
+    assert client.get(f"/newsroom/articles/{article_id(db_path, 'rat-tagt')}.json").json()["rows"]
+
+
+def test_version_page_word_diff_and_cite_block(client: Client, db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        (version_id,) = archive.db.execute(
+            "select id from article_versions where article_id = ? and version = 2", [article_id(db_path, "rat-tagt")]
+        ).fetchone()
+    html = client.get(f"/newsroom/article_versions/{version_id}").text
+    assert "tagt am <ins>Dienstagabend, nicht am </ins>Montagabend." in html
+    assert "nur Leer- oder Satzzeichen" in html
+    assert "Zitieren" in html and f"/newsroom/article_versions/{version_id}" in html
+    assert "2026-11-21T10:00:00+00:00 (UTC)" in html and "WARC" not in html  # no captures table yet
+
+
+def test_district_from_teasers_is_stored_and_faceted(client: Client) -> None:
+    rows = client.get("/newsroom/articles.json?district=H%C3%B6rde&_shape=objects").json()["rows"]
+    assert [r["title"] for r in rows] == ["Kita am Westpark eröffnet"]
+    facets = client.get("/newsroom/articles.json").json()["facet_results"]
+    assert {"section", "topline", "district", "published_month"} <= set(facets)
+
+
+def test_credits_pages(client: Client) -> None:
+    credits = client.get("/newsroom/credits.json?_shape=objects").json()["rows"]
+    mine = next(r for r in credits if r["photographer"] == "Erika Beispielfoto")
+    assert (mine["images"], mine["first"], mine["last"]) == (1, "2025-03-10", "2025-03-10")
+    images = client.get("/newsroom/credit.json?by=Erika+Beispielfoto&_shape=objects").json()["rows"]
+    assert [(i["caption"], i["article"]) for i in images] == [
+        ("Das Fest zum Jubiläum", "Jubiläum der Städtepartnerschaft")
+    ]
+
+
+def test_coverage_page(client: Client) -> None:
+    runs = client.get("/newsroom/coverage.json?_shape=objects").json()["rows"]
+    assert [r["id"] for r in runs] == [2, 1] and runs[0]["hours_since_previous"] is not None
+
+
+# -- feeds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/newsroom/new_articles.atom",
+        "/newsroom/tag_feed.atom?tag=Internationales",
+        "/newsroom/search_feed.atom?q=Rat",
+        "/newsroom/article_history.atom?id=1",
+        "/newsroom/search_feed.atom?q=nichtsdergleichen",
+    ],
+)
+def test_feeds_parse(client: Client, path: str) -> None:
+    feed = feedparser.parse(client.get(path).content)
+    assert not feed.bozo, feed.bozo_exception
+    for entry in feed.entries:
+        assert entry.id.startswith(("https://", "tag:")), entry.id
+        assert dt.datetime.fromisoformat(entry.updated).tzinfo is not None, entry.updated
+
+
+def test_feeds_hold_the_right_entries(client: Client, db_path: Path) -> None:
+    history = feedparser.parse(
+        client.get(f"/newsroom/article_history.atom?id={article_id(db_path, 'rat-tagt')}").content
+    )
+    assert sorted(e.title for e in history.entries) == [
+        "Fassung 1: Sitzung im Rathaus",
+        "Fassung 2: Sitzung im Rathaus!",
+    ]
+    tagged = feedparser.parse(client.get("/newsroom/tag_feed.atom?tag=Parkpflege").content)
+    assert [e.title for e in tagged.entries] == ["Neue Strategie für Parks"]
+    dated = feedparser.parse(client.get("/newsroom/new_articles.atom").content)
+    assert "2024-11-05T00:00:00+00:00" in [e.updated for e in dated.entries]  # a date-only article
