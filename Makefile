@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench clean format docs
+.PHONY: install test demo bench clean format docs screenshots
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -19,7 +19,14 @@ install: $(STAMP)
 # pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
-test: $(STAMP)
+# Debian's chromium for tests/test_browser.py (Playwright cannot download its own browsers here).
+# Installed as root when missing; a present /usr/bin/chromium makes this a no-op.
+/usr/bin/chromium:
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium); \
+	else echo "Debian's chromium is missing (apt-get install chromium): tests/test_browser.py is skipped"; fi
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
@@ -42,3 +49,7 @@ format: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m newsroom_replica.snapshots
 	$(BIN)/python -m newsroom_replica.fields_doc
+
+# The README's screenshots (docs/screenshots/), taken by the browser test.
+screenshots: $(STAMP) /usr/bin/chromium
+	NEWSROOM_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly tests/test_browser.py

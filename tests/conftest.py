@@ -3,11 +3,18 @@ Hypothesis profile."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
+from newsroom_scraper import parse_article
+from newsroom_scraper.items import Article, Image, RelatedLink
+from newsroom_scraper.store import Archive
 
 REAL_PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
 
@@ -24,6 +31,88 @@ def real_page() -> bytes:
     if not REAL_PAGE.exists():
         pytest.skip("../shared/real-pages is not available")
     return REAL_PAGE.read_bytes()
+
+
+# -- the reader's archive (tests/test_reader.py, tests/test_browser.py) --
+
+BASE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
+
+
+def article(slug: str, title: str, body: str, **changes: object) -> Article:
+    """A synthetic article (text written for these tests)."""
+    made = Article(
+        url=BASE + slug + ".html",
+        title=title,
+        published_at="2025-03-10T09:30:00+01:00",
+        layout="dtm-2023",
+        section="news",
+        lead=None,
+        body_text=body,
+        body_html="".join(f"<p>{p}</p>" for p in body.split("\n\n")),
+    )
+    return dataclasses.replace(made, **changes)  # type: ignore[arg-type]
+
+
+# Words chosen so that whole-word hits must rank above substring-only ones.
+EXTRA = [
+    article("rat-tagt", "Sitzung im Rathaus", "Der Rat der Stadt tagt am Montagabend.", published_at="2024-11-05"),
+    article("strategie", "Neue Strategie für Parks", "Die Strategie sieht mehr Beratung vor.", tags=["Parkpflege"]),
+    article("apparat", "Alter Apparat im Museum", "Ein Apparat aus dem Jahr 1900 wird gezeigt."),
+    article("kita-eroeffnet", "Kita am Westpark eröffnet", "Die neue Kita bietet 60 Plätze."),
+    article("ob-besucht", "OB besucht die EU-Kommission", "Der OB reist nach Brüssel zur EU."),
+    article(
+        "partnerschaft",
+        "Jubiläum der Städtepartnerschaft",
+        "Die Städtepartnerschaft mit Leeds wird gefeiert. Die Straße vor dem Rathaus ist gesperrt.",
+        tags=["Internationales"],
+        images=[
+            Image(
+                src="https://www.dortmund.de/bild/fest.jpg",
+                alt="Festzelt vor dem Rathaus",
+                caption="Das Fest zum Jubiläum",
+                credit="Stadt Dortmund / Erika Beispielfoto",
+                credit_by="Erika Beispielfoto",
+                credit_agency="Stadt Dortmund",
+            )
+        ],
+        related=[RelatedLink(url=BASE + "kita-eroeffnet.html", title="Kita am Westpark eröffnet", district="Hörde")],
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def reader_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive for the reader's pages: the sample pages, articles made for search, two versions of one."""
+    path = tmp_path_factory.mktemp("reader") / "archive.db"
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        pages = [parse_article(render_article(page), "") for page in sample_pages().values()]
+        for item in pages + EXTRA:
+            archive.save_article(
+                item,
+                run_id=run,
+                fetched_url=item.url,
+                fetched_at="2026-11-20T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
+        archive.finish_run(run, "finished", {}, {"new": len(pages) + len(EXTRA)}, {})
+        second = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        changed = dataclasses.replace(
+            EXTRA[0],
+            body_text="Der Rat der Stadt tagt am Dienstagabend, nicht am Montagabend.",
+            title="Sitzung im Rathaus!",
+        )
+        archive.save_article(
+            changed,
+            run_id=second,
+            fetched_url=changed.url,
+            fetched_at="2026-11-21T10:00:00+00:00",
+            etag=None,
+            last_modified=None,
+        )
+        archive.finish_run(second, "finished", {}, {"changed": 1}, {})
+    return path
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
