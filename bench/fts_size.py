@@ -5,8 +5,8 @@
 Builds an archive of N synthetic German articles (about 2 KB of body text each, made up
 here from a small word list: no site text) through ``Archive.save_article``, then
 derives from it, each VACUUMed: the database without any FTS index, with a trigram index
-of the text only, the archive as the store builds it (trigram + ``search_variants``),
-and for comparison the text plus whole folded copies (ä→ae and ä→a, ß→ss) instead of
+of the text only, with trigram + ``search_variants``, with the word index (German stems,
+``version_words``) only, the archive as the store builds it (both), and for comparison the text plus whole folded copies (ä→ae and ä→a, ß→ss) instead of
 per-word variants. Prints sizes in MB and relative to the database without FTS.
 """
 
@@ -92,7 +92,9 @@ def derive(source: Path, target: Path, step: str) -> int:
     with sqlite_utils.Database(source) as db:
         db.execute("VACUUM INTO ?", [str(target)])
     with sqlite_utils.Database(target) as db:
-        if step != "store":
+        if step not in ("store", "words"):
+            db.execute("DROP TABLE version_words")  # the word index (migration 0002)
+        if step not in ("store", "trigram+variants"):
             db["articles"].disable_fts()
             db.execute("UPDATE articles SET search_variants = NULL")
         if step == "trigram":
@@ -144,7 +146,9 @@ def main() -> None:
         for step, label in [
             ("none", "no FTS index"),
             ("trigram", "trigram FTS, text only"),
-            ("store", "trigram FTS + search_variants (the store)"),
+            ("trigram+variants", "trigram FTS + search_variants"),
+            ("words", "word index (stems, unicode61) only"),
+            ("store", "word index + trigram + variants (the store)"),
             ("folded", "trigram FTS + whole folded copies"),
         ]:
             sizes[step] = derive(built, Path(folder) / f"{step}.db", step)
