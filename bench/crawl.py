@@ -187,7 +187,7 @@ def main() -> dict:
                 replica.terminate()
                 replica.wait()
     if options.json:
-        options.json.write_text(json.dumps(results, indent=1))
+        options.json.write_text(json.dumps({"articles": options.articles, **results}, indent=1))
     return results
 
 
