@@ -113,7 +113,7 @@ def area(filename: str, function: str) -> str:
 def profile(start_url: str, folder: Path) -> dict[str, float]:
     """Self time of one project crawl (C=8) by area, as shares of the whole."""
     out = folder / "crawl.prof"
-    db = folder / "profiled.db"
+    db = folder / f"profiled-{time.monotonic_ns()}.db"  # a fresh archive: nothing skipped as archived
     command = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "newsroom_scraper", "crawl"]
     command += ["--start-url", start_url, "--db", str(db), "--delay", "0", "--concurrency", "8"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
