@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench clean format docs screenshots
+.PHONY: install test demo bench bench-quick clean format docs screenshots
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -32,8 +32,26 @@ test: $(STAMP) /usr/bin/chromium
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
 
+# Every figure of docs/benchmarks.md (about 10 minutes here; 100k articles: see that page).
+BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'matplotlib>=3.8'
+	mkdir -p $(BENCH_OUT)
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/replica_rate.py
+	$(BIN)/python bench/replica_rate.py --pad-kb 408 --requests 200
+	$(BIN)/python bench/crawl.py --articles 1000 --rounds 3 --profile --json $(BENCH_OUT)/crawl-1000.json
+	$(BIN)/python bench/crawl.py --articles 3000 --rounds 1 --concurrency 8 --pad-kb 0 --json $(BENCH_OUT)/crawl-3000.json
+	$(BIN)/python bench/search.py --sizes 1000 10000 --rounds 3 --pages --json $(BENCH_OUT)/search.json
+	$(BIN)/python bench/growth.py --search $(BENCH_OUT)/search.json --crawl $(BENCH_OUT)/crawl-*.json --png docs/growth.png
+
+# A smoke run of every bench script (seconds): they still run, the figures mean little.
+bench-quick: $(STAMP)
+	$(BIN)/python bench/parse.py --runs 5 --memory 0
+	$(BIN)/python bench/replica_rate.py --articles 20 --requests 40 --rounds 1
+	$(BIN)/python bench/crawl.py --articles 60 --rounds 1 --concurrency 8 --pad-kb 0 --json /tmp/newsroom-bench-quick-crawl.json
+	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
+	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info replica/build replica/*.egg-info .pytest_cache .hypothesis

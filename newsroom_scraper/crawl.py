@@ -44,6 +44,8 @@ def crawl_settings(
         chosen["DOWNLOAD_DELAY"] = delay
         chosen["AUTOTHROTTLE_START_DELAY"] = delay
         chosen["DOWNLOAD_DELAY_JITTER"] = 0.5 if delay > 0 else 0.0
+        if delay == 0:  # no waiting at all (a replica, a benchmark): AutoThrottle would only cost time
+            chosen["AUTOTHROTTLE_ENABLED"] = False
     if concurrency is not None:
         chosen["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
         chosen["CONCURRENT_REQUESTS"] = max(concurrency, 1)

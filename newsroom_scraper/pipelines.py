@@ -88,9 +88,8 @@ class ArchivePipeline:
             return
         self.counts[outcome] += 1
         self.parsed += 1
-        values = article.to_dict()
         for name in WATCHED_FIELDS:
-            if not values.get(name):
+            if not getattr(article, name):
                 self.empty[name] += 1
         if "T" not in article.published_at:
             self.empty["published_time"] += 1

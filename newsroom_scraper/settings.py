@@ -25,6 +25,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Items of one response processed in parallel (Scrapy's default: 100, i.e. ~100 asyncio tasks per
+# response). One SQLite writer stores them one by one anyway; 8 made the crawl ~1.2x faster.
+CONCURRENT_ITEMS = 8
 
 # Transient failures are retried by Scrapy's RetryMiddleware; what still fails is recorded.
 RETRY_ENABLED = True

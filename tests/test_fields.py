@@ -13,7 +13,7 @@ from newsroom_scraper.items import PARTS, Article, content_fields, list_fields, 
 from newsroom_scraper.layouts import FAMILIES
 from newsroom_scraper.report import OFTEN_EMPTY
 from newsroom_scraper.store import FTS_COLUMNS, PART_TABLES, Archive, content_hash
-from newsroom_scraper.store_schema import _initial_schema
+from newsroom_scraper.store_schema import _indexes_for_sort_and_facets, _initial_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = [f.name for f in fields(Article)]
@@ -103,6 +103,20 @@ def test_migration_0001_is_frozen():
     rank = db.execute("select v from articles_fts_config where k = 'rank'").fetchone()[0]
     built = "".join(f"-- {kind} {name}\n{sql};\n\n" for kind, name, sql in rows) + f"-- articles_fts rank: {rank}\n"
     assert built == (ROOT / "tests" / "snapshots" / "migration-0001.sql").read_text(encoding="utf-8")
+
+
+def test_migration_0002_issue11_is_frozen():
+    """The indexes of issue 11's migration, exactly as applied (literal SQL, never edited)."""
+    db = sqlite_utils.Database(memory=True)
+    _initial_schema(db)
+    before = {name for (name,) in db.execute("select name from sqlite_master where type = 'index'")}
+    _indexes_for_sort_and_facets(db)
+    added = db.execute("select name, sql from sqlite_master where type = 'index' order by name").fetchall()
+    assert [(name, sql) for name, sql in added if name not in before] == [
+        ("idx_articles_layout", "CREATE INDEX idx_articles_layout ON articles(layout)"),
+        ("idx_articles_published_at", "CREATE INDEX idx_articles_published_at ON articles(published_at)"),
+        ("idx_articles_topline", "CREATE INDEX idx_articles_topline ON articles(topline)"),
+    ]
 
 
 def test_fts_columns_are_those_the_migrations_built():

@@ -21,8 +21,25 @@ import click
 @click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
 @click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
+@click.option(
+    "--pad-kb",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Pad every page's menu JSON to this many KB (408 gives the real page's ~430 KB).",
+)
+@click.option(
+    "--cache-mb", default=256, show_default=True, type=click.IntRange(min=0), help="Cache rendered answers (0: off)."
+)
 def replica(
-    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
+    port: int,
+    articles: int,
+    seed: int,
+    host: str,
+    no_sitemap: bool,
+    require_cookie: bool,
+    log_path: str | None,
+    pad_kb: int | None,
+    cache_mb: int,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
     from .server import run
@@ -36,6 +53,8 @@ def replica(
             no_sitemap=no_sitemap,
             require_cookie=require_cookie,
             log_path=log_path,
+            pad_kb=pad_kb,
+            cache_mb=cache_mb,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -227,6 +228,7 @@ def teaser_html(teaser: Teaser, size: str = "small") -> str:
     )
 
 
+@lru_cache(maxsize=8)  # the same few sizes on every page; ~400 KB of JSON takes ~20 ms to build
 def _menu_script(size: int) -> str:
     """A menu JSON of about ``size`` bytes, shaped like the site's NAVIGATION_STRUCTURE."""
     nodes, total, n = [], 0, 0

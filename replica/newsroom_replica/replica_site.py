@@ -7,6 +7,8 @@ crawls) that also answers requests: GETs through ``routes.py``, the search API t
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -16,18 +18,73 @@ from .routes import Answer, Routes, not_found
 from .state import SiteState
 
 
+class AnswerCache:
+    """Rendered answers by request target, least recently used dropped beyond ``max_bytes`` of bodies.
+
+    Rendering an article costs about a millisecond (a padded one more), which made the replica,
+    not the crawler, the bottleneck of a benchmark that fetches the same pages round after round.
+    ``max_bytes=0`` caches nothing. Thread-safe: the server renders from several threads.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.size = max_bytes, 0
+        self._answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[str, str], answer: Answer) -> None:
+        if len(answer.body) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = answer
+            self.size += len(answer.body)
+            while self.size > self.max_bytes:
+                _, dropped = self._answers.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+MENU_BYTES = 3000  # the default menu JSON: small pages for tests
+
+
 class ReplicaSite(SiteState):
     """A deterministic synthetic newsroom: ``articles`` pages from ``seed``, the newest on ``newest``.
 
     The same arguments give a byte-identical site; ``sitemap=False`` serves no sitemap, as the
-    live site does.
+    live site does. ``menu_bytes`` pads every page's header (the live site's menu JSON is ~400 KB);
+    ``cache_bytes`` keeps that many bytes of rendered answers (see ``AnswerCache``), cleared by every
+    change of the site: anything that changes an answer must go through the methods below.
     """
 
+    MENU_BYTES = MENU_BYTES
+
     def __init__(
-        self, articles: int, seed: int = 1, newest: date | None = None, sitemap: bool = True, menu_bytes: int = 3000
+        self,
+        articles: int,
+        seed: int = 1,
+        newest: date | None = None,
+        sitemap: bool = True,
+        menu_bytes: int = MENU_BYTES,
+        cache_bytes: int = 0,
     ) -> None:
         super().__init__(articles, seed=seed, newest=newest, menu_bytes=menu_bytes)
         self.routes = Routes(self, sitemap=sitemap)
+        self.cache = AnswerCache(cache_bytes)
 
     @property
     def sitemap(self) -> bool:
@@ -39,7 +96,30 @@ class ReplicaSite(SiteState):
 
     def render(self, target: str, base_url: str) -> Answer:
         """The answer to ``GET target``; ``base_url`` is where the replica is served (see ``Routes.answer``)."""
-        return self.routes.answer(target, base_url)
+        key = (target, base_url)
+        answer = self.cache.get(key)
+        if answer is None:
+            answer = self.routes.answer(target, base_url)
+            self.cache.put(key, answer)
+        return answer
+
+    # Every change of the state changes answers: the cache starts again.
+    def edit_article(self, path: str, new_paragraph: str) -> None:
+        super().edit_article(path, new_paragraph)
+        self.cache.clear()
+
+    def add_article(self, title: str | None = None, section: str = "news") -> str:
+        path = super().add_article(title, section)
+        self.cache.clear()
+        return path
+
+    def break_article(self, path: str) -> None:
+        super().break_article(path)
+        self.cache.clear()
+
+    def restore_article(self, path: str) -> None:
+        super().restore_article(path)
+        self.cache.clear()
 
     def not_found(self) -> Answer:
         return not_found()

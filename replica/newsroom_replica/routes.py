@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -52,7 +53,7 @@ class Answer:
     content_type: str = "text/html; charset=utf-8"
     last_modified: datetime | None = None  # UTC
 
-    @property
+    @cached_property  # hashed once per answer: a cached ~430 KB answer is sent many times
     def etag(self) -> str:
         """A strong validator: the quoted hash of the body."""
         return '"' + hashlib.sha1(self.body).hexdigest()[:24] + '"'

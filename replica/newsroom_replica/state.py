@@ -61,6 +61,16 @@ class Entry:
         )
 
 
+def page_ids(rng: random.Random, count: int) -> list[int]:
+    """``count`` distinct page ids, ascending: ids grow with time, as a CMS's do.
+
+    Up to 70,000 articles they come from the range every pinned site was built from (the
+    same seed gives the same site as before); a larger site draws from a range twice its size.
+    """
+    span = 70000 if count <= 70000 else 2 * count
+    return sorted(rng.sample(range(20000, 20000 + span), count))
+
+
 def utc(day: date, at: time | None) -> datetime:
     """A Berlin publication moment as UTC (midnight for date-only pages)."""
     return datetime.combine(day, at or time(0, 0), BERLIN).astimezone(UTC)
@@ -89,7 +99,7 @@ class SiteState:
     def _build(self, count: int) -> None:
         rng = random.Random(self.seed)
         moments = publication_moments(rng, count, self.newest)
-        ids = sorted(rng.sample(range(20000, 90000), count))  # ids grow with time, as a CMS's do
+        ids = page_ids(rng, count)
         pages: list[ArticlePage] = []
         for index, ((day, at), page_id) in enumerate(zip(moments, ids, strict=True)):
             # One annual repeat (same title and slug: the newer one gets -2) and a few recurring titles.

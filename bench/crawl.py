@@ -1,0 +1,195 @@
+"""Crawl throughput: the project's crawl against Scrapy fetching the same URLs and doing nothing else.
+
+    python bench/crawl.py [--articles N] [--rounds R] [--concurrency 8 16] [--pad-kb 0 408] [--profile]
+
+For each page weight (``--pad-kb``: the menu JSON of every page; 0 gives the replica's ~12 KB
+pages, 408 the real page's ~430 KB) a replica runs in its own process (answers cached, so it is
+never the bottleneck). A first crawl of the project, logged by the replica, names the URLs it
+fetches (robots.txt, sitemaps, listings, articles: every GET); then, in each round and for each
+concurrency, the project's crawl into a fresh archive and ``bench/scrapy_ceiling.py`` on those URLs
+run one after the other (interleaved: the machine is shared). Figures: articles per second from
+Scrapy's own ``elapsed_time_seconds`` (interpreter start-up left out, alike for both), the ratio
+project / ceiling per round (target ≥ 0.7), and the peak RSS of each process.
+
+``--profile`` adds one cProfile run of the project's crawl per page weight (concurrency 8) and
+splits its time by where the function lives: download (Twisted, Scrapy's downloader), parse
+(page, layouts, text, lxml), store (store.py, sqlite-utils, sqlite3), bookkeeping (the rest:
+Scrapy's engine and middlewares, the pipeline, the spider).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+BENCH = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def start_replica(articles: int, pad_kb: int, log: Path) -> tuple[subprocess.Popen, str]:
+    """A replica in its own process; its URL once it listens."""
+    cache_mb = max(256, articles * (pad_kb + 20) // 900)
+    command = [str(BIN / "newsroom-archive"), "replica", "--port", "0", "--articles", str(articles)]
+    command += ["--pad-kb", str(pad_kb), "--cache-mb", str(cache_mb), "--log", str(log)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()  # "Replica newsroom: http://127.0.0.1:PORT/newsroom/ (N articles)"
+    return process, line.split()[2]
+
+
+def run_measured(command: list[str]) -> tuple[str, float]:
+    """Run ``command``; its stdout and its peak RSS in MB (from wait4, this child only)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{command[:3]} failed ({process.returncode})")
+    return output, usage.ru_maxrss / 1024
+
+
+def project_crawl(start_url: str, concurrency: int, folder: Path, extra: list[str] | None = None) -> dict:
+    """One crawl of the project into a fresh archive: articles, seconds (Scrapy's), peak RSS."""
+    db = folder / f"crawl-{time.monotonic_ns()}.db"
+    command = [str(BIN / "newsroom-archive"), "crawl", "--start-url", start_url, "--db", str(db)]
+    command += ["--delay", "0", "--concurrency", str(concurrency), *(extra or [])]
+    _, rss = run_measured(command)
+    with sqlite_utils.Database(db) as archive:
+        (stats,) = archive.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        articles = archive.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return {"articles": articles, "seconds": json.loads(stats)["elapsed_time_seconds"], "rss": rss}
+
+
+def ceiling(urls_file: Path, concurrency: int, articles: int) -> dict:
+    """Scrapy fetching the same URLs and nothing else."""
+    command = [sys.executable, str(BENCH / "scrapy_ceiling.py"), str(urls_file), "--concurrency", str(concurrency)]
+    output, rss = run_measured(command)
+    result = json.loads(output.strip().splitlines()[-1])
+    return {"articles": articles, "seconds": result["elapsed"], "rss": rss}
+
+
+def fetched_urls(log: Path, base: str) -> list[str]:
+    """Every GET the replica answered, as absolute URLs (the search API's POSTs left out)."""
+    urls = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        status, method, path = line.split(" ", 2)
+        if method == "GET":
+            urls.append(base + path)
+    return urls
+
+
+AREAS = {
+    "download": ("twisted/", "scrapy/core/downloader", "scrapy/downloadermiddlewares", "h2/", "ssl"),
+    "parse": ("newsroom_scraper/page", "newsroom_scraper/parse", "newsroom_scraper/layouts", "newsroom_scraper/text"),
+    "store": ("newsroom_scraper/store", "newsroom_scraper/search_variants", "sqlite_utils", "sqlite3"),
+}
+
+
+def area(filename: str, function: str) -> str:
+    """Which part of the crawl a function belongs to, by its file (lxml's C calls count as parse)."""
+    if "lxml" in filename or "lxml" in function or "etree" in function:
+        return "parse"
+    if "sqlite3.Connection" in function or "sqlite3.Cursor" in function:
+        return "store"
+    for name, markers in AREAS.items():
+        if any(marker in filename for marker in markers):
+            return name
+    return "bookkeeping"
+
+
+def profile(start_url: str, folder: Path) -> dict[str, float]:
+    """Self time of one project crawl (C=8) by area, as shares of the whole."""
+    out = folder / "crawl.prof"
+    db = folder / f"profiled-{time.monotonic_ns()}.db"  # a fresh archive: nothing skipped as archived
+    command = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "newsroom_scraper", "crawl"]
+    command += ["--start-url", start_url, "--db", str(db), "--delay", "0", "--concurrency", "8"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stats = pstats.Stats(str(out))
+    shares: dict[str, float] = {}
+    top: list[tuple[float, str]] = []
+    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        name = area(filename, function)
+        shares[name] = shares.get(name, 0.0) + tottime
+        top.append((tottime, f"{Path(filename).name}:{function}"))
+    total = sum(shares.values())
+    print("    top self time:", ", ".join(f"{name} {t / total:.1%}" for t, name in sorted(top, reverse=True)[:8]))
+    return {name: seconds / total for name, seconds in sorted(shares.items())}
+
+
+def summary(values: list[float], unit: str = "", digits: int = 0) -> str:
+    return (
+        f"median {statistics.median(values):.{digits}f}{unit} range {min(values):.{digits}f}–{max(values):.{digits}f}"
+    )
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--pad-kb", type=int, nargs="+", default=[0, 408])
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    options = parser.parse_args()
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for pad_kb in options.pad_kb:
+            log = folder / f"replica-{pad_kb}.log"
+            replica, url = start_replica(options.articles, pad_kb, log)
+            try:
+                base = url.split("/newsroom/")[0]
+                warm = project_crawl(url, 8, folder)  # also fills the replica's cache
+                urls_file = folder / f"urls-{pad_kb}.txt"
+                urls_file.write_text("\n".join(fetched_urls(log, base)) + "\n")
+                kb = "~12 KB" if pad_kb == 0 else f"~{pad_kb + 22} KB"
+                print(f"pages {kb} (--pad-kb {pad_kb}), {warm['articles']} articles, {options.rounds} rounds")
+                for concurrency in options.concurrency:
+                    ours, theirs = [], []
+                    for _ in range(options.rounds):
+                        ours.append(project_crawl(url, concurrency, folder))
+                        theirs.append(ceiling(urls_file, concurrency, warm["articles"]))
+                    rate = [r["articles"] / r["seconds"] for r in ours]
+                    top = [r["articles"] / r["seconds"] for r in theirs]
+                    ratios = [a / b for a, b in zip(rate, top, strict=True)]
+                    print(
+                        f"  C={concurrency:<3} project      {summary(rate)} articles/s, RSS {summary([r['rss'] for r in ours], ' MB')}"
+                    )
+                    print(
+                        f"        Scrapy only  {summary(top)} articles/s, RSS {summary([r['rss'] for r in theirs], ' MB')}"
+                    )
+                    print(f"        ratio        {summary(ratios, digits=2)} (target >= 0.7)")
+                    results[f"{pad_kb}/{concurrency}"] = {
+                        "project": rate,
+                        "ceiling": top,
+                        "ratio": ratios,
+                        "rss": [r["rss"] for r in ours],
+                        "ms_per_article": [1000 / r for r in rate],
+                    }
+                if options.profile:
+                    shares = profile(url, folder)
+                    print("  profile (C=8, self time):", ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+                    results[f"{pad_kb}/profile"] = shares
+            finally:
+                replica.terminate()
+                replica.wait()
+    if options.json:
+        options.json.write_text(json.dumps({"articles": options.articles, **results}, indent=1))
+    return results
+
+
+if __name__ == "__main__":
+    main()
