@@ -190,3 +190,32 @@ def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     for name in missing:
         table.add_column(name, str)
     return missing
+
+
+_CAPTURES_SQL_0002 = """
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,  -- the URL fetched (WARC-Target-URI)
+    article_id INTEGER REFERENCES articles(id),
+    version INTEGER,  -- the article version this response showed (a 304: the version it confirmed)
+    captured_at TEXT NOT NULL,  -- UTC, ISO 8601 to the second (WARC-Date)
+    status INTEGER NOT NULL,  -- HTTP status
+    warc_file TEXT,  -- relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    warc_offset INTEGER,  -- where the record starts in the (uncompressed) file, as CDXJ says
+    warc_length INTEGER,  -- the record's length there, gzip member included
+    record_id TEXT UNIQUE,  -- WARC-Record-ID: an import of the same file adds nothing
+    payload_digest TEXT,  -- WARC-Payload-Digest (sha1:BASE32)
+    source TEXT NOT NULL,  -- "crawl", "import" (another tool's file) or "wayback"
+    run_id INTEGER REFERENCES crawl_runs(id),  -- the crawl or reparse run that recorded it
+    source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
+);
+CREATE INDEX idx_captures_article ON captures(article_id, version);
+CREATE INDEX idx_captures_url ON captures(url);
+ALTER TABLE article_versions ADD COLUMN capture_id INTEGER REFERENCES captures(id);
+"""
+
+
+@MIGRATIONS(name="0002_issue8_captures")
+def _issue8_captures(db: sqlite_utils.Database) -> None:
+    """Issue 8: every archived article response (its WARC record), and each version's first capture."""
+    db.executescript(_CAPTURES_SQL_0002)
