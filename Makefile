@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench clean format docs
+.PHONY: install test demo bench clean format docs tools
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -19,11 +19,18 @@ install: $(STAMP)
 # pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
-test: $(STAMP)
+test: $(STAMP) tools
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
+
+# GNU wget writes the "other tool's" WARC that tests import: installed with apt-get when missing
+# and run as root (a no-op when present); otherwise that one test skips and says why.
+tools:
+	@command -v wget >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
+		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py

@@ -58,7 +58,18 @@ def crawled(tmp_path_factory):
         edited = site.article_paths()[3]
         site.edit_article(edited, EDIT)
         second = crawl(server, db)
+        wget_warc(server, site.article_paths()[:4], db.parent / "wget")
     return site, db, db.parent / "warc", first, second
+
+
+def wget_warc(server: ReplicaServer, paths: list[str], folder: Path) -> None:
+    """GNU wget's WARC of a few article pages (another tool's captures), when wget is installed."""
+    if shutil.which("wget") is None:
+        return
+    folder.mkdir()
+    urls = [server.url + path for path in paths]
+    command = ["wget", "-q", "--no-warc-keep-log", f"--warc-file={folder}/wget", "-O", "/dev/null", *urls]
+    subprocess.run(command, check=True, timeout=60)
 
 
 def dump(db: Path) -> dict[str, list[tuple]]:
@@ -199,3 +210,42 @@ def test_reparse_command_prints_its_report_and_refuses_a_missing_folder(crawled,
         [*command, str(tmp_path / "nope"), "--db", str(tmp_path / "r.db")], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
+
+
+def test_a_wget_warc_imports_as_captures_of_the_same_articles(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    wget = db.parent / "wget"
+    if not wget.exists():
+        pytest.skip("GNU wget is not installed (make test installs it with apt-get when run as root)")
+    alone = reparse(wget, tmp_path / "wget.db")
+    assert alone.outcomes["new"] == 4
+    imported = {r["url"]: r for r in rows(tmp_path / "wget.db", "select * from articles")}
+    crawled_rows = {r["url"]: r for r in rows(db, "select * from articles")}
+    for url, row in imported.items():
+        assert (row["title"], row["body_text"]) == (crawled_rows[url]["title"], crawled_rows[url]["body_text"])
+    assert {r["source"] for r in rows(tmp_path / "wget.db", "select source from captures")} == {"import"}
+    # Into the crawl's archive: put the file under its WARC folder; same text, so no new version.
+    archive = copy_db(db, tmp_path / "merged.db")
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    shutil.copytree(wget, folder / "imports")
+    merged = reparse(folder, archive)
+    assert merged.outcomes["rebuilt"] == 4 and merged.outcomes["unchanged"] == ARTICLES - 4
+    counts = rows(archive, "select source, count(*) as n from captures group by source order by source")
+    assert counts == [{"source": "crawl", "n": 2 * ARTICLES}, {"source": "import", "n": 4}]
+    assert rows(archive, "select sum(version_count) as n from articles") == [{"n": ARTICLES + 1}]
+    assert reparse(folder, archive).outcomes["unchanged"] == ARTICLES  # the same files again add nothing
+
+
+def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    (tmp_path / "w").mkdir()
+    files = [str(p) for p in archive_files(warc)]
+    pack = [sys.executable, "-m", "wacz", "create", "-o", str(tmp_path / "w" / "crawl.wacz"), *files]
+    subprocess.run(pack, check=True, capture_output=True, timeout=120)
+    report = reparse(tmp_path / "w", tmp_path / "wacz.db")
+    assert report.outcomes["new"] == ARTICLES
+    ours, theirs = dump(db), dump(tmp_path / "wacz.db")
+    assert ours["articles"] == theirs["articles"] and ours["images"] == theirs["images"]
+    assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]
+    assert {c[5].split("#")[0] for c in theirs["captures"]} == {"crawl.wacz"}
+    assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records
