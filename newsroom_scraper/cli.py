@@ -235,5 +235,51 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
     click.echo("\n".join(report.lines()))
 
 
+@main.command()
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The archive's WARC folder (default: warc/ beside the database); captures go to its wayback/.",
+)
+@click.option("--from", "from_date", default=None, help="Only captures from this day on (YYYY-MM-DD).")
+@click.option("--to", "to_date", default=None, help="Only captures up to this day (YYYY-MM-DD).")
+@click.option(
+    "--mementos-per-second", default=1.0, show_default=True, type=float, help="Politeness towards the memento endpoint."
+)
+@click.option(
+    "--wayback-url", default=None, help="Another Wayback Machine (a mirror or a test stub) instead of web.archive.org."
+)
+def wayback(
+    db_path: str,
+    warc_dir: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    mementos_per_second: float,
+    wayback_url: str | None,
+) -> None:
+    """Backfill history from the Wayback Machine: list, download (id_), write WARC, re-parse.
+
+    Resumable: captures already held are never fetched again.
+    """
+    from datetime import date
+    from pathlib import Path
+
+    from .backfill import backfill, wayback_client
+    from .reparse import print_progress
+
+    try:
+        start = date.fromisoformat(from_date) if from_date else None
+        end = date.fromisoformat(to_date) if to_date else None
+    except ValueError as error:
+        click.echo(f"wayback: {error}", err=True)
+        sys.exit(2)
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
+    client = wayback_client(wayback_url, mementos_per_second=mementos_per_second)
+    report = backfill(db_path, folder, from_date=start, to_date=end, client=client, progress=print_progress)
+    click.echo("\n".join(report.lines()))
+
+
 if __name__ == "__main__":  # python -m newsroom_scraper.cli
     main()

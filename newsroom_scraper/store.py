@@ -314,10 +314,10 @@ class Archive:
                 self._add_capture(capture, article_id, version or None, run_id)
         return article_id
 
-    def has_capture(self, url: str, captured_at: str) -> bool:
-        """Whether a capture of ``url`` at that time is archived (a backfill never fetches it again)."""
-        sql = "SELECT 1 FROM captures WHERE url = ? AND captured_at = ? LIMIT 1"
-        return self.db.execute(sql, [url, captured_at]).fetchone() is not None
+    def capture_keys(self, source: str) -> set[tuple[str, str]]:
+        """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
+        rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
+        return {(url, captured_at) for url, captured_at in rows}
 
     def is_archived(self, urls: list[str]) -> bool:
         """Whether any of ``urls`` is an archived article's canonical or fetched URL."""
