@@ -17,6 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -244,7 +245,8 @@ class Archive:
         parsed = [c for c in captures if c.article is not None]
         if not parsed:
             return "kept"
-        digests = [content_hash(c.article) for c in parsed if c.article is not None]
+        hashes = {id(c): content_hash(c.article) for c in parsed if c.article is not None}
+        digests = [hashes[id(c)] for c in parsed]
         version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
         record_ids = {c.record_id for c in captures}
         with self.db.atomic():
@@ -256,7 +258,7 @@ class Archive:
                 if held_ids == record_ids and held_hashes == version_hashes:
                     return "unchanged"
                 self._forget_history(row["id"])
-            article_id = self._write_history(url, row["id"] if row else None, captures, run_id)
+            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, run_id)
             last = parsed[-1].article
             assert last is not None
             self._replace_related(article_id, run_id, last)
@@ -274,7 +276,9 @@ class Archive:
         for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
-    def _write_history(self, url: str, article_id: int | None, captures: list[Capture], run_id: int) -> int:
+    def _write_history(
+        self, url: str, article_id: int | None, captures: list[Capture], hashes: dict[int, str], run_id: int
+    ) -> int:
         """The article row from its captures (insert or update), then its versions and capture rows."""
         state: dict[str, Any] = {"etag": None, "last_modified": None}
         digest = None
@@ -282,8 +286,8 @@ class Archive:
         for capture in captures:
             if capture.article is not None:
                 state.update(fetched_url=capture.url, etag=capture.etag, last_modified=capture.last_modified)
-                if content_hash(capture.article) != digest:
-                    digest = content_hash(capture.article)
+                if hashes[id(capture)] != digest:
+                    digest = hashes[id(capture)]
                     first_captures.append(capture)
             elif capture.status == 304:
                 state.update({k: getattr(capture, k) for k in ("etag", "last_modified") if getattr(capture, k)})
@@ -307,7 +311,7 @@ class Archive:
         for capture in captures:
             if id(capture) in starts and capture.article is not None:
                 version = self._add_version(
-                    article_id, capture.article, content_hash(capture.article), capture.captured_at, run_id
+                    article_id, capture.article, hashes[id(capture)], capture.captured_at, run_id
                 )
                 self._add_capture(capture, article_id, version, run_id, first_of_version=True)
             else:
@@ -450,24 +454,24 @@ class Archive:
             "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
             [article_id],
         ).fetchone()
-        data = article.to_dict()
-        data.pop("related")
-        self.db.table("article_versions").insert(
-            {
-                "article_id": article_id,
-                "version": version,
-                "content_hash": digest,
-                "fetched_at": fetched_at,
-                "run_id": run_id,
-                "title": article.title,
-                "topline": article.topline,
-                "published_at": article.published_at,
-                "lead": article.lead,
-                "body_text": article.body_text,
-                "body_html": article.body_html,
-                "data": _json(data),
-            }
-        )
+        data = {f.name: _plain(getattr(article, f.name)) for f in fields(article) if f.name != "related"}
+        record = {
+            "article_id": article_id,
+            "version": version,
+            "content_hash": digest,
+            "fetched_at": fetched_at,
+            "run_id": run_id,
+            "title": article.title,
+            "topline": article.topline,
+            "published_at": article.published_at,
+            "lead": article.lead,
+            "body_text": article.body_text,
+            "body_html": article.body_html,
+            "data": _json(data),
+        }
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
         self._replace_parts(article_id, article)
         return int(version)
 
@@ -492,10 +496,11 @@ class Archive:
 
     def _insert_positioned(self, table: str, key: dict, records: list[dict]) -> None:
         """Insert records with ``key`` and their 1-based position in the page."""
-        if records:
-            self.db.table(table).insert_all(
-                {**key, "position": position, **record} for position, record in enumerate(records, start=1)
-            )
+        if records:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
+            rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]
+            columns = list(rows[0])
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            self.db.conn.executemany(sql, [[row[column] for column in columns] for row in rows])
 
     def _add_capture(
         self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
@@ -547,10 +552,17 @@ def content_hash(article: Article) -> str:
     Only ``content_fields()`` count (not the URL, the layout or the slider), so that only a
     change of what the article says makes a new version.
     """
-    values = article.to_dict()
-    data = {name: values[name] for name in content_fields()}
+    data = {name: _plain(getattr(article, name)) for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as ``Article.to_dict()`` has it, without converting the whole article (the
+    slider is most of it): the content hash is computed once per stored capture."""
+    if isinstance(value, list):
+        return [asdict(item) if is_dataclass(item) and not isinstance(item, type) else item for item in value]
+    return value
 
 
 def _content_columns(article: Article, digest: str) -> dict[str, Any]:
