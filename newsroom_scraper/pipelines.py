@@ -18,7 +18,10 @@ from scrapy.crawler import Crawler
 from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
 from .store import Archive
+from .text.dates import utc_now
 
+# A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
+REMOVED_STATUSES = (404, 410)
 # Fields whose emptiness the run report shows, so that a markup change is noticed.
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
 
@@ -70,6 +73,8 @@ class ArchivePipeline:
         elif isinstance(item, CrawlFailure):
             self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.status)
             self.counts["errors"] += 1
+            if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
+                self.crawler.stats.inc_value("newsroom/removed")
         return item
 
     def _store(self, article: Article, fetch: FetchedPage) -> None:

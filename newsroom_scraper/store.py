@@ -160,6 +160,7 @@ class Archive:
         """
         digest = content_hash(article)
         seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at, "etag": etag, "last_modified": last_modified}
+        seen["removed_at"] = None  # answering again clears a removal
         with self.db.atomic():
             row = self._find(article.url)
             if row is None:
@@ -207,7 +208,7 @@ class Archive:
         answered, so retrying it again would only ever get another 304.
         ``capture`` (the 304's WARC record) becomes a ``captures`` row of the version it confirmed.
         """
-        updates: dict[str, Any] = {"last_checked_at": checked_at}
+        updates: dict[str, Any] = {"last_checked_at": checked_at, "removed_at": None}
         if etag is not None:
             updates["etag"] = etag
         if last_modified is not None:
@@ -223,6 +224,19 @@ class Archive:
                 if capture is not None:
                     self._add_capture(capture, article_id, version, run_id)
         return bool(rows)
+
+    def mark_removed(self, url: str, *, removed_at: str) -> bool:
+        """Note that an archived article (canonical or fetched ``url``) answered 404 or 410.
+
+        Only a definite answer counts (the caller's business: a timeout or a 5xx is an error).
+        The versions stay; ``removed_at`` keeps the first such answer until the article is stored
+        or answers 304 again. False when the URL is no archived article.
+        """
+        cursor = self.db.execute(
+            "UPDATE articles SET removed_at = coalesce(removed_at, ?) WHERE url = ? OR fetched_url = ?",
+            [removed_at, url, url],
+        )
+        return cursor.rowcount > 0
 
     # -- history from captures (reparse, import, backfill) -------------------------------
 

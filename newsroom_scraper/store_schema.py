@@ -219,3 +219,9 @@ ALTER TABLE article_versions ADD COLUMN capture_id INTEGER REFERENCES captures(i
 def _issue8_captures(db: sqlite_utils.Database) -> None:
     """Issue 8: every archived article response (its WARC record), and each version's first capture."""
     db.executescript(_CAPTURES_SQL_0002)
+
+
+@MIGRATIONS(name="0003_issue8_removed_at")
+def _issue8_removed_at(db: sqlite_utils.Database) -> None:
+    """Issue 8: when an archived article began answering 404 or 410 (NULL while it is online)."""
+    db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")
