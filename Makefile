@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench bench-quick clean format docs screenshots
+.PHONY: install test demo bench bench-quick clean format docs screenshots tools
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -26,11 +26,18 @@ install: $(STAMP)
 		apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium); \
 	else echo "Debian's chromium is missing (apt-get install chromium): tests/test_browser.py is skipped"; fi
 
-test: $(STAMP) /usr/bin/chromium
+test: $(STAMP) /usr/bin/chromium tools
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
+
+# GNU wget writes the "other tool's" WARC that tests import: installed with apt-get when missing
+# and run as root (a no-op when present); otherwise that one test skips and says why.
+tools:
+	@command -v wget >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
+		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
 # Every figure of docs/benchmarks.md (about 10 minutes here; 100k articles: see that page).
 BENCH_OUT ?= /tmp/newsroom-bench

@@ -107,8 +107,9 @@ def parse(file: str, url: str | None) -> None:
     "--warc-dir",
     default=None,
     type=click.Path(file_okay=False),
-    help="Write WARC files here (accepted; written by a later release).",
+    help="Write WARC files here (default: warc/ beside the database).",
 )
+@click.option("--no-warc", is_flag=True, help="Write no WARC files (the archive then cannot be re-parsed).")
 @click.option(
     "--jobdir",
     default=None,
@@ -132,6 +133,7 @@ def crawl(
     max_articles: int | None,
     since: str | None,
     warc_dir: str | None,
+    no_warc: bool,
     jobdir: str | None,
     log_level: str,
     extra: tuple[str, ...],
@@ -162,6 +164,7 @@ def crawl(
             max_articles=max_articles,
             since=since,
             warc_dir=warc_dir,
+            warc=not no_warc,
             jobdir=jobdir,
             settings=overrides,
         )
@@ -201,6 +204,81 @@ def status(db_path: str) -> None:
         sys.exit(2)
     with Archive(db_path) as archive:
         click.echo(format_summary(archive.summary()))
+
+
+@main.command()
+@click.option(
+    "--warc-dir",
+    "warc_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of .warc, .warc.gz and .wacz files (any tool's), read recursively.",
+)
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
+    """Rebuild the archive from WARC/WACZ captures, without the network.
+
+    Each article capture is parsed with the layout of its capture date; each article's
+    versions are recomputed from its captures in capture order. Into an existing archive this
+    applies a parser fix to history and imports other tools' captures; running it twice adds nothing.
+    """
+    from .reparse import print_progress
+    from .reparse import reparse as run_reparse
+    from .warc import WarcError
+
+    try:
+        report = run_reparse(warc_dir, db_path, progress=None if quiet else print_progress)
+    except (FileNotFoundError, WarcError) as error:
+        click.echo(f"reparse: {error}", err=True)
+        sys.exit(2)
+    click.echo("\n".join(report.lines()))
+
+
+@main.command()
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The archive's WARC folder (default: warc/ beside the database); captures go to its wayback/.",
+)
+@click.option("--from", "from_date", default=None, help="Only captures from this day on (YYYY-MM-DD).")
+@click.option("--to", "to_date", default=None, help="Only captures up to this day (YYYY-MM-DD).")
+@click.option(
+    "--mementos-per-second", default=1.0, show_default=True, type=float, help="Politeness towards the memento endpoint."
+)
+@click.option(
+    "--wayback-url", default=None, help="Another Wayback Machine (a mirror or a test stub) instead of web.archive.org."
+)
+def wayback(
+    db_path: str,
+    warc_dir: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    mementos_per_second: float,
+    wayback_url: str | None,
+) -> None:
+    """Backfill history from the Wayback Machine: list, download (id_), write WARC, re-parse.
+
+    Resumable: captures already held are never fetched again.
+    """
+    from datetime import date
+    from pathlib import Path
+
+    from .backfill import backfill, wayback_client
+    from .reparse import print_progress
+
+    try:
+        start = date.fromisoformat(from_date) if from_date else None
+        end = date.fromisoformat(to_date) if to_date else None
+    except ValueError as error:
+        click.echo(f"wayback: {error}", err=True)
+        sys.exit(2)
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
+    client = wayback_client(wayback_url, mementos_per_second=mementos_per_second)
+    report = backfill(db_path, folder, from_date=start, to_date=end, client=client, progress=print_progress)
+    click.echo("\n".join(report.lines()))
 
 
 if __name__ == "__main__":  # python -m newsroom_scraper.cli

@@ -31,6 +31,7 @@ def crawl_settings(
     concurrency: int | None = None,
     timeout: float | None = None,
     warc_dir: str | None = None,
+    warc: bool = True,
     jobdir: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Settings:
@@ -54,6 +55,8 @@ def crawl_settings(
         chosen["DOWNLOAD_TIMEOUT"] = timeout
     if warc_dir:
         chosen["NEWSROOM_WARC_DIR"] = warc_dir
+    if not warc:
+        chosen["NEWSROOM_WARC_ENABLED"] = False
     if jobdir:
         chosen["JOBDIR"] = jobdir
     chosen.update(settings or {})

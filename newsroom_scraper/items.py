@@ -177,6 +177,26 @@ class FetchedPage:
     last_modified: str | None = None
     not_modified: bool = False
     requested_url: str | None = None  # the URL asked for, when a redirect changed it
+    capture: dict[str, Any] | None = None  # where the WARC record is (warc_capture.py), None without WARC
+
+
+@dataclass
+class Capture:
+    """One archived HTTP response of an article URL, and where its WARC record is: a ``captures`` row."""
+
+    url: str
+    captured_at: str  # UTC, ISO 8601 to the second (the record's WARC-Date)
+    status: int
+    record_id: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    payload_digest: str | None = None
+    source: str = "crawl"  # crawl, import, wayback
+    source_uri: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    article: Article | None = None  # its parse (reparse only)
 
 
 @dataclass

@@ -15,10 +15,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from .items import Article, CrawlFailure, FetchedPage, ParsedPage
+from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
 from .store import Archive
+from .text.dates import utc_now
 
+# A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
+REMOVED_STATUSES = (404, 410)
 # Fields whose emptiness the run report shows, so that a markup change is noticed.
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
 
@@ -58,6 +61,7 @@ class ArchivePipeline:
                 checked_at=item.fetched_at,
                 etag=item.etag,
                 last_modified=item.last_modified,
+                capture=_capture(item),
             )
             self.counts["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
@@ -69,6 +73,8 @@ class ArchivePipeline:
         elif isinstance(item, CrawlFailure):
             self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.status)
             self.counts["errors"] += 1
+            if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
+                self.crawler.stats.inc_value("newsroom/removed")
         return item
 
     def _store(self, article: Article, fetch: FetchedPage) -> None:
@@ -81,6 +87,7 @@ class ArchivePipeline:
                 fetched_at=fetch.fetched_at,
                 etag=fetch.etag,
                 last_modified=fetch.last_modified,
+                capture=_capture(fetch),
             )
         except Exception as error:  # a storage failure loses this article, not the run
             self.archive.record_error(self.run_id, fetch.url, "store", f"{type(error).__name__}: {error}", fetch.status)
@@ -111,3 +118,20 @@ class ArchivePipeline:
         self.archive.close()
         self.archive = None
         spider.logger.info("Run report:\n%s", format_report(run))
+
+
+def _capture(fetch: FetchedPage) -> Capture | None:
+    """The WARC record of a fetched page (see warc_capture.py) as a ``captures`` row, if one was written."""
+    where = fetch.capture
+    if not where:
+        return None
+    return Capture(
+        url=fetch.url,
+        captured_at=where["captured_at"],
+        status=fetch.status,
+        record_id=where["record_id"],
+        warc_file=where["warc_file"],
+        warc_offset=where["offset"],
+        warc_length=where["length"],
+        payload_digest=where["payload_digest"],
+    )

@@ -54,6 +54,11 @@ SPIDER_MIDDLEWARES = {
     "newsroom_scraper.middlewares.ParseMiddleware": 950,
     "newsroom_scraper.middlewares.ArchiveMiddleware": 600,
 }
+# Closest to the downloader: WARC sees each request as sent and each response as received
+# (before decompression, redirects and retries act on it).
+DOWNLOADER_MIDDLEWARES = {
+    "newsroom_scraper.warc_capture.WarcCaptureMiddleware": 950,
+}
 ITEM_PIPELINES = {
     "newsroom_scraper.pipelines.ArchivePipeline": 300,
 }
@@ -62,4 +67,8 @@ ITEM_PIPELINES = {
 NEWSROOM_DB = "archive/newsroom.db"
 NEWSROOM_REFRESH_DAYS = 14
 NEWSROOM_PROGRESS_EVERY = 100  # log a progress line every N stored articles
-NEWSROOM_WARC_DIR = None  # filled by the WARC issue; accepted now
+# WARC of every exchange (docs/archival.md): on by default, `--no-warc` turns it off.
+NEWSROOM_WARC_ENABLED = True
+NEWSROOM_WARC_DIR = None  # None: warc/ beside the database (archive/warc/)
+NEWSROOM_WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file starts after this
+NEWSROOM_WARC_PREFIX = "newsroom"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
 CANONICAL_HOST = "https://www.dortmund.de"
@@ -18,6 +19,15 @@ CANONICAL_HOST = "https://www.dortmund.de"
 # Article pages: news and press releases (the press section appears under two spellings).
 ARTICLE_PATH = re.compile(
     r"^/newsroom/(?:nachrichten-dortmund\.de|presse-mitteilungen|pressemitteilungen)/[^/?#]+\.html$"
+)
+# Before the 2023 relaunch: /de/leben_in_dortmund/nachrichtenportal/nachricht.jsp?nid=<id>
+# (Wayback captures; the generic layout reads them). Old URLs stay the articles' keys.
+OLD_ARTICLE_PATH = re.compile(r"^/de/leben_in_dortmund/nachrichtenportal/nachricht\.jsp$")
+OLD_ARTICLE_QUERY = re.compile(r"(?:^|&)nid=\d+(?:&|$)")
+# What the Wayback backfill asks the CDX API for (prefix searches), old scheme and new.
+ARCHIVED_URL_PREFIXES = (
+    "www.dortmund.de/newsroom/",
+    "www.dortmund.de/de/leben_in_dortmund/nachrichtenportal/nachricht.jsp",
 )
 # Listing pages worth walking: the newsroom, its sections and their pagination.
 LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
@@ -31,6 +41,14 @@ SEARCH_MAX_WINDOW = 10_000  # from + size beyond this answers HTTP 500
 # the first field present wins).
 SEARCH_URL_FIELD = "website_url"
 SEARCH_DATE_FIELDS = ("date", "datePublished", "publishDate", "published_at")
+
+
+def is_article_url(url: str) -> bool:
+    """Whether ``url`` is an article page: today's scheme or the pre-2023 ``nachricht.jsp?nid=…``."""
+    parts = urlsplit(url)
+    if ARTICLE_PATH.match(parts.path):
+        return True
+    return bool(OLD_ARTICLE_PATH.match(parts.path) and OLD_ARTICLE_QUERY.search(parts.query))
 
 
 def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:

@@ -15,13 +15,16 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import sqlite_utils
 
-from .items import PARTS, Article, content_fields, list_fields, one_value_fields
+from .items import PARTS, Article, Capture, content_fields, list_fields, one_value_fields
 from .search_variants import fts_query, spelling_variants
 from .search_words import excerpt, stems, substring_match, word_match
 from .store_schema import MIGRATIONS, add_field_columns
@@ -215,6 +218,7 @@ class Archive:
         fetched_at: str,
         etag: str | None,
         last_modified: str | None,
+        capture: Capture | None = None,
     ) -> str:
         """Store a parsed article; return "new", "changed" or "unchanged".
 
@@ -223,21 +227,24 @@ class Archive:
         the images, videos, links and tags. The slider's related links are stored per
         run either way. ``etag`` and ``last_modified`` are this response's validators
         (None clears the stored one). Open errors for the canonical or fetched URL are
-        marked resolved. Everything happens in one transaction: on any exception the
-        archive is as it was before the call.
+        marked resolved. ``capture`` (the response's WARC record) becomes a ``captures`` row
+        pointing at the version it showed. Everything happens in one transaction: on any
+        exception the archive is as it was before the call.
         """
         data = article.to_dict()  # once: the hash and the version's JSON both read it
         digest = content_hash(article, data)
         seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at, "etag": etag, "last_modified": last_modified}
+        seen["removed_at"] = None  # answering again clears a removal
         with self.db.atomic():
             row = self._find(article.url)
             if row is None:
                 outcome = "new"
                 article_id = self._insert_article(article, digest, seen)
-                self._add_version(article_id, article, data, digest, fetched_at, run_id)
+                version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
+                version = row["version_count"]
                 self._update_article(article_id, seen)
             else:
                 outcome = "changed"
@@ -254,6 +261,8 @@ class Archive:
                 )
             self._replace_related(article_id, run_id, article)
             self._resolve_errors([article.url, fetched_url], fetched_at)
+            if capture is not None:
+                self._add_capture(capture, article_id, version, run_id, first_of_version=outcome != "unchanged")
         return outcome
 
     def mark_not_modified(
@@ -264,28 +273,151 @@ class Archive:
         checked_at: str,
         etag: str | None = None,
         last_modified: str | None = None,
+        capture: Capture | None = None,
     ) -> bool:
         """Note a 304 answer for ``url`` (canonical or fetched URL); False if unknown.
 
         Only ``last_checked_at`` changes, and the validators when the answer sent new
         ones. Open errors for the URL are resolved too: the page is archived and
         answered, so retrying it again would only ever get another 304.
-        ``run_id`` is accepted for symmetry with save_article; nothing stores it yet.
+        ``capture`` (the 304's WARC record) becomes a ``captures`` row of the version it confirmed.
         """
-        updates: dict[str, Any] = {"last_checked_at": checked_at}
+        updates: dict[str, Any] = {"last_checked_at": checked_at, "removed_at": None}
         if etag is not None:
             updates["etag"] = etag
         if last_modified is not None:
             updates["last_modified"] = last_modified
         with self.db.atomic():
             rows = self.db.execute(
-                "SELECT id, url, fetched_url FROM articles WHERE url = ? OR fetched_url = ?",
+                "SELECT id, url, fetched_url, version_count FROM articles WHERE url = ? OR fetched_url = ?",
                 [url, url],
             ).fetchall()
-            for article_id, canonical, fetched in rows:
+            for article_id, canonical, fetched, version in rows:
                 self._update_article(article_id, updates)
                 self._resolve_errors([url, canonical, fetched], checked_at)
+                if capture is not None:
+                    self._add_capture(capture, article_id, version, run_id)
         return bool(rows)
+
+    def mark_removed(self, url: str, *, removed_at: str) -> bool:
+        """Note that an archived article (canonical or fetched ``url``) answered 404 or 410.
+
+        Only a definite answer counts (the caller's business: a timeout or a 5xx is an error).
+        The versions stay; ``removed_at`` keeps the first such answer until the article is stored
+        or answers 304 again. False when the URL is no archived article.
+        """
+        cursor = self.db.execute(
+            "UPDATE articles SET removed_at = coalesce(removed_at, ?) WHERE url = ? OR fetched_url = ?",
+            [removed_at, url, url],
+        )
+        return cursor.rowcount > 0
+
+    # -- history from captures (reparse, import, backfill) -------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction around many calls (reparse stores hundreds of articles per commit)."""
+        with self.db.atomic():
+            yield
+
+    def replace_history(self, url: str, captures: list[Capture], run_id: int) -> str:
+        """Rebuild an article from all its captures, oldest first: "new", "rebuilt", "unchanged" or "kept".
+
+        ``captures`` carry their parse (``article``) when they are 200 answers; a 304 only confirms.
+        Versions are the runs of equal content in capture order, so a parser fix changes what a
+        version holds, never how many there are, unless the fix makes two captures read alike or
+        different. "unchanged": the archive already holds exactly these captures and versions;
+        "kept": the archive holds captures or versions of the article that are not among
+        ``captures`` (versions stored without WARC, or files elsewhere), so nothing is touched.
+        """
+        parsed = [c for c in captures if c.article is not None]
+        if not parsed:
+            return "kept"
+        hashes = {id(c): content_hash(c.article) for c in parsed if c.article is not None}
+        digests = [hashes[id(c)] for c in parsed]
+        version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
+        record_ids = {c.record_id for c in captures}
+        with self.db.atomic():
+            row = self._find(url)
+            if row is not None:
+                held_ids, held_hashes, without_capture = self._history(row["id"])
+                if without_capture or not held_ids <= record_ids:
+                    return "kept"
+                if held_ids == record_ids and held_hashes == version_hashes:
+                    return "unchanged"
+                self._forget_history(row["id"])
+            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, run_id)
+            last = parsed[-1].article
+            assert last is not None
+            self._replace_related(article_id, run_id, last)
+        return "new" if row is None else "rebuilt"
+
+    def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool]:
+        """The record ids of an article's captures, its version hashes, and whether a version has no capture."""
+        ids = {r for (r,) in self.db.execute("SELECT record_id FROM captures WHERE article_id = ?", [article_id])}
+        versions = self.db.execute(
+            "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
+        ).fetchall()
+        return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
+
+    def _forget_history(self, article_id: int) -> None:
+        versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
+        for version_id, data in versions.fetchall():
+            self._index_words(version_id, json.loads(data), delete=True)
+        for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+
+    def _write_history(
+        self, url: str, article_id: int | None, captures: list[Capture], hashes: dict[int, str], run_id: int
+    ) -> int:
+        """The article row from its captures (insert or update), then its versions and capture rows."""
+        state: dict[str, Any] = {"etag": None, "last_modified": None}
+        digest = None
+        first_captures: list[Capture] = []
+        for capture in captures:
+            if capture.article is not None:
+                state.update(fetched_url=capture.url, etag=capture.etag, last_modified=capture.last_modified)
+                if hashes[id(capture)] != digest:
+                    digest = hashes[id(capture)]
+                    first_captures.append(capture)
+            elif capture.status == 304:
+                state.update({k: getattr(capture, k) for k in ("etag", "last_modified") if getattr(capture, k)})
+        latest = first_captures[-1]
+        assert latest.article is not None and digest is not None
+        start = next(c.captured_at for c in captures if c.article is not None)
+        bookkeeping = {
+            **state,
+            "first_seen_at": start,
+            "last_checked_at": captures[-1].captured_at,
+            "last_changed_at": latest.captured_at,
+            "version_count": len(first_captures),
+        }
+        if article_id is None:
+            article_id = self._insert_article(latest.article, digest, {**state, "last_checked_at": start})
+            self._update_article(article_id, bookkeeping)
+        else:  # the indexed columns are written only here, so the FTS index is updated once
+            self._update_article(article_id, {**_content_columns(latest.article, digest), **bookkeeping})
+        starts = {id(c) for c in first_captures}
+        version = 0
+        for capture in captures:
+            if id(capture) in starts and capture.article is not None:
+                version = self._add_version(
+                    article_id,
+                    capture.article,
+                    capture.article.to_dict(),
+                    hashes[id(capture)],
+                    capture.captured_at,
+                    run_id,
+                )
+                self._add_capture(capture, article_id, version, run_id, first_of_version=True)
+            else:
+                self._add_capture(capture, article_id, version or None, run_id)
+        return article_id
+
+    def capture_keys(self, source: str) -> set[tuple[str, str]]:
+        """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
+        rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
+        return {(url, captured_at) for url, captured_at in rows}
 
     def is_archived(self, urls: list[str]) -> bool:
         """Whether any of ``urls`` is an archived article's canonical or fetched URL."""
@@ -400,7 +532,7 @@ class Archive:
 
     def _find(self, url: str) -> dict | None:
         """The id and content hash of the article with this canonical URL."""
-        rows = self._rows("SELECT id, content_hash FROM articles WHERE url = ?", [url])
+        rows = self._rows("SELECT id, content_hash, version_count FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
     def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
@@ -433,28 +565,30 @@ class Archive:
             [article_id],
         ).fetchone()
         data = {name: value for name, value in data.items() if name != "related"}
-        versions = self.db.table("article_versions").insert(
-            {
-                "article_id": article_id,
-                "version": version,
-                "content_hash": digest,
-                "fetched_at": fetched_at,
-                "run_id": run_id,
-                "title": article.title,
-                "topline": article.topline,
-                "published_at": article.published_at,
-                "lead": article.lead,
-                "body_text": article.body_text,
-                "body_html": article.body_html,
-                "data": _json(data),
-            }
-        )
-        self._index_words(int(versions.last_rowid or 0), data)
+        record = {
+            "article_id": article_id,
+            "version": version,
+            "content_hash": digest,
+            "fetched_at": fetched_at,
+            "run_id": run_id,
+            "title": article.title,
+            "topline": article.topline,
+            "published_at": article.published_at,
+            "lead": article.lead,
+            "body_text": article.body_text,
+            "body_html": article.body_html,
+            "data": _json(data),
+        }
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cursor = self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
+        self._index_words(int(cursor.lastrowid or 0), data)
         self._replace_parts(article_id, article)
         return int(version)
 
-    def _index_words(self, version_id: int, data: dict) -> None:
-        """Add a version's stems to the word index (its rowid is the version's id)."""
+    def _index_words(self, version_id: int, data: dict, *, delete: bool = False) -> None:
+        """Add a version's stems to the word index (its rowid is the version's id), or with ``delete``
+        take them out again (a contentless FTS5 index forgets a row only when told its values)."""
         images = data.get("images") or []
         values = {
             "title": data.get("title"),
@@ -466,10 +600,14 @@ class Archive:
         }
         columns = ", ".join(WORD_COLUMNS)
         marks = ", ".join("?" for _ in WORD_COLUMNS)
-        self.db.execute(
-            f"INSERT INTO version_words (rowid, {columns}) VALUES (?, {marks})",
-            [version_id, *(stems(values[column]) for column in WORD_COLUMNS)],
-        )
+        stemmed = [stems(values[column]) for column in WORD_COLUMNS]
+        if delete:
+            self.db.execute(
+                f"INSERT INTO version_words (version_words, rowid, {columns}) VALUES ('delete', ?, {marks})",
+                [version_id, *stemmed],
+            )
+        else:
+            self.db.execute(f"INSERT INTO version_words (rowid, {columns}) VALUES (?, {marks})", [version_id, *stemmed])
 
     def _index_missing_words(self) -> None:
         """Index the versions the word index lacks: an archive from before it, or after a rebuild.
@@ -523,10 +661,44 @@ class Archive:
 
     def _insert_positioned(self, table: str, key: dict, records: list[dict]) -> None:
         """Insert records with ``key`` and their 1-based position in the page."""
-        if records:
-            self.db.table(table).insert_all(
-                {**key, "position": position, **record} for position, record in enumerate(records, start=1)
+        if records:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
+            rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]
+            columns = list(rows[0])
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            self.db.conn.executemany(sql, [[row[column] for column in columns] for row in rows])
+
+    def _add_capture(
+        self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
+    ) -> int:
+        """A ``captures`` row (once per WARC record); the version's ``capture_id`` when it is its first."""
+        cursor = self.db.execute(
+            """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
+                warc_length, record_id, payload_digest, source, run_id, source_uri)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (record_id) DO NOTHING""",
+            [
+                capture.url,
+                article_id,
+                version,
+                capture.captured_at,
+                capture.status,
+                capture.warc_file,
+                capture.warc_offset,
+                capture.warc_length,
+                capture.record_id,
+                capture.payload_digest,
+                capture.source,
+                run_id,
+                capture.source_uri,
+            ],
+        )
+        capture_id = int(cursor.lastrowid or 0)
+        if first_of_version and cursor.rowcount:
+            self.db.execute(
+                "UPDATE article_versions SET capture_id = ? WHERE article_id = ? AND version = ?",
+                [capture_id, article_id, version],
             )
+        return capture_id
 
     def _resolve_errors(self, urls: list[str | None], resolved_at: str) -> None:
         """Mark open errors of any of these URLs as resolved."""
@@ -560,6 +732,14 @@ def content_hash(article: Article, values: dict[str, Any] | None = None) -> str:
     data = {name: values[name] for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as ``Article.to_dict()`` has it, without converting the whole article (the
+    slider is most of it): the content hash is computed once per stored capture."""
+    if isinstance(value, list):
+        return [asdict(item) if is_dataclass(item) and not isinstance(item, type) else item for item in value]
+    return value
 
 
 def _content_columns(article: Article, digest: str) -> dict[str, Any]:

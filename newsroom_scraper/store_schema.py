@@ -247,3 +247,38 @@ def _district_and_month(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_article_versions_article_id_version ON article_versions(article_id, version);
         """
     )
+
+
+_CAPTURES_SQL_0002 = """
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,  -- the URL fetched (WARC-Target-URI)
+    article_id INTEGER REFERENCES articles(id),
+    version INTEGER,  -- the article version this response showed (a 304: the version it confirmed)
+    captured_at TEXT NOT NULL,  -- UTC, ISO 8601 to the second (WARC-Date)
+    status INTEGER NOT NULL,  -- HTTP status
+    warc_file TEXT,  -- relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    warc_offset INTEGER,  -- where the record starts in the (uncompressed) file, as CDXJ says
+    warc_length INTEGER,  -- the record's length there, gzip member included
+    record_id TEXT UNIQUE,  -- WARC-Record-ID: an import of the same file adds nothing
+    payload_digest TEXT,  -- WARC-Payload-Digest (sha1:BASE32)
+    source TEXT NOT NULL,  -- "crawl", "import" (another tool's file) or "wayback"
+    run_id INTEGER REFERENCES crawl_runs(id),  -- the crawl or reparse run that recorded it
+    source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
+);
+CREATE INDEX idx_captures_article ON captures(article_id, version);
+CREATE INDEX idx_captures_url ON captures(url);
+ALTER TABLE article_versions ADD COLUMN capture_id INTEGER REFERENCES captures(id);
+"""
+
+
+@MIGRATIONS(name="0002_issue8_captures")
+def _issue8_captures(db: sqlite_utils.Database) -> None:
+    """Issue 8: every archived article response (its WARC record), and each version's first capture."""
+    db.executescript(_CAPTURES_SQL_0002)
+
+
+@MIGRATIONS(name="0003_issue8_removed_at")
+def _issue8_removed_at(db: sqlite_utils.Database) -> None:
+    """Issue 8: when an archived article began answering 404 or 410 (NULL while it is online)."""
+    db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")

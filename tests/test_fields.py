@@ -123,3 +123,20 @@ def test_fts_columns_are_those_the_migrations_built():
     with Archive(":memory:") as archive:
         built = [c for c in archive.db.table("articles_fts").columns_dict if c != "articles_fts"]
     assert tuple(built[: len(FTS_COLUMNS)]) == FTS_COLUMNS
+
+
+def test_migrations_of_issue_8_are_frozen():
+    """0002 (captures) and 0003 (removed_at) build the same schema forever, like 0001."""
+    from newsroom_scraper.store_schema import _issue8_captures, _issue8_removed_at
+
+    db = sqlite_utils.Database(memory=True)
+    _initial_schema(db)
+    _issue8_captures(db)
+    _issue8_removed_at(db)
+    tables = ("captures", "article_versions", "articles", "idx_captures_article", "idx_captures_url")
+    rows = db.execute(
+        f"select type, name, sql from sqlite_master where name in {tables} order by type, name"
+    ).fetchall()
+    built = "".join(f"-- {kind} {name}\n{sql};\n\n" for kind, name, sql in rows)
+    snapshot = ROOT / "tests" / "snapshots" / "migration-0002-0003-issue8.sql"
+    assert built == snapshot.read_text(encoding="utf-8")

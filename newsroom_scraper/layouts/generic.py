@@ -17,6 +17,7 @@ from lxml import etree
 from ..items import Image, Link, RelatedLink, Video
 from ..page import Page
 from ..text.clean import collapse_or_none, text_of
+from ..text.credits import split_credit
 from ..text.dates import parse_german_date
 from ..text.html import Block, list_block, text_block
 from ..text.urls import absolute_url
@@ -115,7 +116,16 @@ class GenericLayout(LayoutFamily):
             if isinstance(image, list):
                 image = image[0] if image and isinstance(image[0], str) else None
             src = absolute_url(image, self.canonical) if isinstance(image, str) else None
-            return [Image(src=src)] if src else []
+            if not src:
+                return []
+            # Pre-2023 pages credit their image as "Bild (Bildlizenz/Fotograf/Grafiker): <name>".
+            marked = self.page.document.xpath("//*[starts-with(normalize-space(text()), 'Bild (')]")
+            credit = split_credit(text_of(marked[0])) if marked else None
+            if credit is None:
+                return [Image(src=src)]
+            return [
+                Image(src=src, credit=credit.credit, credit_by=credit.credit_by, credit_agency=credit.credit_agency)
+            ]
 
         @attribute
         def tags(self) -> list[str]:

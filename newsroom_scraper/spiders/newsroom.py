@@ -165,17 +165,19 @@ class NewsroomSpider(Spider):
     def parse_article_page(self, response: Response) -> Iterable[FetchedPage]:
         """Hand the page over untouched: ParseMiddleware parses it, the pipeline stores it."""
         headers = response.headers
+        capture = response.meta.get("capture")  # the WARC record's time and place (warc_capture.py)
         etag = headers.get("ETag")
         modified = headers.get("Last-Modified")
         yield FetchedPage(
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=utc_now(),
+            fetched_at=capture["captured_at"] if capture else utc_now(),
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
             requested_url=response.meta.get("archived_url") or (response.request.url if response.request else None),
+            capture=capture,
         )
 
     # -- failures ----------------------------------------------------------------------------

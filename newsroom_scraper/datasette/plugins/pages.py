@@ -187,8 +187,8 @@ async def _captures(db, version: dict) -> list[dict]:
     """
     if not await db.table_exists("captures"):
         return []
-    columns = set(await db.table_columns("captures"))
-    key = next((c for c in ("article_version_id", "version_id") if c in columns), None)
-    if key is None:
-        return []
-    return await _rows(db, f"select * from captures where {key} = :id", {"id": version["id"]})
+    sql = (
+        "select captured_at, status, warc_file, record_id, payload_digest, source, source_uri from captures"
+        " where article_id = :article and version = :version order by captured_at"
+    )
+    return await _rows(db, sql, {"article": version["article_id"], "version": version["version"]})

@@ -1,0 +1,362 @@
+"""WARC: the one module that writes and reads web archive files (warcio, cdxj-indexer).
+
+The crawl hands every HTTP exchange to a ``WarcWriter`` (through ``warc_capture.py``, Scrapy
+machinery): a ``request`` and a ``response`` record per exchange, WARC 1.1, each record its own
+gzip member, files rotated by size and named ``<prefix>-<UTC timestamp>-<serial>.warc.gz``, each
+opening with a ``warcinfo`` record. A 304 answer to a conditional re-check is written as a
+``metadata`` record (``application/http; msgtype=response``) rather than a response, so a replay
+index built by ``write_index`` (responses, revisits and resources only) never serves an empty 304
+in place of the last full capture. ``iter_captures`` reads the responses back from any
+``.warc``, ``.warc.gz`` or ``.wacz`` under a folder, whatever tool wrote them.
+docs/archival.md describes the files, the records and the index.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+WARC_VERSION = "1.1"
+NOT_MODIFIED_TYPE = "application/http; msgtype=response"  # the 304 metadata records
+SOURCE_HEADER = "WARC-Source-URI"  # where a record was copied from (the Wayback memento URL)
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
+INDEX_NAME = "index.cdxj"
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass
+class Exchange:
+    """One HTTP exchange as it went over the wire, ready to be written."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    request_body: bytes
+    status: int
+    response_headers: Headers
+    body: bytes  # as received: still content-encoded, never chunked
+    captured_at: str  # ISO 8601 UTC, to the second: becomes WARC-Date
+    protocol: str = "HTTP/1.1"
+
+
+@dataclass
+class WarcLocation:
+    """Where a record was written or found: what the ``captures`` table keeps of it."""
+
+    warc_file: str  # relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None
+
+
+@dataclass
+class WarcCapture:
+    """An HTTP response read back from a WARC (or a 304 noted as metadata)."""
+
+    url: str
+    captured_at: str
+    status: int
+    headers: Headers
+    location: WarcLocation
+    body: bytes = b""  # decoded: de-chunked and content-decoded
+    source_uri: str | None = None
+    by_us: bool = False  # the file's warcinfo names newsroom-archive as its software
+    order: tuple[int, int] = (0, 0)  # file number, offset: the order within one capture time
+
+    def header(self, name: str) -> str | None:
+        """The first value of a response header, case-insensitively."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+
+@dataclass
+class WarcWriter:
+    """Writes exchanges into rotating WARC 1.1 files in ``folder``.
+
+    A new file starts when the current one reaches ``max_size`` bytes; names are
+    ``<prefix>-<YYYYmmddHHMMSS>-<serial, 5 digits>.warc.gz`` (timestamp of the writer's start,
+    serial from 00000). Each file opens with a ``warcinfo`` record made of ``info``.
+    """
+
+    folder: Path
+    info: dict[str, str] = field(default_factory=dict)
+    prefix: str = "newsroom"
+    max_size: int = 1_000_000_000
+    started: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    files: list[Path] = field(default_factory=list)
+    _handle: IO[bytes] | None = None
+    _writer: WARCWriter | None = None
+    _serial: int = 0
+
+    def write_exchange(self, exchange: Exchange) -> WarcLocation:
+        """A response (or, for a 304, a metadata) record and its request record; where the first went."""
+        writer = self._current()
+        date = warc_date(exchange.captured_at)
+        status_line = f"{exchange.status} {_reason(exchange.status)}"
+        http = StatusAndHeaders(status_line, _unchunked(exchange.response_headers), protocol=exchange.protocol)
+        if exchange.status == 304:
+            block = http.to_ascii_bytes()
+            record = writer.create_warc_record(
+                exchange.url,
+                "metadata",
+                payload=io.BytesIO(block),
+                length=len(block),
+                warc_content_type=NOT_MODIFIED_TYPE,
+                warc_headers_dict={"WARC-Date": date},
+            )
+        else:
+            record = writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": date},
+            )
+        location = self._write(record)
+        parts = urlsplit(exchange.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request_headers = list(exchange.request_headers)
+        # What the HTTP client adds on the wire (Scrapy sets them below the middlewares)
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            request_headers.insert(0, ("Host", parts.netloc))
+        if exchange.request_body and not any(name.lower() == "content-length" for name, _ in request_headers):
+            request_headers.append(("Content-Length", str(len(exchange.request_body))))
+        request = writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {target} {exchange.protocol}", request_headers, is_http_request=True
+            ),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id},
+        )
+        self._write(request)
+        self._rotate_if_full()
+        return location
+
+    def write_response(
+        self, url: str, captured_at: str, status: int, headers: Headers, body: bytes, source_uri: str
+    ) -> WarcLocation:
+        """A response record copied from elsewhere (no request record: we did not send it)."""
+        writer = self._current()
+        http = StatusAndHeaders(f"{status} {_reason(status)}", _unchunked(headers), protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri},
+        )
+        location = self._write(record)
+        self._rotate_if_full()
+        return location
+
+    def close(self) -> None:
+        """Close the current file (the next write starts a new one)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            self._writer = None
+
+    def _current(self) -> WARCWriter:
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            while True:
+                path = self.folder / f"{self.prefix}-{self.started}-{self._serial:05d}.warc.gz"
+                self._serial += 1
+                try:
+                    self._handle = open(path, "xb")  # never overwrite another run's file
+                    break
+                except FileExistsError:
+                    continue
+            self.files.append(path)
+            self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+            info = {"software": "newsroom-archive (warcio)", "format": "WARC File Format 1.1", **self.info}
+            info["conformsTo"] = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+            self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
+        return self._writer
+
+    def _write(self, record: Any) -> WarcLocation:
+        assert self._handle is not None and self._writer is not None
+        offset = self._handle.tell()
+        self._writer.write_record(record)
+        headers = record.rec_headers
+        return WarcLocation(
+            warc_file=self.files[-1].name,
+            offset=offset,
+            length=self._handle.tell() - offset,
+            record_id=headers.get_header("WARC-Record-ID"),
+            payload_digest=headers.get_header("WARC-Payload-Digest"),
+        )
+
+    def _rotate_if_full(self) -> None:
+        if self._handle is not None and self._handle.tell() >= self.max_size:
+            self.close()
+
+
+def warc_date(captured_at: str) -> str:
+    """'2026-11-25T14:12:39+00:00' → '2026-11-25T14:12:39Z' (any offset is converted to UTC)."""
+    moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
+
+
+def iso_date(warc_date_value: str) -> str:
+    """A WARC-Date as the archive's timestamps: UTC, to the second, with '+00:00'."""
+    moment = datetime.fromisoformat(warc_date_value.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _unchunked(headers: Headers) -> Headers:
+    """The body is stored de-chunked (as every WARC writer stores it), so the header that says
+    otherwise is kept under another name: a reader would try to de-chunk it again."""
+    return [
+        ("X-Archive-Orig-Transfer-Encoding", value) if name.lower() == "transfer-encoding" else (name, value)
+        for name, value in headers
+    ]
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def archive_files(folder: Path) -> list[Path]:
+    """Every .warc, .warc.gz and .wacz under ``folder``, in name order (sub-folders included)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES))
+
+
+def iter_captures(folder: Path, wanted: Callable[[str], bool] = lambda url: True) -> Iterator[WarcCapture]:
+    """The responses (and 304 metadata records) under ``folder`` whose URL is ``wanted``.
+
+    Bodies are read only for wanted records. Revisit records are skipped (their content is
+    another record's). A damaged file raises ``WarcError`` naming it.
+    """
+    for number, path in enumerate(archive_files(folder)):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            if path.suffix == ".wacz":
+                with zipfile.ZipFile(path) as wacz:
+                    for member in sorted(n for n in wacz.namelist() if n.endswith((".warc", ".warc.gz"))):
+                        with wacz.open(member) as stream:
+                            yield from _records(stream, f"{relative}#{member}", number, wanted)
+            else:
+                with open(path, "rb") as stream:
+                    yield from _records(stream, relative, number, wanted)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise WarcError(f"{relative}: cannot read: {type(error).__name__}: {error}") from error
+
+
+class WarcError(Exception):
+    """A WARC or WACZ file that cannot be read."""
+
+
+def _records(stream: IO[bytes], name: str, number: int, wanted: Callable[[str], bool]) -> Iterator[WarcCapture]:
+    iterator = ArchiveIterator(stream)
+    by_us = False
+    for record in iterator:
+        kind = record.rec_type
+        headers = record.rec_headers
+        if kind == "warcinfo":
+            by_us = b"software: newsroom-archive" in record.content_stream().read()
+            continue
+        url = headers.get_header("WARC-Target-URI") or ""
+        is_304 = kind == "metadata" and (headers.get_header("Content-Type") or "").startswith(NOT_MODIFIED_TYPE)
+        if not (kind == "response" or is_304) or not url.startswith(("http://", "https://")) or not wanted(url):
+            continue
+        if is_304:
+            http = _parse_http_head(record.content_stream().read())
+            body = b""
+        else:
+            http = record.http_headers
+            if http is None:
+                continue
+            body = record.content_stream().read()
+        offset = iterator.get_record_offset()
+        iterator.read_to_end(record)
+        location = WarcLocation(
+            warc_file=name,
+            offset=offset,
+            length=iterator.get_record_length(),
+            record_id=headers.get_header("WARC-Record-ID"),
+            payload_digest=headers.get_header("WARC-Payload-Digest"),
+        )
+        yield WarcCapture(
+            url=url,
+            captured_at=iso_date(headers.get_header("WARC-Date")),
+            status=int(http.get_statuscode() or 0),
+            headers=list(http.headers),
+            location=location,
+            body=body,
+            source_uri=headers.get_header(SOURCE_HEADER),
+            by_us=by_us,
+            order=(number, offset),
+        )
+
+
+def _parse_http_head(block: bytes) -> StatusAndHeaders:
+    lines = block.decode("latin-1").split("\r\n")
+    protocol, _, status_line = lines[0].partition(" ")
+    headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
+    return StatusAndHeaders(status_line, headers, protocol=protocol)
+
+
+def read_record_at(folder: Path, location: WarcLocation) -> bytes:
+    """The decoded body of the response record at ``location`` (for replaying one capture)."""
+    path, _, member = location.warc_file.partition("#")
+    with open(folder / path, "rb") as stream:
+        if member:
+            with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
+                inner.seek(location.offset)
+                record = next(iter(ArchiveIterator(inner)))
+                return bytes(record.content_stream().read())
+        stream.seek(location.offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return bytes(record.content_stream().read())
+
+
+# -- the replay index ------------------------------------------------------------------------
+
+
+def write_index(folder: Path) -> Path:
+    """``index.cdxj`` beside the files: every response, revisit and resource, sorted (cdxj-indexer).
+
+    The 304 metadata records stay out, so replay of an article URL always finds a full capture.
+    WACZ files carry their own index and are left out. Written to a temporary name and renamed.
+    """
+    from cdxj_indexer.main import write_cdx_index
+
+    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz"]
+    target = folder / INDEX_NAME
+    partial = folder / f".{INDEX_NAME}.partial"
+    if inputs:
+        write_cdx_index(
+            str(partial),
+            inputs,
+            {"sort": True, "post_append": True, "dir_root": str(folder), "records": "response,revisit,resource"},
+        )
+    else:
+        partial.write_text("")
+    os.replace(partial, target)
+    return target

@@ -1,0 +1,251 @@
+"""End to end: a crawl of a replica writes WARC; reparse rebuilds the same archive from it.
+
+One module-scoped crawl history (a first run, an edit on the site, a second run that re-checks
+every article), read by every test; a test that writes copies the archive first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from newsroom_replica import ReplicaServer, ReplicaSite
+from newsroom_scraper import reparse as reparse_module
+from newsroom_scraper.reparse import reparse
+from newsroom_scraper.warc import WarcLocation, archive_files, iter_captures, read_record_at
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = 25
+FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "--refresh-days", "36500"]
+EDIT = "Ein Absatz, den die Redaktion für den Test nachgetragen hat."
+
+
+def crawl(server: ReplicaServer, db: Path, *options: str) -> str:
+    command = [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
+    completed = subprocess.run(
+        [*command, "--db", str(db), *FAST, *options], capture_output=True, text=True, timeout=240, cwd=ROOT
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def rows(db: Path, sql: str, *params: object) -> list[dict]:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
+        a.backup(b)
+    return target
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """Two crawls with WARC: all articles new, then one edited and the others answering 304."""
+    site = ReplicaSite(articles=ARTICLES, seed=11, newest=date.today())
+    db = tmp_path_factory.mktemp("archival") / "newsroom.db"
+    with ReplicaServer(site) as server:
+        first = crawl(server, db)
+        edited = site.article_paths()[3]
+        site.edit_article(edited, EDIT)
+        second = crawl(server, db)
+        wget_warc(server, site.article_paths()[:4], db.parent / "wget")
+    return site, db, db.parent / "warc", first, second
+
+
+def wget_warc(server: ReplicaServer, paths: list[str], folder: Path) -> None:
+    """GNU wget's WARC of a few article pages (another tool's captures), when wget is installed."""
+    if shutil.which("wget") is None:
+        return
+    folder.mkdir()
+    urls = [server.url + path for path in paths]
+    command = ["wget", "-q", "--no-warc-keep-log", f"--warc-file={folder}/wget", "-O", "/dev/null", *urls]
+    subprocess.run(command, check=True, timeout=60)
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Both archives' contents, keyed by URL and record id instead of row ids and run ids."""
+    article_columns = [c["name"] for c in rows(db, "pragma table_info(articles)") if c["name"] != "id"]
+    return {
+        "articles": sorted(tuple(r[c] for c in article_columns) for r in rows(db, "select * from articles")),
+        "images": sorted(
+            tuple(r.values())
+            for r in rows(db, "select a.url, i.* from images i join articles a on a.id = i.article_id")
+        ),
+        "tags": sorted(
+            (r["url"], r["position"], r["tag"])
+            for r in rows(db, "select a.url, t.* from tags t join articles a on a.id = t.article_id")
+        ),
+        "versions": sorted(
+            (
+                r["url"],
+                r["version"],
+                r["content_hash"],
+                r["fetched_at"],
+                r["title"],
+                r["body_text"],
+                r["data"],
+                r["rid"],
+            )
+            for r in rows(
+                db,
+                "select a.url, v.*, c.record_id as rid from article_versions v join articles a on a.id = v.article_id "
+                "left join captures c on c.id = v.capture_id",
+            )
+        ),
+        "captures": sorted(
+            (r["aurl"], r["url"], r["version"], r["captured_at"], r["status"], r["warc_file"], r["warc_offset"])
+            + (r["warc_length"], r["record_id"], r["payload_digest"], r["source"])
+            for r in rows(db, "select a.url as aurl, c.* from captures c join articles a on a.id = c.article_id")
+        ),
+    }
+
+
+def test_crawl_writes_valid_warc_of_every_exchange(crawled):
+    site, db, warc, first, second = crawled
+    files = archive_files(warc)
+    assert files and all(p.name.startswith("newsroom-") and p.name.endswith(".warc.gz") for p in files)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    every = list(iter_captures(warc))
+    paths = {c.url.split("/", 3)[3] for c in every}
+    assert {"robots.txt", "api/search/proxy/search", "newsroom/"} <= paths
+    assert any(p.startswith("sitemap") for p in paths)
+    assert f"{ARTICLES} new" in first and f"{ARTICLES - 1} not modified" in second and "1 changed" in second
+    assert sum(c.status == 304 for c in every) == ARTICLES - 1
+    index = (warc / "index.cdxj").read_text()
+    assert '"status": "304"' not in index and "__wb_method=post" in index
+
+
+def test_every_article_response_is_a_capture_that_points_at_its_record(crawled):
+    _, db, warc, _, _ = crawled
+    captures = rows(db, "select * from captures order by id")
+    assert len(captures) == 2 * ARTICLES and {c["source"] for c in captures} == {"crawl"}
+    for capture in captures[:5]:
+        location = WarcLocation(capture["warc_file"], capture["warc_offset"], 0, capture["record_id"], None)
+        body = read_record_at(warc, location)
+        assert (b"<html" in body) == (capture["status"] == 200)
+    versions = rows(
+        db,
+        "select v.version, c.captured_at, v.fetched_at from article_versions v join captures c on c.id = v.capture_id",
+    )
+    assert len(versions) == ARTICLES + 1 and all(v["captured_at"] == v["fetched_at"] for v in versions)
+
+
+def test_reparse_into_an_empty_archive_rebuilds_the_crawls_archive(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    rebuilt = tmp_path / "rebuilt.db"
+    report = reparse(warc, rebuilt)
+    assert report.outcomes["new"] == ARTICLES and report.captures == 2 * ARTICLES
+    assert dump(rebuilt) == dump(db)
+    again = reparse(warc, rebuilt)
+    assert again.outcomes["unchanged"] == ARTICLES
+    assert dump(rebuilt) == dump(db)
+
+
+def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_number(crawled, tmp_path, monkeypatch):
+    _, db, warc, _, _ = crawled
+    archive = copy_db(db, tmp_path / "fixed.db")
+    before = {r["url"]: r["version_count"] for r in rows(archive, "select url, version_count from articles")}
+    parse = reparse_module.parse_article
+
+    def fixed_parser(html, url, fetched_at=None):
+        article = parse(html, url, fetched_at)
+        article.title = article.title + " (fixed)"
+        return article
+
+    monkeypatch.setattr(reparse_module, "parse_article", fixed_parser)
+    report = reparse(warc, archive)
+    assert report.outcomes["rebuilt"] == ARTICLES
+    after = rows(archive, "select url, title, version_count from articles")
+    assert {r["url"]: r["version_count"] for r in after} == before
+    assert sorted(before.values()) == [1] * (ARTICLES - 1) + [2]
+    assert all(r["title"].endswith(" (fixed)") for r in after)
+    assert all(v["title"].endswith(" (fixed)") for v in rows(archive, "select title from article_versions"))
+    assert len(rows(archive, "select * from captures")) == 2 * ARTICLES
+    assert [r["tag"] for r in rows(archive, "select tag from tags")] == [
+        r["tag"] for r in rows(db, "select tag from tags")
+    ]
+
+
+def test_reparse_leaves_articles_alone_whose_versions_have_no_capture(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    archive = copy_db(db, tmp_path / "old.db")
+    with closing(sqlite3.connect(archive)) as conn, conn:
+        conn.execute("update article_versions set capture_id = null where version = 1")
+    report = reparse(warc, archive)
+    assert report.outcomes["kept"] == ARTICLES
+    assert dump(archive)["articles"] == dump(db)["articles"]
+
+
+def test_no_warc_writes_no_files_and_no_captures(crawled, tmp_path):
+    site, *_ = crawled
+    with ReplicaServer(ReplicaSite(articles=3, seed=2, newest=site.newest)) as server:
+        crawl(server, tmp_path / "n.db", "--no-warc")
+    assert not (tmp_path / "warc").exists()
+    assert rows(tmp_path / "n.db", "select count(*) as n from captures") == [{"n": 0}]
+
+
+def test_reparse_command_prints_its_report_and_refuses_a_missing_folder(crawled, tmp_path):
+    _, _, warc, _, _ = crawled
+    shutil.copytree(warc, tmp_path / "w")
+    command = [sys.executable, "-m", "newsroom_scraper", "reparse", "--warc-dir"]
+    done = subprocess.run(
+        [*command, str(tmp_path / "w"), "--db", str(tmp_path / "r.db")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{ARTICLES} new" in done.stdout and "articles/s" in done.stdout and "ETA" in done.stderr
+    missing = subprocess.run(
+        [*command, str(tmp_path / "nope"), "--db", str(tmp_path / "r.db")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+
+
+def test_a_wget_warc_imports_as_captures_of_the_same_articles(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    wget = db.parent / "wget"
+    if not wget.exists():
+        pytest.skip("GNU wget is not installed (make test installs it with apt-get when run as root)")
+    alone = reparse(wget, tmp_path / "wget.db")
+    assert alone.outcomes["new"] == 4
+    imported = {r["url"]: r for r in rows(tmp_path / "wget.db", "select * from articles")}
+    crawled_rows = {r["url"]: r for r in rows(db, "select * from articles")}
+    for url, row in imported.items():
+        assert (row["title"], row["body_text"]) == (crawled_rows[url]["title"], crawled_rows[url]["body_text"])
+    assert {r["source"] for r in rows(tmp_path / "wget.db", "select source from captures")} == {"import"}
+    # Into the crawl's archive: put the file under its WARC folder; same text, so no new version.
+    archive = copy_db(db, tmp_path / "merged.db")
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    shutil.copytree(wget, folder / "imports")
+    merged = reparse(folder, archive)
+    assert merged.outcomes["rebuilt"] == 4 and merged.outcomes["unchanged"] == ARTICLES - 4
+    counts = rows(archive, "select source, count(*) as n from captures group by source order by source")
+    assert counts == [{"source": "crawl", "n": 2 * ARTICLES}, {"source": "import", "n": 4}]
+    assert rows(archive, "select sum(version_count) as n from articles") == [{"n": ARTICLES + 1}]
+    assert reparse(folder, archive).outcomes["unchanged"] == ARTICLES  # the same files again add nothing
+
+
+def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
+    _, db, warc, _, _ = crawled
+    (tmp_path / "w").mkdir()
+    files = [str(p) for p in archive_files(warc)]
+    pack = [sys.executable, "-m", "wacz", "create", "-o", str(tmp_path / "w" / "crawl.wacz"), *files]
+    subprocess.run(pack, check=True, capture_output=True, timeout=120)
+    report = reparse(tmp_path / "w", tmp_path / "wacz.db")
+    assert report.outcomes["new"] == ARTICLES
+    ours, theirs = dump(db), dump(tmp_path / "wacz.db")
+    assert ours["articles"] == theirs["articles"] and ours["images"] == theirs["images"]
+    assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]
+    assert {c[5].split("#")[0] for c in theirs["captures"]} == {"crawl.wacz"}
+    assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records

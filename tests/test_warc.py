@@ -1,0 +1,130 @@
+"""warc.py and the WARC capture middleware in-process: records, headers, rotation, the index."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from scrapy.http import Request, Response
+from scrapy.utils.test import get_crawler
+from warcio.archiveiterator import ArchiveIterator
+
+from newsroom_scraper.warc import Exchange, WarcWriter, iter_captures, read_record_at, write_index
+from newsroom_scraper.warc_capture import WarcCaptureMiddleware
+
+
+def exchange(url: str = "http://127.0.0.1:1/newsroom/a.html?b=2&a=1", status: int = 200, **kw) -> Exchange:
+    values = {
+        "url": url,
+        "method": "GET",
+        "request_headers": [("User-Agent", "test")],
+        "request_body": b"",
+        "status": status,
+        "response_headers": [("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")],
+        "body": b"<html>page</html>" if status != 304 else b"",
+        "captured_at": "2026-01-02T03:04:05+00:00",
+        **kw,
+    }
+    return Exchange(**values)
+
+
+def records(path: Path) -> list:
+    with open(path, "rb") as stream:
+        return [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(stream)]
+
+
+def test_a_file_opens_with_warcinfo_and_keeps_status_query_and_repeated_headers(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, started="20260102030405")
+    location = writer.write_exchange(exchange())
+    writer.close()
+    (path,) = writer.files
+    assert path.name == "newsroom-20260102030405-00000.warc.gz"
+    kinds = [(kind, headers.protocol) for kind, headers, _, _ in records(path)]
+    assert kinds == [("warcinfo", "WARC/1.1"), ("response", "WARC/1.1"), ("request", "WARC/1.1")]
+    _, info, _, fields = records(path)[0]
+    assert b"software: newsroom-archive" in fields
+    _, response, http, body = records(path)[1]
+    assert response.get_header("WARC-Target-URI").endswith("a.html?b=2&a=1")
+    assert response.get_header("WARC-Date") == "2026-01-02T03:04:05Z"
+    assert http.statusline == "200 OK" and http.protocol == "HTTP/1.1"
+    assert [v for k, v in http.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+    assert body == b"<html>page</html>"
+    _, request, request_http, _ = records(path)[2]
+    assert request.get_header("WARC-Concurrent-To") == location.record_id
+    assert request_http.protocol == "GET" and request_http.statusline == "/newsroom/a.html?b=2&a=1 HTTP/1.1"
+    assert ("Host", "127.0.0.1:1") in request_http.headers
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_post_bodies_are_kept_in_the_request_record(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path)
+    body = json.dumps({"query": "*", "from": 0, "size": 100}).encode()
+    writer.write_exchange(exchange("http://127.0.0.1:1/api/search/proxy/search", method="POST", request_body=body))
+    writer.close()
+    kind, _, http, content = records(writer.files[0])[2]
+    assert kind == "request" and http.protocol == "POST" and content == body
+    assert ("Content-Length", str(len(body))) in http.headers
+
+
+def test_a_304_is_a_metadata_record_that_stays_out_of_the_replay_index(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path)
+    writer.write_exchange(exchange())
+    writer.write_exchange(exchange(status=304, captured_at="2026-02-01T00:00:00+00:00"))
+    writer.close()
+    kinds = [kind for kind, *_ in records(writer.files[0])]
+    assert kinds == ["warcinfo", "response", "request", "metadata", "request"]
+    index = write_index(tmp_path).read_text().splitlines()
+    assert len(index) == 1 and '"status": "200"' in index[0] and " 20260102030405 " in index[0]
+    captures = list(iter_captures(tmp_path))
+    assert [(c.status, c.captured_at) for c in captures] == [
+        (200, "2026-01-02T03:04:05+00:00"),
+        (304, "2026-02-01T00:00:00+00:00"),
+    ]
+    assert captures[1].header("set-cookie") == "a=1"
+
+
+def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, max_size=1, started="20260102030405")
+    locations = [writer.write_exchange(exchange(f"http://127.0.0.1:1/newsroom/{n}.html")) for n in range(3)]
+    writer.close()
+    assert [p.name for p in writer.files] == [f"newsroom-20260102030405-{n:05d}.warc.gz" for n in range(3)]
+    for path in writer.files:
+        assert records(path)[0][0] == "warcinfo"
+    for location in locations:
+        assert read_record_at(tmp_path, location) == b"<html>page</html>"
+    again = WarcWriter(tmp_path, started="20260102030405")  # a second writer in the same second
+    again.write_exchange(exchange())
+    again.close()
+    assert again.files[0].name == "newsroom-20260102030405-00003.warc.gz"
+
+
+def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
+    middleware = WarcCaptureMiddleware.from_crawler(crawler)
+    request = Request("http://127.0.0.1:1/newsroom/x.html?z=1", headers={"Cookie": "s=1"})
+    response = Response(
+        request.url,
+        status=200,
+        headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("ETag", '"v1"')],
+        body=b"<html/>",
+        request=request,
+    )
+    assert middleware.process_response(request, response) is response
+    capture = request.meta["capture"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture["captured_at"])
+    middleware.spider_closed(_Spider())  # type: ignore[arg-type]
+    (found,) = iter_captures(tmp_path)
+    assert found.location.record_id == capture["record_id"] and found.url == request.url
+    assert [v for k, v in found.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+    assert (tmp_path / "index.cdxj").read_text().count("\n") == 1
+
+
+class _Spider:
+    class logger:  # noqa: N801 - stands in for a spider's logger
+        @staticmethod
+        def info(*args: object) -> None:
+            pass

@@ -1,0 +1,99 @@
+"""The Wayback backfill against a loopback stub of the CDX API and the id_ memento endpoint."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+from newsroom_replica import ReplicaSite, quote_path
+from newsroom_replica.markup import render_article
+from newsroom_replica.wayback_stub import StubCapture, WaybackStub, render_old_article
+from newsroom_scraper.backfill import backfill, wayback_client
+from newsroom_scraper.text.urls import canonical_url
+from newsroom_scraper.warc import archive_files
+
+OLD = "https://www.dortmund.de/de/leben_in_dortmund/nachrichtenportal/nachricht.jsp?nid="
+
+
+def rows(db: Path, sql: str) -> list[dict]:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql)]
+
+
+def stub_captures() -> tuple[list[StubCapture], str]:
+    site = ReplicaSite(articles=3, seed=5, newest=date(2025, 6, 30))
+    path = site.article_paths()[0]
+    page = render_article(site.page(path)).encode()
+    new_url = "https://www.dortmund.de" + quote_path(path)
+    old = render_old_article(
+        4711,
+        "Neue Radwege am See",
+        "2019-03-04T10:00:00+01:00",
+        ["Ein erfundener Absatz über neue Radwege.", "Ein zweiter erfundener Absatz."],
+        "https://www.dortmund.de/media/radweg.jpg",
+        "Stadt Dortmund / Erika Beispiel",
+    ).encode()
+    return [
+        StubCapture(OLD + "4711", "20190305080000", old),
+        StubCapture(new_url, "20250701090000", page),
+        StubCapture(new_url, "20250801090000", page),  # unchanged: a capture, no new version
+        StubCapture("https://www.dortmund.de/newsroom/", "20250701090000", b"<html>listing</html>"),  # no article
+        StubCapture(OLD + "4712", "20190306080000", b"gone", status=404),  # filtered out by the CDX query
+    ], new_url
+
+
+def test_backfill_writes_warc_reparses_and_fetches_nothing_twice(tmp_path: Path) -> None:
+    captures, new_url = stub_captures()
+    new_url = canonical_url(new_url)
+    db, warc = tmp_path / "newsroom.db", tmp_path / "warc"
+    with WaybackStub(captures, page_size=2) as stub:  # page_size: the resume key is followed
+        client = wayback_client(stub.url, search_per_second=0, mementos_per_second=0)
+        first = backfill(db, warc, client=client)
+        assert (first.listed, first.fetched, first.failed) == (3, 3, [])
+        fetched = len(stub.mementos_fetched())
+        second = backfill(db, warc, client=wayback_client(stub.url, search_per_second=0, mementos_per_second=0))
+        assert (second.listed, second.held, second.fetched) == (3, 3, 0)
+        assert len(stub.mementos_fetched()) == fetched == 3
+        assert all(path.startswith(("/cdx/search/cdx", "/web/")) for path in stub.log)
+    articles = {r["url"]: r for r in rows(db, "select * from articles")}
+    old = articles[OLD + "4711"]
+    assert (old["layout"], old["title"], old["published_at"]) == (
+        "generic",
+        "Neue Radwege am See",
+        "2019-03-04T10:00:00+01:00",
+    )
+    assert old["credits_text"] == "Stadt Dortmund / Erika Beispiel"
+    assert articles[new_url]["layout"] == "dtm-2023" and articles[new_url]["version_count"] == 1
+    caps = rows(db, "select url, captured_at, source, source_uri, version from captures order by captured_at")
+    assert [c["captured_at"] for c in caps] == [
+        "2019-03-05T08:00:00+00:00",
+        "2025-07-01T09:00:00+00:00",
+        "2025-08-01T09:00:00+00:00",
+    ]
+    assert {c["source"] for c in caps} == {"wayback"}
+    assert caps[1]["source_uri"] == f"https://web.archive.org/web/20250701090000id_/{new_url}"
+    files = archive_files(warc)
+    assert files and all(p.parent.name == "wayback" for p in files)
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True)
+    assert check.returncode == 0
+
+
+def test_the_wayback_command_reads_dates_and_reports(tmp_path: Path) -> None:
+    captures, _ = stub_captures()
+    with WaybackStub(captures) as stub:
+        command = [sys.executable, "-m", "newsroom_scraper", "wayback", "--db", str(tmp_path / "a.db")]
+        done = subprocess.run(
+            [*command, "--from", "2020-01-01", "--wayback-url", stub.url, "--mementos-per-second", "0"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "2 article captures listed, 0 already held, 2 fetched, 0 failed" in done.stdout
+        bad = subprocess.run([*command, "--from", "gestern"], capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 2 and "gestern" in bad.stderr
