@@ -177,6 +177,12 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0002_issue9_error_attempts")
+def _error_attempts(db: sqlite_utils.Database) -> None:
+    """crawl_errors.attempts: how many times the request was sent before it was given up."""
+    db.execute("ALTER TABLE crawl_errors ADD COLUMN attempts INTEGER")
+
+
 def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
 

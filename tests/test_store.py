@@ -89,7 +89,7 @@ def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path)
         assert archive.db.journal_mode == "wal"
     with Archive(path) as archive:  # reopening applies nothing twice
         applied = list(archive.db["_sqlite_migrations"].rows)
-    assert [m["name"] for m in applied] == ["0001_initial_schema"]
+    assert [m["name"] for m in applied] == ["0001_initial_schema", "0002_issue9_error_attempts"]
 
 
 # -- versions -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..page import Page
 from ..text.clean import collapse_or_none, text_of
 from ..text.dates import parse_german_date
 from ..text.html import Block, list_block, text_block
-from ..text.urls import absolute_url
+from ..text.urls import web_url
 from .base import ArticleLayout, LayoutFamily, attribute
 
 # trafilatura's XML: <head rend="h2">, <p>, <list rend="ul"><item>, <quote>.
@@ -114,7 +114,7 @@ class GenericLayout(LayoutFamily):
                 image = image.get("url")
             if isinstance(image, list):
                 image = image[0] if image and isinstance(image[0], str) else None
-            src = absolute_url(image, self.canonical) if isinstance(image, str) else None
+            src = web_url(image, self.canonical) if isinstance(image, str) else None
             return [Image(src=src)] if src else []
 
         @attribute
