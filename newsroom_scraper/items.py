@@ -96,12 +96,12 @@ class Article:
     # a live article's text is ~5,000 characters; ten times the longest is still far below these
     body_text: str = field(
         default="",
-        metadata=about("The article text, paragraphs and sub-headings separated by blank lines", max_chars=200_000),
+        metadata=about("The article text, paragraphs and sub-headings separated by blank lines", max_chars=100_000),
     )
     body_html: str = field(
         default="",
         metadata=about(
-            "The article text as sanitised HTML (only p, h2–h6, lists, strong/em and links)", max_chars=300_000
+            "The article text as sanitised HTML (only p, h2–h6, lists, strong/em and links)", max_chars=150_000
         ),
     )
     tags: list[str] = field(default_factory=list, metadata=about("Tags (Schlagwörter), in order", often_empty=True))

@@ -124,6 +124,10 @@ def test_datasette_config_directory_mode_reads_the_archive_folder():
 
     assert get("/-/metadata.json")["title"] == "Newsroom archive of the City of Dortmund"
     assert get("/-/settings.json")["suggest_facets"] is False
-    assert sorted(plugin["name"] for plugin in get("/-/plugins.json")) == ["field_docs.py", "fts_query.py"]
+    assert sorted(plugin["name"] for plugin in get("/-/plugins.json")) == [
+        "field_docs.py",
+        "fts_query.py",
+        "serving_limits.py",
+    ]
     rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
     assert rows == [{"q": '("strasse" OR "straße")'}]
