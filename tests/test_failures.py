@@ -163,3 +163,15 @@ def test_download_limits_fit_the_site():
     settings = crawl_settings()
     assert 430_000 * 4 < settings.getint("DOWNLOAD_MAXSIZE") <= MAX_PAGE_BYTES
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")["newsroom_scraper.retry.PoliteRetryMiddleware"] == 550
+
+
+def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
+    from newsroom_scraper.store import Archive
+
+    with Archive(tmp_path / "a.db") as archive:
+        killed = archive.start_run("x", {})  # never finished: its process got SIGKILL
+        finished = archive.start_run("x", {})
+        archive.finish_run(finished, "finished", {}, {}, {})
+        archive.start_run("x", {})
+        assert archive.get_run(killed)["finish_reason"] == "killed"
+        assert archive.get_run(finished)["finish_reason"] == "finished"

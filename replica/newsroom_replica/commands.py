@@ -21,13 +21,35 @@ import click
 @click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
 @click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
+@click.option("--fail-rate", default=0.0, show_default=True, type=float, help="Share of requests answered 5xx.")
+@click.option("--throttle-rate", default=0.0, show_default=True, type=float, help="Share answered 429 + Retry-After.")
+@click.option("--timeout-rate", default=0.0, show_default=True, type=float, help="Share that hang for --hang seconds.")
+@click.option("--truncate-rate", default=0.0, show_default=True, type=float, help="Share whose body is cut short.")
+@click.option("--hang", default=6.0, show_default=True, type=float, help="Seconds a timeout fault hangs.")
 def replica(
-    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
+    port: int,
+    articles: int,
+    seed: int,
+    host: str,
+    no_sitemap: bool,
+    require_cookie: bool,
+    log_path: str | None,
+    fail_rate: float,
+    throttle_rate: float,
+    timeout_rate: float,
+    truncate_rate: float,
+    hang: float,
 ) -> None:
-    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
+    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
+
+    The fault rates (0 to 1, each drawn independently per request, the same for the same --seed)
+    make it an unreliable server: 5xx answers, 429 with Retry-After, hangs, cut bodies.
+    """
+    from .faults import Faults
     from .server import run
 
     try:
+        faults = Faults(fail_rate, throttle_rate, timeout_rate, truncate_rate, seed=seed, hang_seconds=hang)
         run(
             port=port,
             articles=articles,
@@ -36,6 +58,7 @@ def replica(
             no_sitemap=no_sitemap,
             require_cookie=require_cookie,
             log_path=log_path,
+            faults=faults,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)
