@@ -16,10 +16,19 @@ $(STAMP): pyproject.toml replica/pyproject.toml
 
 install: $(STAMP)
 
+# The browser test (tests/test_hostile_pages_in_browser.py) drives Debian's chromium through
+# Playwright. As root on Debian it is installed when missing (nothing to do when it is there);
+# elsewhere, or when apt cannot get it, the test is skipped and says why.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	-@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	fi
+
 # pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy

@@ -168,13 +168,16 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def videos(self) -> list[Video]:
-            """each `dtm-video`: `url` = `video-url`, `title` = `video-title` (else its caption)"""
+            """each `dtm-video` with an http(s) `video-url`: `url` = `video-url`, `title` = `video-title` (else its
+            caption)
+            """
             return [
                 Video(
-                    url=web_url(video.get("video-url"), self.canonical) or "",
+                    url=url,
                     title=collapse_or_none(video.get("video-title")) or self._first_text(self.CAPTION_TEXT, video),
                 )
                 for video in self.VIDEOS(self.main)
+                if (url := web_url(video.get("video-url"), self.canonical))  # no http(s) URL: nothing to keep
             ]
 
         @attribute
