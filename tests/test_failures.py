@@ -175,3 +175,16 @@ def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
         archive.start_run("x", {})
         assert archive.get_run(killed)["finish_reason"] == "killed"
         assert archive.get_run(finished)["finish_reason"] == "finished"
+
+
+def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
+    import newsroom_scraper.crawl as crawl_module
+    from newsroom_scraper.errors import ArchiveUnusable
+    from newsroom_scraper.store import Archive
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    crawl_module.check_archive(db)  # writable and sound: nothing to say
+    monkeypatch.setattr(crawl_module.os, "access", lambda path, mode: False)  # as for a user without write access
+    with pytest.raises(ArchiveUnusable, match="is read-only"):
+        crawl_module.check_archive(db)

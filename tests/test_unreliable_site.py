@@ -9,6 +9,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -144,3 +145,38 @@ def test_a_full_disk_stops_the_crawl_and_fails_the_run(tmp_path):
     assert "storage" in output and "Traceback" not in output
     assert "<dtm-" not in output and "NAVIGATION_STRUCTURE" not in output  # no page body in any log line
     assert article_requests < 40  # stopped at the first storage error, not after the whole site
+
+
+def test_two_sigkills_mid_write_leave_a_whole_archive(tmp_path):
+    """bench/kill_crawl.py does this with 600 articles; here 120, so that it stays quick."""
+    import signal
+
+    site = ReplicaSite(articles=120, seed=23, newest=date.today())
+    db = tmp_path / "killed.db"
+    with ReplicaServer(site) as server:
+        for target in (40, 80):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
+                + ["--db", str(db), *FAST],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline:
+                try:
+                    if rows(db, "select count(*) as n from articles")[0]["n"] >= target:
+                        break
+                except sqlite3.Error:  # not created yet
+                    pass
+                time.sleep(0.02)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert crawl(server.url, db).returncode == 0
+    urls = [row["url"] for row in rows(db, "select url from articles")]
+    assert sorted(urls) == sorted({canonical_url(url) for url in site.canonical_urls()})
+    assert rows(db, "select count(*) as n from article_versions")[0]["n"] == 120
+    with Archive(db) as archive:
+        archive.check_integrity()  # PRAGMA integrity_check and the FTS index's integrity-check
+    reasons = [row["finish_reason"] for row in rows(db, "select finish_reason from crawl_runs order by id")]
+    assert reasons[-1] == "finished" and set(reasons[:-1]) <= {"killed"}
