@@ -16,17 +16,19 @@ $(STAMP): pyproject.toml replica/pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests (tests/test_browser.py, tests/test_hostile_pages_in_browser.py) drive Debian's chromium through
+# Playwright. As root on Debian it is installed when missing (nothing to do when it is there);
+# elsewhere, or when apt cannot get it, the test is skipped and says why.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	-@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	fi
+
 # pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
-# Debian's chromium for tests/test_browser.py (Playwright cannot download its own browsers here).
-# Installed as root when missing; a present /usr/bin/chromium makes this a no-op.
-/usr/bin/chromium:
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get install -y -q --no-install-recommends chromium || (apt-get update -q && apt-get install -y -q --no-install-recommends chromium); \
-	else echo "Debian's chromium is missing (apt-get install chromium): tests/test_browser.py is skipped"; fi
-
-test: $(STAMP) /usr/bin/chromium tools
+test: $(STAMP) $(CHROMIUM) tools
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy

@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from . import __version__
-from .errors import ArchiveBusy, ParseError
+from .errors import ArchiveBusy, ArchiveUnusable, ParseError
 from .parse import parse_article
 
 PLUGIN_GROUP = "newsroom_archive.commands"
@@ -142,7 +142,8 @@ def crawl(
 
     New articles are fetched; archived ones are re-checked conditionally when published
     within --refresh-days; a page that does not parse is recorded in crawl_errors and tried
-    again next run. Exits non-zero only when the run itself failed.
+    again next run. Exits 1 when the run failed or pages could not be stored, 2 when it could
+    not start (a bad option, another crawl running, a damaged or read-only archive).
     """
     from .crawl import run_crawl
 
@@ -168,7 +169,7 @@ def crawl(
             jobdir=jobdir,
             settings=overrides,
         )
-    except (ValueError, ArchiveBusy) as error:
+    except (ValueError, ArchiveBusy, ArchiveUnusable) as error:
         click.echo(f"crawl: {error}", err=True)
         sys.exit(2)
     click.echo(report)

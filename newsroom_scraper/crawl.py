@@ -8,6 +8,8 @@ project root runs the same spider, pipelines and settings.
 from __future__ import annotations
 
 import fcntl
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,7 +20,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from . import site
-from .errors import ArchiveBusy
+from .errors import ArchiveBusy, ArchiveUnusable
 from .report import format_report, run_failed
 from .spiders.newsroom import NewsroomSpider
 from .store import Archive
@@ -98,6 +100,7 @@ def run_crawl(
     db_path = settings.get("NEWSROOM_DB")
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     with crawl_lock(db_path):
+        check_archive(db_path)
         return _crawl(
             settings,
             start_url=start_url,
@@ -108,6 +111,27 @@ def run_crawl(
         )
 
 
+def check_archive(db_path: str | Path) -> None:
+    """ArchiveUnusable unless the archive can take a crawl: sound (``PRAGMA quick_check``) and
+    writable. A damaged or read-only file would otherwise fail every article of the run."""
+    path = Path(db_path)
+    if not path.exists():
+        return
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise ArchiveUnusable(f"{path} is read-only: the crawl must write it (serving it needs no write access)")
+    try:
+        with Archive(path) as archive:  # applies pending migrations: the first write of the run
+            problem = archive.quick_check()
+    except sqlite3.Error as error:
+        problem = f"{type(error).__name__}: {error}"
+    if problem and "readonly" in problem:
+        raise ArchiveUnusable(f"{path} is read-only ({problem}): the crawl must write it")
+    if problem:
+        raise ArchiveUnusable(
+            f"{path} is damaged ({problem}); restore it from a backup or move it away to start a new archive"
+        )
+
+
 def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
     """One CrawlerProcess with the newsroom spider; the report of the run it recorded."""
     process = CrawlerProcess(settings)
@@ -115,6 +139,13 @@ def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
     process.crawl(crawler, **{**arguments, "start_url": arguments["start_url"] or site.DEFAULT_START_URL})
     process.start()
     run_id = crawler.stats.get_value("newsroom/run_id")
-    with Archive(settings.get("NEWSROOM_DB")) as archive:
-        run = archive.get_run(run_id) if run_id else None
+    storage_error = crawler.stats.get_value("newsroom/storage_error")
+    try:
+        with Archive(settings.get("NEWSROOM_DB")) as archive:
+            run = archive.get_run(run_id) if run_id else None
+    except sqlite3.Error as error:
+        storage_error = storage_error or f"{type(error).__name__}: {error}"
+        run = None
+    if run is None and storage_error:  # the archive could not even keep the run record
+        return f"Run {run_id}: storage-error: {storage_error}; nothing more was stored", True
     return format_report(run), run_failed(run)

@@ -33,8 +33,40 @@ class Reason(StrEnum):
     NO_URL = "no-url", "the page names no canonical URL and none was given"
     NO_TITLE = "no-title", "an article page without a title"
     NO_PUBLISHED_AT = "no-published-at", "an article page without a publication date"
+    NO_BODY = (
+        "no-body",
+        "a title and nothing else: no text, lead, image or video (an unclosed `<iframe>` or `<style>` swallowed it)",
+    )
+    TOO_LARGE = "too-large", "more bytes than any article page of the site has (`MAX_PAGE_BYTES`, 8 MiB)"
     FIELD_ERROR = "field-error", "a bug in a field extractor: reported, never a crash of the crawl"
     INTERNAL = "internal", "any other bug of the parser: reported, never a crash of the crawl"
+
+
+class Failure(StrEnum):
+    """Why an article request ended without a stored page: ``crawl_errors.kind``.
+
+    Each member's value is stored; ``when`` says when it is recorded (docs/reliability.md's table
+    is checked against it). Every kind but ``warning`` is retried at the next run.
+    """
+
+    when: str
+
+    def __new__(cls, value: str, when: str) -> Failure:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.when = when
+        return member
+
+    HTTP = "http", "the server answered 4xx or 5xx after the retries (`status` holds it)"
+    TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT`, every attempt"
+    NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
+    TOO_LARGE = "too-large", "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE`"
+    REDIRECTS = "redirects", "more redirects than `REDIRECT_MAX_TIMES`"
+    OFFSITE = "offsite", "a redirect led to another host, which the crawl never contacts"
+    ROBOTS = "robots", "robots.txt forbids the URL (obeyed; checked again next run)"
+    PARSE = "parse", "the page is not a complete article page (`reason` is a `Reason`)"
+    STORE = "store", "the archive could not store the article"
+    WARNING = "warning", "stored, but something was not trusted (a canonical URL, a charset): never retried"
 
 
 class NewsroomError(Exception):
@@ -62,3 +94,8 @@ class LayoutError(NewsroomError):
 class ArchiveBusy(NewsroomError):
     """Raised by ``run_crawl`` when another crawl is writing the same archive (its lock file
     is held). Wait for it to finish; two crawls at once would fetch everything twice."""
+
+
+class ArchiveUnusable(NewsroomError):
+    """Raised by ``run_crawl`` before crawling when the archive cannot be written: its file is
+    damaged (``PRAGMA quick_check`` fails) or read-only. Nothing is fetched."""

@@ -7,8 +7,14 @@ The JSON names are the field names; see docs/fields.md for where each comes from
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
+
+# Bounds on what one page can put in the archive (a hostile 1 MB title once made the tags page
+# 44 MB): live pages stay far below them. Lists keep their first MAX_ITEMS entries, texts of
+# parts (captions, credits, teaser titles) MAX_PART_CHARS characters.
+MAX_ITEMS = 200
+MAX_PART_CHARS = 2_000
 
 
 @dataclass
@@ -51,11 +57,12 @@ class RelatedLink:
     credit: str | None = None
 
 
-def about(doc: str, *, often_empty: bool = False, versioned: bool = True) -> dict[str, Any]:
+def about(doc: str, *, often_empty: bool = False, versioned: bool = True, max_chars: int = 2_000) -> dict[str, Any]:
     """A field's metadata: ``doc`` (what it holds: docs/fields.md and Datasette's column
     description), ``often_empty`` (legitimately empty on many pages, so the run report does not
-    take its emptiness for markup drift), ``versioned`` (False: a change is no new version)."""
-    return {"doc": doc, "often_empty": often_empty, "versioned": versioned}
+    take its emptiness for markup drift), ``versioned`` (False: a change is no new version),
+    ``max_chars`` (a text field is cut there: ``cap_lengths``)."""
+    return {"doc": doc, "often_empty": often_empty, "versioned": versioned, "max_chars": max_chars}
 
 
 @dataclass
@@ -86,11 +93,16 @@ class Article:
         default=None, metadata=about('The line above the headline, e.g. "Familie"', often_empty=True)
     )
     lead: str | None = field(default=None, metadata=about("The lead paragraph (teaser)"))
+    # a live article's text is ~5,000 characters; ten times the longest is still far below these
     body_text: str = field(
-        default="", metadata=about("The article text, paragraphs and sub-headings separated by blank lines")
+        default="",
+        metadata=about("The article text, paragraphs and sub-headings separated by blank lines", max_chars=100_000),
     )
     body_html: str = field(
-        default="", metadata=about("The article text as sanitised HTML (only p, h2–h6, lists, strong/em and links)")
+        default="",
+        metadata=about(
+            "The article text as sanitised HTML (only p, h2–h6, lists, strong/em and links)", max_chars=150_000
+        ),
     )
     tags: list[str] = field(default_factory=list, metadata=about("Tags (Schlagwörter), in order", often_empty=True))
     images: list[Image] = field(
@@ -123,6 +135,35 @@ class Article:
         for name, part in PARTS.items():
             values[name] = [part(**item) for item in values.get(name) or []]
         return cls(**values)
+
+
+def cap_lengths(article: Article) -> Article:
+    """The article with every text cut to its field's ``max_chars`` and every list to MAX_ITEMS.
+
+    ``body_html`` is cut between blocks (one per line), never inside a tag.
+    """
+    changes: dict[str, Any] = {}
+    for f in fields(Article):
+        value = getattr(article, f.name)
+        limit = f.metadata["max_chars"]
+        if isinstance(value, str) and len(value) > limit:
+            changes[f.name] = (
+                value[: value.rfind("\n", 0, limit) + 1].rstrip("\n") if f.name == "body_html" else value[:limit]
+            )
+        elif isinstance(value, list) and (len(value) > MAX_ITEMS or any(_too_long(item) for item in value)):
+            changes[f.name] = [_cap_part(item) for item in value[:MAX_ITEMS]]
+    return replace(article, **changes) if changes else article
+
+
+def _too_long(item: Any) -> bool:
+    values = vars(item).values() if hasattr(item, "__dataclass_fields__") else [item]
+    return any(isinstance(v, str) and len(v) > MAX_PART_CHARS for v in values)
+
+
+def _cap_part(item: Any) -> Any:
+    if isinstance(item, str):
+        return item[:MAX_PART_CHARS]
+    return replace(item, **{k: v[:MAX_PART_CHARS] for k, v in vars(item).items() if isinstance(v, str)})
 
 
 # The list fields whose items are records, and the record type of each.
@@ -171,7 +212,7 @@ class FetchedPage:
 
     url: str  # the URL fetched (after redirects)
     status: int
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # never in a log line: ~430 KB on the live site
     fetched_at: str = ""
     etag: str | None = None
     last_modified: str | None = None
@@ -204,8 +245,10 @@ class ParsedPage:
     """A fetched page with its parse: an Article, or the reason it is not one."""
 
     fetch: FetchedPage
-    article: Article | None = None
+    article: Article | None = field(default=None, repr=False)  # its body is no log line either
     error: str | None = None  # ParseError text when the page did not parse
+    warnings: list[str] = field(default_factory=list)  # what the parser did not trust (stored, never retried)
+    attempts: int = 1  # how many times the page was requested
 
 
 @dataclass
@@ -213,6 +256,7 @@ class CrawlFailure:
     """A request that failed before there was a page to parse (HTTP error, timeout, DNS)."""
 
     url: str
-    kind: str  # "http", "network"
+    kind: str  # an errors.Failure: "http", "timeout", "too-large", …
     reason: str
     status: int | None = None
+    attempts: int = 1  # the first try and the retries

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
 from . import site
 from .discovery import origin_of
-from .errors import ParseError
+from .errors import ParseError, Reason
+from .failures import attempts as describe_attempts
 from .items import FetchedPage, ParsedPage
 from .parse import parse_article
 from .store import Archive
@@ -42,26 +44,38 @@ class ParseMiddleware:
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         for item in result:
-            yield from self._handle(item)
+            yield from self._handle(item, response)
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item in result:
-            for out in self._handle(item):
+            for out in self._handle(item, response):
                 yield out
 
-    def _handle(self, item: Any) -> Iterable[Any]:
+    def _handle(self, item: Any, response: Response) -> Iterable[Any]:
         if not isinstance(item, FetchedPage) or item.not_modified:
             yield item
             return
+        attempts = describe_attempts(response.request)
+        warnings: list[str] = []
         try:
-            parsed = ParsedPage(fetch=item, article=parse_article(item.body, item.url, item.fetched_at))
+            article = parse_article(item.body, item.url, item.fetched_at, warnings)
         except ParseError as error:
-            yield ParsedPage(fetch=item, error=str(error))
+            # A body cut short without a Content-Length to tell (the connection closed early) is
+            # a transient fault like a timeout: ask again now, as RetryMiddleware would.
+            retry = self._retry(response, error) if error.reason == Reason.TRUNCATED else None
+            yield retry or ParsedPage(fetch=item, error=str(error), attempts=attempts)
             return
+        parsed = ParsedPage(fetch=item, article=article, warnings=warnings, attempts=attempts)
         yield parsed
         follow = getattr(self.crawler.spider, "related_requests", None)
         if follow is not None and parsed.article is not None:
             yield from follow(parsed.article)
+
+    def _retry(self, response: Response, error: ParseError) -> Request | None:
+        request, spider = response.request, self.crawler.spider
+        if request is None or spider is None or not self.crawler.settings.getbool("RETRY_ENABLED"):
+            return None
+        return get_retry_request(request, spider=spider, reason=f"parse: {error.reason}")
 
 
 class ArchiveMiddleware:
@@ -153,7 +167,8 @@ class ArchiveMiddleware:
     def _filter(self, item: Any) -> Any:
         """The item as it goes on (an article request on its claimed URL), or None to drop it."""
         spider = self.crawler.spider
-        if isinstance(item, Request) and item.meta.get("source") not in (None, "refresh", "retry"):
+        retried = "retry_times" in getattr(item, "meta", {})  # claimed when first asked for
+        if isinstance(item, Request) and item.meta.get("source") not in (None, "refresh", "retry") and not retried:
             claimed = self._claim(item.url, item.meta["source"], item.meta.get("published"), spider)
             if claimed is None:
                 return None

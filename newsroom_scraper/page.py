@@ -28,6 +28,12 @@ _BOMS = (
 )
 # Beyond this the menu JSON starts; a page without </head> is not searched further for it.
 _HEAD_LIMIT = 65536
+# Live pages are ~430 KB; twenty times that is no article page, whatever it holds (the crawl's
+# DOWNLOAD_MAXSIZE stops such a body earlier; this bounds `newsroom-archive parse` and the API).
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+# Declarations a page may get wrong: bytes that are valid UTF-8 (with non-ASCII in them) under a
+# single-byte declaration are UTF-8; the other way round is practically impossible by chance.
+_SINGLE_BYTE = {"iso8859-1", "cp1252", "iso8859-15", "ascii"}
 
 
 def _sniff_encoding(data: bytes) -> str:
@@ -68,10 +74,13 @@ class Page:
 
     def __init__(self, html: bytes | str, url: str) -> None:
         self.url = url
+        self.warnings: list[str] = []  # what was read but not trusted; the layouts add theirs
+        if len(html) > MAX_PAGE_BYTES:
+            raise ParseError(Reason.TOO_LARGE, f"{len(html)} bytes, more than {MAX_PAGE_BYTES}")
         if isinstance(html, bytes):
             if not html[:4096].strip() and not html.strip():
                 raise ParseError(Reason.EMPTY, "the page has no content")
-            self.encoding = _sniff_encoding(html)
+            self.encoding = self._checked_encoding(html, _sniff_encoding(html))
             if (
                 b"\x00" in html[:8192]
                 and not self.encoding.startswith("utf-16")
@@ -86,6 +95,18 @@ class Page:
             self.encoding = "unicode"
         self._raw: bytes | str = html
         self._cut()
+
+    def _checked_encoding(self, data: bytes, declared: str) -> str:
+        """``declared``, unless the page says a single-byte charset but is UTF-8: that would be
+        stored as mojibake ("Ã¼" for "ü") without a word, so it is read as UTF-8, with a warning."""
+        if declared not in _SINGLE_BYTE or data.isascii():
+            return declared
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return declared
+        self.warnings.append(f"charset: the page declares {declared} but is UTF-8; read as UTF-8")
+        return "utf-8"
 
     def _decode(self, data: bytes) -> str:
         try:

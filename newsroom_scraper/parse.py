@@ -12,7 +12,9 @@ from .page import Page
 Captured = date | datetime | str | None
 
 
-def parse_article(html: bytes | str, url: str, fetched_at: Captured = None) -> Article:
+def parse_article(
+    html: bytes | str, url: str, fetched_at: Captured = None, warnings: list[str] | None = None
+) -> Article:
     """Parse one article page of the newsroom.
 
     ``html`` is the page as served (bytes: the charset is read from the page) or as text;
@@ -20,11 +22,15 @@ def parse_article(html: bytes | str, url: str, fetched_at: Captured = None) -> A
     ``fetched_at`` is when it was captured (a date, a datetime or ISO 8601 text): it chooses
     the layout version of that time. Without it the newest version is tried first.
     Raises ``ParseError`` (with a short ``reason``) for anything that is not a complete
-    article page; never another exception.
+    article page; never another exception. What the parser read but did not trust (a canonical
+    URL naming another page, a wrong charset declaration) is appended to ``warnings`` if given.
     """
     try:
         page = Page(html, url)
-        return choose_layout(page, capture_date(fetched_at))(page).parse()
+        article = choose_layout(page, capture_date(fetched_at))(page).parse()
+        if warnings is not None:
+            warnings.extend(page.warnings)
+        return article
     except ParseError:
         raise
     except RecursionError:

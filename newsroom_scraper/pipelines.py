@@ -8,13 +8,16 @@ end writes the run's stats and the run report.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from dataclasses import fields
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
+from .errors import Failure
 from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
 from .store import Archive
@@ -37,6 +40,7 @@ class ArchivePipeline:
         self.parsed = 0
         self.archive: Archive | None = None
         self.run_id = 0
+        self.storage_failed: str | None = None  # the storage error that stopped the run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -54,6 +58,18 @@ class ArchivePipeline:
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
+        if self.storage_failed:  # the archive cannot take it: the run is closing, say so once
+            self.counts["errors"] += 1
+            self.crawler.stats.inc_value("newsroom/not_stored")
+            return item
+        try:
+            self._process(item)
+        except sqlite3.Error as error:  # even recording failed: the archive itself is at fault
+            self._storage_error(error)
+        return item
+
+    def _process(self, item: Any) -> None:
+        assert self.archive is not None
         if isinstance(item, FetchedPage) and item.not_modified:
             self.archive.mark_not_modified(
                 item.requested_url or item.url,
@@ -65,19 +81,26 @@ class ArchivePipeline:
             )
             self.counts["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
-            self._store(item.article, item.fetch)
+            if self._store(item.article, item.fetch):
+                for warning in item.warnings:
+                    self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
         elif isinstance(item, ParsedPage):
-            self.archive.record_error(self.run_id, item.fetch.url, "parse", item.error or "", item.fetch.status)
-            self.counts["errors"] += 1
+            self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
             self.crawler.stats.inc_value("newsroom/parse_errors")
         elif isinstance(item, CrawlFailure):
-            self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.status)
-            self.counts["errors"] += 1
+            self._record(item.url, item.kind, item.reason, item.status, item.attempts)
             if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
                 self.crawler.stats.inc_value("newsroom/removed")
-        return item
 
-    def _store(self, article: Article, fetch: FetchedPage) -> None:
+    def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
+        """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""
+        assert self.archive is not None
+        self.archive.record_error(self.run_id, url, kind, reason, status, attempts)
+        self.crawler.stats.inc_value(f"newsroom/failures/{kind}")
+        if kind != Failure.WARNING:
+            self.counts["errors"] += 1
+
+    def _store(self, article: Article, fetch: FetchedPage) -> bool:
         assert self.archive is not None
         try:
             outcome = self.archive.save_article(
@@ -89,10 +112,13 @@ class ArchivePipeline:
                 last_modified=fetch.last_modified,
                 capture=_capture(fetch),
             )
-        except Exception as error:  # a storage failure loses this article, not the run
-            self.archive.record_error(self.run_id, fetch.url, "store", f"{type(error).__name__}: {error}", fetch.status)
-            self.counts["errors"] += 1
-            return
+        except Exception as error:
+            if isinstance(error, sqlite3.Error) and will_repeat(error):
+                raise  # the next article would fail the same way: process_item stops the run
+            # a failure of this article alone (its data broke a constraint): record it, go on
+            self._record(fetch.url, Failure.STORE, f"{type(error).__name__}: {error}"[:500], fetch.status, 1)
+            self.crawler.stats.inc_value("newsroom/not_stored")
+            return False
         self.counts[outcome] += 1
         self.parsed += 1
         for name in WATCHED_FIELDS:
@@ -104,6 +130,18 @@ class ArchivePipeline:
         if every and self.parsed % every == 0:
             assert self.crawler.spider is not None
             self.crawler.spider.logger.info("Progress: %d articles stored (%s)", self.parsed, dict(self.counts))
+        return True
+
+    def _storage_error(self, error: sqlite3.Error) -> None:
+        """The archive failed in a way that repeats (disk full, read-only, damaged): stop the
+        crawl at once instead of downloading the whole site into nowhere."""
+        self.storage_failed = f"{type(error).__name__}: {error}"
+        self.counts["errors"] += 1
+        self.crawler.stats.inc_value("newsroom/not_stored")
+        self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed)
+        assert self.crawler.spider is not None and self.crawler.engine is not None
+        self.crawler.spider.logger.error("Storage failed, stopping the crawl: %s", self.storage_failed)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write the run record and log the report; the archive is closed here."""
@@ -113,10 +151,15 @@ class ArchivePipeline:
         empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
         stats = dict(self.crawler.stats.get_stats())
-        self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
-        run = self.archive.get_run(self.run_id)
-        self.archive.close()
-        self.archive = None
+        try:
+            self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
+            run = self.archive.get_run(self.run_id)
+        except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
+            self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed or str(error))
+            run = None
+        finally:
+            self.archive.close()
+            self.archive = None
         spider.logger.info("Run report:\n%s", format_report(run))
 
 
@@ -135,3 +178,9 @@ def _capture(fetch: FetchedPage) -> Capture | None:
         warc_length=where["length"],
         payload_digest=where["payload_digest"],
     )
+
+
+def will_repeat(error: sqlite3.Error) -> bool:
+    """Whether a storage error is the archive's (full, read-only, damaged, I/O), which every
+    later article would hit too, rather than one article's (a constraint it broke)."""
+    return not isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError))

@@ -40,6 +40,14 @@ def format_report(run: dict[str, Any] | None) -> str:
         f"{stats.get('downloader/response_count', 0)}, robots.txt forbidden: {stats.get('robotstxt/forbidden', 0)}, "
         f"off-site links ignored: {stats.get('newsroom/offsite_ignored', 0) + stats.get('offsite/filtered', 0)}",
     ]
+    failures = {key.rsplit("/", 1)[1]: n for key, n in stats.items() if key.startswith("newsroom/failures/")}
+    if failures:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(f"  recorded in crawl_errors, by kind: {kinds}")
+    if stats.get("newsroom/storage_error"):
+        lines.append(f"  ! storage failed, crawl stopped: {stats['newsroom/storage_error']}")
+    if stats.get("newsroom/not_stored"):
+        lines.append(f"  ! {stats['newsroom/not_stored']} pages could not be stored")
     if stats.get("newsroom/search_api_failed"):
         lines.append("  search API failed: discovery relied on sitemaps, listings and teasers")
     if empty:
@@ -73,4 +81,6 @@ def run_failed(run: dict[str, Any] | None) -> bool:
     stats = _loads(run.get("stats")) or {}
     if run.get("finish_reason") not in ("finished", "closespider_itemcount", "closespider_pagecount"):
         return True
+    if stats.get("newsroom/not_stored") or stats.get("newsroom/storage_error"):
+        return True  # articles were fetched that the archive could not keep: systemd must hear of it
     return not stats.get("downloader/response_count")

@@ -29,10 +29,28 @@ DOWNLOAD_TIMEOUT = 30
 # response). One SQLite writer stores them one by one anyway; 8 made the crawl ~1.2x faster.
 CONCURRENT_ITEMS = 8
 
-# Transient failures are retried by Scrapy's RetryMiddleware; what still fails is recorded.
+# Transient failures are retried; what still fails is recorded in crawl_errors with its kind.
+# PoliteRetryMiddleware is Scrapy's RetryMiddleware that waits before retrying a 429 or 503:
+# as long as Retry-After asks, else 1 s, 2 s, 4 s (NEWSROOM_RETRY_BACKOFF × 2^attempt), capped at
+# NEWSROOM_RETRY_AFTER_MAX: the live site is a city's server, and one that asks for an hour gets
+# the cap and our remaining retries, then the next day's run.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NEWSROOM_RETRY_AFTER_MAX = 60.0
+NEWSROOM_RETRY_BACKOFF = 1.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsroom_scraper.retry.PoliteRetryMiddleware": 550,  # RetryMiddleware's own place
+    # Closest to the downloader: WARC sees each request as sent and each response as received
+    # (before decompression, redirects and retries act on it).
+    "newsroom_scraper.warc_capture.WarcCaptureMiddleware": 950,
+}
+# Sizes: a live article page is ~430 KB, a listing less, a sitemap of the whole site ~2 MB.
+# Scrapy's default 1 GiB let a gzip bomb take 1.39 GB; 8 MiB is twenty pages' worth. It bounds
+# the decompressed body too (HttpCompressionMiddleware), and what it drops is recorded (too-large).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # The live site was reported to need cookies (else a redirect loop): keep them, cap redirects.
 COOKIES_ENABLED = True
 REDIRECT_MAX_TIMES = 5
@@ -43,7 +61,10 @@ HTTPCACHE_ENABLED = False
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 
+# No way into a running crawl: the telnet console and Scrapy 2.19's RemoteControl (an HTTP server
+# executing Python sent to it, its token in a job file left behind after a SIGKILL) are off.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0  # "Crawled N pages (at M pages/min)": progress for long runs
 FEED_EXPORT_ENCODING = "utf-8"
@@ -53,11 +74,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 SPIDER_MIDDLEWARES = {
     "newsroom_scraper.middlewares.ParseMiddleware": 950,
     "newsroom_scraper.middlewares.ArchiveMiddleware": 600,
-}
-# Closest to the downloader: WARC sees each request as sent and each response as received
-# (before decompression, redirects and retries act on it).
-DOWNLOADER_MIDDLEWARES = {
-    "newsroom_scraper.warc_capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "newsroom_scraper.pipelines.ArchivePipeline": 300,

@@ -29,6 +29,33 @@ ARCHIVED_URL_PREFIXES = (
     "www.dortmund.de/newsroom/",
     "www.dortmund.de/de/leben_in_dortmund/nachrichtenportal/nachricht.jsp",
 )
+
+
+def trusted_canonical(declared: str, fetched: str) -> str | None:
+    """Why a page's declared canonical URL must not be its key, or None when it may.
+
+    It must be http(s), on the site's canonical host or the host it was fetched from; when the
+    page was fetched from an article URL (always, in a crawl), an article path naming the same
+    page (the last path segment): the site serves one article under several hosts and both
+    press-section spellings, never under another slug. Without a fetched URL it must be an
+    article URL of the site; a page fetched from elsewhere (``parse --url``) only needs its host.
+    """
+    parts = urlsplit(declared)
+    if parts.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    origin = f"{parts.scheme}://{parts.netloc}"
+    fetched_parts = urlsplit(fetched)
+    if origin != CANONICAL_HOST and (not fetched or parts.netloc != fetched_parts.netloc):
+        return "another host"
+    if fetched and not ARTICLE_PATH.match(fetched_parts.path):
+        return None
+    if not ARTICLE_PATH.match(parts.path):
+        return "not an article path"
+    if fetched and parts.path.rsplit("/", 1)[-1] != fetched_parts.path.rsplit("/", 1)[-1]:
+        return "names another article"
+    return None
+
+
 # Listing pages worth walking: the newsroom, its sections and their pagination.
 LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
 LISTING_PATHS = ("/newsroom/", "/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/")

@@ -158,7 +158,14 @@ class Archive:
     # -- crawl runs and errors ---------------------------------------------------
 
     def start_run(self, start_url: str, options: dict) -> int:
-        """Record the start of a crawl and return its run id."""
+        """Record the start of a crawl and return its run id.
+
+        Runs still unfinished are ones whose process died (SIGKILL, power loss): the crawl lock
+        makes this the only crawl, so they are marked ``killed`` rather than left open forever.
+        """
+        self.db.execute(
+            "UPDATE crawl_runs SET finish_reason = 'killed' WHERE finished_at IS NULL AND finish_reason IS NULL"
+        )
         cursor = self.db.execute(
             "INSERT INTO crawl_runs (started_at, start_url, options) VALUES (?, ?, ?)",
             [utc_now(), start_url, _json(options)],
@@ -191,18 +198,21 @@ class Archive:
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
-    def record_error(self, run_id: int, url: str, kind: str, reason: str, status: int | None = None) -> None:
-        """Record a failed fetch, parse or store of ``url``; it is retried next run."""
+    def record_error(
+        self, run_id: int, url: str, kind: str, reason: str, status: int | None = None, attempts: int | None = None
+    ) -> None:
+        """Record a failed fetch, parse or store of ``url`` (``kind``: an ``errors.Failure``);
+        it is retried next run, unless it is a ``warning`` about a page that was stored."""
         self.db.execute(
-            """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at)
-            VALUES (?, ?, ?, ?, ?, ?)""",
-            [run_id, url, kind, status, reason, utc_now()],
+            """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [run_id, url, kind, status, reason, utc_now(), attempts],
         )
 
     def retry_urls(self) -> list[str]:
-        """URLs with unresolved errors, each once, oldest error first."""
+        """URLs with unresolved errors (warnings aside), each once, oldest error first."""
         rows = self.db.execute(
-            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL
+            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'
             GROUP BY url ORDER BY MIN(id)"""
         )
         return [url for (url,) in rows]
@@ -458,7 +468,9 @@ class Archive:
             "oldest": scalar("SELECT MIN(published_date) FROM articles"),
             "newest": scalar("SELECT MAX(published_date) FROM articles"),
             "runs": scalar("SELECT COUNT(*) FROM crawl_runs"),
-            "open_errors": scalar("SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL"),
+            "open_errors": scalar(
+                "SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'"
+            ),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
         }
 
@@ -507,6 +519,17 @@ class Archive:
         names = ("since", "until", "section", "tag", "district")
         params = {"q": q, "page": page, **{name: filters.get(name) or "" for name in names}}
         return self._rows(SEARCH_SQL, params)
+
+    def quick_check(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file (its first lines), None when it is sound.
+
+        Seconds on a large archive at most, so every crawl runs it before writing anything.
+        """
+        try:
+            found = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as error:
+            return str(error)
+        return None if found == ["ok"] else "; ".join(found)
 
     def check_integrity(self) -> None:
         """Raise ``sqlite3.DatabaseError`` if the file or the FTS index is damaged.

@@ -193,6 +193,12 @@ def _indexes_for_sort_and_facets(db: sqlite_utils.Database) -> None:
     db.executescript(_INDEXES_SQL_0002)
 
 
+@MIGRATIONS(name="0002_issue9_error_attempts")
+def _error_attempts(db: sqlite_utils.Database) -> None:
+    """crawl_errors.attempts: how many times the request was sent before it was given up."""
+    db.execute("ALTER TABLE crawl_errors ADD COLUMN attempts INTEGER")
+
+
 def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
 

@@ -14,6 +14,7 @@ docs/archival.md describes the files, the records and the index.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import zipfile
 from collections.abc import Callable, Iterator
@@ -253,17 +254,20 @@ def iter_captures(folder: Path, wanted: Callable[[str], bool] = lambda url: True
     Bodies are read only for wanted records. Revisit records are skipped (their content is
     another record's). A damaged file raises ``WarcError`` naming it.
     """
-    for number, path in enumerate(archive_files(folder)):
+    # Records within one capture second are ordered by the file they are in (name order, a WACZ's
+    # members each counting as a file of their own) and their place in it.
+    number = itertools.count()
+    for path in archive_files(folder):
         relative = path.relative_to(folder).as_posix()
         try:
             if path.suffix == ".wacz":
                 with zipfile.ZipFile(path) as wacz:
                     for member in sorted(n for n in wacz.namelist() if n.endswith((".warc", ".warc.gz"))):
                         with wacz.open(member) as stream:
-                            yield from _records(stream, f"{relative}#{member}", number, wanted)
+                            yield from _records(stream, f"{relative}#{member}", next(number), wanted)
             else:
                 with open(path, "rb") as stream:
-                    yield from _records(stream, relative, number, wanted)
+                    yield from _records(stream, relative, next(number), wanted)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
             raise WarcError(f"{relative}: cannot read: {type(error).__name__}: {error}") from error
 

@@ -11,6 +11,7 @@ plugins/ of that folder) serves the same thing.
 from __future__ import annotations
 
 import json
+import os
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,12 @@ def make_datasette(db_path: str | Path) -> Datasette:
         template_dir=str(templates) if templates.is_dir() else None,
         plugins_dir=str(plugins) if any(plugins.glob("*.py")) else None,
     )
-    datasette.add_database(Database(datasette, path=str(path), is_mutable=True), name=DATABASE_NAME)
-    # Datasette adds an empty in-memory database when it is given no files: readers never need it.
-    if "_memory" in datasette.databases:
+    # A file the server may not write is served immutable: WAL mode needs write access for its
+    # shared-memory index, and a read-only archive made every page answer 500. A writable one is
+    # served mutable (read with mode=ro), so a crawl may write it while it is served.
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    datasette.add_database(Database(datasette, path=str(path), is_mutable=writable), name=DATABASE_NAME)
+    if "_memory" in datasette.databases:  # an in-memory database to run any SQL on: not ours to offer
         datasette.remove_database("_memory")
     return datasette
 

@@ -88,6 +88,12 @@ def test_the_replica_commands_keep_their_names_and_options():
         "--no-sitemap",
         "--require-cookie",
         "--log",
+        # issue 9: the faults an unreliable server injects
+        "--fail-rate",
+        "--throttle-rate",
+        "--timeout-rate",
+        "--truncate-rate",
+        "--hang",
     }
     assert option_names(commands["demo"]) == {"--port", "--articles", "--db"}
     completed = subprocess.run(

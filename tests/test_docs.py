@@ -32,3 +32,11 @@ def test_readme_architecture_names_every_module():
         if p.name != "__init__.py" and p.stem not in tree and f"{p.parent.name}/" not in tree
     )
     assert not missing, f"README.md's architecture map does not name: {missing}"
+
+
+def test_failure_kinds_table_is_the_enumeration():
+    from newsroom_scraper.errors import Failure
+
+    table = "| kind | when |\n|---|---|\n" + "".join(f"| `{f.value}` | {f.when} |\n" for f in Failure)
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert table in text, "docs/reliability.md: the kinds table differs from errors.Failure; it should read:\n" + table

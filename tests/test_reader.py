@@ -145,7 +145,9 @@ def test_home_page_is_german_without_memory_database(client: Client) -> None:
     assert '<html lang="de">' in html and "Das Archiv bewahrt" in html
     assert 'action="/newsroom/search"' in html and "new_articles.atom" in html
     assert "_memory" not in html
-    assert [d["name"] for d in client.get("/-/databases.json").json()] == ["newsroom"]
+    assert [name for name in client.datasette.databases if not name.startswith("_")] == ["newsroom"]
+    assert "_memory" not in client.datasette.databases
+    client.get("/_memory.json?sql=select+1", status=404)
 
 
 def test_article_page_shows_credits_tags_history(client: Client, db_path: Path) -> None:

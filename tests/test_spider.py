@@ -147,9 +147,20 @@ def test_parse_middleware_keeps_the_reason_of_a_page_that_does_not_parse(tmp_pat
     crawler, _ = make_spider(tmp_path)
     broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main><dtm-text-image>")
     not_modified = FetchedPage(url=ORIGIN + NEWS + "y.html", status=304, not_modified=True)
-    out = list(ParseMiddleware(crawler).process_spider_output(response(broken.url, b""), [broken, not_modified]))
+    retried_enough = response(broken.url, b"", retry_times=crawler.settings.getint("RETRY_TIMES"))
+    out = list(ParseMiddleware(crawler).process_spider_output(retried_enough, [broken, not_modified]))
     assert isinstance(out[0], ParsedPage) and out[0].error.startswith("truncated")
+    assert out[0].attempts == crawler.settings.getint("RETRY_TIMES") + 1
     assert out[1] is not_modified
+
+
+def test_a_truncated_page_is_asked_for_again_at_once(tmp_path):
+    """A body cut short without a Content-Length is a transient fault: retried in the run, never stored."""
+    crawler, _ = make_spider(tmp_path)
+    broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main><dtm-text-image>")
+    (out,) = ParseMiddleware(crawler).process_spider_output(response(broken.url, b""), [broken])
+    assert isinstance(out, Request) and out.url == broken.url and out.meta["retry_times"] == 1
+    assert out.dont_filter
 
 
 def claim(crawler, requests):

@@ -127,6 +127,6 @@ def test_datasette_config_directory_mode_reads_the_archive_folder():
     assert get("/-/settings.json")["suggest_facets"] is False
     local = sorted(plugin["name"] for plugin in get("/-/plugins.json") if plugin["name"].endswith(".py"))
     assert local == sorted(path.name for path in (ARCHIVE / "plugins").glob("*.py"))
-    assert {"feeds.py", "field_docs.py", "fts_query.py", "pages.py", "search.py"} <= set(local)
+    assert {"feeds.py", "field_docs.py", "fts_query.py", "pages.py", "search.py", "serving_limits.py"} <= set(local)
     rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
     assert rows == [{"q": '("strasse" OR "straße")'}]

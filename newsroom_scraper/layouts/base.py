@@ -18,15 +18,19 @@ from typing import Any, ClassVar, TypeVar
 from lxml.etree import XPath
 
 from ..errors import LayoutError, ParseError, Reason
-from ..items import Article, ListingPage
+from ..items import Article, ListingPage, cap_lengths
 from ..page import Page
+from ..site import trusted_canonical
 from ..text.clean import collapse_or_none
 from ..text.html import Block
-from ..text.urls import absolute_url, canonical_url, section_of
+from ..text.urls import absolute_url, canonical_url, section_of, web_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The fields an article cannot be without, and the reason given when one is missing.
 REQUIRED = {"url": Reason.NO_URL, "title": Reason.NO_TITLE, "published_at": Reason.NO_PUBLISHED_AT}
+# An article shows at least one of these besides its title (a photo news may have no text); a
+# page with none lost its body to markup that swallowed it (an unclosed <iframe> or <style>).
+BODY = ("body_text", "lead", "images", "videos")
 
 
 def attribute(method: F) -> F:
@@ -86,7 +90,9 @@ class Layout:
         for name, reason in REQUIRED.items():
             if not values.get(name):
                 raise ParseError(reason, f"the page has no {name}")
-        return Article(**values)
+        if not any(values.get(name) for name in BODY):
+            raise ParseError(Reason.NO_BODY, f"a title but no {', '.join(BODY)}")
+        return cap_lengths(Article(**values))
 
     def listing(self) -> ListingPage:
         """A listing page: its article teasers and every link (absolute, in page order).
@@ -173,9 +179,21 @@ class ArticleLayout(Layout):
 
     @cached_property
     def canonical(self) -> str:
-        """<link rel=canonical> (else og:url, else the fetched URL), absolute and canonicalised."""
-        href = self.page.link("canonical") or self.page.meta("og:url")
-        return absolute_url(href, self.page.url) or canonical_url(self.page.url)
+        """<link rel=canonical> (else og:url, else the fetched URL), absolute and canonicalised.
+
+        The declared URL is the archive's key, so a page could claim another article's row: it is
+        trusted only as ``trusted_canonical`` says (the site's host or the fetched one, an article
+        path, the fetched page's own slug); otherwise the fetched URL is the key, with a warning.
+        """
+        fetched = canonical_url(self.page.url) if self.page.url else ""
+        declared = absolute_url(self.page.link("canonical") or self.page.meta("og:url"), self.page.url or None)
+        if not declared:
+            return fetched
+        problem = trusted_canonical(declared, fetched)
+        if problem is None:
+            return declared
+        self.page.warnings.append(f"canonical: {declared[:300]} is not trusted ({problem}); keyed on {fetched}")
+        return fetched
 
     @attribute
     def url(self) -> str:
@@ -206,7 +224,7 @@ class ArticleLayout(Layout):
     @attribute
     def og_image(self) -> str | None:
         """`<meta property="og:image">`, absolute"""
-        return absolute_url(self.page.meta("og:image"), self.canonical)
+        return web_url(self.page.meta("og:image"), self.canonical)
 
     @cached_property
     def _blocks(self) -> list[Block]:

@@ -23,7 +23,7 @@ from ..text.clean import collapse, collapse_or_none, text_of
 from ..text.credits import split_credit
 from ..text.dates import berlin_iso, parse_german_date, parse_time
 from ..text.html import Block, blocks
-from ..text.urls import absolute_url
+from ..text.urls import web_url
 from .base import ArticleLayout, LayoutFamily, attribute
 
 
@@ -148,7 +148,7 @@ class DtmLayout(LayoutFamily):
             """
             images = []
             for img in self.BODY_IMAGES(self.main):
-                src = absolute_url(img.get("src") or img.get("data-src"), self.canonical)
+                src = web_url(img.get("src") or img.get("data-src"), self.canonical)
                 if not src:
                     continue
                 boxes = self.IMAGE_BOX(img)
@@ -168,13 +168,16 @@ class DtmLayout(LayoutFamily):
 
         @attribute
         def videos(self) -> list[Video]:
-            """each `dtm-video`: `url` = `video-url`, `title` = `video-title` (else its caption)"""
+            """each `dtm-video` with an http(s) `video-url`: `url` = `video-url`, `title` = `video-title` (else its
+            caption)
+            """
             return [
                 Video(
-                    url=absolute_url(video.get("video-url"), self.canonical) or "",
+                    url=url,
                     title=collapse_or_none(video.get("video-title")) or self._first_text(self.CAPTION_TEXT, video),
                 )
                 for video in self.VIDEOS(self.main)
+                if (url := web_url(video.get("video-url"), self.canonical))  # no http(s) URL: nothing to keep
             ]
 
         @attribute
@@ -183,7 +186,7 @@ class DtmLayout(LayoutFamily):
             return [
                 Link(url=url, text=collapse(text_of(a)))
                 for a in self.CTA_LINKS(self.main)
-                if (url := absolute_url(a.get("href"), self.canonical))
+                if (url := web_url(a.get("href"), self.canonical, mailto=True))
             ]
 
         @attribute
@@ -223,7 +226,7 @@ class DtmLayout(LayoutFamily):
                 image = next(media.iter("img"), None)
                 slots.update((e.get("slot"), e) for e in media.iter("div") if e.get("slot") == "licence")
             link = slots.get("link")
-            url = absolute_url(link.get("href"), base) if link is not None else None
+            url = web_url(link.get("href"), base) if link is not None else None
             headline = slots.get("headline")
             title = (
                 collapse_or_none(headline.text if len(headline) == 0 else text_of(headline))
@@ -243,7 +246,7 @@ class DtmLayout(LayoutFamily):
                 date=day.isoformat() if day else None,
                 district=next((d for d in districts if d), None),
                 text=collapse_or_none(text_of(slots["text"])) if "text" in slots else None,
-                image=absolute_url(image.get("src"), base) if image is not None else None,
+                image=web_url(image.get("src"), base) if image is not None else None,
                 image_alt=collapse_or_none(image.get("alt")) if image is not None else None,
                 credit=credit.credit if credit else None,
             )

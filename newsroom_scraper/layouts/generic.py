@@ -20,7 +20,7 @@ from ..text.clean import collapse_or_none, text_of
 from ..text.credits import split_credit
 from ..text.dates import parse_german_date
 from ..text.html import Block, list_block, text_block
-from ..text.urls import absolute_url
+from ..text.urls import web_url
 from .base import ArticleLayout, LayoutFamily, attribute
 
 # trafilatura's XML: <head rend="h2">, <p>, <list rend="ul"><item>, <quote>.
@@ -115,7 +115,7 @@ class GenericLayout(LayoutFamily):
                 image = image.get("url")
             if isinstance(image, list):
                 image = image[0] if image and isinstance(image[0], str) else None
-            src = absolute_url(image, self.canonical) if isinstance(image, str) else None
+            src = web_url(image, self.canonical) if isinstance(image, str) else None
             if not src:
                 return []
             # Pre-2023 pages credit their image as "Bild (Bildlizenz/Fotograf/Grafiker): <name>".

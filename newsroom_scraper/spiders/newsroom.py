@@ -24,12 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Spider
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import JsonRequest, Request, Response
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from .. import discovery, site
 from ..errors import ParseError
+from ..failures import describe
 from ..items import Article, CrawlFailure, FetchedPage
 from ..parse import parse_listing
 from ..text.dates import parse_german_date, utc_now
@@ -187,17 +186,11 @@ class NewsroomSpider(Spider):
         self.logger.warning("Search API failed (%s); discovery goes on without it", failure.value)
 
     def failed(self, failure: Any) -> Iterable[CrawlFailure]:
-        """A request that got no usable page: an article is recorded (and retried next run),
-        a listing or sitemap only logged (the next run walks them anyway)."""
+        """A request that got no usable page: an article is recorded with its kind (and retried
+        next run), a listing or sitemap only logged (the next run walks them anyway)."""
         request = failure.request
-        if failure.check(IgnoreRequest):  # forbidden by robots.txt: obeyed, nothing to record
-            return
         if "source" not in request.meta:
             self.crawler.stats.inc_value("newsroom/listing_failed")
-            self.logger.warning("Listing %s failed: %s", request.url, failure.value)
+            self.logger.warning("Listing %s failed: %s", request.url, describe(failure).reason)
             return
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            yield CrawlFailure(url=request.url, kind="http", status=status, reason=f"HTTP {status}")
-        else:
-            yield CrawlFailure(url=request.url, kind="network", reason=f"{failure.type.__name__}: {failure.value}")
+        yield describe(failure)

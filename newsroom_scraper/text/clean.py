@@ -5,6 +5,23 @@ from __future__ import annotations
 from lxml.etree import XPath, _Element
 
 _STRING = XPath("string()")
+# Characters that show nothing but can change what is shown: C0 controls (NUL included), bidi
+# overrides and isolates (which reverse the text around them in a browser), zero-width spaces
+# and joiners, the BOM. Article text never needs them; a hostile page uses them to disguise.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F, 0x061C, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]
+    + [*range(0x2060, 0x206A), 0xFEFF],
+    None,
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control, bidi-override and zero-width characters.
+
+    >>> strip_invisible("Rat\\u202ehaus\\u200b\\x00")
+    'Rathaus'
+    """
+    return text.translate(_INVISIBLE)
 
 
 def collapse(text: str | None) -> str:
@@ -14,7 +31,7 @@ def collapse(text: str | None) -> str:
     'Stadt Dortmund / Roland Gorecki'
     """
     # str.split() knows every Unicode space (NBSP included) and is ~5x faster than a regex here.
-    return " ".join(text.split()) if text else ""
+    return " ".join(strip_invisible(text).split()) if text else ""
 
 
 def collapse_or_none(text: str | None) -> str | None:

@@ -15,7 +15,7 @@ from html import escape
 from lxml.etree import _Element as Element
 
 from ..errors import ParseError, Reason
-from .clean import collapse, text_of
+from .clean import collapse, strip_invisible, text_of
 from .urls import absolute_url
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table"}
@@ -74,7 +74,7 @@ def inline(element: Element, base: str | None, depth: int = 0) -> tuple[str, str
                 html_parts.append(child_html)  # unknown or unsafe tag: keep its text only
         text_parts.append(child.tail or "")
         html_parts.append(escape(child.tail or "", quote=False))
-    return "".join(text_parts), " ".join("".join(html_parts).split())
+    return "".join(text_parts), " ".join(strip_invisible("".join(html_parts)).split())
 
 
 def _block(tag: str, element: Element, base: str | None, depth: int) -> Block | None:

@@ -63,6 +63,21 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
         return None
 
 
+def web_url(url: str | None, base: str | None, *, mailto: bool = False) -> str | None:
+    """``absolute_url``, but only an http(s) URL (or a ``mailto:`` one when asked): what the
+    archive stores for images, videos, links and teasers, so no ``javascript:`` or ``data:``
+    URL ever reaches a page that shows them.
+
+    >>> web_url("javascript:alert(1)", "https://www.dortmund.de/") is None
+    True
+    """
+    found = absolute_url(url, base)
+    if found is None:
+        return None
+    scheme = found.split(":", 1)[0].lower()
+    return found if scheme in ("http", "https") or (mailto and scheme == "mailto") else None
+
+
 def section_of(url: str) -> str | None:
     """``news`` or ``press`` from an article URL's path; None for other paths.
 

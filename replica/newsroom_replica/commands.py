@@ -30,6 +30,11 @@ import click
 @click.option(
     "--cache-mb", default=256, show_default=True, type=click.IntRange(min=0), help="Cache rendered answers (0: off)."
 )
+@click.option("--fail-rate", default=0.0, show_default=True, type=float, help="Share of requests answered 5xx.")
+@click.option("--throttle-rate", default=0.0, show_default=True, type=float, help="Share answered 429 + Retry-After.")
+@click.option("--timeout-rate", default=0.0, show_default=True, type=float, help="Share that hang for --hang seconds.")
+@click.option("--truncate-rate", default=0.0, show_default=True, type=float, help="Share whose body is cut short.")
+@click.option("--hang", default=6.0, show_default=True, type=float, help="Seconds a timeout fault hangs.")
 def replica(
     port: int,
     articles: int,
@@ -40,11 +45,22 @@ def replica(
     log_path: str | None,
     pad_kb: int | None,
     cache_mb: int,
+    fail_rate: float,
+    throttle_rate: float,
+    timeout_rate: float,
+    truncate_rate: float,
+    hang: float,
 ) -> None:
-    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
+    """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
+
+    The fault rates (0 to 1, each drawn independently per request, the same for the same --seed)
+    make it an unreliable server: 5xx answers, 429 with Retry-After, hangs, cut bodies.
+    """
+    from .faults import Faults
     from .server import run
 
     try:
+        faults = Faults(fail_rate, throttle_rate, timeout_rate, truncate_rate, seed=seed, hang_seconds=hang)
         run(
             port=port,
             articles=articles,
@@ -55,6 +71,7 @@ def replica(
             log_path=log_path,
             pad_kb=pad_kb,
             cache_mb=cache_mb,
+            faults=faults,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

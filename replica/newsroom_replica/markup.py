@@ -240,6 +240,11 @@ def _menu_script(size: int) -> str:
     return f"<script>\nwindow.NAVIGATION_STRUCTURE = {json.dumps(nodes)}\n</script>\n"
 
 
+def script_json(data: object) -> str:
+    """JSON for a ``<script>`` element: ``<`` escaped, so a ``</script>`` in a headline cannot end it."""
+    return json.dumps(data, ensure_ascii=False, indent=0).replace("<", "\\u003c")
+
+
 def page_html(
     *,
     title: str,
@@ -318,7 +323,7 @@ def render_article(page: ArticlePage, canonical_host: str = HOST) -> str:
         + "</div>\n</dtm-teaserslider>\n"
     )
     main = (
-        f'<main>\n<script type="application/ld+json">\n{json.dumps(ld, ensure_ascii=False, indent=0)}\n</script>\n'
+        f'<main>\n<script type="application/ld+json">\n{script_json(ld)}\n</script>\n'
         '<section class="dtm-default-layout__introduction">\n<div class="container heading" id="Einleitungstext">\n'
         f'{topline}<h1 >{t(page.title)}</h1>\n<div slot="teaser">\n{time_html}\n</div>\n</div>\n'
         f"</dtm-text-image>\n</section>\n{lead}"

@@ -32,6 +32,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from .faults import Fault, Faults
+from .markup import render_error_page
 from .replica_site import ReplicaSite
 from .routes import Answer, json_answer
 from .search_api import SEARCH_API
@@ -65,12 +67,15 @@ class ReplicaServer:
         port: int = 0,
         require_cookie: bool = False,
         log_path: str | Path | None = None,
+        faults: Faults | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
         self.site, self.host, self.port = site, LOOPBACK[host], port
         self.require_cookie = require_cookie
         self.log_path = Path(log_path) if log_path else None
+        self.faults = faults or Faults()
+        self.stopping = threading.Event()  # ends the hangs of timeout faults when the server stops
         self.log: list[LogEntry] = []
         self._log_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
@@ -102,6 +107,7 @@ class ReplicaServer:
         """Stop serving, close every socket and wait for the request threads."""
         if self._httpd is None:
             return
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
@@ -195,7 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(ADMIN_PREFIX):
             self._send(self._admin(path[len(ADMIN_PREFIX) :], body))
         elif path == SEARCH_API:
-            self._send(self.replica.site.search_response(body))
+            fault = self.replica.faults.draw("POST", path)
+            if fault is None or not self._inject(fault):
+                self._send_maybe_cut(self.replica.site.search_response(body), fault)
         else:
             self._send(json_answer(405, {"error": "method not allowed"}), extra={"Allow": "GET, HEAD"})
 
@@ -211,11 +219,48 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Location": self.path, "Set-Cookie": f"{COOKIE}={secrets.token_hex(8)}; Path=/"}
             self._send(Answer(302, b"", "text/plain"), head, headers)
             return
+        fault = self.replica.faults.draw("GET", target)
+        if fault is not None and self._inject(fault, head):
+            return
         response = self.replica.site.render(target, self.replica.url)
         if response.status == 200 and self._not_modified(response):
             self._send(response, head, status=304)
             return
-        self._send(response, head)
+        self._send_maybe_cut(response, None if head else fault, head)
+
+    def _inject(self, fault: Fault, head: bool = False) -> bool:
+        """Answer with ``fault`` instead of the page; False for a truncation (the page, cut)."""
+        if fault.kind == "timeout":
+            self.replica.stopping.wait(self.replica.faults.hang_seconds)  # longer than the client waits
+            self.replica.record(0, self.command, self._target())  # 0: no answer was sent
+            self.close_connection = True
+            return True
+        if fault.kind == "throttle":
+            answer = Answer(429, b"Too Many Requests\n", "text/plain")
+            self._send(answer, head, {"Retry-After": str(self.replica.faults.retry_after)})
+            return True
+        if fault.kind == "fail":
+            self._send(Answer(fault.status, render_error_page(fault.status).encode("utf-8")), head)
+            return True
+        if fault.kind == "fixed":
+            self._send(Answer(fault.status, fault.body, fault.content_type), head)
+            return True
+        return False
+
+    def _send_maybe_cut(self, response: Answer, fault: Fault | None, head: bool = False) -> None:
+        """The answer, or (for a truncation fault on a 200) its first part, then the connection closes."""
+        if fault is None or fault.kind != "truncate" or response.status != 200:
+            self._send(response, head)
+            return
+        cut = fault.cut(response.body)
+        self.send_response(200)
+        for name, value in response.headers().items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(cut) if fault.honest_length else len(response.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(cut)
+        self.close_connection = True
 
     def _target(self) -> str:
         """The request target; raw UTF-8 in the request line (read as Latin-1 by http.server) repaired."""
@@ -309,6 +354,7 @@ def run(
     log_path: str | None = None,
     pad_kb: int | None = None,
     cache_mb: int = 256,
+    faults: Faults | None = None,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
@@ -323,7 +369,9 @@ def run(
         menu_bytes=pad_kb * 1024 if pad_kb is not None else ReplicaSite.MENU_BYTES,
         cache_bytes=cache_mb * 1_000_000,
     )
-    with ReplicaServer(site, host=host, port=port, require_cookie=require_cookie, log_path=log_path) as server:
+    with ReplicaServer(
+        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults
+    ) as server:
         print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)

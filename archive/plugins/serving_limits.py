@@ -1,0 +1,1 @@
+../../newsroom_scraper/datasette/plugins/serving_limits.py

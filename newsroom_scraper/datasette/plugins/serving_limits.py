@@ -1,0 +1,49 @@
+"""Bounds for a public archive that still lets researchers write SQL (docs/reliability.md).
+
+Datasette's ``sql_time_limit_ms`` interrupts long queries, but not one long operation:
+``randomblob(1000000000)`` made a 1 GB value in one step, three requests at a time. SQLite's own
+limits, set on every connection Datasette opens, refuse such values before they are made; with
+``max_returned_rows`` (settings.json) they bound what one request can hold in memory. The debug
+pages (who may do what, flash messages, the server's threads, the file's absolute path) answer 404.
+"""
+
+import sqlite3
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+# The longest value a query may make or read, in bytes. An article's largest stored value (its
+# version's JSON: text and sanitised HTML at their caps in items.py) stays below it. With
+# max_returned_rows = 100 one request holds at most ~100 MB, however its SQL is written.
+MAX_VALUE_BYTES = 1_000_000
+# The longest SQL text accepted: enough for any query a person writes, not for generated blobs.
+MAX_SQL_BYTES = 100_000
+# Functions that make a value of any size in one uninterruptible step (printf('%.*c', 1e9, 'x')
+# took 7.7 s of CPU before the length limit refused it): research needs none of them.
+DENIED_FUNCTIONS = {"randomblob", "zeroblob", "printf", "format"}
+# Datasette's debugging and introspection pages that a public archive does not need.
+BLOCKED_PAGES = ("allow-debug", "messages", "threads", "databases", "patterns", "permissions")
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # ATTACH would open other files of the server
+    conn.set_authorizer(_authorize)
+
+
+def _authorize(action, arg1, arg2, database, trigger):
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+async def _not_here(request):
+    return Response.text("Not found", status=404)
+
+
+@hookimpl
+def register_routes():
+    # Plugin routes are matched before Datasette's own, so these replace the debug pages.
+    return [(rf"^/-/{page}(\.json)?$", _not_here) for page in BLOCKED_PAGES]

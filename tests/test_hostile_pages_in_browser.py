@@ -1,0 +1,184 @@
+"""Hostile pages are stored sanitised and rendered inert (issue 9): an article whose every field
+carries scripts, event handlers, javascript:/data: URLs, iframes, SVG, CSS expressions, bidi
+overrides, zero-width characters and NUL is archived, served by Datasette, and opened in headless
+Chromium (Debian's, driven by Playwright): no dialog opens and no injected script runs."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from newsroom_replica.markup import ArticlePage, BodyBlock, Picture, Teaser, render_article
+from newsroom_scraper import parse_article
+from newsroom_scraper.store import Archive
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every payload, if it ran, would set window.__pwned or open a dialog.
+RUN = "window.__pwned=1;alert(1)"
+RAW = (
+    f'<script>{RUN}</script><img src=x onerror="{RUN}"><svg onload="{RUN}"><circle/></svg>'
+    f'<iframe src="javascript:{RUN}"></iframe><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>'
+    f'<a href="javascript:{RUN}">Klick</a><a href="data:text/html,<script>{RUN}</script>">Daten</a>'
+    '<p style="background:expression(alert(1));background-image:url(javascript:alert(1))">Stil</p>'
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__pwned=1"></style></mglyph></table></mtext></math>'
+)
+TEXT = f"Rat\u202ehaus\u200b&#0; \"'><script>{RUN}</script><img src=x onerror={RUN}>"
+SLUG = "/newsroom/nachrichten-dortmund.de/gefaehrlicher-artikel.html"
+PAGES = [
+    "/newsroom/articles/1",
+    "/newsroom/articles",
+    "/newsroom/articles?_search=Rathaus",
+    "/newsroom/search?q=Rathaus",
+    "/newsroom/article_versions",
+    "/newsroom/article_versions/1",
+    "/newsroom/images",
+    "/newsroom/links",
+    "/newsroom/videos",
+    "/newsroom/tags",
+    "/newsroom/related_links",
+    "/newsroom/crawl_errors",
+    "/newsroom/crawl_runs",
+    "/newsroom",
+    "/",
+]
+
+
+def hostile_page() -> str:
+    picture = Picture("/bild.jpg", TEXT, caption=TEXT)
+    page = ArticlePage(
+        path=SLUG,
+        title="Rathaus " + TEXT,
+        day=date(2025, 5, 6),
+        topline=TEXT,
+        lead=TEXT,
+        description=TEXT,
+        blocks=[
+            BodyBlock("text", paragraphs=["Rathaus MARKER"]),
+            BodyBlock("image", picture=picture, paragraphs=[TEXT]),
+            BodyBlock("cta", url=f"javascript:{RUN}", label=TEXT),
+            BodyBlock("video", url=f"data:text/html,<script>{RUN}</script>", label=TEXT),
+        ],
+        tags=[TEXT, "Rathaus"],
+        related=[Teaser("/newsroom/nachrichten-dortmund.de/x.html", TEXT, date(2025, 5, 5), text=TEXT)],
+    )
+    html = render_article(page).replace("Rathaus MARKER", "Rathaus " + RAW)
+    return html.replace("<h1 >", f'<h1 ><span onmouseover="{RUN}">', 1)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "newsroom.db"
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        warnings: list[str] = []
+        html = hostile_page().replace(
+            'rel="canonical" href="https://www.dortmund.de', 'rel="canonical" href="javascript:'
+        )
+        article = parse_article(html, "http://127.0.0.1:1" + SLUG, warnings=warnings)
+        archive.save_article(
+            article,
+            run_id=run,
+            fetched_url=article.url,
+            fetched_at="2026-11-25T10:00:00+00:00",
+            etag=None,
+            last_modified=None,
+        )
+        archive.record_error(run, f"javascript:{RUN}", "warning", TEXT)
+        for warning in warnings:
+            archive.record_error(run, article.url, "warning", warning)
+        archive.finish_run(run, "finished", {"note": TEXT}, {"new": 1}, {})
+    return path
+
+
+def test_hostile_fields_are_stored_sanitised(archive):
+    with Archive(archive) as opened:
+        row = opened.get_article("http://127.0.0.1:1" + SLUG)
+        links = opened.db.execute(
+            "select url from links union all select url from videos union all select src from images"
+        ).fetchall()
+    assert row is not None and row["url"].startswith("http://127.0.0.1:1/")  # the javascript: canonical was refused
+    # the sanitised HTML holds only allowed elements, and no attribute but an http(s)/mailto href
+    body = lxml.html.fragment_fromstring(row["body_html"], create_parent="div")
+    allowed = {"div", "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "table", "tr", "td"}
+    assert {element.tag for element in body.iter()} <= allowed | {"strong", "em", "sub", "sup", "br", "a"}
+    for element in body.iter():
+        assert set(element.attrib) <= {"href"}, element.attrib
+        assert element.get("href", "https://").startswith(("http://", "https://", "mailto:"))
+    assert "<script>" in row["body_text"]  # the payloads are kept as the text they were, escaped in the HTML
+    for name in ("title", "topline", "lead", "body_text", "description", "tags_text"):
+        assert not any(ch in (row[name] or "") for ch in "\u202e\u200b\x00"), name
+    assert all(url.startswith(("http://", "https://", "mailto:")) for (url,) in links), links
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(archive):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsroom_scraper", "serve", "--db", str(archive), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_hostile_pages_render_inert_in_chromium(served):
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it as root: apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    dialogs: list[str] = []
+    opened = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            # only the served archive is reachable: any other request (an injected URL) is refused
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith(served) else route.abort()
+            )
+            for path in PAGES:
+                response = page.goto(served + path, wait_until="load")
+                assert response is not None and response.status == 200, path
+                page.mouse.move(200, 150)  # over the headline: an onmouseover would fire
+                page.wait_for_timeout(50)
+                assert page.evaluate("() => window.__pwned === undefined"), path
+                opened.append(path)
+        finally:
+            browser.close()
+    assert dialogs == []
+    assert opened == PAGES

@@ -1,0 +1,93 @@
+"""The public archive bounds anonymous SQL and shows no debug pages (issue 9, finding 6), and a
+read-only archive is served read-only (finding 7)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import quote
+
+import pytest
+
+from newsroom_replica.markup import render_article
+from newsroom_replica.samples import sample_pages
+from newsroom_scraper import parse_article
+from newsroom_scraper.store import Archive
+from newsroom_scraper.web import load_settings, make_datasette
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("limits") / "newsroom.db"
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        for page in sample_pages().values():
+            article = parse_article(render_article(page), "")
+            archive.save_article(
+                article,
+                run_id=run,
+                fetched_url=article.url,
+                fetched_at="2026-11-25T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
+        archive.finish_run(run, "finished", {}, {"new": 5}, {})
+    return path
+
+
+def get(datasette, path):
+    return asyncio.run(datasette.client.get(path))
+
+
+def test_a_huge_value_is_refused_at_once(db_path):
+    datasette = make_datasette(db_path)
+    started = time.perf_counter()
+    for sql in (
+        "select length(randomblob(1000000000))",
+        "select length(zeroblob(1000000000))",
+        "select length(printf('%.*c', 1000000000, 'x'))",
+        "select length(replace(hex(zeroblob(1000)), '0', hex(zeroblob(1000000))))",
+    ):
+        response = get(datasette, f"/newsroom.json?sql={quote(sql)}")
+        assert response.status_code in (400, 403), sql
+    assert time.perf_counter() - started < 1.0  # refused before a byte is made, not cut off by the time limit
+    doubling = (
+        "with recursive d(s, n) as (select 'x', 0 union all select s || s, n + 1 from d where n < 40) "
+        "select length(s) as n from d order by n desc limit 1"
+    )
+    response = get(datasette, f"/newsroom.json?sql={quote(doubling)}&_shape=array")
+    assert response.status_code == 400 and "too big" in response.text  # stopped at SQLite's 1 MB, not 1 TB
+
+
+def test_sql_for_researchers_still_works_within_bounds(db_path):
+    datasette = make_datasette(db_path)
+    rows = get(datasette, "/newsroom.json?sql=select+count(*)+as+n+from+articles&_shape=array").json()
+    assert rows == [{"n": 5}]
+    many = "with recursive n(i) as (select 1 union all select i + 1 from n limit 5000) select i from n"
+    data = get(datasette, f"/newsroom.json?sql={quote(many)}").json()
+    assert len(data["rows"]) == load_settings()["max_returned_rows"] and data["truncated"]
+    attach = get(datasette, "/newsroom.json?sql=attach+database+'/etc/passwd'+as+x")
+    assert attach.status_code in (400, 403)
+
+
+@pytest.mark.parametrize("page", ["allow-debug", "messages", "threads", "databases", "databases.json", "patterns"])
+def test_debug_pages_are_off(db_path, page):
+    assert get(make_datasette(db_path), f"/-/{page}").status_code == 404
+
+
+def test_no_memory_database_and_no_file_path(db_path):
+    datasette = make_datasette(db_path)
+    assert list(datasette.databases) == ["_internal", "newsroom"]
+    assert get(datasette, "/_memory.json?sql=select+1").status_code == 404
+    for page in ("/", "/.json", "/newsroom", "/newsroom.json", "/-/versions.json", "/-/settings.json"):
+        response = get(datasette, page)
+        assert response.status_code == 200 and str(db_path.parent) not in response.text, page
+
+
+def test_a_read_only_archive_is_served_immutable(db_path, monkeypatch):
+    import newsroom_scraper.web as web
+
+    monkeypatch.setattr(web.os, "access", lambda path, mode: False)  # as for a user without write access
+    datasette = make_datasette(db_path)
+    assert datasette.databases["newsroom"].is_mutable is False
+    assert get(datasette, "/newsroom/articles.json").status_code == 200
