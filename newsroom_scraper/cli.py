@@ -101,6 +101,12 @@ def parse(file: str, url: str | None) -> None:
     "--refresh-days", type=int, default=None, help="Re-check archived articles published within N days (default 14)."
 )
 @click.option("--recheck-all", is_flag=True, help="Re-check every archived article, conditionally (for a weekly run).")
+@click.option(
+    "--full-discovery",
+    is_flag=True,
+    help="Walk every listing and search page (implied by --recheck-all and an empty archive); "
+    "otherwise paging stops at a page that brings nothing new.",
+)
 @click.option("--max-articles", type=int, default=None, help="Fetch at most N new articles.")
 @click.option("--since", default=None, help="Skip new articles published before this date (YYYY-MM-DD).")
 @click.option(
@@ -129,6 +135,7 @@ def crawl(
     timeout: float | None,
     refresh_days: int | None,
     recheck_all: bool,
+    full_discovery: bool,
     max_articles: int | None,
     since: str | None,
     warc_dir: str | None,
@@ -159,6 +166,7 @@ def crawl(
             timeout=timeout,
             refresh_days=refresh_days,
             recheck_all=recheck_all,
+            full_discovery=full_discovery,
             max_articles=max_articles,
             since=since,
             warc_dir=warc_dir,

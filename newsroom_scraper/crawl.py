@@ -81,6 +81,7 @@ def run_crawl(
     recheck_all: bool = False,
     max_articles: int | None = None,
     since: str | None = None,
+    full_discovery: bool = False,
     **options: Any,
 ) -> tuple[str, bool]:
     """Run one crawl to its end; return the run report and whether the run failed.
@@ -100,6 +101,7 @@ def run_crawl(
             recheck_all=recheck_all,
             since=since,
             max_articles=max_articles,
+            full_discovery=full_discovery,
         )
 
 

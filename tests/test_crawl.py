@@ -319,3 +319,28 @@ def test_status_summarises_the_archive(first_run):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith(f"Articles: {len(rows(db, 'select id from articles'))} (")
     assert "URLs with open errors:" in completed.stdout and "Last run:\nRun " in completed.stdout
+
+
+def test_a_nightly_run_stops_paging_where_nothing_is_new(tmp_path):
+    """After a full first crawl, a run finds the articles added since and walks no listing or
+    search page past the first page that holds none of them; --full-discovery walks them all."""
+    site = ReplicaSite(articles=90, seed=17, newest=date.today())
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        crawl(server, db)  # the archive was empty: a full walk
+        first = [e.path for e in server.log if "page=" in e.path]
+        news_pages = {p for p in first if p.startswith("/newsroom/nachrichten/?page=")}
+        assert len(news_pages) >= 3
+        added = [site.add_article() for _ in range(3)]
+        mark = len(server.log)
+        completed = crawl(server, db)
+        assert "3 new" in completed.stdout
+        urls = {row["url"] for row in rows(db, "select url from articles")}
+        assert {site.expected(path)["url"] for path in added} <= urls
+        paths = [e.path for e in server.log[mark:]]
+        # page 1 held the 3 new articles, page 2 none of them: page 3 is never asked for
+        assert "/newsroom/nachrichten/?page=2" in paths and "/newsroom/nachrichten/?page=3" not in paths
+        assert sum(1 for p in paths if "page=" in p) <= 2
+        mark = len(server.log)
+        crawl(server, db, "--full-discovery")
+        assert {p for p in (e.path for e in server.log[mark:]) if p in news_pages} == news_pages
