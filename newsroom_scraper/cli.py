@@ -98,7 +98,10 @@ def parse(file: str, url: str | None) -> None:
 @click.option("--concurrency", type=int, default=None, help="Parallel requests to the host (default 2).")
 @click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
 @click.option(
-    "--refresh-days", type=int, default=None, help="Re-check archived articles published within N days (default 14)."
+    "--refresh-days",
+    type=int,
+    default=None,
+    help="Re-check archived articles published within N days, instead of those due by age (the default).",
 )
 @click.option("--recheck-all", is_flag=True, help="Re-check every archived article, conditionally (for a weekly run).")
 @click.option(

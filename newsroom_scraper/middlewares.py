@@ -24,6 +24,7 @@ from .discovery import origin_of
 from .errors import ParseError
 from .items import FetchedPage, ParsedPage
 from .parse import parse_article
+from .schedule import moment
 from .store import Archive
 from .text.urls import canonical_url
 
@@ -72,7 +73,7 @@ class ArchiveMiddleware:
     canonical and moved onto the crawled host, then dropped when it is off-site, not an article
     path, archived (by canonical or fetched URL), already claimed this run, older than the
     spider's ``since`` or beyond its ``max_articles``. The start requests are followed by the
-    archive's re-checks (conditional, by ``refresh_days`` or ``recheck_all``) and the retries of
+    archive's re-checks (conditional: those due by age, schedule.py, or by ``refresh_days`` or ``recheck_all``) and the retries of
     URLs that failed before.
 
     Incremental discovery: a channel's next page (a request with ``meta["paging"]`` naming the
@@ -116,8 +117,9 @@ class ArchiveMiddleware:
 
     def _archive_requests(self, spider: Any) -> list[Request]:
         archive = self._open()
+        now = moment(spider.clock) if getattr(spider, "clock", None) else datetime.now(UTC)
         candidates = archive.refresh_candidates(
-            refresh_days=spider.refresh_days or 0, now=datetime.now(UTC), all_articles=spider.recheck_all
+            refresh_days=spider.refresh_days, now=now, all_articles=spider.recheck_all
         )
         retries = archive.retry_urls()
         requests = [self._refresh_request(spider, row) for row in candidates]

@@ -60,6 +60,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"Versions: {summary['versions']} ({summary['changed_articles']} articles changed since first seen)",
         f"Crawl runs: {summary['runs']}, URLs with open errors: {summary['open_errors']}",
     ]
+    if "rechecks" in summary:
+        due = summary["rechecks"]
+        lines.append(
+            f"Re-checks by age: {due['due_now']} due now, {due['due_in_a_day']} within a day, "
+            f"{due['due_in_a_week']} within a week; next due {due['next'] or '–'}"
+        )
     if summary["last_run"]:
         lines.append("Last run:")
         lines.append(format_report(summary["last_run"]))

@@ -22,6 +22,8 @@ from typing import Any
 import sqlite_utils
 
 from .items import PARTS, Article, content_fields, list_fields, one_value_fields
+from .schedule import iso as schedule_iso
+from .schedule import next_recheck, schedule_start
 from .search_variants import fts_query, spelling_variants
 from .store_schema import MIGRATIONS, add_field_columns
 from .text.dates import utc_now
@@ -37,6 +39,8 @@ _PART_COLUMN = {"tags": "tag"}
 
 # What refresh_candidates() returns for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
+# What the next re-check of an article is computed from (schedule.py).
+_SCHEDULE_COLUMNS = "id, url, fetched_url, published_at, first_seen_at, last_checked_at, last_changed_at, version_count"
 
 
 class Archive:
@@ -63,6 +67,7 @@ class Archive:
         self.db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(self.db)
         add_field_columns(self.db, one_value_fields())
+        self.schedule_unscheduled()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -159,12 +164,15 @@ class Archive:
             row = self._find(article.url)
             if row is None:
                 outcome = "new"
+                seen["recheck_due_at"] = next_recheck(
+                    schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
+                )
                 article_id = self._insert_article(article, digest, seen)
                 self._add_version(article_id, article, digest, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
-                self._update_article(article_id, seen)
+                self._update_article(article_id, {**seen, "recheck_due_at": _next_recheck(row, fetched_at)})
             else:
                 outcome = "changed"
                 article_id = row["id"]
@@ -176,6 +184,7 @@ class Archive:
                         **seen,
                         "last_changed_at": fetched_at,
                         "version_count": version,
+                        "recheck_due_at": next_recheck(fetched_at, fetched_at),  # a change restarts the schedule
                     },
                 )
             self._replace_related(article_id, run_id, article)
@@ -204,13 +213,10 @@ class Archive:
         if last_modified is not None:
             updates["last_modified"] = last_modified
         with self.db.atomic():
-            rows = self.db.execute(
-                "SELECT id, url, fetched_url FROM articles WHERE url = ? OR fetched_url = ?",
-                [url, url],
-            ).fetchall()
-            for article_id, canonical, fetched in rows:
-                self._update_article(article_id, updates)
-                self._resolve_errors([url, canonical, fetched], checked_at)
+            rows = self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM articles WHERE url = ? OR fetched_url = ?", [url, url])
+            for row in rows:
+                self._update_article(row["id"], {**updates, "recheck_due_at": _next_recheck(row, checked_at)})
+                self._resolve_errors([url, row["url"], row["fetched_url"]], checked_at)
         return bool(rows)
 
     def is_archived(self, urls: list[str]) -> bool:
@@ -219,13 +225,21 @@ class Archive:
         sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
         return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
 
-    def refresh_candidates(self, *, refresh_days: int, now: dt.datetime, all_articles: bool = False) -> list[dict]:
-        """Articles to fetch again: published in the last ``refresh_days`` days, or all.
-
-        Compared on ``published_date`` so that date-only values count; newest first.
+    def refresh_candidates(
+        self, *, now: dt.datetime, refresh_days: int | None = None, all_articles: bool = False
+    ) -> list[dict]:
+        """Articles to fetch again, newest first: those whose scheduled re-check is due at ``now``
+        (schedule.py); or, overriding the schedule, all of them, or those published in the last
+        ``refresh_days`` days (compared on ``published_date``, so that date-only values count).
         """
         if all_articles:
             return self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id")
+        if refresh_days is None:
+            return self._rows(
+                f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ?
+                ORDER BY published_date DESC, id""",
+                [schedule_iso(now)],
+            )
         cutoff = (now.date() - dt.timedelta(days=refresh_days)).isoformat()
         return self._rows(
             f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE published_date >= ?
@@ -233,8 +247,9 @@ class Archive:
             [cutoff],
         )
 
-    def summary(self) -> dict[str, Any]:
-        """What the archive holds: articles by section, versions, runs, open errors, date range."""
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """What the archive holds: articles by section, versions, runs, open errors, date range,
+        re-checks due (at ``now``, default the clock)."""
 
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
@@ -254,7 +269,27 @@ class Archive:
             "runs": scalar("SELECT COUNT(*) FROM crawl_runs"),
             "open_errors": scalar("SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL"),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
+            "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
         }
+
+    def recheck_schedule(self, now: dt.datetime) -> dict[str, Any]:
+        """How many re-checks are due at ``now``, within a day and a week after it, and the next."""
+        at = [schedule_iso(now + dt.timedelta(days=days)) for days in (0, 1, 7)]
+        due = self.db.execute(
+            """SELECT SUM(recheck_due_at <= ?), SUM(recheck_due_at <= ?), SUM(recheck_due_at <= ?),
+                MIN(CASE WHEN recheck_due_at > ? THEN recheck_due_at END) FROM articles""",
+            [*at, at[0]],
+        ).fetchone()
+        return {"due_now": due[0] or 0, "due_in_a_day": due[1] or 0, "due_in_a_week": due[2] or 0, "next": due[3]}
+
+    def schedule_unscheduled(self) -> int:
+        """Give every article without a next re-check time one (an archive older than the
+        schedule); returns how many. Indexed: nothing to do costs one lookup."""
+        rows = self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM articles WHERE recheck_due_at IS NULL")
+        with self.db.atomic():
+            for row in rows:
+                self._update_article(row["id"], {"recheck_due_at": _next_recheck(row, row["last_checked_at"])})
+        return len(rows)
 
     def article_count(self) -> int:
         """How many articles the archive holds."""
@@ -314,8 +349,8 @@ class Archive:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def _find(self, url: str) -> dict | None:
-        """The id and content hash of the article with this canonical URL."""
-        rows = self._rows("SELECT id, content_hash FROM articles WHERE url = ?", [url])
+        """The id, content hash and schedule columns of the article with this canonical URL."""
+        rows = self._rows(f"SELECT content_hash, {_SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
     def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
@@ -412,6 +447,12 @@ def content_hash(article: Article) -> str:
     data = {name: values[name] for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _next_recheck(row: dict[str, Any], checked_at: str) -> str:
+    """The next re-check of an article row (``_SCHEDULE_COLUMNS``) last checked at ``checked_at``."""
+    start = schedule_start(row["published_at"], row["first_seen_at"], row["last_changed_at"], row["version_count"])
+    return next_recheck(start, checked_at)
 
 
 def _content_columns(article: Article, digest: str) -> dict[str, Any]:

@@ -177,6 +177,20 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0002_issue10_recheck_schedule")
+def _recheck_schedule(db: sqlite_utils.Database) -> None:
+    """``articles.recheck_due_at``: when the article is next re-checked (schedule.py), indexed.
+
+    Rows of an older archive get their time when ``Archive`` next opens it (``schedule_unscheduled``).
+    """
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN recheck_due_at TEXT;  -- UTC ISO 8601; NULL: not scheduled yet
+        CREATE INDEX idx_articles_recheck_due_at ON articles(recheck_due_at);
+        """
+    )
+
+
 def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
 

@@ -147,13 +147,14 @@ def test_run_is_recorded(first_run):
     run = rows(db, "select * from crawl_runs")[0]
     assert run["finish_reason"] == "finished" and run["new_count"] == ARTICLES
     assert "empty fields" in completed.stdout
-    assert json.loads(run["options"])["refresh_days"] == 14
+    options = json.loads(run["options"])
+    assert options["refresh_days"] is None and options["full_discovery"] is False  # re-checks by age
 
 
 def test_second_run_downloads_no_article_in_full(own_run):
     site, server, db, _ = own_run
     mark = len(server.log)
-    completed = crawl(server, db)
+    completed = crawl(server, db, "--refresh-days", "14")  # the fixed window, overriding the schedule
     assert "0 new, 0 changed" in completed.stdout
     assert article_paths_in_log(server, mark, 200) == []
     refreshed = article_paths_in_log(server, mark, 304)
@@ -173,7 +174,7 @@ def test_edit_add_and_break_between_runs(own_run):
     added = site.add_article()
     broken = site.add_article()
     site.break_article(broken)
-    completed = crawl(server, db)
+    completed = crawl(server, db, "--refresh-days", "14")
     assert "1 new, 1 changed" in completed.stdout and "1 errors" in completed.stdout
     by_url = {row["url"]: row for row in rows(db, "select * from articles")}
     edited_row = by_url[site.expected(edited)["url"]]
@@ -324,7 +325,7 @@ def test_status_summarises_the_archive(first_run):
 def test_a_nightly_run_stops_paging_where_nothing_is_new(tmp_path):
     """After a full first crawl, a run finds the articles added since and walks no listing or
     search page past the first page that holds none of them; --full-discovery walks them all."""
-    site = ReplicaSite(articles=90, seed=17, newest=date.today())
+    site = ReplicaSite(articles=60, seed=17, newest=date.today())
     with ReplicaServer(site) as server:
         db = tmp_path / "newsroom.db"
         crawl(server, db)  # the archive was empty: a full walk
@@ -344,3 +345,26 @@ def test_a_nightly_run_stops_paging_where_nothing_is_new(tmp_path):
         mark = len(server.log)
         crawl(server, db, "--full-discovery")
         assert {p for p in (e.path for e in server.log[mark:]) if p in news_pages} == news_pages
+
+
+def test_an_edit_is_found_when_its_recheck_is_due(tmp_path):
+    """Re-checks by age, end to end, on a clock the test sets (-s NEWSROOM_NOW): an edit to an
+    article is not looked for before its next re-check is due, and is found once it is."""
+    from datetime import timedelta
+
+    site = ReplicaSite(articles=25, seed=19, newest=date.today() - timedelta(days=40))
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        crawl(server, db)
+        edited = site.article_paths()[0]
+        url = site.expected(edited)["url"]
+        (due,) = (row["recheck_due_at"] for row in rows(db, "select recheck_due_at from articles where url = ?", url))
+        site.edit_article(edited, "Eine Korrektur, Wochen nach der Veröffentlichung.")
+        mark = len(server.log)
+        completed = crawl(server, db)  # today: nothing is due yet (the next step is weeks away)
+        assert "0 changed" in completed.stdout and article_paths_in_log(server, mark, 200) == []
+        completed = crawl(server, db, "-s", f"NEWSROOM_NOW={due}")
+        assert "1 changed" in completed.stdout
+        row = rows(db, "select version_count, last_changed_at, recheck_due_at from articles where url = ?", url)[0]
+        assert row["version_count"] == 2 and row["last_changed_at"] == due
+        assert row["recheck_due_at"] > due  # its schedule starts again from the change

@@ -66,12 +66,15 @@ class NewsroomSpider(Spider):
         self.since = date.fromisoformat(since) if since else None
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0") else None
         self.full_discovery = str(full_discovery).lower() in ("1", "true", "yes")
+        self.clock: str | None = None  # NEWSROOM_NOW: the run's fixed "now", for tests and replays
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsroomSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.refresh_days is None:  # the setting is the default for the -a argument
-            spider.refresh_days = crawler.settings.getint("NEWSROOM_REFRESH_DAYS", 14)
+        if spider.refresh_days is None:  # the setting is the default for the -a argument (None: by age)
+            days = crawler.settings.get("NEWSROOM_REFRESH_DAYS")
+            spider.refresh_days = int(days) if days not in (None, "") else None
+        spider.clock = crawler.settings.get("NEWSROOM_NOW") or None
         return spider
 
     @property
@@ -180,7 +183,7 @@ class NewsroomSpider(Spider):
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=utc_now(),
+            fetched_at=self.clock or utc_now(),
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
