@@ -7,7 +7,9 @@ once into a fresh archive (a full walk: the archive is empty), publishes ``--add
 through the replica's ``POST /_replica/add``, then runs
 
 1. the default crawl (incremental discovery, re-checks by age), and
-2. the same with ``--full-discovery`` (every listing and search page, as every run did before),
+2. a run as every run was before incremental discovery and re-checks by age: every listing and
+   search page, every article of the last 14 days re-checked (``--full-discovery --refresh-days 14``),
+3. a default run the next night (``-s NEWSROOM_NOW=`` a day later): the re-checks then due,
 
 and counts each run's requests in the replica's access log: discovery (robots.txt, sitemaps,
 listings, search API), the added articles, and re-checks of archived articles. Every crawl is
@@ -25,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ARTICLE = re.compile(r"^/newsroom/(?:nachrichten-dortmund\.de|presse-mitteilungen|pressemitteilungen)/[^/?#]+\.html$")
@@ -107,7 +110,16 @@ def main() -> None:
             print(f"first crawl (empty archive, full walk): {first['total']} requests, {seconds:.0f} s", flush=True)
             added = {add_article(base) for _ in range(args.added)}
             quoted = {urllib.request.quote(path) for path in added} | added
-            for label, options in (("default run", ()), ("--full-discovery", ("--full-discovery",))):
+            tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
+            runs = (
+                ("default run", ()),
+                (
+                    "as before this issue (--full-discovery --refresh-days 14)",
+                    ("--full-discovery", "--refresh-days", "14"),
+                ),
+                ("the night after (-s NEWSROOM_NOW=now+1 day)", ("-s", f"NEWSROOM_NOW={tomorrow}")),
+            )
+            for label, options in runs:
                 mark = len(log_lines(log))
                 report, seconds = crawl(base, db, *options)
                 kinds = count(log_lines(log)[mark:], quoted)

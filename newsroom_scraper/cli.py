@@ -199,6 +199,24 @@ def serve(db_path: str, host: str, port: int) -> None:
 
 
 @main.command()
+@click.option("--start-url", default=None, help="The newsroom to probe (default: the live newsroom).")
+@click.option("--delay", type=float, default=None, help="Seconds between requests (default 1.0, as the crawl).")
+@click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(start_url: str | None, delay: float | None, timeout: float | None, as_json: bool) -> None:
+    """Probe the site politely: which discovery channels answer, cookies, does the parser work.
+
+    A handful of requests with the crawl's own manners, nothing written. Exits 0 when every check
+    passed, 1 when a discovery channel or the parser is broken.
+    """
+    from .doctor import diagnose, format_table
+
+    diagnosis = diagnose(start_url, delay=delay, timeout=timeout)
+    click.echo(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2) if as_json else format_table(diagnosis))
+    sys.exit(diagnosis.exit_code)
+
+
+@main.command()
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
 def status(db_path: str) -> None:
     """Show what the archive holds and how its last crawl went."""

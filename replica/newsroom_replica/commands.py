@@ -21,8 +21,18 @@ import click
 @click.option("--no-sitemap", is_flag=True, help="Serve no sitemap, as the live site.")
 @click.option("--require-cookie", is_flag=True, help="Redirect-loop clients that do not keep cookies.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help="Append the access log here.")
+@click.option("--search-down", is_flag=True, help="The search API answers 503, as a failing proxy may.")
+@click.option("--changed-markup", is_flag=True, help="Serve article pages in a relaunched markup (dtm-* renamed).")
 def replica(
-    port: int, articles: int, seed: int, host: str, no_sitemap: bool, require_cookie: bool, log_path: str | None
+    port: int,
+    articles: int,
+    seed: int,
+    host: str,
+    no_sitemap: bool,
+    require_cookie: bool,
+    log_path: str | None,
+    search_down: bool,
+    changed_markup: bool,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos."""
     from .server import run
@@ -36,6 +46,8 @@ def replica(
             no_sitemap=no_sitemap,
             require_cookie=require_cookie,
             log_path=log_path,
+            search_down=search_down,
+            changed_markup=changed_markup,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -304,12 +304,15 @@ def run(
     no_sitemap: bool = False,
     require_cookie: bool = False,
     log_path: str | None = None,
+    search_down: bool = False,
+    changed_markup: bool = False,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
     Prints ``Replica newsroom: http://127.0.0.1:PORT/newsroom/ (N articles)`` once listening.
     """
     site = ReplicaSite(articles, seed=seed, sitemap=not no_sitemap)
+    site.search_down, site.changed_markup = search_down, changed_markup
     with ReplicaServer(site, host=host, port=port, require_cookie=require_cookie, log_path=log_path) as server:
         print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
         if threading.current_thread() is threading.main_thread():
