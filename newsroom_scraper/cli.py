@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from . import __version__
+from .drift import EXIT_DRIFT
 from .errors import ArchiveBusy, ParseError
 from .parse import parse_article
 
@@ -149,8 +150,9 @@ def crawl(
     """Crawl the newsroom into the archive and print the run report.
 
     New articles are fetched; archived ones are re-checked conditionally when published
-    within --refresh-days; a page that does not parse is recorded in crawl_errors and tried
-    again next run. Exits non-zero only when the run itself failed.
+    by age (or within --refresh-days); a page that does not parse is recorded in crawl_errors and
+    tried again next run. Exits 1 when the run itself failed, 3 when it finished with drift alerts
+    (the site changed under the crawl: see `status`), 2 on bad options or a busy archive.
     """
     from .crawl import run_crawl
 
@@ -161,7 +163,7 @@ def crawl(
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
     try:
-        report, failed = run_crawl(
+        report, failed, drifted = run_crawl(
             start_url=start_url,
             db_path=db_path,
             delay=delay,
@@ -180,7 +182,7 @@ def crawl(
         click.echo(f"crawl: {error}", err=True)
         sys.exit(2)
     click.echo(report)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed else EXIT_DRIFT if drifted else 0)
 
 
 @main.command()

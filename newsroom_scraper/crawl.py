@@ -19,7 +19,7 @@ from scrapy.settings import Settings
 
 from . import site
 from .errors import ArchiveBusy
-from .report import format_report, run_failed
+from .report import format_report, run_drifted, run_failed
 from .spiders.newsroom import NewsroomSpider
 from .store import Archive
 
@@ -83,8 +83,9 @@ def run_crawl(
     since: str | None = None,
     full_discovery: bool = False,
     **options: Any,
-) -> tuple[str, bool]:
-    """Run one crawl to its end; return the run report and whether the run failed.
+) -> tuple[str, bool, bool]:
+    """Run one crawl to its end; return the run report, whether the run failed, and whether it
+    recorded drift alerts (drift.py).
 
     Blocks, and (Twisted's reactor being what it is) can run once per process.
     """
@@ -105,7 +106,7 @@ def run_crawl(
         )
 
 
-def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
+def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool, bool]:
     """One CrawlerProcess with the newsroom spider; the report of the run it recorded."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsroomSpider)
@@ -114,4 +115,4 @@ def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
     run_id = crawler.stats.get_value("newsroom/run_id")
     with Archive(settings.get("NEWSROOM_DB")) as archive:
         run = archive.get_run(run_id) if run_id else None
-    return format_report(run), run_failed(run)
+    return format_report(run), run_failed(run), run_drifted(run)

@@ -15,6 +15,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from .drift import PREVIOUS_RUNS, drift_alerts
 from .items import Article, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
 from .store import Archive
@@ -99,6 +100,16 @@ class ArchivePipeline:
             assert self.crawler.spider is not None
             self.crawler.spider.logger.info("Progress: %d articles stored (%s)", self.parsed, dict(self.counts))
 
+    def _record_drift(self) -> None:
+        """Compare the finished run with the runs before it and keep the alerts (drift.py)."""
+        assert self.archive is not None
+        run = self.archive.get_run(self.run_id)
+        assert run is not None
+        previous = self.archive.recent_runs(PREVIOUS_RUNS, before=self.run_id)
+        self.archive.record_drift(
+            self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
+        )
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write the run record and log the report; the archive is closed here."""
         if self.archive is None:
@@ -108,6 +119,7 @@ class ArchivePipeline:
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
         stats = dict(self.crawler.stats.get_stats())
         self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
+        self._record_drift()
         run = self.archive.get_run(self.run_id)
         self.archive.close()
         self.archive = None

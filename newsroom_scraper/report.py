@@ -48,6 +48,29 @@ def format_report(run: dict[str, Any] | None) -> str:
         drift = [name for name, share in empty.items() if share > DRIFT_THRESHOLD and name not in OFTEN_EMPTY]
         if drift:
             lines.append(f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see layouts/dtm.py)")
+    for alert in _loads(run.get("drift")) or []:
+        lines.append(f"  ! drift: {alert}")
+    return "\n".join(lines)
+
+
+def run_drifted(run: dict[str, Any] | None) -> bool:
+    """Whether the run recorded drift alerts (drift.py): the crawl then exits with EXIT_DRIFT."""
+    return bool(run and _loads(run.get("drift")))
+
+
+def format_runs(runs: list[dict[str, Any]]) -> str:
+    """The last runs, newest first, one line each: when, how long, what they found, drift."""
+    lines = []
+    for run in runs:
+        stats = _loads(run.get("stats")) or {}
+        seconds = stats.get("elapsed_time_seconds")
+        took = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "–"
+        drift = _loads(run.get("drift")) or []
+        lines.append(
+            f"  {run.get('id')}: {run.get('started_at')}, {took}, {run.get('finish_reason')}: "
+            f"{run.get('new_count') or 0} new, {run.get('changed_count') or 0} changed, "
+            f"{run.get('error_count') or 0} errors" + (f", {len(drift)} drift alert(s)" if drift else "")
+        )
     return "\n".join(lines)
 
 
@@ -66,6 +89,9 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"Re-checks by age: {due['due_now']} due now, {due['due_in_a_day']} within a day, "
             f"{due['due_in_a_week']} within a week; next due {due['next'] or '–'}"
         )
+    if summary.get("recent_runs"):
+        lines.append("Recent runs:")
+        lines.append(format_runs(summary["recent_runs"]))
     if summary["last_run"]:
         lines.append("Last run:")
         lines.append(format_report(summary["last_run"]))

@@ -120,6 +120,27 @@ class Archive:
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
+    def recent_runs(self, limit: int, before: int | None = None) -> list[dict]:
+        """The last ``limit`` finished runs (before run ``before``, if given), newest first."""
+        return self._rows(
+            "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            [before if before is not None else 2**62, limit],
+        )
+
+    def parse_errors_by_reason(self, run_id: int) -> dict[str, int]:
+        """How many pages of a run did not parse, by short reason (``truncated``, ``no-article`` …)."""
+        rows = self.db.execute(
+            """SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1)
+                ELSE coalesce(reason, '?') END, COUNT(*)
+            FROM crawl_errors WHERE run_id = ? AND kind = 'parse' GROUP BY 1 ORDER BY 2 DESC""",
+            [run_id],
+        )
+        return dict(rows.fetchall())
+
+    def record_drift(self, run_id: int, alerts: list[str]) -> None:
+        """Keep a run's drift alerts (drift.py) with the run."""
+        self.db.execute("UPDATE crawl_runs SET drift = ? WHERE id = ?", [_json(alerts), run_id])
+
     def record_error(self, run_id: int, url: str, kind: str, reason: str, status: int | None = None) -> None:
         """Record a failed fetch, parse or store of ``url``; it is retried next run."""
         self.db.execute(
@@ -270,6 +291,7 @@ class Archive:
             "open_errors": scalar("SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL"),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
             "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
+            "recent_runs": self.recent_runs(5),
         }
 
     def recheck_schedule(self, now: dt.datetime) -> dict[str, Any]:

@@ -191,6 +191,12 @@ def _recheck_schedule(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0003_issue10_run_drift")
+def _run_drift(db: sqlite_utils.Database) -> None:
+    """``crawl_runs.drift``: the run's drift alerts (drift.py) as a JSON list of lines."""
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN drift TEXT")
+
+
 def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
 

@@ -368,3 +368,27 @@ def test_an_edit_is_found_when_its_recheck_is_due(tmp_path):
         row = rows(db, "select version_count, last_changed_at, recheck_due_at from articles where url = ?", url)[0]
         assert row["version_count"] == 2 and row["last_changed_at"] == due
         assert row["recheck_due_at"] > due  # its schedule starts again from the change
+
+
+def test_a_changed_markup_ends_the_run_with_drift_alerts(own_run):
+    """The replica relaunches its article pages (dtm-* renamed): the weekly run re-reads them with
+    the generic fallback, fields go empty, the slider is gone, and the crawl exits with 3."""
+    from newsroom_scraper.drift import EXIT_DRIFT
+
+    site, server, db, _ = own_run
+    site.changed_markup = True
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
+        + ["--db", str(db), "--recheck-all", *FAST],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert completed.returncode == EXIT_DRIFT, completed.stdout + completed.stderr
+    assert "  ! drift: field related empty on 100% of the articles (usually 0%)" in completed.stdout
+    assert "  ! drift: channel teaser named no article (it did in the previous 1 runs)" in completed.stdout
+    status = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)], capture_output=True, text=True
+    )
+    assert "drift alert(s)" in status.stdout and "! drift: field related" in status.stdout
