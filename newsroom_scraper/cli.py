@@ -220,6 +220,30 @@ def doctor(start_url: str | None, delay: float | None, timeout: float | None, as
 
 @main.command()
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--to", "to", required=True, type=click.Path(dir_okay=False), help="The backup file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing backup file.")
+def backup(db_path: str, to: str, overwrite: bool) -> None:
+    """Copy the archive into a verified backup file, while crawls and readers go on.
+
+    SQLite's backup API makes a consistent copy; integrity_check and the full-text index are
+    checked before the file appears under its name. Exits 1 when the copy does not verify, 2 when
+    the archive is missing or the target exists.
+    """
+    from .backup import BackupError
+    from .backup import backup as make_backup
+
+    try:
+        click.echo(make_backup(db_path, to, overwrite=overwrite, say=lambda line: click.echo(line, err=True)))
+    except (FileNotFoundError, FileExistsError) as error:
+        click.echo(f"backup: {error}", err=True)
+        sys.exit(2)
+    except BackupError as error:
+        click.echo(f"backup: failed, nothing written: {error}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
 def status(db_path: str) -> None:
     """Show what the archive holds and how its last crawl went."""
     from pathlib import Path

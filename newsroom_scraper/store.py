@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -457,6 +458,34 @@ class Archive:
             WHERE resolved_at IS NULL AND url IN ({marks})""",
             [resolved_at, *present],
         )
+
+
+def backup_file(source: str | Path, target: str | Path) -> None:
+    """Copy the archive ``source`` into a new file ``target`` with SQLite's online backup API.
+
+    One step: the copy is the snapshot of one read transaction, consistent while a crawl writes
+    (WAL: the writer is not blocked) and readers read. A backup in several steps would start
+    over whenever the crawl committed, and might never end. The copy is a single file
+    (rollback journal, no -wal beside it).
+    """
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+
+
+def verify_file(path: str | Path) -> dict[str, int]:
+    """Check an archive file (``PRAGMA integrity_check``, then the FTS index against the articles)
+    and return what it holds: articles, versions, runs. ``sqlite3.DatabaseError`` when damaged."""
+    with closing(sqlite3.connect(path)) as db:
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"integrity_check: {result}")
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        db.rollback()  # the check writes nothing, and the copy stays as it was made
+        return {
+            table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in ("articles", "article_versions", "crawl_runs")
+        }
 
 
 def content_hash(article: Article) -> str:
