@@ -108,6 +108,9 @@ def main() -> None:
             _, seconds = crawl(base, db)
             first = count(log_lines(log), set())
             print(f"first crawl (empty archive, full walk): {first['total']} requests, {seconds:.0f} s", flush=True)
+            subprocess.run([*COMMAND, "backup", "--db", str(db), "--to", str(db) + ".copy"], capture_output=True)
+            size = Path(str(db) + ".copy").stat().st_size  # the archive as one file (its WAL folded in)
+            print(f"archive: {size / 1e6:.1f} MB, {size / args.articles / 1e3:.1f} kB per article", flush=True)
             added = {add_article(base) for _ in range(args.added)}
             quoted = {urllib.request.quote(path) for path in added} | added
             tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .drift import MIN_ARTICLES
 from .items import often_empty_fields
 
 # A field empty on more than this share of the run's articles is flagged: most likely the
@@ -46,7 +47,8 @@ def format_report(run: dict[str, Any] | None) -> str:
         shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(empty.items(), key=lambda kv: -kv[1]))
         lines.append(f"  empty fields (share of the run's articles): {shares}")
         drift = [name for name, share in empty.items() if share > DRIFT_THRESHOLD and name not in OFTEN_EMPTY]
-        if drift:
+        stored = sum(int(run.get(key) or 0) for key in ("new_count", "changed_count", "unchanged_count"))
+        if drift and stored >= MIN_ARTICLES:  # one article without a description is no drift
             lines.append(f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see layouts/dtm.py)")
     for alert in _loads(run.get("drift")) or []:
         lines.append(f"  ! drift: {alert}")
@@ -64,7 +66,7 @@ def format_runs(runs: list[dict[str, Any]]) -> str:
     for run in runs:
         stats = _loads(run.get("stats")) or {}
         seconds = stats.get("elapsed_time_seconds")
-        took = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "–"
+        took = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "–"
         drift = _loads(run.get("drift")) or []
         lines.append(
             f"  {run.get('id')}: {run.get('started_at')}, {took}, {run.get('finish_reason')}: "

@@ -31,6 +31,8 @@ def test_report_lists_counts_and_every_field_share():
 def test_drift_is_flagged_for_fields_that_are_rarely_empty():
     report = format_report(RUN)
     assert "markup drift? empty on most articles: lead" in report  # images are often absent: not flagged
+    one = {**RUN, "new_count": 1, "changed_count": 0, "unchanged_count": 0}
+    assert "markup drift?" not in format_report(one)  # one article without a lead says nothing
 
 
 def test_run_failed_only_when_the_run_itself_failed():
