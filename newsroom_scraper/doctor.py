@@ -214,6 +214,11 @@ class DoctorSpider(Spider):
         if "check" not in failure.request.meta:  # the cookie probe: the start page's row says why
             return
         check = self.diagnosis.checks[failure.request.meta["check"]]
+        if failure.check(HttpError) and check.name == "robots.txt" and failure.value.response.status == 404:
+            check.status, check.verdict, check.note = 404, "ok", "none: everything allowed, no sitemap named"
+            sitemaps = self.diagnosis.checks["sitemaps"]
+            sitemaps.verdict, sitemaps.note = "skip", "robots.txt names none: not used"
+            return
         if failure.check(HttpError):
             check.status = failure.value.response.status
             check.note = f"HTTP {check.status}"

@@ -156,6 +156,9 @@ class ArchiveMiddleware:
             spider = self.crawler.spider
             forced = bool(getattr(spider, "full_discovery", False) or getattr(spider, "recheck_all", False))
             self.full_walk = forced or self._open().article_count() == 0
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("newsroom/full_walk", self.full_walk)
             assert spider is not None
             spider.logger.info("Discovery: %s", "full walk" if self.full_walk else "incremental (stops at known pages)")
         return self.full_walk

@@ -41,6 +41,14 @@ def format_report(run: dict[str, Any] | None) -> str:
         f"{stats.get('downloader/response_count', 0)}, robots.txt forbidden: {stats.get('robotstxt/forbidden', 0)}, "
         f"off-site links ignored: {stats.get('newsroom/offsite_ignored', 0) + stats.get('offsite/filtered', 0)}",
     ]
+    stopped = {key.rsplit("/", 1)[1]: n for key, n in stats.items() if key.startswith("newsroom/paging_stopped/")}
+    if "newsroom/full_walk" in stats:
+        how = "full walk" if stats["newsroom/full_walk"] else "incremental"
+        if stopped:
+            how += ", paging stopped at a page with nothing new: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(stopped.items())
+            )
+        lines.append(f"  discovery: {how}")
     if stats.get("newsroom/search_api_failed"):
         lines.append("  search API failed: discovery relied on sitemaps, listings and teasers")
     if empty:

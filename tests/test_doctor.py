@@ -74,3 +74,17 @@ def test_a_changed_markup_is_broken_parsing():
     assert completed.returncode == 1
     assert completed.stdout.splitlines()[-1] == "BROKEN: article (exit 1)"
     assert "generic fallback" in completed.stdout
+
+
+def test_a_site_without_robots_txt_is_no_failure(monkeypatch):
+    site = ReplicaSite(articles=30, seed=23, newest=date.today(), sitemap=False)
+    render = site.render
+    monkeypatch.setattr(
+        site, "render", lambda target, base: site.not_found() if target == "/robots.txt" else render(target, base)
+    )
+    with ReplicaServer(site) as server:
+        completed = doctor(server, "--json")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    found = checks(completed)
+    assert found["robots.txt"]["status"] == 404 and found["robots.txt"]["verdict"] == "ok"
+    assert found["sitemaps"]["verdict"] == "skip"
