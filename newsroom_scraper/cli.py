@@ -149,9 +149,10 @@ def crawl(
 ) -> None:
     """Crawl the newsroom into the archive and print the run report.
 
-    New articles are fetched; archived ones are re-checked conditionally when published
-    by age (or within --refresh-days); a page that does not parse is recorded in crawl_errors and
-    tried again next run. Exits 1 when the run itself failed, 3 when it finished with drift alerts
+    New articles are fetched (paging stops at a page with nothing new, unless --full-discovery);
+    archived ones are re-checked conditionally when due by their age (or, instead, when published
+    within --refresh-days); a page that does not parse is recorded in crawl_errors and tried again
+    next run. Exits 1 when the run itself failed, 3 when it finished with drift alerts
     (the site changed under the crawl: see `status`), 2 on bad options or a busy archive.
     """
     from .crawl import run_crawl
