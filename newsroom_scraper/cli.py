@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from . import __version__
+from .drift import EXIT_DRIFT
 from .errors import ArchiveBusy, ArchiveUnusable, ParseError
 from .parse import parse_article
 
@@ -98,9 +99,18 @@ def parse(file: str, url: str | None) -> None:
 @click.option("--concurrency", type=int, default=None, help="Parallel requests to the host (default 2).")
 @click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
 @click.option(
-    "--refresh-days", type=int, default=None, help="Re-check archived articles published within N days (default 14)."
+    "--refresh-days",
+    type=int,
+    default=None,
+    help="Re-check archived articles published within N days, instead of those due by age (the default).",
 )
 @click.option("--recheck-all", is_flag=True, help="Re-check every archived article, conditionally (for a weekly run).")
+@click.option(
+    "--full-discovery",
+    is_flag=True,
+    help="Walk every listing and search page (implied by --recheck-all and an empty archive); "
+    "otherwise paging stops at a page that brings nothing new.",
+)
 @click.option("--max-articles", type=int, default=None, help="Fetch at most N new articles.")
 @click.option("--since", default=None, help="Skip new articles published before this date (YYYY-MM-DD).")
 @click.option(
@@ -130,6 +140,7 @@ def crawl(
     timeout: float | None,
     refresh_days: int | None,
     recheck_all: bool,
+    full_discovery: bool,
     max_articles: int | None,
     since: str | None,
     warc_dir: str | None,
@@ -140,10 +151,12 @@ def crawl(
 ) -> None:
     """Crawl the newsroom into the archive and print the run report.
 
-    New articles are fetched; archived ones are re-checked conditionally when published
-    within --refresh-days; a page that does not parse is recorded in crawl_errors and tried
-    again next run. Exits 1 when the run failed or pages could not be stored, 2 when it could
-    not start (a bad option, another crawl running, a damaged or read-only archive).
+    New articles are fetched (paging stops at a page with nothing new, unless --full-discovery);
+    archived ones are re-checked conditionally when due by their age (or, instead, when published
+    within --refresh-days); a page that does not parse is recorded in crawl_errors and tried again
+    next run. Exits 1 when the run failed or pages could not be stored, 3 when it finished with
+    drift alerts (the site changed under the crawl: see `status`), 2 when it could not start (a bad
+    option, another crawl running, a damaged or read-only archive).
     """
     from .crawl import run_crawl
 
@@ -154,7 +167,7 @@ def crawl(
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         overrides[name] = value
     try:
-        report, failed = run_crawl(
+        report, failed, drifted = run_crawl(
             start_url=start_url,
             db_path=db_path,
             delay=delay,
@@ -162,6 +175,7 @@ def crawl(
             timeout=timeout,
             refresh_days=refresh_days,
             recheck_all=recheck_all,
+            full_discovery=full_discovery,
             max_articles=max_articles,
             since=since,
             warc_dir=warc_dir,
@@ -173,7 +187,7 @@ def crawl(
         click.echo(f"crawl: {error}", err=True)
         sys.exit(2)
     click.echo(report)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed else EXIT_DRIFT if drifted else 0)
 
 
 @main.command()
@@ -189,6 +203,48 @@ def serve(db_path: str, host: str, port: int) -> None:
     except FileNotFoundError as error:
         click.echo(f"serve: {error}", err=True)
         sys.exit(2)
+
+
+@main.command()
+@click.option("--start-url", default=None, help="The newsroom to probe (default: the live newsroom).")
+@click.option("--delay", type=float, default=None, help="Seconds between requests (default 1.0, as the crawl).")
+@click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(start_url: str | None, delay: float | None, timeout: float | None, as_json: bool) -> None:
+    """Probe the site politely: which discovery channels answer, cookies, does the parser work.
+
+    A handful of requests with the crawl's own manners, nothing written. Exits 0 when every check
+    passed, 1 when a discovery channel or the parser is broken.
+    """
+    from .doctor import diagnose, format_table
+
+    diagnosis = diagnose(start_url, delay=delay, timeout=timeout)
+    click.echo(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2) if as_json else format_table(diagnosis))
+    sys.exit(diagnosis.exit_code)
+
+
+@main.command()
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--to", "to", required=True, type=click.Path(dir_okay=False), help="The backup file to write.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing backup file.")
+def backup(db_path: str, to: str, overwrite: bool) -> None:
+    """Copy the archive into a verified backup file, while crawls and readers go on.
+
+    SQLite's backup API makes a consistent copy; integrity_check and the full-text index are
+    checked before the file appears under its name. Exits 1 when the copy does not verify, 2 when
+    the archive is missing or the target exists.
+    """
+    from .backup import BackupError
+    from .backup import backup as make_backup
+
+    try:
+        click.echo(make_backup(db_path, to, overwrite=overwrite, say=lambda line: click.echo(line, err=True)))
+    except (FileNotFoundError, FileExistsError) as error:
+        click.echo(f"backup: {error}", err=True)
+        sys.exit(2)
+    except BackupError as error:
+        click.echo(f"backup: failed, nothing written: {error}", err=True)
+        sys.exit(1)
 
 
 @main.command()

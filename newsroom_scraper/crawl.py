@@ -21,7 +21,7 @@ from scrapy.settings import Settings
 
 from . import site
 from .errors import ArchiveBusy, ArchiveUnusable
-from .report import format_report, run_failed
+from .report import format_report, run_drifted, run_failed
 from .spiders.newsroom import NewsroomSpider
 from .store import Archive
 
@@ -88,9 +88,11 @@ def run_crawl(
     recheck_all: bool = False,
     max_articles: int | None = None,
     since: str | None = None,
+    full_discovery: bool = False,
     **options: Any,
-) -> tuple[str, bool]:
-    """Run one crawl to its end; return the run report and whether the run failed.
+) -> tuple[str, bool, bool]:
+    """Run one crawl to its end; return the run report, whether the run failed, and whether it
+    recorded drift alerts (drift.py).
 
     Blocks, and (Twisted's reactor being what it is) can run once per process.
     """
@@ -108,6 +110,7 @@ def run_crawl(
             recheck_all=recheck_all,
             since=since,
             max_articles=max_articles,
+            full_discovery=full_discovery,
         )
 
 
@@ -132,7 +135,7 @@ def check_archive(db_path: str | Path) -> None:
         )
 
 
-def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
+def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool, bool]:
     """One CrawlerProcess with the newsroom spider; the report of the run it recorded."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsroomSpider)
@@ -147,5 +150,5 @@ def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool]:
         storage_error = storage_error or f"{type(error).__name__}: {error}"
         run = None
     if run is None and storage_error:  # the archive could not even keep the run record
-        return f"Run {run_id}: storage-error: {storage_error}; nothing more was stored", True
-    return format_report(run), run_failed(run)
+        return f"Run {run_id}: storage-error: {storage_error}; nothing more was stored", True, False
+    return format_report(run), run_failed(run), run_drifted(run)

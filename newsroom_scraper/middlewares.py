@@ -10,6 +10,7 @@ Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from .errors import ParseError, Reason
 from .failures import attempts as describe_attempts
 from .items import FetchedPage, ParsedPage
 from .parse import parse_article
+from .schedule import moment
 from .store import Archive
 from .text.urls import canonical_url
 
@@ -85,8 +87,14 @@ class ArchiveMiddleware:
     canonical and moved onto the crawled host, then dropped when it is off-site, not an article
     path, archived (by canonical or fetched URL), already claimed this run, older than the
     spider's ``since`` or beyond its ``max_articles``. The start requests are followed by the
-    archive's re-checks (conditional, by ``refresh_days`` or ``recheck_all``) and the retries of
+    archive's re-checks (conditional: those due by age, schedule.py, or by ``refresh_days`` or ``recheck_all``) and the retries of
     URLs that failed before.
+
+    Incremental discovery: a channel's next page (a request with ``meta["paging"]`` naming the
+    channel) is held back until the page that links it has yielded all its articles, and is
+    dropped when none of them was new (every one archived), since listings and search are newest
+    first (``site.py``). A full walk follows every page: with the spider's ``full_discovery`` or
+    ``recheck_all``, and whenever the archive was empty when the run started.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -94,6 +102,7 @@ class ArchiveMiddleware:
         self.archive: Archive | None = None
         self.claimed: set[str] = set()
         self.new_requested = 0
+        self.full_walk: bool | None = None  # decided once, when the run starts
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
@@ -114,6 +123,7 @@ class ArchiveMiddleware:
     # -- the archive's own requests ----------------------------------------------------------
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The spider's start requests, then the re-checks and retries the archive asks for."""
+        self._full_walk()  # decided before the first article is stored
         async for request in start:
             yield request
         for request in self._archive_requests(self.crawler.spider):
@@ -121,8 +131,9 @@ class ArchiveMiddleware:
 
     def _archive_requests(self, spider: Any) -> list[Request]:
         archive = self._open()
+        now = moment(spider.clock) if getattr(spider, "clock", None) else datetime.now(UTC)
         candidates = archive.refresh_candidates(
-            refresh_days=spider.refresh_days or 0, now=datetime.now(UTC), all_articles=spider.recheck_all
+            refresh_days=spider.refresh_days, now=now, all_articles=spider.recheck_all
         )
         retries = archive.retry_urls()
         requests = [self._refresh_request(spider, row) for row in candidates]
@@ -153,30 +164,65 @@ class ArchiveMiddleware:
         parts = urlsplit(url)
         return spider.origin + parts.path + (f"?{parts.query}" if parts.query else "")
 
+    def _full_walk(self) -> bool:
+        """Whether this run follows every page of every channel (see the class docstring)."""
+        if self.full_walk is None:
+            spider = self.crawler.spider
+            forced = bool(getattr(spider, "full_discovery", False) or getattr(spider, "recheck_all", False))
+            self.full_walk = forced or self._open().article_count() == 0
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("newsroom/full_walk", self.full_walk)
+            assert spider is not None
+            spider.logger.info("Discovery: %s", "full walk" if self.full_walk else "incremental (stops at known pages)")
+        return self.full_walk
+
     # -- what the channels found -------------------------------------------------------------
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+        page = _PageTally()
         for item in result:
-            if (kept := self._filter(item)) is not None:
+            if (kept := self._filter(item, page)) is not None:
                 yield kept
+        yield from self._next_pages(page)
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        page = _PageTally()
         async for item in result:
-            if (kept := self._filter(item)) is not None:
+            if (kept := self._filter(item, page)) is not None:
                 yield kept
+        for request in self._next_pages(page):
+            yield request
 
-    def _filter(self, item: Any) -> Any:
-        """The item as it goes on (an article request on its claimed URL), or None to drop it."""
+    def _next_pages(self, page: _PageTally) -> list[Request]:
+        """The held-back next pages of a response: all of them when its page brought something
+        new (or on a full walk), none when every article it named was archived."""
+        if not page.held or page.fresh or self._full_walk():
+            return page.held
+        stats = self.crawler.stats
+        assert stats is not None
+        for request in page.held:
+            stats.inc_value(f"newsroom/paging_stopped/{request.meta['paging']}")
+        return []
+
+    def _filter(self, item: Any, page: _PageTally) -> Any:
+        """The item as it goes on (an article request on its claimed URL), or None to drop it
+        (a next page is held in ``page`` until the whole response is seen)."""
         spider = self.crawler.spider
         retried = "retry_times" in getattr(item, "meta", {})  # claimed when first asked for
+        if isinstance(item, Request) and item.meta.get("paging") and not retried:
+            page.held.append(item)
+            return None
         if isinstance(item, Request) and item.meta.get("source") not in (None, "refresh", "retry") and not retried:
-            claimed = self._claim(item.url, item.meta["source"], item.meta.get("published"), spider)
+            claimed, fresh = self._claim(item.url, item.meta["source"], item.meta.get("published"), spider)
+            page.fresh += fresh
             if claimed is None:
                 return None
             return item.replace(url=claimed) if claimed != item.url else item
         return item
 
-    def _claim(self, url: str, source: str, day: Any, spider: Any) -> str | None:
-        """The canonical URL to request, or None when the article is not to be fetched."""
+    def _claim(self, url: str, source: str, day: Any, spider: Any) -> tuple[str | None, bool]:
+        """(the canonical URL to request, or None when the article is not to be fetched; whether
+        the article is new to the archive, even if claimed before or not fetched this run)."""
         stats = self.crawler.stats
         assert stats is not None
         url = canonical_url(url, spider.start_url)
@@ -184,24 +230,33 @@ class ArchiveMiddleware:
             url = self._on_host(spider, url)
         if origin_of(url) != spider.origin:
             stats.inc_value("newsroom/offsite_ignored")  # never followed, by design
-            return None
+            return None, False
         if not site.ARTICLE_PATH.match(urlsplit(url).path):
-            return None
+            return None, False
+        stats.inc_value(f"newsroom/seen_by/{source}")  # what the channel yields, archived or not
         if url in self.claimed:
-            return None
+            return None, True
         if self._archived(url, spider):
             stats.inc_value("newsroom/archived_skipped")
-            return None
+            return None, False
         if spider.since and day and day < spider.since:
-            return None
+            return None, True
         if spider.max_articles is not None and self.new_requested >= spider.max_articles:
-            return None
+            return None, True
         self.claimed.add(url)
         self.new_requested += 1
         stats.inc_value(f"newsroom/found_by/{source}")
-        return url
+        return url, True
 
     def _archived(self, url: str, spider: Any) -> bool:
         """Whether the archive holds the article, under its canonical or its fetched URL."""
         path = urlsplit(url).path
         return self._open().is_archived([url, spider.origin + path, site.CANONICAL_HOST + path])
+
+
+@dataclass
+class _PageTally:
+    """What one response's output held: its next pages, and how many new articles it named."""
+
+    held: list[Request] = field(default_factory=list)
+    fresh: int = 0

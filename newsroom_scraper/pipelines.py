@@ -17,6 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from .drift import PREVIOUS_RUNS, drift_alerts
 from .errors import Failure
 from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
@@ -143,6 +144,16 @@ class ArchivePipeline:
         self.crawler.spider.logger.error("Storage failed, stopping the crawl: %s", self.storage_failed)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
 
+    def _record_drift(self) -> None:
+        """Compare the finished run with the runs before it and keep the alerts (drift.py)."""
+        assert self.archive is not None
+        run = self.archive.get_run(self.run_id)
+        assert run is not None
+        previous = self.archive.recent_runs(PREVIOUS_RUNS, before=self.run_id)
+        self.archive.record_drift(
+            self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
+        )
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write the run record and log the report; the archive is closed here."""
         if self.archive is None:
@@ -153,6 +164,7 @@ class ArchivePipeline:
         stats = dict(self.crawler.stats.get_stats())
         try:
             self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
+            self._record_drift()
             run = self.archive.get_run(self.run_id)
         except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
             self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed or str(error))

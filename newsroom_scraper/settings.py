@@ -81,7 +81,12 @@ ITEM_PIPELINES = {
 
 # The project's own settings.
 NEWSROOM_DB = "archive/newsroom.db"
-NEWSROOM_REFRESH_DAYS = 14
+# Re-checks: by age (schedule.py: 1, 2, 4, … 256 days after publication or a change, then every
+# 256 days). A number here (or --refresh-days N) re-checks every article published within N days
+# instead, as a fixed window; --recheck-all re-checks every article.
+NEWSROOM_REFRESH_DAYS = None
+# The run's "now" (ISO 8601) instead of the clock: re-checks due and fetch times. For tests and replays.
+NEWSROOM_NOW = None
 NEWSROOM_PROGRESS_EVERY = 100  # log a progress line every N stored articles
 # WARC of every exchange (docs/archival.md): on by default, `--no-warc` turns it off.
 NEWSROOM_WARC_ENABLED = True

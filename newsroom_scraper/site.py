@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
 CANONICAL_HOST = "https://www.dortmund.de"
@@ -59,6 +59,13 @@ def trusted_canonical(declared: str, fetched: str) -> str | None:
 # Listing pages worth walking: the newsroom, its sections and their pagination.
 LISTING_PATH = re.compile(r"^/newsroom/(?:[a-z0-9-]+/)?$")
 LISTING_PATHS = ("/newsroom/", "/newsroom/nachrichten/", "/newsroom/presse-mitteilungen/")
+# Listing pages are numbered with this query parameter (?page=2, …). Assumed of the live site,
+# as the replica does it: listings and the search API list the newest articles first, so once a
+# whole page names only archived articles the pages after it hold nothing new either, and an
+# incremental run stops paging there (a weekly --full-discovery run walks everything, which
+# catches an article the site published with an older date). If the site ever sorts otherwise,
+# run every crawl with --full-discovery.
+PAGE_PARAMETER = "page"
 
 # The Elasticsearch-backed site search (SITE-NOTES: "Site search").
 SEARCH_API_PATH = "/api/search/proxy/search"
@@ -76,6 +83,15 @@ def is_article_url(url: str) -> bool:
     if ARTICLE_PATH.match(parts.path):
         return True
     return bool(OLD_ARTICLE_PATH.match(parts.path) and OLD_ARTICLE_QUERY.search(parts.query))
+
+
+def is_next_page(url: str) -> bool:
+    """Whether a listing URL is a numbered page of a listing (``?page=N``).
+
+    >>> is_next_page("http://127.0.0.1:8000/newsroom/nachrichten/?page=2"), is_next_page("/newsroom/")
+    (True, False)
+    """
+    return PAGE_PARAMETER in parse_qs(urlsplit(url).query)
 
 
 def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:

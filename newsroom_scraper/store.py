@@ -16,8 +16,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,6 +24,8 @@ from typing import Any
 import sqlite_utils
 
 from .items import PARTS, Article, Capture, content_fields, list_fields, one_value_fields
+from .schedule import iso as schedule_iso
+from .schedule import next_recheck, schedule_start
 from .search_variants import fts_query, spelling_variants
 from .search_words import excerpt, stems, substring_match, word_match
 from .store_schema import MIGRATIONS, add_field_columns
@@ -108,6 +109,8 @@ limit 1000"""
 
 # What refresh_candidates() returns for each article.
 _KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
+# What the next re-check of an article is computed from (schedule.py).
+_SCHEDULE_COLUMNS = "id, url, fetched_url, published_at, first_seen_at, last_checked_at, last_changed_at, version_count"
 
 
 class Archive:
@@ -139,6 +142,7 @@ class Archive:
         add_field_columns(self.db, one_value_fields())
         register_search_functions(self.db.conn)
         self._index_missing_words()
+        self.schedule_unscheduled()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -198,6 +202,27 @@ class Archive:
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
+    def recent_runs(self, limit: int, before: int | None = None) -> list[dict]:
+        """The last ``limit`` finished runs (before run ``before``, if given), newest first."""
+        return self._rows(
+            "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            [before if before is not None else 2**62, limit],
+        )
+
+    def parse_errors_by_reason(self, run_id: int) -> dict[str, int]:
+        """How many pages of a run did not parse, by short reason (``truncated``, ``no-article`` …)."""
+        rows = self.db.execute(
+            """SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1)
+                ELSE coalesce(reason, '?') END, COUNT(*)
+            FROM crawl_errors WHERE run_id = ? AND kind = 'parse' GROUP BY 1 ORDER BY 2 DESC""",
+            [run_id],
+        )
+        return dict(rows.fetchall())
+
+    def record_drift(self, run_id: int, alerts: list[str]) -> None:
+        """Keep a run's drift alerts (drift.py) with the run."""
+        self.db.execute("UPDATE crawl_runs SET drift = ? WHERE id = ?", [_json(alerts), run_id])
+
     def record_error(
         self, run_id: int, url: str, kind: str, reason: str, status: int | None = None, attempts: int | None = None
     ) -> None:
@@ -249,13 +274,16 @@ class Archive:
             row = self._find(article.url)
             if row is None:
                 outcome = "new"
+                seen["recheck_due_at"] = next_recheck(
+                    schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
+                )
                 article_id = self._insert_article(article, digest, seen)
                 version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
                 version = row["version_count"]
-                self._update_article(article_id, seen)
+                self._update_article(article_id, {**seen, "recheck_due_at": _next_recheck(row, fetched_at)})
             else:
                 outcome = "changed"
                 article_id = row["id"]
@@ -267,6 +295,7 @@ class Archive:
                         **seen,
                         "last_changed_at": fetched_at,
                         "version_count": version,
+                        "recheck_due_at": next_recheck(fetched_at, fetched_at),  # a change restarts the schedule
                     },
                 )
             self._replace_related(article_id, run_id, article)
@@ -298,15 +327,12 @@ class Archive:
         if last_modified is not None:
             updates["last_modified"] = last_modified
         with self.db.atomic():
-            rows = self.db.execute(
-                "SELECT id, url, fetched_url, version_count FROM articles WHERE url = ? OR fetched_url = ?",
-                [url, url],
-            ).fetchall()
-            for article_id, canonical, fetched, version in rows:
-                self._update_article(article_id, updates)
-                self._resolve_errors([url, canonical, fetched], checked_at)
+            rows = self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM articles WHERE url = ? OR fetched_url = ?", [url, url])
+            for row in rows:
+                self._update_article(row["id"], {**updates, "recheck_due_at": _next_recheck(row, checked_at)})
+                self._resolve_errors([url, row["url"], row["fetched_url"]], checked_at)
                 if capture is not None:
-                    self._add_capture(capture, article_id, version, run_id)
+                    self._add_capture(capture, row["id"], row["version_count"], run_id)
         return bool(rows)
 
     def mark_removed(self, url: str, *, removed_at: str) -> bool:
@@ -402,6 +428,9 @@ class Archive:
             "last_changed_at": latest.captured_at,
             "version_count": len(first_captures),
         }
+        # the re-check schedule as the crawl would have left it after the last capture
+        schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
+        bookkeeping["recheck_due_at"] = _next_recheck(schedule_row, captures[-1].captured_at)
         if article_id is None:
             article_id = self._insert_article(latest.article, digest, {**state, "last_checked_at": start})
             self._update_article(article_id, bookkeeping)
@@ -435,13 +464,21 @@ class Archive:
         sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
         return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
 
-    def refresh_candidates(self, *, refresh_days: int, now: dt.datetime, all_articles: bool = False) -> list[dict]:
-        """Articles to fetch again: published in the last ``refresh_days`` days, or all.
-
-        Compared on ``published_date`` so that date-only values count; newest first.
+    def refresh_candidates(
+        self, *, now: dt.datetime, refresh_days: int | None = None, all_articles: bool = False
+    ) -> list[dict]:
+        """Articles to fetch again, newest first: those whose scheduled re-check is due at ``now``
+        (schedule.py); or, overriding the schedule, all of them, or those published in the last
+        ``refresh_days`` days (compared on ``published_date``, so that date-only values count).
         """
         if all_articles:
             return self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id")
+        if refresh_days is None:
+            return self._rows(
+                f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ?
+                ORDER BY published_date DESC, id""",
+                [schedule_iso(now)],
+            )
         cutoff = (now.date() - dt.timedelta(days=refresh_days)).isoformat()
         return self._rows(
             f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE published_date >= ?
@@ -449,8 +486,9 @@ class Archive:
             [cutoff],
         )
 
-    def summary(self) -> dict[str, Any]:
-        """What the archive holds: articles by section, versions, runs, open errors, date range."""
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """What the archive holds: articles by section, versions, runs, open errors, date range,
+        re-checks due (at ``now``, default the clock)."""
 
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
@@ -472,7 +510,28 @@ class Archive:
                 "SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'"
             ),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
+            "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
+            "recent_runs": self.recent_runs(5),
         }
+
+    def recheck_schedule(self, now: dt.datetime) -> dict[str, Any]:
+        """How many re-checks are due at ``now``, within a day and a week after it, and the next."""
+        at = [schedule_iso(now + dt.timedelta(days=days)) for days in (0, 1, 7)]
+        due = self.db.execute(
+            """SELECT SUM(recheck_due_at <= ?), SUM(recheck_due_at <= ?), SUM(recheck_due_at <= ?),
+                MIN(CASE WHEN recheck_due_at > ? THEN recheck_due_at END) FROM articles""",
+            [*at, at[0]],
+        ).fetchone()
+        return {"due_now": due[0] or 0, "due_in_a_day": due[1] or 0, "due_in_a_week": due[2] or 0, "next": due[3]}
+
+    def schedule_unscheduled(self) -> int:
+        """Give every article without a next re-check time one (an archive older than the
+        schedule); returns how many. Indexed: nothing to do costs one lookup."""
+        rows = self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM articles WHERE recheck_due_at IS NULL")
+        with self.db.atomic():
+            for row in rows:
+                self._update_article(row["id"], {"recheck_due_at": _next_recheck(row, row["last_checked_at"])})
+        return len(rows)
 
     def article_count(self) -> int:
         """How many articles the archive holds."""
@@ -554,8 +613,8 @@ class Archive:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def _find(self, url: str) -> dict | None:
-        """The id and content hash of the article with this canonical URL."""
-        rows = self._rows("SELECT id, content_hash, version_count FROM articles WHERE url = ?", [url])
+        """The id, content hash and schedule columns of the article with this canonical URL."""
+        rows = self._rows(f"SELECT content_hash, {_SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
     def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
@@ -745,6 +804,34 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("search_excerpt", 2, excerpt, deterministic=True)
 
 
+def backup_file(source: str | Path, target: str | Path) -> None:
+    """Copy the archive ``source`` into a new file ``target`` with SQLite's online backup API.
+
+    One step: the copy is the snapshot of one read transaction, consistent while a crawl writes
+    (WAL: the writer is not blocked) and readers read. A backup in several steps would start
+    over whenever the crawl committed, and might never end. The copy is a single file
+    (rollback journal, no -wal beside it).
+    """
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+
+
+def verify_file(path: str | Path) -> dict[str, int]:
+    """Check an archive file (``PRAGMA integrity_check``, then the FTS index against the articles)
+    and return what it holds: articles, versions, runs. ``sqlite3.DatabaseError`` when damaged."""
+    with closing(sqlite3.connect(path)) as db:
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"integrity_check: {result}")
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        db.rollback()  # the check writes nothing, and the copy stays as it was made
+        return {
+            table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in ("articles", "article_versions", "crawl_runs")
+        }
+
+
 def content_hash(article: Article, values: dict[str, Any] | None = None) -> str:
     """SHA-256 of the article's content as canonical JSON (``values``: its ``to_dict()``, if at hand).
 
@@ -757,12 +844,10 @@ def content_hash(article: Article, values: dict[str, Any] | None = None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _plain(value: Any) -> Any:
-    """A field's value as ``Article.to_dict()`` has it, without converting the whole article (the
-    slider is most of it): the content hash is computed once per stored capture."""
-    if isinstance(value, list):
-        return [asdict(item) if is_dataclass(item) and not isinstance(item, type) else item for item in value]
-    return value
+def _next_recheck(row: dict[str, Any], checked_at: str) -> str:
+    """The next re-check of an article row (``_SCHEDULE_COLUMNS``) last checked at ``checked_at``."""
+    start = schedule_start(row["published_at"], row["first_seen_at"], row["last_changed_at"], row["version_count"])
+    return next_recheck(start, checked_at)
 
 
 def _content_columns(article: Article, digest: str) -> dict[str, Any]:

@@ -199,6 +199,26 @@ def _error_attempts(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE crawl_errors ADD COLUMN attempts INTEGER")
 
 
+@MIGRATIONS(name="0002_issue10_recheck_schedule")
+def _recheck_schedule(db: sqlite_utils.Database) -> None:
+    """``articles.recheck_due_at``: when the article is next re-checked (schedule.py), indexed.
+
+    Rows of an older archive get their time when ``Archive`` next opens it (``schedule_unscheduled``).
+    """
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN recheck_due_at TEXT;  -- UTC ISO 8601; NULL: not scheduled yet
+        CREATE INDEX idx_articles_recheck_due_at ON articles(recheck_due_at);
+        """
+    )
+
+
+@MIGRATIONS(name="0003_issue10_run_drift")
+def _run_drift(db: sqlite_utils.Database) -> None:
+    """``crawl_runs.drift``: the run's drift alerts (drift.py) as a JSON list of lines."""
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN drift TEXT")
+
+
 def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     """Give ``articles`` a column for each of ``names`` it lacks; return the names added.
 

@@ -148,13 +148,14 @@ def test_run_is_recorded(first_run):
     run = rows(db, "select * from crawl_runs")[0]
     assert run["finish_reason"] == "finished" and run["new_count"] == ARTICLES
     assert "empty fields" in completed.stdout
-    assert json.loads(run["options"])["refresh_days"] == 14
+    options = json.loads(run["options"])
+    assert options["refresh_days"] is None and options["full_discovery"] is False  # re-checks by age
 
 
 def test_second_run_downloads_no_article_in_full(own_run):
     site, server, db, _ = own_run
     mark = len(server.log)
-    completed = crawl(server, db)
+    completed = crawl(server, db, "--refresh-days", "14")  # the fixed window, overriding the schedule
     assert "0 new, 0 changed" in completed.stdout
     assert article_paths_in_log(server, mark, 200) == []
     refreshed = article_paths_in_log(server, mark, 304)
@@ -174,7 +175,7 @@ def test_edit_add_and_break_between_runs(own_run):
     added = site.add_article()
     broken = site.add_article()
     site.break_article(broken)
-    completed = crawl(server, db)
+    completed = crawl(server, db, "--refresh-days", "14")
     assert "1 new, 1 changed" in completed.stdout and "1 errors" in completed.stdout
     by_url = {row["url"]: row for row in rows(db, "select * from articles")}
     edited_row = by_url[site.expected(edited)["url"]]
@@ -320,3 +321,75 @@ def test_status_summarises_the_archive(first_run):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith(f"Articles: {len(rows(db, 'select id from articles'))} (")
     assert "URLs with open errors:" in completed.stdout and "Last run:\nRun " in completed.stdout
+
+
+def test_a_nightly_run_stops_paging_where_nothing_is_new(tmp_path):
+    """After a full first crawl, a run finds the articles added since and walks no listing or
+    search page past the first page that holds none of them; --full-discovery walks them all."""
+    site = ReplicaSite(articles=60, seed=17, newest=date.today())
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        crawl(server, db)  # the archive was empty: a full walk
+        first = [e.path for e in server.log if "page=" in e.path]
+        news_pages = {p for p in first if p.startswith("/newsroom/nachrichten/?page=")}
+        assert len(news_pages) >= 3
+        added = [site.add_article() for _ in range(3)]
+        mark = len(server.log)
+        completed = crawl(server, db)
+        assert "3 new" in completed.stdout
+        urls = {row["url"] for row in rows(db, "select url from articles")}
+        assert {site.expected(path)["url"] for path in added} <= urls
+        paths = [e.path for e in server.log[mark:]]
+        # page 1 held the 3 new articles, page 2 none of them: page 3 is never asked for
+        assert "/newsroom/nachrichten/?page=2" in paths and "/newsroom/nachrichten/?page=3" not in paths
+        assert sum(1 for p in paths if "page=" in p) <= 2
+        mark = len(server.log)
+        crawl(server, db, "--full-discovery")
+        assert {p for p in (e.path for e in server.log[mark:]) if p in news_pages} == news_pages
+
+
+def test_an_edit_is_found_when_its_recheck_is_due(tmp_path):
+    """Re-checks by age, end to end, on a clock the test sets (-s NEWSROOM_NOW): an edit to an
+    article is not looked for before its next re-check is due, and is found once it is."""
+    from datetime import timedelta
+
+    site = ReplicaSite(articles=25, seed=19, newest=date.today() - timedelta(days=40))
+    with ReplicaServer(site) as server:
+        db = tmp_path / "newsroom.db"
+        crawl(server, db)
+        edited = site.article_paths()[0]
+        url = site.expected(edited)["url"]
+        (due,) = (row["recheck_due_at"] for row in rows(db, "select recheck_due_at from articles where url = ?", url))
+        site.edit_article(edited, "Eine Korrektur, Wochen nach der Veröffentlichung.")
+        mark = len(server.log)
+        completed = crawl(server, db)  # today: nothing is due yet (the next step is weeks away)
+        assert "0 changed" in completed.stdout and article_paths_in_log(server, mark, 200) == []
+        completed = crawl(server, db, "-s", f"NEWSROOM_NOW={due}")
+        assert "1 changed" in completed.stdout
+        row = rows(db, "select version_count, last_changed_at, recheck_due_at from articles where url = ?", url)[0]
+        assert row["version_count"] == 2 and row["last_changed_at"] == due
+        assert row["recheck_due_at"] > due  # its schedule starts again from the change
+
+
+def test_a_changed_markup_ends_the_run_with_drift_alerts(own_run):
+    """The replica relaunches its article pages (dtm-* renamed): the weekly run re-reads them with
+    the generic fallback, fields go empty, the slider is gone, and the crawl exits with 3."""
+    from newsroom_scraper.drift import EXIT_DRIFT
+
+    site, server, db, _ = own_run
+    site.changed_markup = True
+    completed = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
+        + ["--db", str(db), "--recheck-all", *FAST],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert completed.returncode == EXIT_DRIFT, completed.stdout + completed.stderr
+    assert "  ! drift: field related empty on 100% of the articles (usually 0%)" in completed.stdout
+    assert "  ! drift: channel teaser named no article (it did in the previous 1 runs)" in completed.stdout
+    status = subprocess.run(
+        [sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)], capture_output=True, text=True
+    )
+    assert "drift alert(s)" in status.stdout and "! drift: field related" in status.stdout

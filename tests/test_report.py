@@ -31,6 +31,8 @@ def test_report_lists_counts_and_every_field_share():
 def test_drift_is_flagged_for_fields_that_are_rarely_empty():
     report = format_report(RUN)
     assert "markup drift? empty on most articles: lead" in report  # images are often absent: not flagged
+    one = {**RUN, "new_count": 1, "changed_count": 0, "unchanged_count": 0}
+    assert "markup drift?" not in format_report(one)  # one article without a lead says nothing
 
 
 def test_run_failed_only_when_the_run_itself_failed():
@@ -38,3 +40,10 @@ def test_run_failed_only_when_the_run_itself_failed():
     assert run_failed({**RUN, "finish_reason": "shutdown"})
     assert run_failed({**RUN, "stats": json.dumps({"downloader/response_count": 0})})
     assert run_failed(None)
+
+
+def test_the_report_says_how_discovery_walked():
+    stats = {"newsroom/full_walk": False, "newsroom/paging_stopped/listing": 2, "newsroom/paging_stopped/search": 1}
+    report = format_report({**RUN, "stats": json.dumps(stats)})
+    assert "  discovery: incremental, paging stopped at a page with nothing new: listing 2, search 1" in report
+    assert "  discovery: full walk" in format_report({**RUN, "stats": json.dumps({"newsroom/full_walk": True})})

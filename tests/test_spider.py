@@ -261,3 +261,56 @@ def test_every_channel_has_an_in_process_test_and_a_row_in_the_docs():
     ]
     assert not untested, f"spider callbacks without an in-process test in test_spider.py: {untested}"
     assert not undocumented, f"channels missing from docs/crawling.md's table: {undocumented}"
+
+
+def listing_output(spider, names: list[str]):
+    """What parse_listing yields for a page of teasers ``names`` with a link to page 2."""
+    teasers = [Teaser(NEWS + name, name, date(2025, 3, 1)) for name in names]
+    html = render_listing("N", teasers, next_path="/newsroom/nachrichten/?page=2")
+    return list(spider.parse_listing(response(ORIGIN + "/newsroom/nachrichten/", html)))
+
+
+@pytest.mark.parametrize(
+    "arguments, names, follows",
+    [
+        ({}, ["sprechstunde-im-mai.html"], False),  # every teaser archived: paging stops
+        ({}, ["sprechstunde-im-mai.html", "neu.html"], True),  # one new article: the next page too
+        ({"full_discovery": "1"}, ["sprechstunde-im-mai.html"], True),
+        ({"recheck_all": "1"}, ["sprechstunde-im-mai.html"], True),  # the weekly run walks everything
+    ],
+)
+def test_listing_paging_stops_at_a_page_that_brings_nothing_new(tmp_path, arguments, names, follows):
+    crawler, spider = make_spider(tmp_path, **arguments)
+    archive_one(tmp_path, ORIGIN + NEWS + "sprechstunde-im-mai.html")
+    urls, _ = claim(crawler, listing_output(spider, names))
+    assert (ORIGIN + "/newsroom/nachrichten/?page=2" in urls) is follows
+    assert crawler.stats.get_value("newsroom/paging_stopped/listing") == (None if follows else 1)
+    assert crawler.stats.get_value("newsroom/seen_by/listing") == len(names)
+
+
+def test_an_empty_archive_walks_every_page(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    Archive(tmp_path / "newsroom.db").close()  # exists, holds nothing
+    urls, _ = claim(crawler, listing_output(spider, []))
+    assert urls == [ORIGIN + "/newsroom/nachrichten/?page=2"]
+
+
+def test_a_next_page_waits_for_the_articles_of_its_page(tmp_path):
+    """The next page is decided once the whole page is seen, whatever order the spider yields in."""
+    crawler, spider = make_spider(tmp_path)
+    archive_one(tmp_path, ORIGIN + NEWS + "sprechstunde-im-mai.html")
+    out = listing_output(spider, ["sprechstunde-im-mai.html", "neu.html"])
+    urls, _ = claim(crawler, out[-1:] + out[:-1])  # the next page first
+    assert urls == [ORIGIN + NEWS + "neu.html", ORIGIN + "/newsroom/nachrichten/?page=2"]
+
+
+def test_search_paging_stops_at_a_page_of_archived_articles(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    archive_one(tmp_path, ORIGIN + NEWS + "sprechstunde-im-mai.html")
+    hits = [{"_source": {"website_url": NEWS + "sprechstunde-im-mai.html"}}]
+    body = json.dumps({"hits": {"total": {"value": 500}, "hits": hits}})
+    out = list(spider.parse_search(response(ORIGIN + "/api/search/proxy/search", body, TextResponse, offset=100)))
+    assert out[-1].meta == {"offset": 200, "paging": "search"}
+    urls, _ = claim(crawler, out)
+    assert urls == []
+    assert crawler.stats.get_value("newsroom/paging_stopped/search") == 1

@@ -67,6 +67,10 @@ def run_id(archive: Archive) -> int:
     return archive.start_run("https://presse.example.de/", {"refresh_days": 7})
 
 
+# Fetch times of successive checks (ISO 8601 UTC, as the crawl records them).
+T1, T2, T3, T4 = (f"2026-03-0{day}T08:00:00+00:00" for day in (1, 2, 3, 4))
+
+
 def save(archive: Archive, article: Article, run_id: int, at: str, **kwargs: object) -> str:
     values = {"fetched_url": FETCHED, "etag": None, "last_modified": None, **kwargs}
     return archive.save_article(article, run_id=run_id, fetched_at=at, **values)  # type: ignore[arg-type]
@@ -91,6 +95,7 @@ def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path)
         applied = list(archive.db["_sqlite_migrations"].rows)
     names = [m["name"] for m in applied]
     assert names[0] == "0001_initial_schema" and "0002_issue11_indexes_for_sort_and_facets" in names
+    assert "0002_issue10_recheck_schedule" in names
     assert len(names) == len(set(names))
 
 
@@ -133,23 +138,23 @@ def test_new_unchanged_changed_lifecycle(archive: Archive, run_id: int) -> None:
 
 
 def test_slider_url_and_layout_do_not_make_a_version(archive: Archive, run_id: int) -> None:
-    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(), run_id, T1)
     other = make_article(layout="dtm-2026", related=[RelatedLink(url="https://x.example/2", title="Neu")])
-    assert save(archive, other, run_id, "t2") == "unchanged"
+    assert save(archive, other, run_id, T2) == "unchanged"
     assert content_hash(make_article()) == content_hash(other)
     assert content_hash(make_article()) != content_hash(make_article(title="Anders"))
 
 
 def test_change_replaces_parts_and_leaves_neighbours_alone(archive: Archive, run_id: int) -> None:
     neighbour_url = "https://presse.example.de/news/nachbar-9"
-    save(archive, make_article(), run_id, "t1")
-    save(archive, make_article(url=neighbour_url, title="Nachbar"), run_id, "t1", fetched_url=neighbour_url)
+    save(archive, make_article(), run_id, T1)
+    save(archive, make_article(url=neighbour_url, title="Nachbar"), run_id, T1, fetched_url=neighbour_url)
     neighbour_before = archive.get_article(neighbour_url)
 
     edited = make_article(
         images=[Image(src="https://img.example.de/3.jpg", credit="Ana Bild")], tags=["Kultur"], videos=[], links=[]
     )
-    assert save(archive, edited, run_id, "t2") == "changed"
+    assert save(archive, edited, run_id, T2) == "changed"
 
     article_id = archive.get_article(URL)["id"]  # type: ignore[index]
     assert [i["src"] for i in rows(archive, "images", article_id)] == ["https://img.example.de/3.jpg"]
@@ -167,10 +172,10 @@ def test_related_links_are_kept_per_run(archive: Archive) -> None:
     first_run = archive.start_run("https://presse.example.de/", {})
     second_run = archive.start_run("https://presse.example.de/", {})
     slider = [RelatedLink(url=f"https://x.example/{n}", title=f"T{n}") for n in range(3)]
-    save(archive, make_article(related=slider[:2]), first_run, "t1")
-    save(archive, make_article(related=slider[2:]), second_run, "t2")
+    save(archive, make_article(related=slider[:2]), first_run, T1)
+    save(archive, make_article(related=slider[2:]), second_run, T2)
     # Seen again in the same run: replaces that run's rows only.
-    save(archive, make_article(related=slider[1:]), second_run, "t3")
+    save(archive, make_article(related=slider[1:]), second_run, T3)
 
     article_id = archive.get_article(URL)["id"]  # type: ignore[index]
     stored = archive.db.execute(
@@ -188,21 +193,21 @@ def test_related_links_are_kept_per_run(archive: Archive) -> None:
 
 
 def test_not_modified_by_fetched_url(archive: Archive, run_id: int) -> None:
-    save(archive, make_article(), run_id, "t1", etag='"a"', last_modified="Mon, 07 Jul 2025")
-    assert archive.mark_not_modified(FETCHED, run_id=run_id, checked_at="t2")
+    save(archive, make_article(), run_id, T1, etag='"a"', last_modified="Mon, 07 Jul 2025")
+    assert archive.mark_not_modified(FETCHED, run_id=run_id, checked_at=T2)
     row = archive.get_article(URL)
-    assert row["last_checked_at"] == "t2"  # type: ignore[index]
+    assert row["last_checked_at"] == T2  # type: ignore[index]
     assert (row["etag"], row["last_modified"]) == ('"a"', "Mon, 07 Jul 2025")  # type: ignore[index]
-    assert row["last_changed_at"] == "t1"  # type: ignore[index]
+    assert row["last_changed_at"] == T1  # type: ignore[index]
 
-    assert archive.mark_not_modified(URL, run_id=run_id, checked_at="t3", etag='"b"')
+    assert archive.mark_not_modified(URL, run_id=run_id, checked_at=T3, etag='"b"')
     assert archive.get_article(URL)["etag"] == '"b"'  # type: ignore[index]
-    assert not archive.mark_not_modified("https://presse.example.de/unbekannt", run_id=run_id, checked_at="t4")
+    assert not archive.mark_not_modified("https://presse.example.de/unbekannt", run_id=run_id, checked_at=T4)
 
 
 def test_is_archived_by_both_urls(archive: Archive, run_id: int) -> None:
     assert not archive.is_archived([URL])
-    save(archive, make_article(), run_id, "t1", etag='"e"')
+    save(archive, make_article(), run_id, T1, etag='"e"')
     assert archive.is_archived([URL]) and archive.is_archived([FETCHED])
     assert archive.is_archived(["https://presse.example.de/unbekannt", FETCHED])
     assert not archive.is_archived(["https://presse.example.de/unbekannt"])
@@ -212,7 +217,13 @@ def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> 
     dates = {"recent": "2025-07-07T12:52:00+02:00", "date-only": "2025-07-01", "old": "2025-05-01T08:00:00+02:00"}
     for name, published_at in dates.items():
         url = f"https://presse.example.de/news/{name}"
-        save(archive, make_article(url=url, published_at=published_at), run_id, "t", fetched_url=url)
+        save(
+            archive,
+            make_article(url=url, published_at=published_at),
+            run_id,
+            "2025-07-08T06:00:00+00:00",
+            fetched_url=url,
+        )
     now = dt.datetime(2025, 7, 8, 9, 0, tzinfo=dt.UTC)
 
     recent = archive.refresh_candidates(refresh_days=7, now=now)
@@ -264,9 +275,9 @@ def test_errors_are_retried_until_a_save_resolves_them(archive: Archive, run_id:
 
 
 def test_not_modified_resolves_errors(archive: Archive, run_id: int) -> None:
-    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(), run_id, T1)
     archive.record_error(run_id, URL, "http", "timeout")
-    archive.mark_not_modified(FETCHED, run_id=run_id, checked_at="t2")
+    archive.mark_not_modified(FETCHED, run_id=run_id, checked_at=T2)
     assert archive.retry_urls() == []
 
 
@@ -281,7 +292,7 @@ def test_crash_while_saving_a_new_article_leaves_nothing(
 
     monkeypatch.setattr(Archive, "_replace_parts", explode)
     with pytest.raises(RuntimeError):
-        save(archive, make_article(), run_id, "t1")
+        save(archive, make_article(), run_id, T1)
     assert archive.article_count() == 0
     assert archive.db["article_versions"].count == 0
     assert archive.search("Städtepartnerschaft") == []
@@ -291,7 +302,7 @@ def test_crash_while_saving_a_new_article_leaves_nothing(
 def test_crash_while_saving_a_change_keeps_the_old_version(
     archive: Archive, run_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(), run_id, T1)
     before = archive.get_article(URL)
 
     def explode(*args: object) -> None:
@@ -299,7 +310,7 @@ def test_crash_while_saving_a_change_keeps_the_old_version(
 
     monkeypatch.setattr(Archive, "_replace_related", explode)  # after the update
     with pytest.raises(RuntimeError):
-        save(archive, make_article(body_text="Ganz neuer Text"), run_id, "t2")
+        save(archive, make_article(body_text="Ganz neuer Text"), run_id, T2)
     assert archive.get_article(URL) == before
     assert len(versions(archive, before["id"])) == 1  # type: ignore[index]
     assert len(rows(archive, "images", before["id"])) == 2  # type: ignore[index]
@@ -321,7 +332,7 @@ GERMAN_QUERIES = [
 
 @pytest.fixture
 def searchable(archive: Archive, run_id: int) -> Archive:
-    save(archive, make_article(), run_id, "t1")
+    save(archive, make_article(), run_id, T1)
     save(
         archive,
         make_article(
@@ -334,7 +345,7 @@ def searchable(archive: Archive, run_id: int) -> Archive:
             body_text="Morgen regnet es im ganzen Stadtgebiet.",
         ),
         run_id,
-        "t1",
+        T1,
         fetched_url="https://presse.example.de/news/wetter",
     )
     return archive
@@ -367,7 +378,7 @@ def test_search_ranks_and_marks_the_snippet(searchable: Archive, run_id: int) ->
             images=[],
         ),
         run_id,
-        "t1",
+        T1,
         fetched_url="https://presse.example.de/news/umleitung",
     )
     found = searchable.search("strasse")
@@ -383,8 +394,8 @@ def test_search_takes_words_not_fts_syntax(searchable: Archive) -> None:
 
 
 def test_fts_stays_in_sync_through_updates(searchable: Archive, run_id: int) -> None:
-    save(searchable, make_article(body_text="Der Hafen feiert Geburtstag."), run_id, "t2")
-    searchable.mark_not_modified(URL, run_id=run_id, checked_at="t3")
+    save(searchable, make_article(body_text="Der Hafen feiert Geburtstag."), run_id, T2)
+    searchable.mark_not_modified(URL, run_id=run_id, checked_at=T3)
     searchable.check_integrity()
     assert [r["url"] for r in searchable.search("Hafen")] == [URL]
     # The old body and its variants are gone from the index.
@@ -402,7 +413,7 @@ def test_stdlib_sqlite3_reads_and_matches(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     with Archive(path) as archive:
         run_id = archive.start_run("https://presse.example.de/", {})
-        save(archive, make_article(), run_id, "t1")
+        save(archive, make_article(), run_id, T1)
     conn = sqlite3.connect(path)
     try:
         matched = conn.execute(
@@ -476,10 +487,10 @@ def test_checking_an_article_does_not_reindex_it(searchable: Archive, run_id: in
         return searchable.db.execute("SELECT * FROM articles_fts_data ORDER BY id").fetchall()
 
     before = index()
-    searchable.mark_not_modified(URL, run_id=run_id, checked_at="t2", etag='"x"')
-    save(searchable, make_article(), run_id, "t3")  # unchanged
+    searchable.mark_not_modified(URL, run_id=run_id, checked_at=T2, etag='"x"')
+    save(searchable, make_article(), run_id, T3)  # unchanged
     assert index() == before
-    save(searchable, make_article(title="Neuer Titel"), run_id, "t4")  # changed
+    save(searchable, make_article(title="Neuer Titel"), run_id, T4)  # changed
     assert index() != before
 
 
@@ -496,14 +507,14 @@ def test_a_title_hit_ranks_above_a_body_hit(archive: Archive, run_id: int) -> No
         archive,
         make_article(url=body_url, title="Sommerfest", **common, body_text="Im Hafen gibt es ein Fest mit Musik."),
         run_id,
-        "t1",
+        T1,
         fetched_url=body_url,
     )
     save(
         archive,
         make_article(url=title_url, title="Fest im Hafen", **common, body_text="Mit Musik und Tanz für alle."),
         run_id,
-        "t1",
+        T1,
         fetched_url=title_url,
     )
     assert [r["url"] for r in archive.search("Hafen")] == [title_url, body_url]

@@ -38,7 +38,8 @@ class NewsroomSpider(Spider):
     """Crawls the Dortmund newsroom (or the replica) for new and changed articles.
 
     Arguments (``-a name=value`` with ``scrapy crawl``, options of ``newsroom-archive crawl``):
-    ``start_url``, ``refresh_days``, ``recheck_all``, ``since`` (YYYY-MM-DD), ``max_articles``.
+    ``start_url``, ``refresh_days``, ``recheck_all``, ``since`` (YYYY-MM-DD), ``max_articles``,
+    ``full_discovery`` (follow every listing and search page even when a page brings nothing new).
     The archive path is the ``NEWSROOM_DB`` setting; ``ArchiveMiddleware`` reads the rest.
     """
 
@@ -51,6 +52,7 @@ class NewsroomSpider(Spider):
         recheck_all: bool | str = False,
         since: str | None = None,
         max_articles: int | str | None = None,
+        full_discovery: bool | str = False,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -62,12 +64,16 @@ class NewsroomSpider(Spider):
         self.recheck_all = str(recheck_all).lower() in ("1", "true", "yes")
         self.since = date.fromisoformat(since) if since else None
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0") else None
+        self.full_discovery = str(full_discovery).lower() in ("1", "true", "yes")
+        self.clock: str | None = None  # NEWSROOM_NOW: the run's fixed "now", for tests and replays
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsroomSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.refresh_days is None:  # the setting is the default for the -a argument
-            spider.refresh_days = crawler.settings.getint("NEWSROOM_REFRESH_DAYS", 14)
+        if spider.refresh_days is None:  # the setting is the default for the -a argument (None: by age)
+            days = crawler.settings.get("NEWSROOM_REFRESH_DAYS")
+            spider.refresh_days = int(days) if days not in (None, "") else None
+        spider.clock = crawler.settings.get("NEWSROOM_NOW") or None
         return spider
 
     @property
@@ -79,6 +85,7 @@ class NewsroomSpider(Spider):
             "recheck_all": self.recheck_all,
             "since": self.since.isoformat() if self.since else None,
             "max_articles": self.max_articles,
+            "full_discovery": self.full_discovery,
         }
 
     # -- requests ----------------------------------------------------------------------------
@@ -88,16 +95,21 @@ class NewsroomSpider(Spider):
         meta = {"source": source, "published": day, **kwargs.pop("meta", {})}
         return Request(url, callback=self.parse_article_page, errback=self.failed, meta=meta, **kwargs)
 
-    def _page_request(self, url: str, callback: Any) -> Request:
-        return Request(url, callback=callback, errback=self.failed)
+    def _page_request(self, url: str, callback: Any, paging: str | None = None) -> Request:
+        """A listing or sitemap request; ``paging`` names the channel whose next page it is (the
+        archive middleware stops following a channel whose page brought nothing new)."""
+        return Request(url, callback=callback, errback=self.failed, meta={"paging": paging} if paging else {})
 
     def _search_request(self, offset: int) -> Request:
+        meta: dict[str, Any] = {"offset": offset}
+        if offset:
+            meta["paging"] = "search"
         return JsonRequest(
             self.origin + site.SEARCH_API_PATH,
             data=site.search_query(offset),
             callback=self.parse_search,
             errback=self.search_failed,
-            meta={"offset": offset},
+            meta=meta,
         )
 
     async def start(self) -> AsyncIterator[Any]:
@@ -138,7 +150,7 @@ class NewsroomSpider(Spider):
         pages, offsite = discovery.listing_pages(listing, self.origin)
         self.crawler.stats.inc_value("newsroom/offsite_ignored", offsite)  # never followed, by design
         for url in pages:
-            yield self._page_request(url, self.parse_listing)
+            yield self._page_request(url, self.parse_listing, "listing" if site.is_next_page(url) else None)
 
     def parse_search(self, response: Response) -> Iterable[Request]:
         """One page of the search API: article URLs, then the next page while there is one."""
@@ -171,7 +183,7 @@ class NewsroomSpider(Spider):
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=capture["captured_at"] if capture else utc_now(),
+            fetched_at=self.clock or (capture["captured_at"] if capture else utc_now()),  # a test clock wins
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,

@@ -35,6 +35,8 @@ import click
 @click.option("--timeout-rate", default=0.0, show_default=True, type=float, help="Share that hang for --hang seconds.")
 @click.option("--truncate-rate", default=0.0, show_default=True, type=float, help="Share whose body is cut short.")
 @click.option("--hang", default=6.0, show_default=True, type=float, help="Seconds a timeout fault hangs.")
+@click.option("--search-down", is_flag=True, help="The search API answers 503, as a failing proxy may.")
+@click.option("--changed-markup", is_flag=True, help="Serve article pages in a relaunched markup (dtm-* renamed).")
 def replica(
     port: int,
     articles: int,
@@ -50,6 +52,8 @@ def replica(
     timeout_rate: float,
     truncate_rate: float,
     hang: float,
+    search_down: bool,
+    changed_markup: bool,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
 
@@ -72,6 +76,8 @@ def replica(
             pad_kb=pad_kb,
             cache_mb=cache_mb,
             faults=faults,
+            search_down=search_down,
+            changed_markup=changed_markup,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -341,6 +341,13 @@ def render_article(page: ArticlePage, canonical_host: str = HOST) -> str:
     return page_html(title=page.title, main=main, canonical=canonical, head_extra=head, menu_bytes=page.menu_bytes)
 
 
+def relaunched(html: str) -> str:
+    """An article page after an imagined relaunch: the component library renamed (``dtm-*`` →
+    ``stadt-*``), as a redesign does. The product's layouts no longer recognise it; ``doctor`` and
+    the drift alerts must say so. Served by the replica with ``changed_markup`` (``--changed-markup``)."""
+    return html.replace("<dtm-", "<stadt-").replace("</dtm-", "</stadt-")
+
+
 def render_listing(
     title: str,
     teasers: list[Teaser],

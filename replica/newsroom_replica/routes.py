@@ -22,7 +22,16 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from .content import PRESS_ALIAS
-from .markup import HOST, ArticlePage, Teaser, quote_path, render_article, render_error_page, render_listing
+from .markup import (
+    HOST,
+    ArticlePage,
+    Teaser,
+    quote_path,
+    relaunched,
+    render_article,
+    render_error_page,
+    render_listing,
+)
 from .state import INTERN, LISTING_ONLY, SITEMAP_ONLY, SiteState
 
 HOME = "/newsroom/"
@@ -116,6 +125,8 @@ class Routes:
         if entry.broken:  # cut halfway through the article, as a dropped connection would
             start, end = html.index("<main>"), html.index("</main>")
             html = html[: (start + end) // 2]
+        if self.state.changed_markup:
+            html = relaunched(html)
         return self._ok(html, last_modified=entry.modified)
 
     def _robots(self, base_url: str) -> str:

@@ -355,6 +355,8 @@ def run(
     pad_kb: int | None = None,
     cache_mb: int = 256,
     faults: Faults | None = None,
+    search_down: bool = False,
+    changed_markup: bool = False,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
@@ -369,6 +371,7 @@ def run(
         menu_bytes=pad_kb * 1024 if pad_kb is not None else ReplicaSite.MENU_BYTES,
         cache_bytes=cache_mb * 1_000_000,
     )
+    site.search_down, site.changed_markup = search_down, changed_markup
     with ReplicaServer(
         site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults
     ) as server:

@@ -86,6 +86,7 @@ class SiteState:
     def __init__(self, articles: int, seed: int = 1, newest: date | None = None, menu_bytes: int = 3000) -> None:
         self.seed, self.menu_bytes = seed, menu_bytes
         self.search_down = False  # set True to make the search API fail (HTTP 503), as a proxy may
+        self.changed_markup = False  # set True to serve article pages in a relaunched markup (markup.relaunched)
         self.newest = newest or date.today()
         self.lock = threading.RLock()
         self.entries: dict[str, Entry] = {}

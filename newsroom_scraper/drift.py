@@ -1,0 +1,108 @@
+"""Drift alerts: has the site changed under the crawl? Compares a run with the runs before it.
+
+Three signals, each a line of text (an alert), computed from ``crawl_runs`` rows and the run's
+parse errors; no I/O here (the pipeline asks the store and records the alerts with the run):
+
+- a field whose empty rate jumped: empty on ``FIELD_JUMP`` more of the run's articles than on
+  average over the previous runs, and so many that chance explains it less than once in a
+  thousand runs (binomial tail at the usual rate, ``SIGNIFICANCE``): three articles without an
+  image on a night are no alert, forty without a lead are;
+- parse errors: at least ``MIN_ARTICLES`` pages that did not parse, the majority of the pages the
+  run fetched, by reason;
+- a discovery channel that stopped yielding: it named articles in each of the previous runs
+  (``newsroom/seen_by/<channel>``) and none in this one.
+
+A run with alerts ends ``newsroom-archive crawl`` with exit code ``EXIT_DRIFT`` (3), so a systemd
+``OnFailure=`` unit or cron's mail reaches the operator; ``status`` shows the alerts of the runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+EXIT_DRIFT = 3
+FIELD_JUMP = 0.4  # share of the run's articles (0.4: 40 percentage points above the average)
+MIN_ARTICLES = 3  # fewer articles (or parse errors) in a run say nothing either way
+SIGNIFICANCE = 0.001  # a field's empty count this unlikely at its usual rate is an alert
+USUAL_FLOOR = 0.02  # a field never empty before is taken to be empty on 2 % of the pages
+PREVIOUS_RUNS = 5  # the runs a run is compared with
+# Channels that run every time (the teasers only when an article page is fetched).
+CHANNELS = ("listing", "search", "sitemap", "teaser")
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _stored(run: Mapping[str, Any]) -> int:
+    return sum(int(run.get(key) or 0) for key in ("new_count", "changed_count", "unchanged_count"))
+
+
+def drift_alerts(
+    run: Mapping[str, Any], previous: Sequence[Mapping[str, Any]], parse_errors: dict[str, int]
+) -> list[str]:
+    """The alerts of ``run`` (a ``crawl_runs`` row) against ``previous`` (older rows, any order)
+    and its parse errors by reason."""
+    alerts = _field_jumps(run, previous) + _parse_errors(run, parse_errors)
+    alerts += _silent_channels(run, previous)
+    return alerts
+
+
+def _field_jumps(run: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]) -> list[str]:
+    empty = _loads(run.get("empty_fields"))
+    before = [_loads(other.get("empty_fields")) for other in previous if _stored(other) >= MIN_ARTICLES]
+    before = [shares for shares in before if shares]
+    if _stored(run) < MIN_ARTICLES or not before or not empty:
+        return []
+    alerts = []
+    articles = _stored(run)
+    for name, share in sorted(empty.items()):
+        usual = sum(shares.get(name, 0.0) for shares in before) / len(before)
+        chance = _binomial_tail(articles, round(share * articles), max(usual, USUAL_FLOOR))
+        if share - usual >= FIELD_JUMP and chance < SIGNIFICANCE:
+            alerts.append(f"field {name} empty on {share:.0%} of the articles (usually {usual:.0%})")
+    return alerts
+
+
+def _parse_errors(run: Mapping[str, Any], parse_errors: dict[str, int]) -> list[str]:
+    failed = sum(parse_errors.values())
+    if failed < MIN_ARTICLES or failed <= _stored(run):
+        return []
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(parse_errors.items(), key=lambda kv: -kv[1]))
+    return [f"{failed} pages did not parse, more than were stored ({reasons})"]
+
+
+def _silent_channels(run: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]) -> list[str]:
+    stats = _loads(run.get("stats"))
+    earlier = [_loads(other.get("stats")) for other in previous]
+    if not earlier:
+        return []
+    alerts = []
+    for channel in CHANNELS:
+        key = f"newsroom/seen_by/{channel}"
+        if channel == "teaser" and not _stored(run):
+            continue  # no article page fetched, so no slider to read
+        if stats.get(key, 0) == 0 and all(other.get(key, 0) > 0 for other in earlier):
+            alerts.append(f"channel {channel} named no article (it did in the previous {len(earlier)} runs)")
+    return alerts
+
+
+def _binomial_tail(n: int, k: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p): how likely k or more of n articles lack a field by chance.
+
+    >>> round(_binomial_tail(3, 3, 0.5), 3), _binomial_tail(40, 40, 0.25) < 1e-20
+    (0.125, True)
+    """
+    if k <= 0:
+        return 1.0
+    if p >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    terms = (
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        for i in range(k, n + 1)
+    )
+    return min(1.0, sum(math.exp(term) for term in terms))

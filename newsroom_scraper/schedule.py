@@ -1,0 +1,72 @@
+"""When an archived article is re-checked: by its age, with gaps that grow (no I/O here).
+
+An article is re-checked 1, 2, 4, 8, 16, 32, 64, 128 and 256 days after it was published, and
+every 256 days after that (NewsDiffs re-checks by age the same way): corrections come early, but
+also months later. A changed article starts its schedule again from the moment the change was
+stored. The store keeps each article's next due time (``articles.recheck_due_at``) and the
+archive middleware requests the articles whose time has come; ``--refresh-days N`` (a fixed
+window) and ``--recheck-all`` override the schedule for a run. Cost at 15,000 articles:
+docs/crawling.md.
+
+Times are ISO 8601 text in UTC, to the second, as everything the archive records (``utc_now``),
+so that the database compares them as text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+# Days after publication (or after the last change) at which an article is re-checked.
+RECHECK_DAYS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+# After the last of them: every this many days, for as long as the archive runs.
+RECHECK_EVERY_AFTER = 256
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 date or date-time as an aware UTC datetime (a date alone: its midnight, UTC).
+
+    >>> moment("2025-07-07T12:52:00+02:00").isoformat()
+    '2025-07-07T10:52:00+00:00'
+    >>> moment("2025-07-07").isoformat()
+    '2025-07-07T00:00:00+00:00'
+    """
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+    value = datetime.fromisoformat(text)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def iso(value: datetime) -> str:
+    """The archive's form of a moment: UTC, to the second."""
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def schedule_start(published_at: str | None, first_seen_at: str, last_changed_at: str, version_count: int) -> str:
+    """Where an article's schedule counts from: its last change once it has changed, else its
+    publication (or, without a date, when the archive first saw it)."""
+    if version_count > 1:
+        return last_changed_at
+    try:
+        return iso(moment(published_at)) if published_at else first_seen_at
+    except ValueError:  # a date the parser kept as it was: count from the first sight
+        return first_seen_at
+
+
+def next_recheck(start: str, checked_at: str) -> str:
+    """The first scheduled re-check of an article whose schedule starts at ``start``, strictly
+    after it was last checked at ``checked_at``.
+
+    >>> next_recheck("2026-01-01", "2026-01-01T09:00:00+00:00")
+    '2026-01-02T00:00:00+00:00'
+    >>> next_recheck("2026-01-01", "2026-01-10T09:00:00+00:00")
+    '2026-01-17T00:00:00+00:00'
+    >>> next_recheck("2025-01-01", "2026-01-10T00:00:00+00:00")  # past 256 days: every 256 days
+    '2026-05-28T00:00:00+00:00'
+    """
+    origin, after = moment(start), moment(checked_at)
+    for days in RECHECK_DAYS:
+        if origin + timedelta(days=days) > after:
+            return iso(origin + timedelta(days=days))
+    last = origin + timedelta(days=RECHECK_DAYS[-1])
+    periods = (after - last) // timedelta(days=RECHECK_EVERY_AFTER) + 1
+    return iso(last + periods * timedelta(days=RECHECK_EVERY_AFTER))
