@@ -187,19 +187,19 @@ CREATE INDEX idx_articles_layout ON articles(layout);
 """
 
 
-@MIGRATIONS(name="0002_issue11_indexes_for_sort_and_facets")
+@MIGRATIONS(name="0002_indexes_for_sort_and_facets")
 def _indexes_for_sort_and_facets(db: sqlite_utils.Database) -> None:
     """Indexes for the articles page's sort and facets (literal SQL: frozen like 0001)."""
     db.executescript(_INDEXES_SQL_0002)
 
 
-@MIGRATIONS(name="0002_issue9_error_attempts")
+@MIGRATIONS(name="0003_error_attempts")
 def _error_attempts(db: sqlite_utils.Database) -> None:
     """crawl_errors.attempts: how many times the request was sent before it was given up."""
     db.execute("ALTER TABLE crawl_errors ADD COLUMN attempts INTEGER")
 
 
-@MIGRATIONS(name="0002_issue10_recheck_schedule")
+@MIGRATIONS(name="0004_recheck_schedule")
 def _recheck_schedule(db: sqlite_utils.Database) -> None:
     """``articles.recheck_due_at``: when the article is next re-checked (schedule.py), indexed.
 
@@ -213,7 +213,7 @@ def _recheck_schedule(db: sqlite_utils.Database) -> None:
     )
 
 
-@MIGRATIONS(name="0003_issue10_run_drift")
+@MIGRATIONS(name="0005_run_drift")
 def _run_drift(db: sqlite_utils.Database) -> None:
     """``crawl_runs.drift``: the run's drift alerts (drift.py) as a JSON list of lines."""
     db.execute("ALTER TABLE crawl_runs ADD COLUMN drift TEXT")
@@ -234,7 +234,7 @@ def add_field_columns(db: sqlite_utils.Database, names: list[str]) -> list[str]:
     return missing
 
 
-@MIGRATIONS(name="0002_issue7_word_index")
+@MIGRATIONS(name="0006_word_index")
 def _word_index(db: sqlite_utils.Database) -> None:
     """The word index: each version's text as German stems (filled by the store, in Python).
 
@@ -249,7 +249,7 @@ def _word_index(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO version_words(version_words, rank) VALUES ('rank', 'bm25(10.0, 4.0, 4.0, 1.0, 4.0, 1.0)')")
 
 
-@MIGRATIONS(name="0003_issue7_district_and_month")
+@MIGRATIONS(name="0007_district_and_month")
 def _district_and_month(db: sqlite_utils.Database) -> None:
     """Columns to browse by: the city district the site's teasers give an article, and its month.
 
@@ -298,13 +298,13 @@ ALTER TABLE article_versions ADD COLUMN capture_id INTEGER REFERENCES captures(i
 """
 
 
-@MIGRATIONS(name="0002_issue8_captures")
+@MIGRATIONS(name="0008_captures")
 def _issue8_captures(db: sqlite_utils.Database) -> None:
     """Issue 8: every archived article response (its WARC record), and each version's first capture."""
     db.executescript(_CAPTURES_SQL_0002)
 
 
-@MIGRATIONS(name="0003_issue8_removed_at")
+@MIGRATIONS(name="0009_removed_at")
 def _issue8_removed_at(db: sqlite_utils.Database) -> None:
     """Issue 8: when an archived article began answering 404 or 410 (NULL while it is online)."""
     db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")

@@ -62,14 +62,3 @@ def test_the_exit_code_is_documented():
         [sys.executable, "-m", "newsroom_scraper", "crawl", "--help"], capture_output=True, text=True
     ).stdout
     assert f"{EXIT_DRIFT} when it finished with drift alerts" in " ".join(help_text.split())
-
-
-def test_migration_0003_is_frozen():
-    import sqlite_utils
-
-    from newsroom_scraper.store_schema import _run_drift
-
-    db = sqlite_utils.Database(memory=True)
-    db.execute("create table crawl_runs (id integer primary key)")
-    _run_drift(db)
-    assert db.table("crawl_runs").columns_dict == {"id": int, "drift": str}

@@ -6,14 +6,11 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-import sqlite_utils
-
 from newsroom_scraper import store as store_module
 from newsroom_scraper.items import PARTS, Article, content_fields, list_fields, one_value_fields
 from newsroom_scraper.layouts import FAMILIES
 from newsroom_scraper.report import OFTEN_EMPTY
 from newsroom_scraper.store import FTS_COLUMNS, PART_TABLES, Archive, content_hash
-from newsroom_scraper.store_schema import _indexes_for_sort_and_facets, _initial_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = [f.name for f in fields(Article)]
@@ -95,48 +92,7 @@ def test_docs_fields_table_is_written_from_the_code():
         assert f"| `{name}` |" in fields_doc.table()
 
 
-def test_migration_0001_is_frozen():
-    """An applied migration must build the same schema forever: literal values, no constants."""
-    db = sqlite_utils.Database(memory=True)
-    _initial_schema(db)
-    rows = db.execute("select type, name, sql from sqlite_master where sql is not null order by type, name").fetchall()
-    rank = db.execute("select v from articles_fts_config where k = 'rank'").fetchone()[0]
-    built = "".join(f"-- {kind} {name}\n{sql};\n\n" for kind, name, sql in rows) + f"-- articles_fts rank: {rank}\n"
-    assert built == (ROOT / "tests" / "snapshots" / "migration-0001.sql").read_text(encoding="utf-8")
-
-
-def test_migration_0002_issue11_is_frozen():
-    """The indexes of issue 11's migration, exactly as applied (literal SQL, never edited)."""
-    db = sqlite_utils.Database(memory=True)
-    _initial_schema(db)
-    before = {name for (name,) in db.execute("select name from sqlite_master where type = 'index'")}
-    _indexes_for_sort_and_facets(db)
-    added = db.execute("select name, sql from sqlite_master where type = 'index' order by name").fetchall()
-    assert [(name, sql) for name, sql in added if name not in before] == [
-        ("idx_articles_layout", "CREATE INDEX idx_articles_layout ON articles(layout)"),
-        ("idx_articles_published_at", "CREATE INDEX idx_articles_published_at ON articles(published_at)"),
-        ("idx_articles_topline", "CREATE INDEX idx_articles_topline ON articles(topline)"),
-    ]
-
-
 def test_fts_columns_are_those_the_migrations_built():
     with Archive(":memory:") as archive:
         built = [c for c in archive.db.table("articles_fts").columns_dict if c != "articles_fts"]
     assert tuple(built[: len(FTS_COLUMNS)]) == FTS_COLUMNS
-
-
-def test_migrations_of_issue_8_are_frozen():
-    """0002 (captures) and 0003 (removed_at) build the same schema forever, like 0001."""
-    from newsroom_scraper.store_schema import _issue8_captures, _issue8_removed_at
-
-    db = sqlite_utils.Database(memory=True)
-    _initial_schema(db)
-    _issue8_captures(db)
-    _issue8_removed_at(db)
-    tables = ("captures", "article_versions", "articles", "idx_captures_article", "idx_captures_url")
-    rows = db.execute(
-        f"select type, name, sql from sqlite_master where name in {tables} order by type, name"
-    ).fetchall()
-    built = "".join(f"-- {kind} {name}\n{sql};\n\n" for kind, name, sql in rows)
-    snapshot = ROOT / "tests" / "snapshots" / "migration-0002-0003-issue8.sql"
-    assert built == snapshot.read_text(encoding="utf-8")

@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlite_utils
 
 from newsroom_scraper.items import Article
 from newsroom_scraper.report import format_summary
 from newsroom_scraper.schedule import RECHECK_DAYS, next_recheck, schedule_start
 from newsroom_scraper.store import Archive
-from newsroom_scraper.store_schema import _recheck_schedule
 
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/ampel.html"
 PUBLISHED = "2026-03-01T10:00:00+01:00"  # 09:00 UTC
@@ -112,11 +110,3 @@ def test_an_archive_older_than_the_schedule_gets_due_times_when_opened(tmp_path)
         archive.db.execute("update articles set recheck_due_at = null")
     with Archive(path) as archive:
         assert due(archive) == at(1)
-
-
-def test_migration_0002_is_frozen():
-    db = sqlite_utils.Database(memory=True)
-    db.execute("create table articles (id integer primary key)")
-    _recheck_schedule(db)
-    assert db.table("articles").columns_dict == {"id": int, "recheck_due_at": str}
-    assert [index.columns for index in db.table("articles").indexes] == [["recheck_due_at"]]

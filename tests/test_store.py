@@ -94,8 +94,8 @@ def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path)
     with Archive(path) as archive:  # reopening applies nothing twice
         applied = list(archive.db["_sqlite_migrations"].rows)
     names = [m["name"] for m in applied]
-    assert names[0] == "0001_initial_schema" and "0002_issue11_indexes_for_sort_and_facets" in names
-    assert "0002_issue10_recheck_schedule" in names
+    assert names[0] == "0001_initial_schema" and "0002_indexes_for_sort_and_facets" in names
+    assert "0004_recheck_schedule" in names
     assert len(names) == len(set(names))
 
 
