@@ -13,11 +13,12 @@ import time
 import urllib.request
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import lxml.html
 import pytest
 
-from newsroom_replica.markup import ArticlePage, BodyBlock, Picture, Teaser, render_article
+from newsroom_replica.markup import ArticlePage, BodyBlock, PhotoCredit, Picture, Teaser, render_article
 from newsroom_scraper import parse_article
 from newsroom_scraper.store import Archive
 
@@ -43,6 +44,7 @@ RAW = (
 )
 TEXT = f"Rat\u202ehaus\u200b&#0; \"'><script>{RUN}</script><img src=x onerror={RUN}>"
 SLUG = "/newsroom/nachrichten-dortmund.de/gefaehrlicher-artikel.html"
+CREDIT_BY = f"Fotograf<img src=x onerror={RUN}>"
 PAGES = [
     "/newsroom/articles/1",
     "/newsroom/articles",
@@ -59,11 +61,20 @@ PAGES = [
     "/newsroom/crawl_runs",
     "/newsroom",
     "/",
+    # the reader's pages (issue 7): browsing, credits and history, with hostile values in them
+    "/newsroom/credits",
+    "/newsroom/credit?by=" + quote(CREDIT_BY) + "&agency=",
+    "/newsroom/credit?by=&agency=" + quote(TEXT),
+    "/newsroom/tags?tag=Rathaus",
+    "/newsroom/first_mentions?q=Rathaus",
+    "/newsroom/search_months?q=Rathaus",
+    "/newsroom/coverage",
+    "/newsroom/search?q=" + quote(TEXT),
 ]
 
 
 def hostile_page() -> str:
-    picture = Picture("/bild.jpg", TEXT, caption=TEXT)
+    picture = Picture("/bild.jpg", TEXT, caption=TEXT, credit=PhotoCredit(by=CREDIT_BY, agency=TEXT, shape="text-span"))
     page = ArticlePage(
         path=SLUG,
         title="Rathaus " + TEXT,
