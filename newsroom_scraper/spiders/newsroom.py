@@ -27,7 +27,7 @@ from scrapy import Spider
 from scrapy.http import JsonRequest, Request, Response
 
 from .. import discovery, site
-from ..errors import ParseError
+from ..errors import Failure, ParseError
 from ..failures import describe
 from ..items import Article, CrawlFailure, FetchedPage
 from ..parse import parse_listing
@@ -202,7 +202,11 @@ class NewsroomSpider(Spider):
         next run), a listing or sitemap only logged (the next run walks them anyway)."""
         request = failure.request
         if "source" not in request.meta:
+            found = describe(failure)
+            if found.kind == Failure.ROBOTS:  # obeyed, as the site asks: nothing went wrong
+                self.logger.debug("Listing %s not fetched: %s", request.url, found.reason)
+                return
             self.crawler.stats.inc_value("newsroom/listing_failed")
-            self.logger.warning("Listing %s failed: %s", request.url, describe(failure).reason)
+            self.logger.warning("Listing %s failed: %s", request.url, found.reason)
             return
         yield describe(failure)
