@@ -6,21 +6,26 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Reason(StrEnum):
+class _Explained(StrEnum):
+    """A StrEnum whose members are written ``NAME = "value", "when it applies"``: the value is
+    stored and compared, ``when`` explains it to people (the docs' tables are made of it)."""
+
+    when: str
+
+    def __new__(cls, value: str, when: str) -> _Explained:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.when = when
+        return member
+
+
+class Reason(_Explained):
     """Why ``parse_article`` refused a page: ``ParseError.reason``, stored in ``crawl_errors``.
 
     Each member's value is the short machine-readable text; ``when`` says, for people, when it
     is raised. A new reason is one new member here (and its row in docs/fields.md, which a
     test checks).
     """
-
-    when: str
-
-    def __new__(cls, value: str, when: str) -> Reason:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.when = when
-        return member
 
     EMPTY = "empty", "no content, or only whitespace"
     BINARY = "binary", "NUL bytes in the first 8 KB (an image, a PDF, …)"
@@ -42,20 +47,12 @@ class Reason(StrEnum):
     INTERNAL = "internal", "any other bug of the parser: reported, never a crash of the crawl"
 
 
-class Failure(StrEnum):
+class Failure(_Explained):
     """Why an article request ended without a stored page: ``crawl_errors.kind``.
 
     Each member's value is stored; ``when`` says when it is recorded (docs/reliability.md's table
     is checked against it). Every kind but ``warning`` is retried at the next run.
     """
-
-    when: str
-
-    def __new__(cls, value: str, when: str) -> Failure:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.when = when
-        return member
 
     HTTP = "http", "the server answered 4xx or 5xx after the retries (`status` holds it)"
     TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT`, every attempt"

@@ -1,11 +1,19 @@
-"""Shared test fixtures: the real page from ../shared (skipped cleanly when absent), and the
-Hypothesis profile."""
+"""Shared test fixtures: the real page from ../shared (skipped cleanly when absent), the Hypothesis
+profile, archives of stored articles, a served archive, and Debian's Chromium through Playwright."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -31,6 +39,102 @@ def real_page() -> bytes:
     if not REAL_PAGE.exists():
         pytest.skip("../shared/real-pages is not available")
     return REAL_PAGE.read_bytes()
+
+
+# -- archives and servers ---------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and nothing that would reach out to Google's hosts from this closed network.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def store_articles(path: Path, articles: Iterable[Article], fetched_at: str = "2026-11-25T10:00:00+00:00") -> Path:
+    """An archive at ``path`` holding ``articles``, stored in one finished crawl run."""
+    with Archive(path) as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        count = 0
+        for article in articles:
+            archive.save_article(
+                article, run_id=run, fetched_url=article.url, fetched_at=fetched_at, etag=None, last_modified=None
+            )
+            count += 1
+        archive.finish_run(run, "finished", {}, {"new": count}, {})
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_articles() -> list[Article]:
+    """The named samples, parsed."""
+    return [parse_article(render_article(page), "") for page in sample_pages().values()]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """`newsroom-archive serve` on the archive ``db`` in a child process; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "newsroom_scraper", "serve", "--db", str(db), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the archive server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def archive_of() -> Callable[..., Path]:
+    """``archive_of(path, articles)``: see ``store_articles``."""
+    return store_articles
+
+
+@pytest.fixture(scope="session")
+def serve_archive() -> Callable[[Path], Any]:
+    """``with serve_archive(db) as base_url:`` see ``serving``."""
+    return serving
+
+
+@pytest.fixture(scope="module")  # not longer: Playwright's loop must not outlive the module's tests
+def chromium() -> Iterator[Callable[[], Any]]:
+    """A factory of Debian's headless Chromium browsers (Playwright, never its own download);
+    skips the test, with the reason, where either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it as root: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browsers = []
+
+        def launch() -> Any:
+            browsers.append(playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS))
+            return browsers[-1]
+
+        try:
+            yield launch
+        finally:
+            for browser in browsers:
+                browser.close()
 
 
 # -- the reader's archive (tests/test_reader.py, tests/test_browser.py) --

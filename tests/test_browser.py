@@ -8,79 +8,32 @@ images, they never load them). NEWSROOM_SCREENSHOTS=docs/screenshots writes the 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (make test installs it)"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
-def server(reader_archive: Path):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsroom_scraper", "serve", "--db", str(reader_archive), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the archive server did not start")
+def server(reader_archive: Path, serve_archive):
+    with serve_archive(reader_archive) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def page(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="de-DE")
-        # Loopback only: anything else (the site's image URLs, say) is aborted, never fetched.
-        context.route(
-            "**/*",
-            lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort(),
-        )
-        opened = context.new_page()
-        opened.errors = []  # type: ignore[attr-defined]
-        opened.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))  # type: ignore[attr-defined]
-        opened.on("pageerror", lambda e: opened.errors.append(str(e)))  # type: ignore[attr-defined]
-        yield opened
-        browser.close()
+def page(server: str, chromium):
+    browser = chromium()
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="de-DE")
+    # Loopback only: anything else (the site's image URLs, say) is aborted, never fetched.
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort(),
+    )
+    opened = context.new_page()
+    opened.errors = []  # type: ignore[attr-defined]
+    opened.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))  # type: ignore[attr-defined]
+    opened.on("pageerror", lambda e: opened.errors.append(str(e)))  # type: ignore[attr-defined]
+    yield opened
 
 
 def shoot(page, name: str) -> None:

@@ -5,12 +5,6 @@ Chromium (Debian's, driven by Playwright): no dialog opens and no injected scrip
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -23,16 +17,6 @@ from newsroom_scraper import parse_article
 from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every payload, if it ran, would set window.__pwned or open a dialog.
 RUN = "window.__pwned=1;alert(1)"
 RAW = (
@@ -140,56 +124,26 @@ def test_hostile_fields_are_stored_sanitised(archive):
     assert all(url.startswith(("http://", "https://", "mailto:")) for (url,) in links), links
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def served(archive):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsroom_scraper", "serve", "--db", str(archive), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.communicate(timeout=10)
+def served(archive, serve_archive):
+    with serve_archive(archive) as base:
+        yield base
 
 
-def test_hostile_pages_render_inert_in_chromium(served):
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it as root: apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+def test_hostile_pages_render_inert_in_chromium(served, chromium):
     dialogs: list[str] = []
     opened = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            # only the served archive is reachable: any other request (an injected URL) is refused
-            page.route(
-                "**/*", lambda route: route.continue_() if route.request.url.startswith(served) else route.abort()
-            )
-            for path in PAGES:
-                response = page.goto(served + path, wait_until="load")
-                assert response is not None and response.status == 200, path
-                page.mouse.move(200, 150)  # over the headline: an onmouseover would fire
-                page.wait_for_timeout(50)
-                assert page.evaluate("() => window.__pwned === undefined"), path
-                opened.append(path)
-        finally:
-            browser.close()
+    browser = chromium()  # closed by the fixture
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    # only the served archive is reachable: any other request (an injected URL) is refused
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(served) else route.abort())
+    for path in PAGES:
+        response = page.goto(served + path, wait_until="load")
+        assert response is not None and response.status == 200, path
+        page.mouse.move(200, 150)  # over the headline: an onmouseover would fire
+        page.wait_for_timeout(50)
+        assert page.evaluate("() => window.__pwned === undefined"), path
+        opened.append(path)
     assert dialogs == []
     assert opened == PAGES

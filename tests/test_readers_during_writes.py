@@ -4,7 +4,6 @@ of readers running through a whole crawl is answered 200. Bounded: one small cra
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,12 +23,6 @@ PAGES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def fetch(url: str) -> tuple[int, float]:
     started = time.perf_counter()
     try:
@@ -40,24 +33,10 @@ def fetch(url: str) -> tuple[int, float]:
         return error.code, time.perf_counter() - started
 
 
-def test_every_request_is_answered_while_a_crawl_writes(tmp_path):
+def test_every_request_is_answered_while_a_crawl_writes(tmp_path, serve_archive):
     db = tmp_path / "newsroom.db"
     Archive(db).close()
-    port = free_port()
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "newsroom_scraper", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):  # up within 10 s
-            try:
-                fetch(base + "/-/versions.json")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve_archive(db) as base:
         site = ReplicaSite(articles=60, seed=17, newest=date.today())
         with ReplicaServer(site) as server:
             crawl = subprocess.Popen(
@@ -76,6 +55,3 @@ def test_every_request_is_answered_while_a_crawl_writes(tmp_path):
         statuses = [status for status, _ in answers]
         assert statuses == [200] * len(statuses), [s for s in statuses if s != 200]
         assert fetch(base + "/newsroom/articles.json")[0] == 200
-    finally:
-        serve.terminate()
-        serve.communicate(timeout=10)

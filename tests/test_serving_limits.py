@@ -9,30 +9,12 @@ from urllib.parse import quote
 
 import pytest
 
-from newsroom_replica.markup import render_article
-from newsroom_replica.samples import sample_pages
-from newsroom_scraper import parse_article
-from newsroom_scraper.store import Archive
 from newsroom_scraper.web import load_settings, make_datasette
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("limits") / "newsroom.db"
-    with Archive(path) as archive:
-        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
-        for page in sample_pages().values():
-            article = parse_article(render_article(page), "")
-            archive.save_article(
-                article,
-                run_id=run,
-                fetched_url=article.url,
-                fetched_at="2026-11-25T10:00:00+00:00",
-                etag=None,
-                last_modified=None,
-            )
-        archive.finish_run(run, "finished", {}, {"new": 5}, {})
-    return path
+def db_path(tmp_path_factory, archive_of, sample_articles):
+    return archive_of(tmp_path_factory.mktemp("limits") / "newsroom.db", sample_articles)
 
 
 def get(datasette, path):
