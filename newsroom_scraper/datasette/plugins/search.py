@@ -16,6 +16,8 @@ from datasette import hookimpl
 from newsroom_scraper.search_words import substring_match
 from newsroom_scraper.store import (
     FIRST_MENTIONS_SQL,
+    SEARCH_CHART_COUNT_SQL,
+    SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
     SEARCH_MONTHS_SQL,
     SEARCH_PAGE_SIZE,
@@ -82,14 +84,22 @@ def extra_template_vars(template, request, datasette):
     async def months():
         params = {name: args[name] for name in SEARCH_PARAMS[:-1]}
         found = []
+        too_many = False
         if params["q"].strip():
-            result = await datasette.get_database(DATABASE).execute(SEARCH_MONTHS_SQL, params)
-            found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
+            db = datasette.get_database(DATABASE)
+            (totals,) = (await db.execute(SEARCH_CHART_COUNT_SQL, {"q": params["q"]})).rows
+            too_many = max(totals["word_hits"], totals["substring_hits"]) > SEARCH_CHART_MAX_HITS
+            if not too_many:
+                result = await db.execute(SEARCH_MONTHS_SQL, params)
+                found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
         counts = [month["hits"] for month in found]
         return {
             "months": found,
             "months_most": max(counts, default=0),
             "months_total": sum(counts),
+            "months_too_many": too_many,
+            "months_max_hits": SEARCH_CHART_MAX_HITS,
+            "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
             "page_url": page_url,
             "page_size": SEARCH_PAGE_SIZE,
         }
