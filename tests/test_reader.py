@@ -293,3 +293,13 @@ def test_search_page_without_chart_when_there_are_too_many_hits(client: Client) 
     assert "/newsroom/search_months?q=Rat&amp;since=2024" in html
     assert "<mark>Rat</mark>" in html  # the hits are shown as before
     assert "<svg" in client.get("/newsroom/search?q=Rat").text
+
+
+def test_table_search_computes_facets_only_when_asked(client: Client) -> None:
+    plain = client.get("/newsroom/articles.json").json()
+    assert {"section", "topline", "district", "published_month"} <= set(plain["facet_results"])
+    searched = client.get("/newsroom/articles.json?_search=Rat").json()
+    assert searched["facet_results"] == {} and searched["rows"] and searched["filtered_table_rows_count"]
+    asked = client.get("/newsroom/articles.json?_search=Rat&_facet=district").json()
+    assert {"section", "district"} <= set(asked["facet_results"]) and asked["rows"] == searched["rows"]
+    assert "Rat" in client.get("/newsroom/articles?_search=Rat").text
