@@ -9,12 +9,12 @@ to date; building 100k takes several minutes, with a progress line). ``newsroom-
 (Datasette under uvicorn) serves it on loopback, and one client sends every query of QUERIES to
 every URL template, one request at a time, ``--rounds`` times. Prints p50 / p95 / max per
 template, the requests that failed or timed out ("SQL query took too long", status >= 400 or
-more than 1 s), and the server's peak RSS. ``--pages`` adds the plain pages (home, table,
-facets, a row).
+more than 1 s), and the server's peak RSS. ``--pages`` adds every other page (home, table,
+facets, rows, credits, tags, the chart's numbers, first mentions, feeds). Under each line, the
+three slowest URLs (their median and max).
 
-URL templates take ``{q}`` (the query, URL-encoded). The default measures what exists now:
-the ranked canned query and the table search; add the reader's page once it lands with
-``--template '/newsroom/search?q={q}'``.
+URL templates take ``{q}`` (the query, URL-encoded). The default measures the reader's search
+page (HTML, with its per-month chart, and ``.json``) and the table search (``?_search=``).
 """
 
 from __future__ import annotations
@@ -50,17 +50,39 @@ QUERIES = {
     "two words": ["Stadt Dortmund", "Kinder Sommer"],
     "short": ["OB", "Rat"],
 }
-TEMPLATES = ["/newsroom/search.json?q={q}", "/newsroom/articles.json?_search={q}", "/newsroom/articles?_search={q}"]
+TEMPLATES = [
+    "/newsroom/search?q={q}",
+    "/newsroom/search.json?q={q}",
+    "/newsroom/articles.json?_search={q}",
+    "/newsroom/articles?_search={q}",
+]
+# Every other page of the served archive (README "Reading the archive", docs/reading.md).
 PAGES = [
     "/",
     "/newsroom",
     "/newsroom/articles",
     "/newsroom/articles.json",
     "/newsroom/articles?_facet=section&_facet=topline",
+    "/newsroom/articles?_facet=published_month&_facet=district",
     "/newsroom/articles?_sort=published_date",
+    "/newsroom/articles?section=press",
     "/newsroom/articles/1",
+    "/newsroom/article_versions/1",
     "/newsroom/related_links",
     "/newsroom/article_versions",
+    "/newsroom/images",
+    "/newsroom/tags",
+    "/newsroom/tags?tag=Stadtverwaltung",
+    "/newsroom/credits",
+    "/newsroom/credit?by=Lena+Kortmann",
+    "/newsroom/coverage",
+    "/newsroom/search_months?q=Stadt",
+    "/newsroom/search_months.json?q=Uhr",
+    "/newsroom/first_mentions?q=Stadt",
+    "/newsroom/new_articles.atom",
+    "/newsroom/tag_feed.atom?tag=Stadtverwaltung",
+    "/newsroom/search_feed.atom?q=Stadt",
+    "/newsroom/article_history.atom?id=1",
 ]
 
 
@@ -151,12 +173,13 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure(base: str, targets: dict[str, list[str]], rounds: int) -> dict[str, dict]:
     """Per template: latencies (ms) over every query and round, and the failures."""
-    found: dict[str, dict] = {name: {"ms": [], "failed": []} for name in targets}
+    found: dict[str, dict] = {name: {"ms": [], "failed": [], "by_url": {}} for name in targets}
     for _ in range(rounds):
         for name, urls in targets.items():
             for url in urls:
                 seconds, status, timed_out = get(base + url)
                 found[name]["ms"].append(seconds * 1000)
+                found[name]["by_url"].setdefault(url, []).append(seconds * 1000)
                 if status >= 400 or timed_out or seconds > 1:
                     found[name]["failed"].append(
                         f"{url} ({status}{', time-out' if timed_out else ''}, {seconds:.2f} s)"
@@ -170,7 +193,7 @@ def main() -> dict:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--template", action="append", help="URL template with {q} (repeatable; replaces the default)")
-    parser.add_argument("--pages", action="store_true", help="also the plain pages: home, table, facets, a row")
+    parser.add_argument("--pages", action="store_true", help="also every other page: home, table, facets, rows, feeds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     options = parser.parse_args()
     words = [q for group in QUERIES.values() for q in group]
@@ -198,6 +221,10 @@ def main() -> dict:
             p50, p95 = statistics.median(ms), percentile(ms, 0.95)
             print(
                 f"  {name:44} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {max(ms):7.1f} ms  failed {len(figures['failed'])}"
+            )
+            slowest = sorted(figures["by_url"].items(), key=lambda item: -max(item[1]))[:3]
+            print(
+                "      slowest: " + ", ".join(f"{url} {statistics.median(t):.0f}/{max(t):.0f} ms" for url, t in slowest)
             )
             for failure in sorted(set(figures["failed"]))[:5]:
                 print(f"      {failure}")

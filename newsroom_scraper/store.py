@@ -51,29 +51,36 @@ SEARCH_PAGE_SIZE = 50
 # word_match(), substring_match() and search_excerpt() come from register_search_functions().
 #
 # Whole-word hits (stems, the current version's row of version_words) rank first, by bm25; then
-# the articles only the trigram index finds (compound parts, substrings), by its rank.
-_SEARCH_HITS = """with word_hits as (
-  select v.article_id as id, 0 as tier, version_words.rank as score
-  from version_words
-  join article_versions v on v.id = version_words.rowid
-  join articles a on a.id = v.article_id and a.version_count = v.version
-  where version_words match word_match(:q)
+# the articles only the trigram index finds (compound parts, substrings), by its rank; ties newest
+# first. Each hit is looked up in search_facts (migration 0004: ~80-byte rows kept equal to
+# articles by triggers), never in the 12 KB rows of articles, and only the page's rows are read
+# from articles. Each tier keeps at most the rows the page needs (:page × 50 + 1, sorted with a
+# bounded sorter); the substring tier runs only when the word tier cannot fill the page.
+_SEARCH_FILTERS = """(:section = '' or f.section = :section)
+  and (:since = '' or f.published_date >= :since)
+  and (:until = '' or substr(f.published_date, 1, length(:until)) <= :until)
+  and (:tag = '' or f.article_id in (select article_id from tags where tag = :tag))
+  and (:district = '' or f.district = :district)"""
+_SEARCH_NEED = f"max(cast(:page as integer), 1) * {SEARCH_PAGE_SIZE} + 1"
+_WORD_HITS = f"""select f.article_id as id, 0 as tier, version_words.rank as score, f.published_at
+  from version_words join search_facts f on f.version_id = version_words.rowid
+  where version_words match word_match(:q) and {_SEARCH_FILTERS}"""
+_SUBSTRING_HITS = f"""select f.article_id as id, 1 as tier, articles_fts.rank as score, f.published_at
+  from articles_fts join search_facts f on f.article_id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and {_SEARCH_FILTERS}
+    and f.article_id not in (select w.article_id from version_words join search_facts w
+      on w.version_id = version_words.rowid where version_words match word_match(:q))"""
+SEARCH_SQL = f"""with word_page as materialized (
+  {_WORD_HITS}
+  order by score, published_at desc limit {_SEARCH_NEED}
 ),
-substring_hits as (
-  select rowid as id, 1 as tier, rank as score from articles_fts
-  where articles_fts match substring_match(:q) and rowid not in (select id from word_hits)
+substring_page as (
+  {_SUBSTRING_HITS}
+  order by score, published_at desc limit max({_SEARCH_NEED} - (select count(*) from word_page), 0)
 ),
-hits as (select * from word_hits union all select * from substring_hits)"""
-_SEARCH_FILTERS = """where (:section = '' or articles.section = :section)
-  and (:since = '' or articles.published_date >= :since)
-  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
-  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
-  and (:district = '' or articles.district = :district)"""
-SEARCH_SQL = f"""{_SEARCH_HITS},
 page as (
-  select hits.id, hits.tier, hits.score from hits join articles on articles.id = hits.id
-  {_SEARCH_FILTERS}
-  order by hits.tier, hits.score, articles.published_at desc
+  select * from (select * from word_page union all select * from substring_page)
+  order by tier, score, published_at desc
   limit {SEARCH_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {SEARCH_PAGE_SIZE}
 )
 select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
@@ -83,18 +90,33 @@ select articles.id, articles.published_at, articles.topline, articles.title, art
     substr(articles.lead, 1, 200)) as excerpt,
   articles.url
 from page join articles on articles.id = page.id
-order by page.tier, page.score, articles.published_at desc"""
+order by page.tier, page.score, page.published_at desc"""
 # The same search as an Atom feed (datasette-atom): a saved search to subscribe to.
 SEARCH_FEED_SQL = f"""select url as atom_id, title as atom_title,
   case when length(published_at) = 10 then published_at || 'T00:00:00+00:00' else published_at end as atom_updated,
   url as atom_link, excerpt as atom_content
 from ({SEARCH_SQL})"""
-# Hits per month of the same search and filters (the search page's bar chart).
-SEARCH_MONTHS_SQL = f"""{_SEARCH_HITS}
-select substr(articles.published_date, 1, 7) as month, count(*) as hits
-from hits join articles on articles.id = hits.id
-{_SEARCH_FILTERS}
-group by month order by month"""
+# Hits per month of the same search and filters (the numbers of the search page's bar chart).
+SEARCH_MONTHS_SQL = f"""with hits as (
+  select f.published_date from version_words join search_facts f on f.version_id = version_words.rowid
+  where version_words match word_match(:q) and {_SEARCH_FILTERS}
+  union all
+  select f.published_date from articles_fts join search_facts f on f.article_id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and {_SEARCH_FILTERS}
+    and f.article_id not in (select w.article_id from version_words join search_facts w
+      on w.version_id = version_words.rowid where version_words match word_match(:q))
+)
+select substr(published_date, 1, 7) as month, count(*) as hits from hits group by month order by month"""
+# The search page draws the chart only for searches with at most this many hits in either index
+# (counted before filters, with LIMIT, from the indexes alone: a few ms); a common word's exact
+# months cost more than the rest of the page, and its chart is the archive's volume per month.
+# search_months (SEARCH_MONTHS_SQL) counts every hit on demand.
+SEARCH_CHART_MAX_HITS = 5000
+SEARCH_CHART_COUNT_SQL = f"""select
+  (select count(*) from (select 1 from version_words where version_words match word_match(:q)
+    limit {SEARCH_CHART_MAX_HITS + 1})) as word_hits,
+  (select count(*) from (select 1 from articles_fts where articles_fts match substring_match(:q)
+    limit {SEARCH_CHART_MAX_HITS + 1})) as substring_hits"""
 # "When did the city first say X": every article with a version whose words match, the
 # earliest capture first (word index only: it alone covers every version).
 FIRST_MENTIONS_SQL = """select articles.id, articles.title, min(v.version) as first_version,

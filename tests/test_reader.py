@@ -230,3 +230,76 @@ def test_feeds_hold_the_right_entries(client: Client, db_path: Path) -> None:
     assert [e.title for e in tagged.entries] == ["Neue Strategie für Parks"]
     dated = feedparser.parse(client.get("/newsroom/new_articles.atom").content)
     assert "2024-11-05T00:00:00+00:00" in [e.updated for e in dated.entries]  # a date-only article
+
+
+# -- the search at scale (issue 11): the same results as the plain query, the chart capped ---------
+
+# The search as first written (issue 7): every hit ranked and joined to articles, then one sort.
+# SEARCH_SQL must return exactly this, page by page, only faster (search_facts, bounded tiers).
+REFERENCE_SEARCH_SQL = """with word_hits as (
+  select v.article_id as id, 0 as tier, version_words.rank as score
+  from version_words join article_versions v on v.id = version_words.rowid
+  join articles a on a.id = v.article_id and a.version_count = v.version
+  where version_words match word_match(:q)
+),
+substring_hits as (
+  select rowid as id, 1 as tier, rank as score from articles_fts
+  where articles_fts match substring_match(:q) and rowid not in (select id from word_hits)
+),
+hits as (select * from word_hits union all select * from substring_hits)
+select articles.id, hits.tier from hits join articles on articles.id = hits.id
+where (:section = '' or articles.section = :section)
+  and (:since = '' or articles.published_date >= :since)
+  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
+  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
+  and (:district = '' or articles.district = :district)
+order by hits.tier, hits.score, articles.published_at desc"""
+
+
+@pytest.mark.parametrize(
+    "query", ["Rat", "Stadt", "Kita", "Strasse", "partnerschaft", "OB", '"Rat der Stadt"', "x -Rat"]
+)
+@pytest.mark.parametrize("filters", [{}, {"since": "2025"}, {"section": "news"}, {"until": "2025-06"}])
+def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, filters: dict) -> None:
+    from newsroom_scraper.store import SEARCH_MONTHS_SQL, SEARCH_SQL
+
+    with Archive(db_path) as archive:
+        params = {
+            "q": query,
+            **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
+        }
+        expected = [tuple(row) for row in archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()]
+        for page in (1, 2):
+            found = archive.db.execute(SEARCH_SQL, {**params, "page": page}).fetchall()
+            start = (page - 1) * SEARCH_PAGE_SIZE
+            assert [(row[0], {"word": 0, "substring": 1}[row[6]]) for row in found] == expected[
+                start : start + SEARCH_PAGE_SIZE + 1
+            ]
+        months = archive.db.execute(SEARCH_MONTHS_SQL, params).fetchall()
+        assert sum(hits for _, hits in months) == len(expected)
+
+
+def test_search_page_without_chart_when_there_are_too_many_hits(client: Client) -> None:
+    from datasette.plugins import pm
+
+    (plugin,) = [p for p in pm.get_plugins() if getattr(p, "SEARCH_CHART_MAX_HITS", None)]
+    saved = plugin.SEARCH_CHART_MAX_HITS
+    plugin.SEARCH_CHART_MAX_HITS = 1  # "Rat" has more hits than that in either index
+    try:
+        html = client.get("/newsroom/search?q=Rat&since=2024").text
+    finally:
+        plugin.SEARCH_CHART_MAX_HITS = saved
+    assert "<svg" not in html and "Mehr als 1 Treffer" in html
+    assert "/newsroom/search_months?q=Rat&amp;since=2024" in html
+    assert "<mark>Rat</mark>" in html  # the hits are shown as before
+    assert "<svg" in client.get("/newsroom/search?q=Rat").text
+
+
+def test_table_search_computes_facets_only_when_asked(client: Client) -> None:
+    plain = client.get("/newsroom/articles.json").json()
+    assert {"section", "topline", "district", "published_month"} <= set(plain["facet_results"])
+    searched = client.get("/newsroom/articles.json?_search=Rat").json()
+    assert searched["facet_results"] == {} and searched["rows"] and searched["filtered_table_rows_count"]
+    asked = client.get("/newsroom/articles.json?_search=Rat&_facet=district").json()
+    assert {"section", "district"} <= set(asked["facet_results"]) and asked["rows"] == searched["rows"]
+    assert "Rat" in client.get("/newsroom/articles?_search=Rat").text

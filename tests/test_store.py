@@ -496,7 +496,8 @@ def test_checking_an_article_does_not_reindex_it(searchable: Archive, run_id: in
 
 def test_sqlite_utils_fts_tools_recognise_every_trigger(searchable: Archive) -> None:
     searchable.db["articles"].disable_fts()
-    assert [name for (name,) in searchable.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")] == []
+    left = [name for (name,) in searchable.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+    assert all(name.startswith("search_facts_") for name in left)  # migration 0004's, not full-text
 
 
 def test_a_title_hit_ranks_above_a_body_hit(archive: Archive, run_id: int) -> None:
@@ -518,3 +519,44 @@ def test_a_title_hit_ranks_above_a_body_hit(archive: Archive, run_id: int) -> No
         fetched_url=title_url,
     )
     assert [r["url"] for r in archive.search("Hafen")] == [title_url, body_url]
+
+
+# -- search_facts (migration 0004): what the search filters and sorts on, kept equal to articles
+
+
+def _facts_differ(archive: Archive) -> list[tuple]:
+    """Rows where search_facts is not what articles and article_versions say (empty: in sync)."""
+    expected = archive.db.execute(
+        """SELECT a.id, v.id, a.version_count, a.published_at, a.published_date, a.section, a.district
+        FROM articles a LEFT JOIN article_versions v ON v.article_id = a.id AND v.version = a.version_count"""
+    ).fetchall()
+    stored = archive.db.execute(
+        """SELECT article_id, version_id, version_count, published_at, published_date, section, district
+        FROM search_facts"""
+    ).fetchall()
+    return sorted(set(expected) ^ set(stored))
+
+
+def test_search_facts_follow_every_write(archive: Archive, run_id: int) -> None:
+    from newsroom_scraper.items import Capture
+
+    save(archive, make_article(), run_id, T1)
+    save(archive, make_article(url=URL + "-2", section="press"), run_id, T1)
+    assert _facts_differ(archive) == [] and archive.db.execute("SELECT count(*) FROM search_facts").fetchone() == (2,)
+    save(archive, make_article(), run_id, T2)  # unchanged
+    save(archive, make_article(title="Neu", published_at="2026-02-01T09:00:00+01:00"), run_id, T3)  # version 2
+    archive.db.execute("UPDATE articles SET district = 'Hörde' WHERE url = ?", [URL])
+    assert _facts_differ(archive) == []
+    (version_id,) = archive.db.execute("SELECT version_id FROM search_facts WHERE article_id = 1").fetchone()
+    assert archive.db.execute("SELECT version FROM article_versions WHERE id = ?", [version_id]).fetchone() == (2,)
+    captures = [
+        Capture(URL, T1, 200, record_id="<urn:uuid:1>", article=make_article()),
+        Capture(URL, T2, 200, record_id="<urn:uuid:2>", article=make_article(lead="Anders")),
+        Capture(URL, T4, 200, record_id="<urn:uuid:3>", article=make_article(lead="Noch anders")),
+    ]
+    archive.replace_history(URL, captures, run_id)  # versions rewritten from captures
+    assert _facts_differ(archive) == []
+    archive.db.execute("PRAGMA foreign_keys = OFF")  # the store never deletes an article; a tool may
+    archive.db.execute("DELETE FROM article_versions WHERE article_id = 2")
+    archive.db.execute("DELETE FROM articles WHERE id = 2")
+    assert _facts_differ(archive) == []
