@@ -41,24 +41,31 @@ tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
 		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
-# Every figure of docs/benchmarks.md (about 10 minutes here; 100k articles: see that page).
+# Every figure of docs/benchmarks.md (about 15 minutes here; 100k articles: see that page).
 BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'matplotlib>=3.8'
 	mkdir -p $(BENCH_OUT)
+	rm -f $(BENCH_OUT)/crawl-*.json
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/replica_rate.py
 	$(BIN)/python bench/replica_rate.py --pad-kb 408 --requests 200
 	$(BIN)/python bench/crawl.py --articles 1000 --rounds 3 --profile --json $(BENCH_OUT)/crawl-1000.json
-	$(BIN)/python bench/crawl.py --articles 3000 --rounds 1 --concurrency 8 --pad-kb 0 --json $(BENCH_OUT)/crawl-3000.json
+	$(BIN)/python bench/crawl.py --articles 2000 --rounds 1 --concurrency 8 --pad-kb 408 --warc on --json $(BENCH_OUT)/crawl-2000.json
+	$(BIN)/python bench/crawl.py --articles 10000 --rounds 1 --concurrency 8 --pad-kb 408 --warc on --json $(BENCH_OUT)/crawl-10000.json
+	$(BIN)/python bench/nightly_cost.py --articles 3000
+	$(BIN)/python bench/nightly_cost.py --articles 10000
+	$(BIN)/python bench/reparse.py --articles 2000
 	$(BIN)/python bench/search.py --sizes 1000 10000 --rounds 3 --pages --json $(BENCH_OUT)/search.json
-	$(BIN)/python bench/growth.py --search $(BENCH_OUT)/search.json --crawl $(BENCH_OUT)/crawl-*.json --png docs/growth.png
+	$(BIN)/python bench/growth.py --search $(BENCH_OUT)/search.json --crawl $(BENCH_OUT)/crawl-[0-9]*.json --png docs/growth.png
 
 # A smoke run of every bench script (seconds): they still run, the figures mean little.
 bench-quick: $(STAMP)
 	$(BIN)/python bench/parse.py --runs 5 --memory 0
 	$(BIN)/python bench/replica_rate.py --articles 20 --requests 40 --rounds 1
 	$(BIN)/python bench/crawl.py --articles 60 --rounds 1 --concurrency 8 --pad-kb 0 --json /tmp/newsroom-bench-quick-crawl.json
+	$(BIN)/python bench/nightly_cost.py --articles 60 --added 2
+	$(BIN)/python bench/reparse.py --articles 60
 	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
 	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 

@@ -1,6 +1,7 @@
 """Crawl throughput: the project's crawl against Scrapy fetching the same URLs and doing nothing else.
 
-    python bench/crawl.py [--articles N] [--rounds R] [--concurrency 8 16] [--pad-kb 0 408] [--profile]
+    python bench/crawl.py [--articles N] [--rounds R] [--concurrency 8 16] [--pad-kb 0 408] [--warc on off]
+                          [--compare SRC] [--profile]
 
 For each page weight (``--pad-kb``: the menu JSON of every page; 0 gives the replica's ~12 KB
 pages, 408 the real page's ~430 KB) a replica runs in its own process (answers cached, so it is
@@ -11,10 +12,17 @@ run one after the other (interleaved: the machine is shared). Figures: articles 
 Scrapy's own ``elapsed_time_seconds`` (interpreter start-up left out, alike for both), the ratio
 project / ceiling per round (target ≥ 0.7), and the peak RSS of each process.
 
+``--warc on off`` measures the project with WARC writing (the default of a crawl) and with
+``--no-warc``, interleaved in the same rounds. ``--compare SRC`` adds, in the same rounds, the
+project as found in the folder SRC (one that holds a ``newsroom_scraper/``, e.g. ``git archive
+main newsroom_scraper | tar -x -C SRC``), WARC on, and prints this code's rate over that one's:
+a before/after of a change measured in the same run.
+
 ``--profile`` adds one cProfile run of the project's crawl per page weight (concurrency 8) and
 splits its time by where the function lives: download (Twisted, Scrapy's downloader), parse
-(page, layouts, text, lxml), store (store.py, sqlite-utils, sqlite3), bookkeeping (the rest:
-Scrapy's engine and middlewares, the pipeline, the spider).
+(page, layouts, text, lxml), store (store.py, sqlite-utils, sqlite3), warc (warc.py,
+warc_capture.py, warcio, zlib, SHA-1 digests), bookkeeping (the rest: Scrapy's engine and
+middlewares, the pipeline, the spider).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import argparse
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,9 +56,9 @@ def start_replica(articles: int, pad_kb: int, log: Path) -> tuple[subprocess.Pop
     return process, line.split()[2]
 
 
-def run_measured(command: list[str]) -> tuple[str, float]:
+def run_measured(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[str, float]:
     """Run ``command``; its stdout and its peak RSS in MB (from wait4, this child only)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -59,17 +68,23 @@ def run_measured(command: list[str]) -> tuple[str, float]:
     return output, usage.ru_maxrss / 1024
 
 
-def project_crawl(start_url: str, concurrency: int, folder: Path, extra: list[str] | None = None) -> dict:
-    """One crawl of the project into a fresh archive: articles, seconds (Scrapy's), peak RSS."""
+def project_crawl(
+    start_url: str, concurrency: int, folder: Path, extra: list[str] | None = None, source: Path | None = None
+) -> dict:
+    """One crawl of the project into a fresh archive: articles, seconds (Scrapy's), peak RSS.
+
+    ``source``: a folder whose ``newsroom_scraper`` is run instead of the installed one."""
     db = folder / f"crawl-{time.monotonic_ns()}.db"
-    command = [str(BIN / "newsroom-archive"), "crawl", "--start-url", start_url, "--db", str(db)]
+    command = [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", start_url, "--db", str(db)]
     command += ["--delay", "0", "--concurrency", str(concurrency), *(extra or [])]
-    _, rss = run_measured(command)
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
+    _, rss = run_measured(command, env, cwd=folder)  # not the checkout: `-m` puts the cwd first on sys.path
     with sqlite_utils.Database(db) as archive:
         (stats,) = archive.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
         articles = archive.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(folder / "warc", ignore_errors=True)
     return {"articles": articles, "seconds": json.loads(stats)["elapsed_time_seconds"], "rss": rss}
 
 
@@ -95,6 +110,7 @@ AREAS = {
     "download": ("twisted/", "scrapy/core/downloader", "scrapy/downloadermiddlewares", "h2/", "ssl"),
     "parse": ("newsroom_scraper/page", "newsroom_scraper/parse", "newsroom_scraper/layouts", "newsroom_scraper/text"),
     "store": ("newsroom_scraper/store", "newsroom_scraper/search_variants", "sqlite_utils", "sqlite3"),
+    "warc": ("newsroom_scraper/warc", "warcio/", "/gzip.py"),
 }
 
 
@@ -104,6 +120,8 @@ def area(filename: str, function: str) -> str:
         return "parse"
     if "sqlite3.Connection" in function or "sqlite3.Cursor" in function:
         return "store"
+    if "zlib" in function or "sha1" in function:  # gzip members and payload digests of WARC records
+        return "warc"
     for name, markers in AREAS.items():
         if any(marker in filename for marker in markers):
             return name
@@ -141,6 +159,8 @@ def main() -> dict:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--pad-kb", type=int, nargs="+", default=[0, 408])
+    parser.add_argument("--warc", nargs="+", choices=["on", "off"], default=["on", "off"])
+    parser.add_argument("--compare", type=Path, help="a folder holding another newsroom_scraper/ to compare with")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     options = parser.parse_args()
@@ -157,28 +177,48 @@ def main() -> dict:
                 urls_file.write_text("\n".join(fetched_urls(log, base)) + "\n")
                 kb = "~12 KB" if pad_kb == 0 else f"~{pad_kb + 22} KB"
                 print(f"pages {kb} (--pad-kb {pad_kb}), {warm['articles']} articles, {options.rounds} rounds")
+                variants: dict[str, list[str]] = {}
+                if "on" in options.warc:
+                    variants["project"] = []
+                if "off" in options.warc:
+                    variants["project --no-warc"] = ["--no-warc"]
+                if options.compare:
+                    variants["compared (SRC)"] = []
                 for concurrency in options.concurrency:
-                    ours, theirs = [], []
+                    ours: dict[str, list[dict]] = {name: [] for name in variants}
+                    theirs = []
                     for _ in range(options.rounds):
-                        ours.append(project_crawl(url, concurrency, folder))
+                        for name, extra in variants.items():
+                            source = options.compare if name.startswith("compared") else None
+                            ours[name].append(project_crawl(url, concurrency, folder, extra, source))
                         theirs.append(ceiling(urls_file, concurrency, warm["articles"]))
-                    rate = [r["articles"] / r["seconds"] for r in ours]
                     top = [r["articles"] / r["seconds"] for r in theirs]
-                    ratios = [a / b for a, b in zip(rate, top, strict=True)]
+                    row: dict = {"ceiling": top}
                     print(
-                        f"  C={concurrency:<3} project      {summary(rate)} articles/s, RSS {summary([r['rss'] for r in ours], ' MB')}"
+                        f"  C={concurrency:<3} Scrapy only        {summary(top)} articles/s, RSS {summary([r['rss'] for r in theirs], ' MB')}"
                     )
-                    print(
-                        f"        Scrapy only  {summary(top)} articles/s, RSS {summary([r['rss'] for r in theirs], ' MB')}"
-                    )
-                    print(f"        ratio        {summary(ratios, digits=2)} (target >= 0.7)")
-                    results[f"{pad_kb}/{concurrency}"] = {
-                        "project": rate,
-                        "ceiling": top,
-                        "ratio": ratios,
-                        "rss": [r["rss"] for r in ours],
-                        "ms_per_article": [1000 / r for r in rate],
-                    }
+                    for name, runs in ours.items():
+                        if not runs:
+                            continue
+                        rate = [r["articles"] / r["seconds"] for r in runs]
+                        ratios = [a / b for a, b in zip(rate, top, strict=True)]
+                        print(
+                            f"        {name:<18} {summary(rate)} articles/s, RSS {summary([r['rss'] for r in runs], ' MB')}"
+                        )
+                        print(f"        {'  ratio to Scrapy':<18} {summary(ratios, digits=2)} (target >= 0.7)")
+                        key = {"project": "", "project --no-warc": "no_warc_", "compared (SRC)": "compared_"}[name]
+                        row[f"{key}project"] = rate
+                        row[f"{key}ratio"] = ratios
+                        row[f"{key}rss"] = [r["rss"] for r in runs]
+                        row[f"{key}ms_per_article"] = [1000 / r for r in rate]
+                    if ours.get("compared (SRC)") and ours.get("project"):
+                        speedup = [a / b for a, b in zip(row["project"], row["compared_project"], strict=True)]
+                        print(f"        {'this code / SRC':<18} {summary(speedup, digits=2)} (same rounds)")
+                        row["speedup"] = speedup
+                    if "project" not in row and "no_warc_project" in row:  # growth.py reads these keys
+                        row.update(project=row["no_warc_project"], ratio=row["no_warc_ratio"])
+                        row.update(rss=row["no_warc_rss"], ms_per_article=row["no_warc_ms_per_article"])
+                    results[f"{pad_kb}/{concurrency}"] = row
                 if options.profile:
                     shares = profile(url, folder)
                     print("  profile (C=8, self time):", ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))

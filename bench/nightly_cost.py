@@ -12,7 +12,8 @@ through the replica's ``POST /_replica/add``, then runs
 3. a default run the next night (``-s NEWSROOM_NOW=`` a day later): the re-checks then due,
 
 and counts each run's requests in the replica's access log: discovery (robots.txt, sitemaps,
-listings, search API), the added articles, and re-checks of archived articles. Every crawl is
+listings, search API), the added articles, and re-checks of archived articles; and how many
+``related_links`` rows (the slider, stored per run) each run added. Every crawl is
 ``newsroom-archive crawl --delay 0 --concurrency 8`` in a child process; nothing leaves loopback.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,12 @@ def crawl(base: str, db: Path, *options: str) -> tuple[str, float]:
     if completed.returncode not in (0, 3):  # 3: drift alert, still a finished run
         raise SystemExit(f"crawl failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}")
     return completed.stdout, time.monotonic() - started
+
+
+def related_rows(db: Path) -> int:
+    """Rows of related_links: the teaser slider, stored once per run for every article fetched in full."""
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM related_links").fetchone()[0])
 
 
 def add_article(base: str) -> str:
@@ -111,6 +119,8 @@ def main() -> None:
             subprocess.run([*COMMAND, "backup", "--db", str(db), "--to", str(db) + ".copy"], capture_output=True)
             size = Path(str(db) + ".copy").stat().st_size  # the archive as one file (its WAL folded in)
             print(f"archive: {size / 1e6:.1f} MB, {size / args.articles / 1e3:.1f} kB per article", flush=True)
+            related = related_rows(db)
+            print(f"related_links after the first crawl: {related} rows ({related / args.articles:.1f} per article)")
             added = {add_article(base) for _ in range(args.added)}
             quoted = {urllib.request.quote(path) for path in added} | added
             tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
@@ -126,11 +136,12 @@ def main() -> None:
                 mark = len(log_lines(log))
                 report, seconds = crawl(base, db, *options)
                 kinds = count(log_lines(log)[mark:], quoted)
+                grown, related = related_rows(db) - related, related_rows(db)
                 new = re.search(r"(\d+) new", report)
                 print(
                     f"{label}: {kinds['total']} requests = {kinds['discovery']} discovery + "
                     f"{kinds['added']} added articles + {kinds['rechecks']} re-checks; "
-                    f"{new.group(1) if new else '?'} new archived, {seconds:.1f} s",
+                    f"{new.group(1) if new else '?'} new archived, {seconds:.1f} s; related_links +{grown} rows",
                     flush=True,
                 )
         finally:

@@ -17,6 +17,7 @@ import io
 import itertools
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,12 +92,15 @@ class WarcWriter:
     A new file starts when the current one reaches ``max_size`` bytes; names are
     ``<prefix>-<YYYYmmddHHMMSS>-<serial, 5 digits>.warc.gz`` (timestamp of the writer's start,
     serial from 00000). Each file opens with a ``warcinfo`` record made of ``info``.
+    ``gzip_level``: zlib's level for each record's gzip member. warcio's own is 9, which took
+    7.0 ms for the real 419 KB page; 6 (gzip's default) takes 3.1 ms for 0.9 % more bytes.
     """
 
     folder: Path
     info: dict[str, str] = field(default_factory=dict)
     prefix: str = "newsroom"
     max_size: int = 1_000_000_000
+    gzip_level: int = 6
     started: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     files: list[Path] = field(default_factory=list)
     _handle: IO[bytes] | None = None
@@ -188,7 +192,7 @@ class WarcWriter:
                 except FileExistsError:
                     continue
             self.files.append(path)
-            self._writer = WARCWriter(self._handle, gzip=True, warc_version=WARC_VERSION)
+            self._writer = _GzipMemberWriter(self._handle, self.gzip_level)
             info = {"software": "newsroom-archive (warcio)", "format": "WARC File Format 1.1", **self.info}
             info["conformsTo"] = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
             self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
@@ -210,6 +214,33 @@ class WarcWriter:
     def _rotate_if_full(self) -> None:
         if self._handle is not None and self._handle.tell() >= self.max_size:
             self.close()
+
+
+class _GzipMemberWriter(WARCWriter):
+    """warcio's writer with each record its own gzip member, at a chosen zlib level."""
+
+    def __init__(self, out: IO[bytes], level: int) -> None:
+        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
+        self.level = level
+
+    def write_record(self, record: Any, params: Any = None) -> None:
+        self._write_warc_record(_GzipMember(self.out, self.level), record)
+
+
+class _GzipMember:
+    """A file-like that gzips what is written into one member, closed by ``flush()`` (warcio
+    flushes once, at the end of each record: the same framing as its own GzippingWrapper)."""
+
+    def __init__(self, out: IO[bytes], level: int) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+        self.out.flush()
 
 
 def warc_date(captured_at: str) -> str:

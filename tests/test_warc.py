@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -58,6 +59,20 @@ def test_a_file_opens_with_warcinfo_and_keeps_status_query_and_repeated_headers(
     assert ("Host", "127.0.0.1:1") in request_http.headers
     check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_every_record_is_its_own_gzip_member_at_any_level(tmp_path: Path) -> None:
+    body = b"<html>" + b"menu " * 20_000 + b"</html>"
+    for level in (1, 6, 9):
+        writer = WarcWriter(tmp_path / str(level), gzip_level=level)
+        location = writer.write_exchange(exchange(body=body))
+        writer.close()
+        data = writer.files[0].read_bytes()
+        member = gzip.decompress(data[location.offset : location.offset + location.length])
+        assert member.startswith(b"WARC/1.1\r\n") and member.endswith(body + b"\r\n\r\n")
+        assert read_record_at(tmp_path / str(level), location) == body
+        assert [kind for kind, *_ in records(writer.files[0])] == ["warcinfo", "response", "request"]
+    assert WarcWriter(tmp_path).gzip_level == 6  # gzip's default: warcio's 9 cost 2x the time for <1 % of bytes
 
 
 def test_post_bodies_are_kept_in_the_request_record(tmp_path: Path) -> None:
