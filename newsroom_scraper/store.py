@@ -27,7 +27,7 @@ from .items import PARTS, Article, Capture, content_fields, list_fields, one_val
 from .schedule import iso as schedule_iso
 from .schedule import next_recheck, schedule_start
 from .search_variants import fts_query, spelling_variants
-from .search_words import excerpt, stems, substring_match, word_match
+from .search_words import body_word_match, excerpt, lead_word_match, stems, substring_match, word_match
 from .store_schema import MIGRATIONS, add_field_columns
 from .text.dates import utc_now
 
@@ -62,35 +62,61 @@ _SEARCH_FILTERS = """(:section = '' or f.section = :section)
   and (:tag = '' or f.article_id in (select article_id from tags where tag = :tag))
   and (:district = '' or f.district = :district)"""
 _SEARCH_NEED = f"max(cast(:page as integer), 1) * {SEARCH_PAGE_SIZE} + 1"
-_WORD_HITS = f"""select f.article_id as id, 0 as tier, version_words.rank as score, f.published_at
+# A very common word: when an index holds more than SEARCH_RANK_MAX_HITS hits of the query
+# (counted before filters, with LIMIT, from the index alone), bm25, which scores every hit it ranks
+# whatever the LIMIT, ranks only a bounded candidate set. Word tier: the hits whose title, topline
+# or lead hold the words (lead_word_match(): where bm25's weight is) by bm25 over those columns,
+# then the other word hits newest first (body_word_match()). Substring tier: newest first, without
+# bm25. A query with at most SEARCH_RANK_MAX_HITS hits in an index is ranked as before.
+SEARCH_RANK_MAX_HITS = 2000
+
+
+def search_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
+    """SEARCH_SQL with another cap for bm25 (tests use a small one)."""
+    word_common = f"""(select count(*) > {rank_max_hits} from (select 1 from version_words
+      where version_words match word_match(:q) limit {rank_max_hits + 1}))"""
+    substring_common = f"""(select count(*) > {rank_max_hits} from (select 1 from articles_fts
+      where articles_fts match substring_match(:q) limit {rank_max_hits + 1}))"""
+    return f"""with word_page as materialized (
+  select f.article_id as id, 0 as tier, version_words.rank as score, f.published_at
   from version_words join search_facts f on f.version_id = version_words.rowid
-  where version_words match word_match(:q) and {_SEARCH_FILTERS}"""
-_SUBSTRING_HITS = f"""select f.article_id as id, 1 as tier, articles_fts.rank as score, f.published_at
+  where version_words match (case when {word_common} then lead_word_match(:q) else word_match(:q) end)
+    and {_SEARCH_FILTERS}
+  order by score, published_at desc limit {_SEARCH_NEED}
+),
+recent_word_page as materialized (
+  select f.article_id as id, 1 as tier, 0 as score, f.published_at
+  from version_words join search_facts f on f.version_id = version_words.rowid
+  where {word_common} and version_words match body_word_match(:q) and {_SEARCH_FILTERS}
+  order by published_at desc limit max({_SEARCH_NEED} - (select count(*) from word_page), 0)
+),
+substring_page as (
+  select f.article_id as id, 2 as tier,
+    case when {substring_common} then 0 else articles_fts.rank end as score, f.published_at
   from articles_fts join search_facts f on f.article_id = articles_fts.rowid
   where articles_fts match substring_match(:q) and {_SEARCH_FILTERS}
     and f.article_id not in (select w.article_id from version_words join search_facts w
-      on w.version_id = version_words.rowid where version_words match word_match(:q))"""
-SEARCH_SQL = f"""with word_page as materialized (
-  {_WORD_HITS}
-  order by score, published_at desc limit {_SEARCH_NEED}
-),
-substring_page as (
-  {_SUBSTRING_HITS}
-  order by score, published_at desc limit max({_SEARCH_NEED} - (select count(*) from word_page), 0)
+      on w.version_id = version_words.rowid where version_words match word_match(:q))
+  order by score, published_at desc
+  limit max({_SEARCH_NEED} - (select count(*) from word_page) - (select count(*) from recent_word_page), 0)
 ),
 page as (
-  select * from (select * from word_page union all select * from substring_page)
+  select * from (select * from word_page union all select * from recent_word_page
+    union all select * from substring_page)
   order by tier, score, published_at desc
   limit {SEARCH_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {SEARCH_PAGE_SIZE}
 )
 select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
   articles.district,
-  case page.tier when 0 then 'word' else 'substring' end as match,
+  case page.tier when 2 then 'substring' else 'word' end as match,
   coalesce(nullif(search_excerpt(articles.body_text, :q), ''), nullif(search_excerpt(articles.lead, :q), ''),
     substr(articles.lead, 1, 200)) as excerpt,
   articles.url
 from page join articles on articles.id = page.id
 order by page.tier, page.score, page.published_at desc"""
+
+
+SEARCH_SQL = search_sql()
 # The same search as an Atom feed (datasette-atom): a saved search to subscribe to.
 SEARCH_FEED_SQL = f"""select url as atom_id, title as atom_title,
   case when length(published_at) = 10 then published_at || 'T00:00:00+00:00' else published_at end as atom_updated,
@@ -823,6 +849,8 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     """
     conn.create_function("word_match", 1, word_match, deterministic=True)
     conn.create_function("substring_match", 1, substring_match, deterministic=True)
+    conn.create_function("lead_word_match", 1, lead_word_match, deterministic=True)
+    conn.create_function("body_word_match", 1, body_word_match, deterministic=True)
     conn.create_function("search_excerpt", 2, excerpt, deterministic=True)
 
 
