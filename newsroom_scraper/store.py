@@ -27,7 +27,7 @@ from .items import PARTS, Article, Capture, content_fields, list_fields, one_val
 from .schedule import iso as schedule_iso
 from .schedule import next_recheck, schedule_start
 from .search_variants import fts_query, spelling_variants
-from .search_words import body_word_match, excerpt, lead_word_match, stems, substring_match, word_match
+from .search_words import NOTHING, body_word_match, excerpt, lead_word_match, stems, substring_match, word_match
 from .store_schema import MIGRATIONS, add_field_columns
 from .text.dates import utc_now
 
@@ -75,8 +75,10 @@ def search_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
     """SEARCH_SQL with another cap for bm25 (tests use a small one)."""
     word_common = f"""(select count(*) > {rank_max_hits} from (select 1 from version_words
       where version_words match word_match(:q) limit {rank_max_hits + 1}))"""
-    substring_common = f"""(select count(*) > {rank_max_hits} from (select 1 from articles_fts
-      where articles_fts match substring_match(:q) limit {rank_max_hits + 1}))"""
+    substring_left = f"{_SEARCH_NEED} - (select count(*) from word_page) - (select count(*) from recent_word_page)"
+    substring_only = f"""{_SEARCH_FILTERS}
+    and f.article_id not in (select w.article_id from version_words join search_facts w
+      on w.version_id = version_words.rowid where version_words match word_match(:q))"""
     return f"""with word_page as materialized (
   select f.article_id as id, 0 as tier, version_words.rank as score, f.published_at
   from version_words join search_facts f on f.version_id = version_words.rowid
@@ -87,18 +89,25 @@ def search_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
 recent_word_page as materialized (
   select f.article_id as id, 1 as tier, 0 as score, f.published_at
   from version_words join search_facts f on f.version_id = version_words.rowid
-  where {word_common} and version_words match body_word_match(:q) and {_SEARCH_FILTERS}
+  where version_words match (case when {word_common} then body_word_match(:q) else '{NOTHING}' end)
+    and {_SEARCH_FILTERS}
   order by published_at desc limit max({_SEARCH_NEED} - (select count(*) from word_page), 0)
 ),
-substring_page as (
-  select f.article_id as id, 2 as tier,
-    case when {substring_common} then 0 else articles_fts.rank end as score, f.published_at
+substring_hits as materialized (
+  select f.article_id as id, f.published_at
   from articles_fts join search_facts f on f.article_id = articles_fts.rowid
-  where articles_fts match substring_match(:q) and {_SEARCH_FILTERS}
-    and f.article_id not in (select w.article_id from version_words join search_facts w
-      on w.version_id = version_words.rowid where version_words match word_match(:q))
-  order by score, published_at desc
-  limit max({_SEARCH_NEED} - (select count(*) from word_page) - (select count(*) from recent_word_page), 0)
+  where articles_fts match (case when {substring_left} > 0 then substring_match(:q) else '{NOTHING}' end)
+    and {substring_only}
+),
+substring_page as (
+  select id, 2 as tier, 0 as score, published_at from substring_hits
+  where (select count(*) from substring_hits) > {rank_max_hits}
+  union all
+  select f.article_id as id, 2 as tier, articles_fts.rank as score, f.published_at
+  from articles_fts join search_facts f on f.article_id = articles_fts.rowid
+  where articles_fts match (case when (select count(*) from substring_hits) between 1 and {rank_max_hits}
+    then substring_match(:q) else '{NOTHING}' end) and {substring_only}
+  order by score, published_at desc limit max({substring_left}, 0)
 ),
 page as (
   select * from (select * from word_page union all select * from recent_word_page

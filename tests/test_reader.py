@@ -279,12 +279,17 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
         assert sum(hits for _, hits in months) == len(expected)
 
 
-# A very common word (more hits in an index than store.SEARCH_RANK_MAX_HITS, here :cap): the word
-# tier ranks by bm25 only the hits whose title, topline or lead hold the words, then the other word
-# hits newest first; the substring tier is newest first. The same hits as REFERENCE_SEARCH_SQL.
-REFERENCE_CAPPED_SEARCH_SQL = """with common as (
-  select (select count(*) from version_words where version_words match word_match(:q)) > :cap as words,
-    (select count(*) from articles_fts where articles_fts match substring_match(:q)) > :cap as substrings
+# A very common word: more hits of the query in the word index than store.SEARCH_RANK_MAX_HITS (here
+# :cap; counted before filters): the word tier ranks by bm25 only the hits whose title, topline or
+# lead hold the words, then the other word hits newest first. More substring-only hits than the cap
+# (after filters): the substring tier is newest first. The same hits as REFERENCE_SEARCH_SQL.
+_FILTERS = """(:section = '' or articles.section = :section)
+  and (:since = '' or articles.published_date >= :since)
+  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
+  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
+  and (:district = '' or articles.district = :district)"""
+REFERENCE_CAPPED_SEARCH_SQL = f"""with common as (
+  select (select count(*) from version_words where version_words match word_match(:q)) > :cap as words
 ),
 current as (
   select v.id as version_id, a.id from article_versions v join articles a on a.id = v.article_id
@@ -300,16 +305,19 @@ word_hits as (
   where (select words from common) and version_words match body_word_match(:q)
 ),
 substring_hits as (
-  select rowid as id, 2 as tier, case when (select substrings from common) then 0 else rank end as score
-  from articles_fts where articles_fts match substring_match(:q) and rowid not in (select id from word_hits)
+  select articles_fts.rowid as id, articles_fts.rank as score
+  from articles_fts join articles on articles.id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and articles_fts.rowid not in (select id from word_hits)
+    and {_FILTERS}
 ),
-hits as (select * from word_hits union all select * from substring_hits)
+hits as (
+  select * from word_hits
+  union all
+  select id, 2 as tier, case when (select count(*) from substring_hits) > :cap then 0 else score end
+  from substring_hits
+)
 select articles.id, hits.tier from hits join articles on articles.id = hits.id
-where (:section = '' or articles.section = :section)
-  and (:since = '' or articles.published_date >= :since)
-  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
-  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
-  and (:district = '' or articles.district = :district)
+where {_FILTERS}
 order by hits.tier, hits.score, articles.published_at desc"""
 
 
