@@ -126,15 +126,17 @@ def substring_match(query: str | None) -> str:
     '("strasse" OR "straße") AND ("neue städte") NOT ("schule")'
     """
 
-    def group(term: Term) -> str | None:
-        if len(term.words) > 1:
-            return '("' + " ".join(term.words) + '")'
-        word = term.words[0]
-        if len(word) < MIN_QUERY_LENGTH:
-            return None
-        return "(" + " OR ".join(f'"{s}"' for s in [word, *word_variants(word)]) + ")"
+    return _combine(parse_query(query or ""), _substring_group)
 
-    return _combine(parse_query(query or ""), group)
+
+def _substring_group(term: Term) -> str | None:
+    """One term of substring_match(): a phrase as written, a word ORed with its other spellings."""
+    if len(term.words) > 1:
+        return '("' + " ".join(term.words) + '")'
+    word = term.words[0]
+    if len(word) < MIN_QUERY_LENGTH:
+        return None
+    return "(" + " OR ".join(f'"{s}"' for s in [word, *word_variants(word)]) + ")"
 
 
 def lead_word_match(query: str | None) -> str:
@@ -179,6 +181,25 @@ def _groups(terms: list[Term], group: Callable[[Term], str | None]) -> tuple[str
     wanted = [g for g in (group(t) for t in terms if not t.excluded) if g]
     unwanted = [g for g in (group(t) for t in terms if t.excluded) if g]
     return " AND ".join(wanted), "".join(f" NOT {g}" for g in unwanted)
+
+
+def typed_substring_match(query: str | None) -> str:
+    """substring_match(query) with each wanted word only as typed, without its other spellings.
+
+    Its hits are some of substring_match(query)'s (an excluded word keeps every spelling), so more
+    than N of them means more than N there: a count that may stop early (SEARCH_CHART_COUNT_SQL).
+
+    >>> typed_substring_match('Strasse "neue Städte" -Straße')
+    '("strasse") AND ("neue städte") NOT ("straße" OR "strasse")'
+    """
+    terms = parse_query(query or "")
+
+    def group(term: Term) -> str | None:
+        if len(term.words) == 1 and not term.excluded and len(term.words[0]) >= MIN_QUERY_LENGTH:
+            return f'("{term.words[0]}")'
+        return _substring_group(term)
+
+    return _combine(terms, group)
 
 
 def _combine(terms: list[Term], group: Callable[[Term], str | None]) -> str:

@@ -27,7 +27,16 @@ from .items import PARTS, Article, Capture, content_fields, list_fields, one_val
 from .schedule import iso as schedule_iso
 from .schedule import next_recheck, schedule_start
 from .search_variants import fts_query, spelling_variants
-from .search_words import NOTHING, body_word_match, excerpt, lead_word_match, stems, substring_match, word_match
+from .search_words import (
+    NOTHING,
+    body_word_match,
+    excerpt,
+    lead_word_match,
+    stems,
+    substring_match,
+    typed_substring_match,
+    word_match,
+)
 from .store_schema import MIGRATIONS, add_field_columns
 from .text.dates import utc_now
 
@@ -52,7 +61,7 @@ SEARCH_PAGE_SIZE = 50
 #
 # Whole-word hits (stems, the current version's row of version_words) rank first, by bm25; then
 # the articles only the trigram index finds (compound parts, substrings), by its rank; ties newest
-# first. Each hit is looked up in search_facts (migration 0004: ~80-byte rows kept equal to
+# first (very common words: SEARCH_RANK_MAX_HITS below). Each hit is looked up in search_facts (migration 0004: ~80-byte rows kept equal to
 # articles by triggers), never in the 12 KB rows of articles, and only the page's rows are read
 # from articles. Each tier keeps at most the rows the page needs (:page × 50 + 1, sorted with a
 # bounded sorter); the substring tier runs only when the word tier cannot fill the page.
@@ -62,12 +71,14 @@ _SEARCH_FILTERS = """(:section = '' or f.section = :section)
   and (:tag = '' or f.article_id in (select article_id from tags where tag = :tag))
   and (:district = '' or f.district = :district)"""
 _SEARCH_NEED = f"max(cast(:page as integer), 1) * {SEARCH_PAGE_SIZE} + 1"
-# A very common word: when an index holds more than SEARCH_RANK_MAX_HITS hits of the query
-# (counted before filters, with LIMIT, from the index alone), bm25, which scores every hit it ranks
-# whatever the LIMIT, ranks only a bounded candidate set. Word tier: the hits whose title, topline
-# or lead hold the words (lead_word_match(): where bm25's weight is) by bm25 over those columns,
-# then the other word hits newest first (body_word_match()). Substring tier: newest first, without
-# bm25. A query with at most SEARCH_RANK_MAX_HITS hits in an index is ranked as before.
+# A very common word (docs/reading.md): bm25 scores every hit it ranks, whatever the LIMIT. Word
+# tier: when version_words holds more than SEARCH_RANK_MAX_HITS hits of the query (all versions,
+# counted before filters, with LIMIT, from the index alone), bm25 ranks only the hits whose title,
+# topline or lead hold the words (lead_word_match(), bm25 over those columns: most of its weight),
+# then come the other word hits newest first (body_word_match(), recent_word_page). Substring tier:
+# its hits (after filters) are matched once, without rank (substring_hits); more than
+# SEARCH_RANK_MAX_HITS are listed newest first, fewer are ranked by bm25 as before (a second
+# match). A tier that is not needed gets the empty MATCH (NOTHING): FTS5 never scans for it.
 SEARCH_RANK_MAX_HITS = 2000
 
 
@@ -147,11 +158,24 @@ select substr(published_date, 1, 7) as month, count(*) as hits from hits group b
 # months cost more than the rest of the page, and its chart is the archive's volume per month.
 # search_months (SEARCH_MONTHS_SQL) counts every hit on demand.
 SEARCH_CHART_MAX_HITS = 5000
-SEARCH_CHART_COUNT_SQL = f"""select
+# A word with other spellings is first counted as typed (typed_substring_match(): some of the
+# hits, one phrase instead of three, a third of the time): more than the limit there is enough.
+
+
+def search_chart_count_sql(max_hits: int = SEARCH_CHART_MAX_HITS) -> str:
+    """SEARCH_CHART_COUNT_SQL with another limit (tests use a small one)."""
+    return f"""select
   (select count(*) from (select 1 from version_words where version_words match word_match(:q)
-    limit {SEARCH_CHART_MAX_HITS + 1})) as word_hits,
-  (select count(*) from (select 1 from articles_fts where articles_fts match substring_match(:q)
-    limit {SEARCH_CHART_MAX_HITS + 1})) as substring_hits"""
+    limit {max_hits + 1})) as word_hits,
+  case when typed_substring_match(:q) != substring_match(:q)
+      and (select count(*) from (select 1 from articles_fts where articles_fts match typed_substring_match(:q)
+        limit {max_hits + 1})) > {max_hits}
+    then {max_hits + 1}
+    else (select count(*) from (select 1 from articles_fts where articles_fts match substring_match(:q)
+      limit {max_hits + 1})) end as substring_hits"""
+
+
+SEARCH_CHART_COUNT_SQL = search_chart_count_sql()
 # "When did the city first say X": every article with a version whose words match, the
 # earliest capture first (word index only: it alone covers every version).
 FIRST_MENTIONS_SQL = """select articles.id, articles.title, min(v.version) as first_version,
@@ -860,6 +884,7 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("substring_match", 1, substring_match, deterministic=True)
     conn.create_function("lead_word_match", 1, lead_word_match, deterministic=True)
     conn.create_function("body_word_match", 1, body_word_match, deterministic=True)
+    conn.create_function("typed_substring_match", 1, typed_substring_match, deterministic=True)
     conn.create_function("search_excerpt", 2, excerpt, deterministic=True)
 
 

@@ -402,3 +402,22 @@ def test_lead_columns_are_the_word_index_columns_of_title_topline_and_lead() -> 
     from newsroom_scraper.store import WORD_COLUMNS
 
     assert LEAD_COLUMNS == "{" + " ".join(WORD_COLUMNS[:3]) + "}" == "{title topline lead}"
+
+
+@pytest.mark.parametrize("max_hits", [0, 1, 2, 5, 1000])
+@pytest.mark.parametrize(
+    "query", ["Strasse", "Straße", "Staedte", "Städte", "Rat", "partnerschaft", "Rat -Strasse", "OB", '"Rat der Stadt"']
+)
+def test_chart_count_is_the_full_count_up_to_its_limit(db_path: Path, max_hits: int, query: str) -> None:
+    from newsroom_scraper.store import search_chart_count_sql
+
+    def hits(sql: str) -> set[int]:
+        return {row[0] for row in archive.db.execute(sql, [query])}
+
+    with Archive(db_path) as archive:
+        substrings = hits("select rowid from articles_fts where articles_fts match substring_match(?)")
+        typed = hits("select rowid from articles_fts where articles_fts match typed_substring_match(?)")
+        words = hits("select rowid from version_words where version_words match word_match(?)")
+        assert typed <= substrings  # the spellings as typed find some of the hits, never others
+        found = archive.db.execute(search_chart_count_sql(max_hits), {"q": query}).fetchone()
+    assert tuple(found) == (min(len(words), max_hits + 1), min(len(substrings), max_hits + 1))
