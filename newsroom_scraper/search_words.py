@@ -31,6 +31,9 @@ _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 # FTS5 matches nothing for an empty phrase: the expression for "no searchable words".
 NOTHING = '""'
+# The columns of the word index (store.WORD_COLUMNS) that carry most of bm25's weight, as an FTS5
+# column filter: the word tier of a very common word ranks only the hits in these.
+LEAD_COLUMNS = "{title topline lead}"
 # Snowball stemmers keep state while they work: one per thread (Datasette queries in threads).
 _local = threading.local()
 
@@ -109,12 +112,8 @@ def word_match(query: str | None) -> str:
     '("kitas" OR "kita") AND ("neu stadt") NOT ("schul")'
     """
 
-    def group(term: Term) -> str | None:
-        if len(term.words) > 1:
-            return '("' + " ".join(stem(word) for word in term.words) + '")'
-        return "(" + " OR ".join(f'"{s}"' for s in word_stems(term.words[0])) + ")"
-
-    return _combine(parse_query(query or ""), group)
+    wanted, unwanted = _word_groups(query)
+    return wanted + unwanted if wanted else NOTHING
 
 
 def substring_match(query: str | None) -> str:
@@ -127,24 +126,86 @@ def substring_match(query: str | None) -> str:
     '("strasse" OR "straße") AND ("neue städte") NOT ("schule")'
     """
 
+    return _combine(parse_query(query or ""), _substring_group)
+
+
+def _substring_group(term: Term) -> str | None:
+    """One term of substring_match(): a phrase as written, a word ORed with its other spellings."""
+    if len(term.words) > 1:
+        return '("' + " ".join(term.words) + '")'
+    word = term.words[0]
+    if len(word) < MIN_QUERY_LENGTH:
+        return None
+    return "(" + " OR ".join(f'"{s}"' for s in [word, *word_variants(word)]) + ")"
+
+
+def lead_word_match(query: str | None) -> str:
+    """word_match(query) for the hits whose title, topline or lead hold every wanted word.
+
+    The word tier of a very common word ranks only these (store.SEARCH_RANK_MAX_HITS).
+
+    >>> lead_word_match('Stadt -Schule')
+    '{title topline lead} : (("stadt")) NOT ("schul")'
+    """
+    wanted, unwanted = _word_groups(query)
+    if not wanted:
+        return NOTHING
+    return f"{LEAD_COLUMNS} : ({wanted})" + unwanted
+
+
+def body_word_match(query: str | None) -> str:
+    """word_match(query) for the other hits: those lead_word_match(query) leaves out.
+
+    >>> body_word_match('Stadt -Schule')
+    '(("stadt")) NOT ({title topline lead} : (("stadt"))) NOT ("schul")'
+    """
+    wanted, unwanted = _word_groups(query)
+    if not wanted:
+        return NOTHING
+    return f"({wanted}) NOT ({LEAD_COLUMNS} : ({wanted}))" + unwanted
+
+
+def _word_groups(query: str | None) -> tuple[str, str]:
+    """word_match(query) in two parts: the wanted groups ANDed ("" without one), the NOTs."""
+
     def group(term: Term) -> str | None:
         if len(term.words) > 1:
-            return '("' + " ".join(term.words) + '")'
-        word = term.words[0]
-        if len(word) < MIN_QUERY_LENGTH:
-            return None
-        return "(" + " OR ".join(f'"{s}"' for s in [word, *word_variants(word)]) + ")"
+            return '("' + " ".join(stem(word) for word in term.words) + '")'
+        return "(" + " OR ".join(f'"{s}"' for s in word_stems(term.words[0])) + ")"
 
-    return _combine(parse_query(query or ""), group)
+    return _groups(parse_query(query or ""), group)
+
+
+def _groups(terms: list[Term], group: Callable[[Term], str | None]) -> tuple[str, str]:
+    """The wanted groups ANDed ("" without one), and " NOT g" for each excluded group."""
+    wanted = [g for g in (group(t) for t in terms if not t.excluded) if g]
+    unwanted = [g for g in (group(t) for t in terms if t.excluded) if g]
+    return " AND ".join(wanted), "".join(f" NOT {g}" for g in unwanted)
+
+
+def typed_substring_match(query: str | None) -> str:
+    """substring_match(query) with each wanted word only as typed, without its other spellings.
+
+    Its hits are some of substring_match(query)'s (an excluded word keeps every spelling), so more
+    than N of them means more than N there: a count that may stop early (SEARCH_CHART_COUNT_SQL).
+
+    >>> typed_substring_match('Strasse "neue Städte" -Straße')
+    '("strasse") AND ("neue städte") NOT ("straße" OR "strasse")'
+    """
+    terms = parse_query(query or "")
+
+    def group(term: Term) -> str | None:
+        if len(term.words) == 1 and not term.excluded and len(term.words[0]) >= MIN_QUERY_LENGTH:
+            return f'("{term.words[0]}")'
+        return _substring_group(term)
+
+    return _combine(terms, group)
 
 
 def _combine(terms: list[Term], group: Callable[[Term], str | None]) -> str:
     """Wanted groups ANDed, then each excluded group NOTed; NOTHING without a wanted group."""
-    wanted = [g for g in (group(t) for t in terms if not t.excluded) if g]
-    if not wanted:
-        return NOTHING
-    unwanted = [g for g in (group(t) for t in terms if t.excluded) if g]
-    return " AND ".join(wanted) + "".join(f" NOT {g}" for g in unwanted)
+    wanted, unwanted = _groups(terms, group)
+    return wanted + unwanted if wanted else NOTHING
 
 
 def excerpt(text: str | None, query: str | None, words_before: int = 8, words_after: int = 22) -> str:

@@ -279,6 +279,98 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
         assert sum(hits for _, hits in months) == len(expected)
 
 
+# A very common word: more hits of the query in the word index than store.SEARCH_RANK_MAX_HITS (here
+# :cap; counted before filters): the word tier ranks by bm25 only the hits whose title, topline or
+# lead hold the words, then the other word hits newest first. More substring-only hits than the cap
+# (after filters): the substring tier is newest first. The same hits as REFERENCE_SEARCH_SQL.
+_FILTERS = """(:section = '' or articles.section = :section)
+  and (:since = '' or articles.published_date >= :since)
+  and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
+  and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
+  and (:district = '' or articles.district = :district)"""
+REFERENCE_CAPPED_SEARCH_SQL = f"""with common as (
+  select (select count(*) from version_words where version_words match word_match(:q)) > :cap as words
+),
+current as (
+  select v.id as version_id, a.id from article_versions v join articles a on a.id = v.article_id
+  and a.version_count = v.version
+),
+word_hits as (
+  select current.id, 0 as tier, version_words.rank as score
+  from version_words join current on current.version_id = version_words.rowid
+  where version_words match (case when (select words from common) then lead_word_match(:q) else word_match(:q) end)
+  union all
+  select current.id, 1 as tier, 0 as score
+  from version_words join current on current.version_id = version_words.rowid
+  where (select words from common) and version_words match body_word_match(:q)
+),
+substring_hits as (
+  select articles_fts.rowid as id, articles_fts.rank as score
+  from articles_fts join articles on articles.id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and articles_fts.rowid not in (select id from word_hits)
+    and {_FILTERS}
+),
+hits as (
+  select * from word_hits
+  union all
+  select id, 2 as tier, case when (select count(*) from substring_hits) > :cap then 0 else score end
+  from substring_hits
+)
+select articles.id, hits.tier from hits join articles on articles.id = hits.id
+where {_FILTERS}
+order by hits.tier, hits.score, articles.published_at desc"""
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3])
+@pytest.mark.parametrize(
+    "query", ["Rat", "Stadt", "Kita", "Strasse", "partnerschaft", "OB", '"Rat der Stadt"', "x -Rat", "Stadt -Rat"]
+)
+@pytest.mark.parametrize("filters", [{}, {"since": "2025"}, {"section": "news"}])
+def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
+    db_path: Path, cap: int, query: str, filters: dict
+) -> None:
+    from newsroom_scraper.store import search_sql
+
+    with Archive(db_path) as archive:
+        params = {
+            "q": query,
+            **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
+        }
+        expected = archive.db.execute(REFERENCE_CAPPED_SEARCH_SQL, {**params, "cap": cap}).fetchall()
+        plain = archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()
+        assert sorted(row[0] for row in expected) == sorted(row[0] for row in plain)  # the same hits
+        for page in (1, 2):
+            found = archive.db.execute(search_sql(cap), {**params, "page": page}).fetchall()
+            start = (page - 1) * SEARCH_PAGE_SIZE
+            assert [(row[0], row[6]) for row in found] == [
+                (id, "substring" if tier == 2 else "word")
+                for id, tier in expected[start : start + SEARCH_PAGE_SIZE + 1]
+            ]
+
+
+def test_common_word_hits_in_title_topline_or_lead_come_first_then_the_newest(db_path: Path) -> None:
+    from newsroom_scraper.search_words import stems
+    from newsroom_scraper.store import search_sql
+
+    params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": ""}
+    with Archive(db_path) as archive:
+        plain = [row[0] for row in archive.db.execute(REFERENCE_SEARCH_SQL, params)]
+        found = archive.db.execute(search_sql(1), params).fetchall()
+        assert sorted(row[0] for row in found) == sorted(plain) and len(plain) > 2
+
+        def in_lead(article_id: int) -> bool:
+            row = archive.db.execute("select title, topline, lead from articles where id = ?", [article_id]).fetchone()
+            return "stadt" in stems(" ".join(part or "" for part in row)).split()
+
+        words = [row for row in found if row[6] == "word"]
+        leading = [in_lead(row[0]) for row in words]
+        assert leading == sorted(leading, reverse=True) and True in leading and False in leading
+        rest = [row[1] for row in words if not in_lead(row[0])]
+        assert len(rest) > 1 and rest == sorted(rest, reverse=True)  # newest first
+        # under the cap, the order is bm25's over every hit, as before
+        assert [row[0] for row in archive.db.execute(search_sql(1000), params)] == plain
+
+
 def test_search_page_without_chart_when_there_are_too_many_hits(client: Client) -> None:
     from datasette.plugins import pm
 
@@ -303,3 +395,29 @@ def test_table_search_computes_facets_only_when_asked(client: Client) -> None:
     asked = client.get("/newsroom/articles.json?_search=Rat&_facet=district").json()
     assert {"section", "district"} <= set(asked["facet_results"]) and asked["rows"] == searched["rows"]
     assert "Rat" in client.get("/newsroom/articles?_search=Rat").text
+
+
+def test_lead_columns_are_the_word_index_columns_of_title_topline_and_lead() -> None:
+    from newsroom_scraper.search_words import LEAD_COLUMNS
+    from newsroom_scraper.store import WORD_COLUMNS
+
+    assert LEAD_COLUMNS == "{" + " ".join(WORD_COLUMNS[:3]) + "}" == "{title topline lead}"
+
+
+@pytest.mark.parametrize("max_hits", [0, 1, 2, 5, 1000])
+@pytest.mark.parametrize(
+    "query", ["Strasse", "Straße", "Staedte", "Städte", "Rat", "partnerschaft", "Rat -Strasse", "OB", '"Rat der Stadt"']
+)
+def test_chart_count_is_the_full_count_up_to_its_limit(db_path: Path, max_hits: int, query: str) -> None:
+    from newsroom_scraper.store import search_chart_count_sql
+
+    def hits(sql: str) -> set[int]:
+        return {row[0] for row in archive.db.execute(sql, [query])}
+
+    with Archive(db_path) as archive:
+        substrings = hits("select rowid from articles_fts where articles_fts match substring_match(?)")
+        typed = hits("select rowid from articles_fts where articles_fts match typed_substring_match(?)")
+        words = hits("select rowid from version_words where version_words match word_match(?)")
+        assert typed <= substrings  # the spellings as typed find some of the hits, never others
+        found = archive.db.execute(search_chart_count_sql(max_hits), {"q": query}).fetchone()
+    assert tuple(found) == (min(len(words), max_hits + 1), min(len(substrings), max_hits + 1))
