@@ -85,7 +85,9 @@ def project_crawl(
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(folder / "warc", ignore_errors=True)
-    return {"articles": articles, "seconds": json.loads(stats)["elapsed_time_seconds"], "rss": rss}
+    run = json.loads(stats)
+    requests = run.get("downloader/request_count")
+    return {"articles": articles, "seconds": run["elapsed_time_seconds"], "rss": rss, "requests": requests}
 
 
 def ceiling(urls_file: Path, concurrency: int, articles: int) -> dict:
@@ -206,6 +208,8 @@ def main() -> dict:
                             f"        {name:<18} {summary(rate)} articles/s, RSS {summary([r['rss'] for r in runs], ' MB')}"
                         )
                         print(f"        {'  ratio to Scrapy':<18} {summary(ratios, digits=2)} (target >= 0.7)")
+                        counts = sorted({r["requests"] for r in runs}, key=str)
+                        print(f"        {'  requests made':<18} {', '.join(map(str, counts))} (Scrapy's request_count)")
                         key = {"project": "", "project --no-warc": "no_warc_", "compared (SRC)": "compared_"}[name]
                         row[f"{key}project"] = rate
                         row[f"{key}ratio"] = ratios

@@ -1,18 +1,27 @@
 """Reparse speed and WARC size: a replica crawled with WARC on, then rebuilt from its WARC.
 
-    .venv/bin/python bench/reparse.py [--articles N]
+    .venv/bin/python bench/reparse.py [--articles N] [--rounds R] [--compare SRC]
 
 Serves a replica of N articles on loopback, crawls it once (WARC on, the default), and prints
 the WARC bytes per article (all files, and the article response records alone), then the time of
 `reparse` into an empty archive (parse + store of every article) and of a second reparse into the
 same archive (nothing changed: read + parse + compare). The target is 300 articles/s re-parsed
 and stored (docs/benchmarks.md).
+
+``--rounds R`` (R > 1 or with ``--compare``) then times ``newsroom-archive reparse`` into a fresh
+archive R more times, each in its own process (the rate it prints); ``--compare SRC`` runs, in
+the same rounds and interleaved, the ``newsroom_scraper/`` of another checkout (SRC on
+PYTHONPATH, the process started in a temporary folder so that the cwd does not shadow it), and
+prints this code's rate over that one's.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +38,8 @@ from newsroom_scraper.warc import archive_files
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--compare", type=Path, help="a folder holding another newsroom_scraper/ to compare with")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -58,6 +69,36 @@ def main() -> None:
             report = reparse(warc, target)
             rate = report.articles / report.seconds
             print(f"reparse {label:22} {report.articles} articles in {report.seconds:5.2f} s: {rate:6.0f} articles/s")
+        if args.rounds > 1 or args.compare:
+            rounds(warc, Path(tmp), args.rounds, args.compare)
+
+
+def reparse_rate(warc: Path, db: Path, source: Path | None) -> float:
+    """articles/s of one ``newsroom-archive reparse`` into a fresh archive, in its own process."""
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
+    command = [sys.executable, "-m", "newsroom_scraper", "reparse", "--warc-dir", str(warc), "--db", str(db), "--quiet"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=db.parent).stdout
+    match = re.search(r"\(([0-9]+) articles/s\)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+def rounds(warc: Path, tmp: Path, count: int, compare: Path | None) -> None:
+    names = ["this code"] + (["compared (SRC)"] if compare else [])
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for number in range(count):
+        for name in names if number % 2 == 0 else names[::-1]:
+            folder = tmp / f"round-{number}-{len(rates[name])}-{name[:4]}"
+            folder.mkdir()
+            rates[name].append(reparse_rate(warc, folder / "rebuilt.db", compare if name != "this code" else None))
+    print(f"reparse into a fresh archive, own process, {count} rounds interleaved:")
+    for name, values in rates.items():
+        print(
+            f"  {name:16} median {statistics.median(values):6.0f} range {min(values):.0f}–{max(values):.0f} articles/s"
+        )
+    if compare:
+        ratios = [a / b for a, b in zip(rates["this code"], rates["compared (SRC)"], strict=True)]
+        print(f"  ratio this/SRC   median {statistics.median(ratios):.2f} range {min(ratios):.2f}–{max(ratios):.2f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -71,7 +72,10 @@ class ParseMiddleware:
         yield parsed
         follow = getattr(self.crawler.spider, "related_requests", None)
         if follow is not None and parsed.article is not None:
-            yield from follow(parsed.article)
+            archive = _ARCHIVE_MIDDLEWARES.get(self.crawler)
+            # Teasers already claimed this run or archived are dropped before their Request is
+            # built (most of a page's six are): ArchiveMiddleware screens them, counting as it would.
+            yield from follow(parsed.article) if archive is None else follow(parsed.article, archive.screen)
 
     def _retry(self, response: Response, error: ParseError) -> Request | None:
         request, spider = response.request, self.crawler.spider
@@ -108,6 +112,7 @@ class ArchiveMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        _ARCHIVE_MIDDLEWARES[crawler] = middleware  # for ParseMiddleware's teasers
         return middleware
 
     def _open(self) -> Archive:
@@ -213,16 +218,45 @@ class ArchiveMiddleware:
             page.held.append(item)
             return None
         if isinstance(item, Request) and item.meta.get("source") not in (None, "refresh", "retry") and not retried:
-            claimed, fresh = self._claim(item.url, item.meta["source"], item.meta.get("published"), spider)
+            day, screened = item.meta.get("published"), bool(item.meta.get("screened"))
+            claimed, fresh = self._claim(item.url, item.meta["source"], day, spider, screened)
             page.fresh += fresh
             if claimed is None:
                 return None
             return item.replace(url=claimed) if claimed != item.url else item
         return item
 
-    def _claim(self, url: str, source: str, day: Any, spider: Any) -> tuple[str | None, bool]:
+    def screen(self, url: str, source: str) -> str | None:
+        """The canonical URL of an article a channel names, or None when it is not to be
+        requested (off-site, not an article, claimed this run, archived), counted as ``_claim``
+        counts it; a request built on the URL with ``meta["screened"]`` is then claimed without
+        being counted or looked up again. ParseMiddleware screens the teasers this way."""
+        return self._screen(url, source, self.crawler.spider)[0]
+
+    def _claim(self, url: str, source: str, day: Any, spider: Any, screened: bool = False) -> tuple[str | None, bool]:
         """(the canonical URL to request, or None when the article is not to be fetched; whether
         the article is new to the archive, even if claimed before or not fetched this run)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        if not screened:
+            found, fresh = self._screen(url, source, spider)
+            if found is None:
+                return None, fresh
+            url = found
+        elif url in self.claimed:  # claimed since it was screened
+            return None, True
+        if spider.since and day and day < spider.since:
+            return None, True
+        if spider.max_articles is not None and self.new_requested >= spider.max_articles:
+            return None, True
+        self.claimed.add(url)
+        self.new_requested += 1
+        stats.inc_value(f"newsroom/found_by/{source}")
+        return url, True
+
+    def _screen(self, url: str, source: str, spider: Any) -> tuple[str | None, bool]:
+        """The first half of ``_claim``: (the canonical URL on the crawled host, or None when it is
+        off-site, not an article, claimed this run or archived; whether the article is new)."""
         stats = self.crawler.stats
         assert stats is not None
         url = canonical_url(url, spider.start_url)
@@ -239,19 +273,15 @@ class ArchiveMiddleware:
         if self._archived(url, spider):
             stats.inc_value("newsroom/archived_skipped")
             return None, False
-        if spider.since and day and day < spider.since:
-            return None, True
-        if spider.max_articles is not None and self.new_requested >= spider.max_articles:
-            return None, True
-        self.claimed.add(url)
-        self.new_requested += 1
-        stats.inc_value(f"newsroom/found_by/{source}")
         return url, True
 
     def _archived(self, url: str, spider: Any) -> bool:
         """Whether the archive holds the article, under its canonical or its fetched URL."""
         path = urlsplit(url).path
         return self._open().is_archived([url, spider.origin + path, site.CANONICAL_HOST + path])
+
+
+_ARCHIVE_MIDDLEWARES: WeakKeyDictionary[Crawler, ArchiveMiddleware] = WeakKeyDictionary()
 
 
 @dataclass

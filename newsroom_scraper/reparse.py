@@ -11,21 +11,29 @@ No network, no Scrapy.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import site
 from .errors import ParseError
-from .items import Capture
+from .items import Article, Capture
 from .parse import parse_article
 from .store import Archive
-from .warc import WarcCapture, iter_captures
+from .warc import WarcCapture, archive_files, iter_captures
 
 Progress = Callable[[str], None]
+
+# Below this many bytes of WARC/WACZ, pages are parsed in this process: starting a pool costs more.
+POOL_MIN_BYTES = 4_000_000
+POOL_WORKERS = 2  # the machine has two cores; the main process reads the WARC and stores
+CHUNK = 32  # records per job sent to a worker
 
 
 @dataclass
@@ -69,17 +77,26 @@ def reparse(
     wanted: Callable[[str], bool] = is_article_capture,
     progress: Progress | None = None,
     batch_size: int = 500,
+    workers: int | None = None,
 ) -> ReparseReport:
-    """Rebuild the archive at ``db_path`` from every article capture under ``folder``."""
+    """Rebuild the archive at ``db_path`` from every article capture under ``folder``.
+
+    ``workers``: processes that parse the pages (records' bytes sent, Articles back, in capture
+    order) while this one reads the WARC; 0 parses here. None: ``POOL_WORKERS`` when the files
+    hold at least ``POOL_MIN_BYTES``, else 0.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
+    if workers is None:
+        size = sum(p.stat().st_size for p in archive_files(folder))
+        workers = min(POOL_WORKERS, os.cpu_count() or 1) if size >= POOL_MIN_BYTES else 0
     report = ReparseReport()
     started = time.monotonic()
     say = progress or (lambda line: None)
     with Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
-        groups = _read(folder, wanted, report, say)
+        groups = _read(folder, wanted, report, say, workers)
         total = len(groups)
         every = max(batch_size, 1)
         for start in range(0, total, every):
@@ -97,22 +114,22 @@ def reparse(
 
 
 def _read(
-    folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress
+    folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
 ) -> dict[str, list[tuple[tuple[str, tuple[int, int]], Capture]]]:
     """Every wanted capture parsed and grouped by the article's canonical URL."""
     started = time.monotonic()
     parsed: list[tuple[WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
-    for raw in iter_captures(folder, wanted):
+    for raw, outcome in _parsed(iter_captures(folder, wanted), workers):
         report.captures += 1
         capture = _capture(raw)
         if raw.status == 200:
-            try:
-                capture.article = parse_article(raw.body, raw.url, raw.captured_at)
-            except ParseError as error:
-                report.not_articles[error.reason] += 1
+            if isinstance(outcome, str):
+                report.not_articles[outcome] += 1
                 continue
-            canonical[raw.url] = capture.article.url
+            assert outcome is not None
+            capture.article = outcome
+            canonical[raw.url] = outcome.url
         elif raw.status != 304:
             continue
         parsed.append((raw, capture))
@@ -124,6 +141,52 @@ def _read(
         if key is not None:
             groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture))
     return groups
+
+
+Parsed = Article | str | None  # the article, the reason it is not one, or None when not a 200
+
+
+def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
+    try:
+        return parse_article(body, url, captured_at)
+    except ParseError as error:
+        return error.reason
+
+
+def _parse_chunk(jobs: list[tuple[bytes, str, str] | None]) -> list[Parsed]:
+    """In a worker: the pages of one chunk of records, in order (None for those not parsed)."""
+    return [None if job is None else _parse(*job) for job in jobs]
+
+
+def _parsed(captures: Iterable[WarcCapture], workers: int) -> Iterator[tuple[WarcCapture, Parsed]]:
+    """Each capture with its parse (200s only), in capture order; parsed by ``workers`` processes
+    while this one reads on, with at most a few chunks per worker in flight (bodies not piled up)."""
+    if workers <= 0:
+        for raw in captures:
+            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pending: deque[tuple[list[WarcCapture], Future[list[Parsed]]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def send(chunk: list[WarcCapture]) -> None:
+            jobs = [(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None for raw in chunk]
+            pending.append((chunk, pool.submit(_parse_chunk, jobs)))
+
+        chunk: list[WarcCapture] = []
+        for raw in captures:
+            chunk.append(raw)
+            if len(chunk) == CHUNK:
+                send(chunk)
+                chunk = []
+                while len(pending) > 3 * workers:
+                    done, future = pending.popleft()
+                    yield from zip(done, future.result(), strict=True)
+        if chunk:
+            send(chunk)
+        while pending:
+            done, future = pending.popleft()
+            yield from zip(done, future.result(), strict=True)
 
 
 def _capture(raw: WarcCapture) -> Capture:

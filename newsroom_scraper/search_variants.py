@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 
@@ -84,7 +85,7 @@ def spelling_variants(text: str) -> str:
     present = set(words)
     out: dict[str, None] = {}
     for word in words:
-        for variant in word_variants(word):
+        for variant in _cached_variants(word):
             if variant not in present:
                 out[variant] = None
     return " ".join(out)
@@ -108,6 +109,13 @@ def fts_query(query: str) -> str:
         spellings = [word, *word_variants(word)]
         groups.append("(" + " OR ".join(f'"{s}"' for s in spellings) + ")")
     return " AND ".join(groups)
+
+
+@lru_cache(maxsize=65_536)
+def _cached_variants(word: str) -> tuple[str, ...]:
+    """``word_variants`` of a lower-cased word, remembered: every article repeats the same words
+    (the store computes the variants of each version it writes; a reparse, of thousands)."""
+    return tuple(word_variants(word))
 
 
 def _distinct_words(text: str) -> list[str]:

@@ -154,6 +154,34 @@ def test_reparse_into_an_empty_archive_rebuilds_the_crawls_archive(crawled, tmp_
     assert dump(rebuilt) == dump(db)
 
 
+def test_reparse_in_worker_processes_rebuilds_the_same_archive_in_capture_order(crawled, tmp_path, monkeypatch):
+    _, db, warc, _, _ = crawled
+    monkeypatch.setattr(reparse_module, "CHUNK", 3)  # many chunks, more than the few allowed in flight
+    here = reparse(warc, tmp_path / "here.db", workers=0)
+    pooled = reparse(warc, tmp_path / "pooled.db", workers=2)
+    assert pooled.outcomes == here.outcomes and pooled.outcomes["new"] == ARTICLES
+    assert pooled.captures == here.captures == 2 * ARTICLES and pooled.not_articles == here.not_articles
+    assert dump(tmp_path / "pooled.db") == dump(db) == dump(tmp_path / "here.db")
+    assert reparse(warc, tmp_path / "pooled.db", workers=2).outcomes["unchanged"] == ARTICLES
+
+
+def test_reparse_parses_in_this_process_below_the_pool_threshold_and_in_workers_above(crawled, tmp_path, monkeypatch):
+    _, db, warc, _, _ = crawled
+    seen: list[int] = []
+    parsed = reparse_module._parsed
+
+    def spy(captures, workers):
+        seen.append(workers)
+        return parsed(captures, workers)
+
+    monkeypatch.setattr(reparse_module, "_parsed", spy)
+    reparse(warc, tmp_path / "small.db")
+    monkeypatch.setattr(reparse_module, "POOL_MIN_BYTES", 0)
+    reparse(warc, tmp_path / "large.db")
+    assert seen[0] == 0 and seen[1] >= 1
+    assert dump(tmp_path / "large.db") == dump(db)
+
+
 def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_number(crawled, tmp_path, monkeypatch):
     _, db, warc, _, _ = crawled
     archive = copy_db(db, tmp_path / "fixed.db")

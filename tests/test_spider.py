@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
@@ -141,6 +142,36 @@ def test_parse_middleware_parses_once_and_follows_the_teasers(tmp_path):
     teasers = parsed.article.related
     assert [r.url for r in requests] == [t.url for t in teasers] and len(teasers) == 5
     assert {r.meta["source"] for r in requests} == {"teaser"}
+
+
+def follow_teasers(tmp_path, screened: bool) -> tuple[int, list[str], dict]:
+    """One article page through ParseMiddleware then ArchiveMiddleware, with one of its teasers
+    archived and one claimed this run: (Requests built, URLs kept, the run's newsroom/ stats)."""
+    tmp_path.mkdir()
+    crawler, spider = make_spider(tmp_path)
+    archive = ArchiveMiddleware.from_crawler(crawler) if screened else ArchiveMiddleware(crawler)
+    page = sample_pages()["full-summer-news"]
+    html = render_article(page).encode("utf-8")
+    teasers = [urlsplit(t.url).path for t in parse_article(html, ORIGIN + page.path).related]
+    archive_one(tmp_path, ORIGIN + teasers[0])
+    list(archive.process_spider_output(None, [spider.article_request(ORIGIN + teasers[1], "listing")]))
+    fetched = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
+    built = list(ParseMiddleware(crawler).process_spider_output(response(fetched.url, html), [fetched]))[1:]
+    try:
+        kept = [r.url for r in archive.process_spider_output(None, built)]
+    finally:
+        archive.spider_closed(spider)
+    return len(built), kept, {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("newsroom/")}
+
+
+def test_teasers_claimed_or_archived_are_dropped_before_their_requests_are_built(tmp_path):
+    built, kept, stats = follow_teasers(tmp_path / "screened", screened=True)
+    built_before, kept_before, stats_before = follow_teasers(tmp_path / "not", screened=False)
+    assert (built_before, built) == (5, 3)  # the archived and the claimed teaser make no Request
+    assert kept == kept_before and len(kept) == 3 and all(url.startswith(ORIGIN) for url in kept)
+    assert stats == stats_before
+    assert stats["newsroom/seen_by/teaser"] == 5 and stats["newsroom/found_by/teaser"] == 3
+    assert stats["newsroom/archived_skipped"] == 1 and stats["newsroom/found_by/listing"] == 1
 
 
 def test_parse_middleware_keeps_the_reason_of_a_page_that_does_not_parse(tmp_path):

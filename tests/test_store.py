@@ -449,6 +449,21 @@ def test_word_variants(word: str, expected: list[str]) -> None:
     assert word_variants(word) == expected
 
 
+def test_spelling_variants_remembered_per_word_are_the_same_as_computed_afresh() -> None:
+    from newsroom_scraper import search_variants
+
+    text = "Die Straße zur Städtepartnerschaft, die Strasse der Bürger und GRÖSSE Größe Feuerwehr"
+    expected = []
+    present = {w.lower() for w in search_variants._WORD.findall(text)}
+    for word in dict.fromkeys(w.lower() for w in search_variants._WORD.findall(text)):
+        expected += [v for v in word_variants(word) if v not in present and v not in expected]
+    search_variants._cached_variants.cache_clear()
+    first = spelling_variants(text)
+    hits = search_variants._cached_variants.cache_info().hits
+    assert first == spelling_variants(text) == " ".join(expected)
+    assert search_variants._cached_variants.cache_info().hits > hits  # the second text came from the cache
+
+
 def test_word_variants_combine_umlaut_and_sharp_s() -> None:
     assert set(word_variants("Größe")) == {"groesse", "grosse", "grösse", "groeße", "große"}
 

@@ -18,7 +18,7 @@ Scrapy's own middlewares, configured in settings.py.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,10 +167,18 @@ class NewsroomSpider(Spider):
         if more and offset + site.SEARCH_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
             yield self._search_request(offset)
 
-    def related_requests(self, article: Article) -> Iterable[Request]:
-        """The slider of a parsed article: called by ParseMiddleware once the page is parsed."""
+    def related_requests(
+        self, article: Article, screen: Callable[[str, str], str | None] | None = None
+    ) -> Iterable[Request]:
+        """The slider of a parsed article: called by ParseMiddleware once the page is parsed.
+
+        ``screen`` (ArchiveMiddleware's) gives each teaser's URL to request, or None for one
+        not to request (claimed this run, archived, off-site), before its Request is built."""
         for url, day in discovery.related_articles(article):
-            yield self.article_request(url, "teaser", day)
+            if screen is None:
+                yield self.article_request(url, "teaser", day)
+            elif (wanted := screen(url, "teaser")) is not None:
+                yield self.article_request(wanted, "teaser", day, meta={"screened": True})
 
     # -- article pages -----------------------------------------------------------------------
     def parse_article_page(self, response: Response) -> Iterable[FetchedPage]:
