@@ -17,20 +17,10 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from . import site
 from .items import Article, ListingPage
 from .text.dates import parse_german_date
-from .text.urls import canonical_url
+from .text.urls import canonical_url, origin_of
 
 # An article URL found by a channel, with the publication date the channel showed (or None).
 Found = tuple[str, date | None]
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL.
-
-    >>> origin_of("http://127.0.0.1:8000/newsroom/?page=2")
-    'http://127.0.0.1:8000'
-    """
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def sitemaps_in_robots(robots_txt: bytes, robots_url: str) -> list[str]:

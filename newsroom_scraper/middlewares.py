@@ -22,14 +22,13 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
 from . import site
-from .discovery import origin_of
 from .errors import ParseError, Reason
 from .failures import attempts as describe_attempts
 from .items import FetchedPage, ParsedPage
 from .parse import parse_article
 from .schedule import moment
 from .store import Archive
-from .text.urls import canonical_url
+from .text.urls import canonical_url, origin_of
 
 
 class ParseMiddleware:

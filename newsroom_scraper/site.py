@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .text.urls import origin_of
+
 DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
 CANONICAL_HOST = "https://www.dortmund.de"
 
@@ -43,9 +45,8 @@ def trusted_canonical(declared: str, fetched: str) -> str | None:
     parts = urlsplit(declared)
     if parts.scheme not in ("http", "https"):
         return "not an http(s) URL"
-    origin = f"{parts.scheme}://{parts.netloc}"
     fetched_parts = urlsplit(fetched)
-    if origin != CANONICAL_HOST and (not fetched or parts.netloc != fetched_parts.netloc):
+    if origin_of(declared) != CANONICAL_HOST and (not fetched or parts.netloc != fetched_parts.netloc):
         return "another host"
     if fetched and not ARTICLE_PATH.match(fetched_parts.path):
         return None

@@ -6,41 +6,32 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
 from newsroom_scraper.backup import BackupError, backup
 from newsroom_scraper.items import Article
-from newsroom_scraper.store import Archive, verify_file
+from newsroom_scraper.store import verify_file
 
 NEWS = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
 
 
-def archive_with(path: Path, count: int) -> None:
-    with Archive(path) as archive:
-        run = archive.start_run(NEWS, {})
-        for number in range(count):
-            article = Article(
-                url=f"{NEWS}hafen-{number}.html",
-                title=f"Hafenfest {number}",
-                published_at="2026-03-01",
-                layout="dtm-2023",
-                body_text="Der Hafen feiert Geburtstag.",
-            )
-            archive.save_article(
-                article,
-                run_id=run,
-                fetched_url=article.url,
-                fetched_at="2026-03-02T08:00:00+00:00",
-                etag=None,
-                last_modified=None,
-            )
+def harbour_articles(count: int) -> list[Article]:
+    return [
+        Article(
+            url=f"{NEWS}hafen-{number}.html",
+            title=f"Hafenfest {number}",
+            published_at="2026-03-01",
+            layout="dtm-2023",
+            body_text="Der Hafen feiert Geburtstag.",
+        )
+        for number in range(count)
+    ]
 
 
-def test_a_backup_during_a_write_holds_what_was_committed_and_verifies(tmp_path):
+def test_a_backup_during_a_write_holds_what_was_committed_and_verifies(tmp_path, archive_of):
     db, copy = tmp_path / "newsroom.db", tmp_path / "backups" / "newsroom-2026-03-02.db"
-    archive_with(db, 3)
+    archive_of(db, harbour_articles(3), "2026-03-02T08:00:00+00:00")
     with closing(sqlite3.connect(db)) as reader, closing(sqlite3.connect(db)) as writer:
         reader.execute("BEGIN")
         assert reader.execute("select count(*) from articles").fetchone() == (3,)  # a reader mid-read
@@ -59,9 +50,9 @@ def test_a_backup_during_a_write_holds_what_was_committed_and_verifies(tmp_path)
     assert not list(copy.parent.glob("*.partial"))
 
 
-def test_a_damaged_copy_does_not_verify(tmp_path):
+def test_a_damaged_copy_does_not_verify(tmp_path, archive_of):
     db = tmp_path / "newsroom.db"
-    archive_with(db, 30)
+    archive_of(db, harbour_articles(30), "2026-03-02T08:00:00+00:00")
     with closing(sqlite3.connect(db)) as conn:
         conn.execute("pragma wal_checkpoint(truncate)")
     damaged = tmp_path / "damaged.db"
@@ -74,11 +65,11 @@ def test_a_damaged_copy_does_not_verify(tmp_path):
         verify_file(damaged)
 
 
-def test_a_backup_that_does_not_verify_leaves_nothing(tmp_path, monkeypatch):
+def test_a_backup_that_does_not_verify_leaves_nothing(tmp_path, monkeypatch, archive_of):
     import newsroom_scraper.backup as module
 
     db = tmp_path / "newsroom.db"
-    archive_with(db, 1)
+    archive_of(db, harbour_articles(1), "2026-03-02T08:00:00+00:00")
 
     def damaged(path):
         raise sqlite3.DatabaseError("integrity_check: *** in database main ***")
@@ -89,9 +80,9 @@ def test_a_backup_that_does_not_verify_leaves_nothing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == []
 
 
-def test_the_command_refuses_to_overwrite_and_a_missing_archive(tmp_path):
+def test_the_command_refuses_to_overwrite_and_a_missing_archive(tmp_path, archive_of):
     db, copy = tmp_path / "newsroom.db", tmp_path / "copy.db"
-    archive_with(db, 1)
+    archive_of(db, harbour_articles(1), "2026-03-02T08:00:00+00:00")
 
     def command(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

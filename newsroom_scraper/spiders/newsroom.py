@@ -32,6 +32,7 @@ from ..failures import describe
 from ..items import Article, CrawlFailure, FetchedPage
 from ..parse import parse_listing
 from ..text.dates import parse_german_date, utc_now
+from ..text.urls import origin_of
 
 
 class NewsroomSpider(Spider):
@@ -58,7 +59,7 @@ class NewsroomSpider(Spider):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = start_url
-        self.origin = discovery.origin_of(start_url)
+        self.origin = origin_of(start_url)
         self.allowed_domains = [urlsplit(start_url).hostname or ""]  # OffsiteMiddleware: this host only
         self.refresh_days = int(refresh_days) if refresh_days not in (None, "") else None
         self.recheck_all = str(recheck_all).lower() in ("1", "true", "yes")

@@ -89,3 +89,13 @@ def section_of(url: str) -> str | None:
     if "/nachrichten-dortmund.de/" in path or "/nachrichten/" in path or "nachrichtenportal" in path:
         return "news"
     return None
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL.
+
+    >>> origin_of("http://127.0.0.1:8000/newsroom/?page=2")
+    'http://127.0.0.1:8000'
+    """
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
