@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml.etree import XPath, _Element
 
 _STRING = XPath("string()")
@@ -13,6 +15,9 @@ _INVISIBLE = dict.fromkeys(
     + [*range(0x2060, 0x206A), 0xFEFF],
     None,
 )
+# The same characters as one pattern: finding none (nearly every text) costs a fast scan, where
+# str.translate with a table costs ~3.5 µs a call, a fifth of a page's parse.
+_ANY_INVISIBLE = re.compile("[" + "".join(re.escape(chr(code)) for code in _INVISIBLE) + "]")
 
 
 def strip_invisible(text: str) -> str:
@@ -21,7 +26,7 @@ def strip_invisible(text: str) -> str:
     >>> strip_invisible("Rat\\u202ehaus\\u200b\\x00")
     'Rathaus'
     """
-    return text.translate(_INVISIBLE)
+    return text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
 
 
 def collapse(text: str | None) -> str:
