@@ -2,13 +2,21 @@
 
 Pages arrive parsed (``ParseMiddleware`` turned each FetchedPage into a ParsedPage: an
 Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: it opens a crawl run, stores
-each article in one transaction, records every failure with its URL and reason, and at the
+each article atomically (a savepoint), records every failure with its URL and reason, and at the
 end writes the run's stats and the run report.
+
+Group commit: the pipeline keeps one transaction open over many items and commits it after
+``NEWSROOM_COMMIT_ITEMS`` items or ``NEWSROOM_COMMIT_SECONDS`` seconds, whichever comes first
+(a timer commits a quiet crawl's last items too). Each commit rewrites the full-text indexes' and
+tables' touched pages; once per item it was a third of the store's time (docs/benchmarks.md).
+Readers (Datasette) see new articles at most that many seconds later; a killed crawl loses the
+uncommitted ones from the archive (not from the WARC), and the next run fetches them again.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import fields
 from typing import Any
@@ -16,6 +24,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from .drift import PREVIOUS_RUNS, drift_alerts
 from .errors import Failure
@@ -42,6 +51,12 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.run_id = 0
         self.storage_failed: str | None = None  # the storage error that stopped the run
+        self.uncommitted = 0  # items in the open transaction
+        self.uncommitted_outcomes: Counter[str] = Counter()  # their counts, taken back if it is lost
+        self.opened_at = 0.0  # when it was opened (time.monotonic)
+        self.commit_items = max(1, self.settings.getint("NEWSROOM_COMMIT_ITEMS", 100))
+        self.commit_seconds = self.settings.getfloat("NEWSROOM_COMMIT_SECONDS", 1.0)
+        self.timer: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -56,6 +71,9 @@ class ArchivePipeline:
         options = getattr(spider, "options", {})
         self.run_id = self.archive.start_run(options.get("start_url", ""), options)
         self.crawler.stats.set_value("newsroom/run_id", self.run_id)
+        if self.commit_items > 1 and self.commit_seconds > 0:
+            self.timer = LoopingCall(self._commit_when_due)
+            self.timer.start(self.commit_seconds, now=False)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.archive is not None
@@ -64,10 +82,32 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("newsroom/not_stored")
             return item
         try:
+            if not self.archive.db.conn.in_transaction:
+                self.archive.db.begin()
+                self.opened_at = time.monotonic()
             self._process(item)
+            self.uncommitted += 1
+            if self.uncommitted >= self.commit_items:
+                self._commit()
         except sqlite3.Error as error:  # even recording failed: the archive itself is at fault
             self._storage_error(error)
         return item
+
+    def _commit_when_due(self) -> None:
+        """The timer's tick: commit what has waited ``NEWSROOM_COMMIT_SECONDS``."""
+        if self.uncommitted and time.monotonic() - self.opened_at >= self.commit_seconds:
+            try:
+                self._commit()
+            except sqlite3.Error as error:
+                self._storage_error(error)
+
+    def _commit(self) -> None:
+        """Commit the open transaction: every item in it is in the archive from now on."""
+        assert self.archive is not None
+        if self.archive.db.conn.in_transaction:
+            self.archive.db.commit()
+        self.uncommitted = 0
+        self.uncommitted_outcomes.clear()
 
     def _process(self, item: Any) -> None:
         assert self.archive is not None
@@ -81,6 +121,7 @@ class ArchivePipeline:
                 capture=_capture(item),
             )
             self.counts["not_modified"] += 1
+            self.uncommitted_outcomes["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
             if self._store(item.article, item.fetch):
                 for warning in item.warnings:
@@ -100,6 +141,7 @@ class ArchivePipeline:
         self.crawler.stats.inc_value(f"newsroom/failures/{kind}")
         if kind != Failure.WARNING:
             self.counts["errors"] += 1
+            self.uncommitted_outcomes["errors"] += 1
 
     def _store(self, article: Article, fetch: FetchedPage) -> bool:
         assert self.archive is not None
@@ -121,6 +163,7 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("newsroom/not_stored")
             return False
         self.counts[outcome] += 1
+        self.uncommitted_outcomes[outcome] += 1
         self.parsed += 1
         for name in WATCHED_FIELDS:
             if not getattr(article, name):
@@ -137,12 +180,34 @@ class ArchivePipeline:
         """The archive failed in a way that repeats (disk full, read-only, damaged): stop the
         crawl at once instead of downloading the whole site into nowhere."""
         self.storage_failed = f"{type(error).__name__}: {error}"
+        self._keep_or_count_lost()
         self.counts["errors"] += 1
         self.crawler.stats.inc_value("newsroom/not_stored")
         self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed)
         assert self.crawler.spider is not None and self.crawler.engine is not None
         self.crawler.spider.logger.error("Storage failed, stopping the crawl: %s", self.storage_failed)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
+
+    def _keep_or_count_lost(self) -> None:
+        """After a storage error: commit what the open transaction holds, or, when SQLite rolled
+        it back (or the commit fails too), count its items as not stored, never as stored."""
+        assert self.archive is not None
+        if not self.uncommitted:
+            return
+        try:
+            if self.archive.db.conn.in_transaction:
+                self._commit()
+                return
+        except sqlite3.Error:
+            self.archive.db.rollback()
+        lost = self.uncommitted
+        self.counts.subtract(self.uncommitted_outcomes)
+        self.counts["errors"] += lost
+        self.crawler.stats.inc_value("newsroom/not_stored", lost)
+        assert self.crawler.spider is not None
+        self.crawler.spider.logger.error("Storage failed: the last %d items stored were rolled back with it", lost)
+        self.uncommitted = 0
+        self.uncommitted_outcomes.clear()
 
     def _record_drift(self) -> None:
         """Compare the finished run with the runs before it and keep the alerts (drift.py)."""
@@ -156,8 +221,17 @@ class ArchivePipeline:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write the run record and log the report; the archive is closed here."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         if self.archive is None:
             return
+        try:
+            self._commit()
+        except sqlite3.Error as error:  # the last items are lost; the run record may still fit
+            self.storage_failed = self.storage_failed or f"{type(error).__name__}: {error}"
+            self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed)
+            self._keep_or_count_lost()
+            reason = "storage-error"
         watched = [*WATCHED_FIELDS, "published_time"]
         empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
@@ -165,6 +239,7 @@ class ArchivePipeline:
         try:
             self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
             self._record_drift()
+            self._commit()
             run = self.archive.get_run(self.run_id)
         except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
             self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed or str(error))

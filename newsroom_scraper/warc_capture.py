@@ -24,6 +24,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 
 from . import __version__
 from .text.dates import utc_now
@@ -54,6 +55,7 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
             gzip_level=settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
         )
+        self.failed = False  # a write failed: nothing more is written, the crawl is closing
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -64,8 +66,21 @@ class WarcCaptureMiddleware:
         return middleware
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if self.failed:
+            return response
         captured_at = utc_now()
-        location = self.writer.write_exchange(
+        try:
+            location = self._write(request, response, captured_at)
+        except OSError as error:  # a full disk, a file-size limit: no evidence can be kept
+            self._fail(error)
+            return response  # stored without a capture rather than lost; the crawl is closing
+        request.meta["capture"] = {"captured_at": captured_at, **asdict(location)}
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newsroom/warc_records", 2)
+        return response
+
+    def _write(self, request: Request, response: Response, captured_at: str) -> Any:
+        return self.writer.write_exchange(
             Exchange(
                 url=response.url,
                 method=request.method,
@@ -78,13 +93,24 @@ class WarcCaptureMiddleware:
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
             )
         )
-        request.meta["capture"] = {"captured_at": captured_at, **asdict(location)}
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("newsroom/warc_records", 2)
-        return response
+
+    def _fail(self, error: OSError) -> None:
+        """WARC cannot be written: stop the crawl as a storage error does (pipelines.py)."""
+        self.failed = True
+        stats, engine = self.crawler.stats, self.crawler.engine
+        assert stats is not None and engine is not None and self.crawler.spider is not None
+        if not stats.get_value("newsroom/storage_error"):
+            stats.set_value("newsroom/storage_error", f"WARC: {type(error).__name__}: {error}")
+        self.crawler.spider.logger.error("WARC writing failed, stopping the crawl: %s", error)
+        deferred_from_coro(engine.close_spider_async(reason="storage-error"))
 
     def spider_closed(self, spider: Spider) -> None:
-        self.writer.close()
+        try:
+            self.writer.close()
+        except OSError as error:
+            if not self.failed:
+                self._fail(error)
+            return
         if self.writer.files:
             write_index(self.writer.folder)
             spider.logger.info("WARC: %s", ", ".join(str(path) for path in self.writer.files))

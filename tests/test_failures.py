@@ -98,6 +98,33 @@ def test_the_pipeline_records_failures_warnings_and_counts_them_by_kind(tmp_path
     assert pipeline.counts["errors"] == 2
 
 
+def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tmp_path):
+    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), "NEWSROOM_COMMIT_ITEMS": 3})
+    spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
+    pipeline = ArchivePipeline(crawler)
+    pipeline.open_spider(spider)
+
+    def visible() -> int:  # what a reader (Datasette) sees: committed rows only
+        with sqlite3.connect(tmp_path / "newsroom.db") as reader:
+            return reader.execute("select count(*) from crawl_errors").fetchone()[0]
+
+    for n in range(2):
+        pipeline.process_item(CrawlFailure(f"{URL}?{n}", Failure.HTTP, "HTTP 503", 503, 4))
+    assert visible() == 0
+    pipeline.process_item(CrawlFailure(f"{URL}?2", Failure.HTTP, "HTTP 503", 503, 4))
+    assert visible() == 3  # the third item filled the group
+    pipeline.process_item(CrawlFailure(f"{URL}?3", Failure.HTTP, "HTTP 503", 503, 4))
+    pipeline._commit_when_due()
+    assert visible() == 3  # not due yet
+    pipeline.opened_at -= pipeline.commit_seconds
+    pipeline._commit_when_due()
+    assert visible() == 4
+    pipeline.process_item(CrawlFailure(f"{URL}?4", Failure.HTTP, "HTTP 503", 503, 4))
+    pipeline.spider_closed(spider, "finished")
+    assert visible() == 5
+    assert pipeline.timer is not None and not pipeline.timer.running
+
+
 def test_warnings_are_never_retried(tmp_path):
     from newsroom_scraper.store import Archive
 

@@ -131,7 +131,9 @@ def _small_file_limit(limit: int):
 
 
 def test_a_full_disk_stops_the_crawl_and_fails_the_run(tmp_path):
-    site = ReplicaSite(articles=80, seed=9, newest=date.today(), menu_bytes=20_000)
+    """Writes fail at a commit (group commit: every NEWSROOM_COMMIT_ITEMS items or second), so the
+    crawl stops within one group of the first failure, and the group's items count as not stored."""
+    site = ReplicaSite(articles=300, seed=9, newest=date.today(), menu_bytes=20_000)
     db = tmp_path / "full.db"
     with Archive(db):
         pass  # created, migrations applied
@@ -144,7 +146,12 @@ def test_a_full_disk_stops_the_crawl_and_fails_the_run(tmp_path):
     output = completed.stdout + completed.stderr
     assert "storage" in output and "Traceback" not in output
     assert "<dtm-" not in output and "NAVIGATION_STRUCTURE" not in output  # no page body in any log line
-    assert article_requests < 40  # stopped at the first storage error, not after the whole site
+    assert article_requests < 130  # stopped at the first failed commit (100 items), not after the whole site
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        (reason, new, errors) = conn.execute("SELECT finish_reason, new_count, error_count FROM crawl_runs").fetchone()
+    assert reason == "storage-error" and new == stored  # what the report counts as stored is stored
+    assert errors >= article_requests - stored
 
 
 def test_two_sigkills_mid_write_leave_a_whole_archive(tmp_path):
