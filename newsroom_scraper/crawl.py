@@ -75,8 +75,10 @@ def crawl_lock(db_path: str | Path) -> Iterator[None]:
     """
     with open(f"{db_path}.lock", "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX record lock (lockf), not flock: a forked child (the parse worker) does not
+            # inherit it, so a worker outliving a killed crawl cannot keep the next run out.
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
             raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None
         yield
 

@@ -1,7 +1,8 @@
 """Spider middlewares: what happens between the spider and the pipelines, by Scrapy's rules.
 
 ``ParseMiddleware`` parses each fetched article page once (FetchedPage → ParsedPage) and lets
-the spider follow the parsed page's teasers. ``ArchiveMiddleware`` makes discovery
+the spider follow the parsed page's teasers. It parses in a worker process
+(``NEWSROOM_PARSE_WORKERS``), so that parsing runs beside Scrapy's own work on a second core. ``ArchiveMiddleware`` makes discovery
 archive-aware, as scrapy-deltafetch does: it drops requests for articles the archive already
 holds, counts what each channel found, and adds the re-checks and retries the archive asks for.
 Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
@@ -9,7 +10,15 @@ Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,11 +29,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from . import site
 from .errors import ParseError, Reason
 from .failures import attempts as describe_attempts
-from .items import FetchedPage, ParsedPage
+from .items import Article, FetchedPage, ParsedPage
 from .parse import parse_article
 from .schedule import moment
 from .store import Archive
@@ -35,33 +45,64 @@ class ParseMiddleware:
     """FetchedPage → ParsedPage (an Article, or the reason it is not one), then the teasers.
 
     The page is parsed with the layout of its capture date. A 304 passes untouched.
+    ``NEWSROOM_PARSE_WORKERS`` processes parse (forked when the first page comes, so they start
+    warm); the page's bytes go there and the Article comes back while Scrapy goes on with other
+    responses. 0 parses in the crawl's own process (as does any reactor other than asyncio's).
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.workers = crawler.settings.getint("NEWSROOM_PARSE_WORKERS", 1)
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParseMiddleware:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         for item in result:
-            yield from self._handle(item, response)
+            if _is_page(item):
+                yield from self._outcome(item, response, parse_outcome(item.body, item.url, item.fetched_at))
+            else:
+                yield item
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item in result:
-            for out in self._handle(item, response):
-                yield out
+            if _is_page(item):
+                for out in self._outcome(item, response, await self._parse(item)):
+                    yield out
+            else:
+                yield item
 
-    def _handle(self, item: Any, response: Response) -> Iterable[Any]:
-        if not isinstance(item, FetchedPage) or item.not_modified:
-            yield item
-            return
-        attempts = describe_attempts(response.request)
-        warnings: list[str] = []
+    async def _parse(self, page: FetchedPage) -> ParseOutcome:
+        """The page parsed in a worker process (or here: no workers, no asyncio reactor)."""
+        if self.workers <= 0 or not is_asyncio_reactor_installed():
+            return parse_outcome(page.body, page.url, page.fetched_at)
+        if self.pool is None:
+            context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
         try:
-            article = parse_article(item.body, item.url, item.fetched_at, warnings)
-        except ParseError as error:
+            return await asyncio.wrap_future(self.pool.submit(parse_outcome, page.body, page.url, page.fetched_at))
+        except BrokenProcessPool:  # the worker died on this page (killed, out of memory): a new one for the next
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            return None, Reason.INTERNAL, "the parsing process died on this page", []
+
+    def _outcome(self, item: FetchedPage, response: Response, outcome: ParseOutcome) -> Iterable[Any]:
+        article, reason, detail, warnings = outcome
+        attempts = describe_attempts(response.request)
+        if article is None:
+            assert reason is not None
+            error = ParseError(reason, detail)
             # A body cut short without a Content-Length to tell (the connection closed early) is
             # a transient fault like a timeout: ask again now, as RetryMiddleware would.
             retry = self._retry(response, error) if error.reason == Reason.TRUNCATED else None
@@ -70,11 +111,11 @@ class ParseMiddleware:
         parsed = ParsedPage(fetch=item, article=article, warnings=warnings, attempts=attempts)
         yield parsed
         follow = getattr(self.crawler.spider, "related_requests", None)
-        if follow is not None and parsed.article is not None:
+        if follow is not None:
             archive = _ARCHIVE_MIDDLEWARES.get(self.crawler)
             # Teasers already claimed this run or archived are dropped before their Request is
             # built (most of a page's six are): ArchiveMiddleware screens them, counting as it would.
-            yield from follow(parsed.article) if archive is None else follow(parsed.article, archive.screen)
+            yield from follow(article) if archive is None else follow(article, archive.screen)
 
     def _retry(self, response: Response, error: ParseError) -> Request | None:
         request, spider = response.request, self.crawler.spider
@@ -278,6 +319,35 @@ class ArchiveMiddleware:
         """Whether the archive holds the article, under its canonical or its fetched URL."""
         path = urlsplit(url).path
         return self._open().is_archived([url, spider.origin + path, site.CANONICAL_HOST + path])
+
+
+# What a parse gives, as values that cross a process boundary (a ParseError would not pickle
+# with its reason): the Article or None, the reason and detail when None, the warnings.
+ParseOutcome = tuple[Article | None, Reason | None, str, list[str]]
+
+
+def parse_outcome(body: bytes, url: str, fetched_at: str) -> ParseOutcome:
+    """``parse_article`` as a ParseOutcome (the function the worker processes run)."""
+    warnings: list[str] = []
+    try:
+        return parse_article(body, url, fetched_at, warnings), None, "", warnings
+    except ParseError as error:
+        return None, error.reason, error.detail, warnings
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a parse worker: end with the crawl, even when the crawl is killed (SIGKILL leaves no
+    time to stop the pool). Linux's PR_SET_PDEATHSIG; elsewhere the worker ends at its next job."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() != parent:  # the crawl died before the call: nobody is left to signal
+            os._exit(0)
+
+
+def _is_page(item: Any) -> bool:
+    """An article page to parse (a 304 has no body: it passes untouched)."""
+    return isinstance(item, FetchedPage) and not item.not_modified
 
 
 _ARCHIVE_MIDDLEWARES: WeakKeyDictionary[Crawler, ArchiveMiddleware] = WeakKeyDictionary()

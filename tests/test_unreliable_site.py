@@ -154,6 +154,22 @@ def test_a_full_disk_stops_the_crawl_and_fails_the_run(tmp_path):
     assert errors >= article_requests - stored
 
 
+def survivors(marker: str, wait: float = 5.0) -> list[int]:
+    """Processes whose command line holds ``marker`` (a forked worker keeps its parent's) after ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # ended meanwhile
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def test_two_sigkills_mid_write_leave_a_whole_archive(tmp_path):
     """bench/kill_crawl.py does this with 600 articles; here 120, so that it stays quick."""
     import signal
@@ -179,6 +195,7 @@ def test_two_sigkills_mid_write_leave_a_whole_archive(tmp_path):
                 time.sleep(0.02)
             process.send_signal(signal.SIGKILL)
             process.wait()
+            assert not survivors(str(db))  # its parse worker ended with it (PR_SET_PDEATHSIG)
         assert crawl(server.url, db).returncode == 0
     urls = [row["url"] for row in rows(db, "select url from articles")]
     assert sorted(urls) == sorted({canonical_url(url) for url in site.canonical_urls()})
