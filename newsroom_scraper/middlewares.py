@@ -10,15 +10,7 @@ Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
 
 from __future__ import annotations
 
-import asyncio
-import ctypes
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,16 +21,16 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
-from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from . import site
 from .errors import ParseError, Reason
 from .failures import attempts as describe_attempts
-from .items import Article, FetchedPage, ParsedPage
-from .parse import parse_article
+from .items import FetchedPage, ParsedPage
+from .parse import ParseOutcome, parse_outcome
 from .schedule import moment
 from .store import Archive
 from .text.urls import canonical_url, origin_of
+from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
 
 
 class ParseMiddleware:
@@ -53,7 +45,7 @@ class ParseMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.workers = crawler.settings.getint("NEWSROOM_PARSE_WORKERS", 1)
-        self.pool: ProcessPoolExecutor | None = None
+        self.parsers: list[LocalWorker | WorkerProcess] = []  # started with the first page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParseMiddleware:
@@ -61,10 +53,10 @@ class ParseMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def spider_closed(self, spider: Spider) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+    async def spider_closed(self, spider: Spider) -> None:
+        parsers, self.parsers = self.parsers, []
+        for parser in parsers:
+            await parser.stop()
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         for item in result:
@@ -82,20 +74,22 @@ class ParseMiddleware:
                 yield item
 
     async def _parse(self, page: FetchedPage) -> ParseOutcome:
-        """The page parsed in a worker process (or here: no workers, no asyncio reactor)."""
-        if self.workers <= 0 or not is_asyncio_reactor_installed():
+        """The page parsed by a worker process (or here: no workers, no asyncio reactor)."""
+        if self.workers <= 0 or not on_asyncio_reactor():
             return parse_outcome(page.body, page.url, page.fetched_at)
-        if self.pool is None:
-            context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
-            )
+        if not self.parsers:
+            self.parsers = [self._start() for _ in range(self.workers)]
+        parser = min(self.parsers, key=lambda p: p.busy)  # the least busy
         try:
-            return await asyncio.wrap_future(self.pool.submit(parse_outcome, page.body, page.url, page.fetched_at))
-        except BrokenProcessPool:  # the worker died on this page (killed, out of memory): a new one for the next
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+            outcome: ParseOutcome = await parser.call("parse", page.body, page.url, page.fetched_at)
+            return outcome
+        except WorkerDied:  # killed on this page (out of memory, a crash): a new one for the next
+            self.parsers[self.parsers.index(parser)] = self._start()
             return None, Reason.INTERNAL, "the parsing process died on this page", []
+
+    @staticmethod
+    def _start() -> LocalWorker | WorkerProcess:
+        return worker("newsroom_scraper.parse:PageParser", in_process=False, name="parse worker")
 
     def _outcome(self, item: FetchedPage, response: Response, outcome: ParseOutcome) -> Iterable[Any]:
         article, reason, detail, warnings = outcome
@@ -319,30 +313,6 @@ class ArchiveMiddleware:
         """Whether the archive holds the article, under its canonical or its fetched URL."""
         path = urlsplit(url).path
         return self._open().is_archived([url, spider.origin + path, site.CANONICAL_HOST + path])
-
-
-# What a parse gives, as values that cross a process boundary (a ParseError would not pickle
-# with its reason): the Article or None, the reason and detail when None, the warnings.
-ParseOutcome = tuple[Article | None, Reason | None, str, list[str]]
-
-
-def parse_outcome(body: bytes, url: str, fetched_at: str) -> ParseOutcome:
-    """``parse_article`` as a ParseOutcome (the function the worker processes run)."""
-    warnings: list[str] = []
-    try:
-        return parse_article(body, url, fetched_at, warnings), None, "", warnings
-    except ParseError as error:
-        return None, error.reason, error.detail, warnings
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a parse worker: end with the crawl, even when the crawl is killed (SIGKILL leaves no
-    time to stop the pool). Linux's PR_SET_PDEATHSIG; elsewhere the worker ends at its next job."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-        if os.getppid() != parent:  # the crawl died before the call: nobody is left to signal
-            os._exit(0)
 
 
 def _is_page(item: Any) -> bool:

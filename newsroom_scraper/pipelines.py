@@ -1,11 +1,16 @@
 """The item pipeline: store the outcome of each page. Nothing else.
 
 Pages arrive parsed (``ParseMiddleware`` turned each FetchedPage into a ParsedPage: an
-Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: it opens a crawl run, stores
-each article atomically (a savepoint), records every failure with its URL and reason, and at the
-end writes the run's stats and the run report.
+Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: it opens a crawl
+run, stores each article atomically (a savepoint), records every failure with its URL and
+reason, and at the end writes the run's stats and the run report.
 
-Group commit: the pipeline keeps one transaction open over many items and commits it after
+The storing itself is ``ArchiveWriter``'s, which runs in a worker process (workers.py;
+``NEWSROOM_STORE_WORKER``): SQLite's inserts and full-text indexing then use a second core
+while Scrapy goes on. The pipeline sends it each item (without the page's bytes, which the
+archive does not keep) and applies what comes back: stats, log lines, a storage error.
+
+Group commit: the writer keeps one transaction open over many items and commits it after
 ``NEWSROOM_COMMIT_ITEMS`` items or ``NEWSROOM_COMMIT_SECONDS`` seconds, whichever comes first
 (a timer commits a quiet crawl's last items too). Each commit rewrites the full-text indexes' and
 tables' touched pages; once per item it was a third of the store's time (docs/benchmarks.md).
@@ -15,10 +20,11 @@ uncommitted ones from the archive (not from the WARC), and the next run fetches 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from scrapy import Spider, signals
@@ -32,6 +38,7 @@ from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from .report import format_report
 from .store import Archive
 from .text.dates import utc_now
+from .workers import LocalWorker, WorkerProcess, on_asyncio_reactor, worker
 
 # A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
 REMOVED_STATUSES = (404, 410)
@@ -39,12 +46,113 @@ REMOVED_STATUSES = (404, 410)
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
 
 
+@dataclass
+class Notes:
+    """What the writer did besides storing, for the crawl to apply: Scrapy stats, log lines and
+    the storage error that must stop the crawl (the writer may be in another process)."""
+
+    increments: Counter[str] = field(default_factory=Counter)
+    values: dict[str, Any] = field(default_factory=dict)
+    logs: list[tuple[int, str]] = field(default_factory=list)
+    storage_failed: str | None = None
+
+
 class ArchivePipeline:
-    """Stores parsed pages, 304s and failures in the archive; writes the run record."""
+    """Sends parsed pages, 304s and failures to the ArchiveWriter; applies its notes; writes the run record."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
+        self.writer: LocalWorker | WorkerProcess | None = None
+        self.run_id = 0
+        self.stopping = False  # the crawl was asked to close for a storage error
+        self.timer: LoopingCall | None = None
+        self.commit_seconds = self.settings.getfloat("NEWSROOM_COMMIT_SECONDS", 1.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        pipeline = cls(crawler)
+        # spider_closed carries the finish reason, which close_spider does not get.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    async def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        settings = self.settings
+        in_process = not settings.getbool("NEWSROOM_STORE_WORKER", True) or not on_asyncio_reactor()
+        self.writer = worker(
+            "newsroom_scraper.pipelines:ArchiveWriter",
+            settings.get("NEWSROOM_DB"),
+            settings.getint("NEWSROOM_COMMIT_ITEMS", 100),
+            self.commit_seconds,
+            settings.getint("NEWSROOM_PROGRESS_EVERY", 100),
+            in_process=in_process,
+            name="archive writer",
+        )
+        self.run_id = await self.writer.call("open", getattr(spider, "options", {}))
+        self.crawler.stats.set_value("newsroom/run_id", self.run_id)
+        if self.commit_seconds > 0:
+            self.timer = LoopingCall(lambda: deferred_from_coro(self._tick()))
+            self.timer.start(self.commit_seconds, now=False)
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        assert self.writer is not None
+        self._apply(await self.writer.call("write", _without_body(item)))
+        return item
+
+    async def _tick(self) -> None:
+        """The timer: have the writer commit what has waited ``NEWSROOM_COMMIT_SECONDS``."""
+        if self.writer is not None:
+            self._apply(await self.writer.call("commit_when_due"))
+
+    def _apply(self, notes: Notes) -> None:
+        """The writer's notes, applied in the crawl: stats, log lines, a stop for a storage error."""
+        stats = self.crawler.stats
+        assert stats is not None and self.crawler.spider is not None
+        for key, count in notes.increments.items():
+            stats.inc_value(key, count)
+        for key, value in notes.values.items():
+            stats.set_value(key, value)
+        for level, line in notes.logs:
+            self.crawler.spider.logger.log(level, line)
+        if notes.storage_failed and not self.stopping:
+            self.stopping = True
+            assert self.crawler.engine is not None
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Write the run record and log the report; the writer ends here."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        try:
+            run, notes = await writer.call("finish", reason, dict(self.crawler.stats.get_stats()))
+            self._apply(notes)
+        finally:
+            await writer.stop()
+        spider.logger.info("Run report:\n%s", format_report(run))
+
+
+def _without_body(item: Any) -> Any:
+    """The item as the writer needs it: a page's bytes are not stored (the WARC keeps them)."""
+    if isinstance(item, ParsedPage) and item.fetch.body:
+        return replace(item, fetch=replace(item.fetch, body=b""))
+    if isinstance(item, FetchedPage) and item.body:
+        return replace(item, body=b"")
+    return item
+
+
+class ArchiveWriter:
+    """Stores items in the archive, in groups (see the module's doc); counts what it stored.
+
+    Runs where ``ArchivePipeline`` puts it (a worker process, or the crawl's own); every method
+    returns the ``Notes`` of what it did besides storing.
+    """
+
+    def __init__(self, db_path: str, commit_items: int, commit_seconds: float, progress_every: int) -> None:
+        self.db_path = db_path
         self.counts: Counter[str] = Counter()
         self.empty: Counter[str] = Counter()
         self.parsed = 0
@@ -54,33 +162,28 @@ class ArchivePipeline:
         self.uncommitted = 0  # items in the open transaction
         self.uncommitted_outcomes: Counter[str] = Counter()  # their counts, taken back if it is lost
         self.opened_at = 0.0  # when it was opened (time.monotonic)
-        self.commit_items = max(1, self.settings.getint("NEWSROOM_COMMIT_ITEMS", 100))
-        self.commit_seconds = self.settings.getfloat("NEWSROOM_COMMIT_SECONDS", 1.0)
-        self.timer: LoopingCall | None = None
+        self.commit_items = max(1, commit_items)
+        self.commit_seconds = commit_seconds
+        self.progress_every = progress_every
+        self.notes = Notes()
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        pipeline = cls(crawler)
-        # spider_closed carries the finish reason, which close_spider does not get.
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+    def _taken_notes(self) -> Notes:
+        notes, self.notes = self.notes, Notes(storage_failed=self.storage_failed)
+        return notes
 
-    def open_spider(self, spider: Spider | None = None) -> None:
-        spider = spider or self.crawler.spider
-        self.archive = Archive(self.settings.get("NEWSROOM_DB"))
-        options = getattr(spider, "options", {})
+    def open(self, options: dict[str, Any]) -> int:
+        """Open the archive and start the run; its id."""
+        self.archive = Archive(self.db_path)
         self.run_id = self.archive.start_run(options.get("start_url", ""), options)
-        self.crawler.stats.set_value("newsroom/run_id", self.run_id)
-        if self.commit_items > 1 and self.commit_seconds > 0:
-            self.timer = LoopingCall(self._commit_when_due)
-            self.timer.start(self.commit_seconds, now=False)
+        return self.run_id
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def write(self, item: Any) -> Notes:
+        """One item into the open transaction (a group, see the module's doc)."""
         assert self.archive is not None
         if self.storage_failed:  # the archive cannot take it: the run is closing, say so once
             self.counts["errors"] += 1
-            self.crawler.stats.inc_value("newsroom/not_stored")
-            return item
+            self.notes.increments["newsroom/not_stored"] += 1
+            return self._taken_notes()
         try:
             if not self.archive.db.conn.in_transaction:
                 self.archive.db.begin()
@@ -91,15 +194,25 @@ class ArchivePipeline:
                 self._commit()
         except sqlite3.Error as error:  # even recording failed: the archive itself is at fault
             self._storage_error(error)
-        return item
+        return self._taken_notes()
 
-    def _commit_when_due(self) -> None:
-        """The timer's tick: commit what has waited ``NEWSROOM_COMMIT_SECONDS``."""
+    def close(self) -> None:
+        """Commit and close, when the crawl went away without ``finish`` (the worker's pipe closed)."""
+        if self.archive is not None:
+            try:
+                self._commit()
+            finally:
+                self.archive.close()
+                self.archive = None
+
+    def commit_when_due(self) -> Notes:
+        """Commit what has waited ``commit_seconds`` (the pipeline's timer calls this)."""
         if self.uncommitted and time.monotonic() - self.opened_at >= self.commit_seconds:
             try:
                 self._commit()
             except sqlite3.Error as error:
                 self._storage_error(error)
+        return self._taken_notes()
 
     def _commit(self) -> None:
         """Commit the open transaction: every item in it is in the archive from now on."""
@@ -128,17 +241,17 @@ class ArchivePipeline:
                     self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
         elif isinstance(item, ParsedPage):
             self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
-            self.crawler.stats.inc_value("newsroom/parse_errors")
+            self.notes.increments["newsroom/parse_errors"] += 1
         elif isinstance(item, CrawlFailure):
             self._record(item.url, item.kind, item.reason, item.status, item.attempts)
             if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
-                self.crawler.stats.inc_value("newsroom/removed")
+                self.notes.increments["newsroom/removed"] += 1
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""
         assert self.archive is not None
         self.archive.record_error(self.run_id, url, kind, reason, status, attempts)
-        self.crawler.stats.inc_value(f"newsroom/failures/{kind}")
+        self.notes.increments[f"newsroom/failures/{kind}"] += 1
         if kind != Failure.WARNING:
             self.counts["errors"] += 1
             self.uncommitted_outcomes["errors"] += 1
@@ -160,7 +273,7 @@ class ArchivePipeline:
                 raise  # the next article would fail the same way: process_item stops the run
             # a failure of this article alone (its data broke a constraint): record it, go on
             self._record(fetch.url, Failure.STORE, f"{type(error).__name__}: {error}"[:500], fetch.status, 1)
-            self.crawler.stats.inc_value("newsroom/not_stored")
+            self.notes.increments["newsroom/not_stored"] += 1
             return False
         self.counts[outcome] += 1
         self.uncommitted_outcomes[outcome] += 1
@@ -170,10 +283,8 @@ class ArchivePipeline:
                 self.empty[name] += 1
         if "T" not in article.published_at:
             self.empty["published_time"] += 1
-        every = self.settings.getint("NEWSROOM_PROGRESS_EVERY", 100)
-        if every and self.parsed % every == 0:
-            assert self.crawler.spider is not None
-            self.crawler.spider.logger.info("Progress: %d articles stored (%s)", self.parsed, dict(self.counts))
+        if self.progress_every and self.parsed % self.progress_every == 0:
+            self.notes.logs.append((logging.INFO, f"Progress: {self.parsed} articles stored ({dict(self.counts)})"))
         return True
 
     def _storage_error(self, error: sqlite3.Error) -> None:
@@ -182,11 +293,10 @@ class ArchivePipeline:
         self.storage_failed = f"{type(error).__name__}: {error}"
         self._keep_or_count_lost()
         self.counts["errors"] += 1
-        self.crawler.stats.inc_value("newsroom/not_stored")
-        self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed)
-        assert self.crawler.spider is not None and self.crawler.engine is not None
-        self.crawler.spider.logger.error("Storage failed, stopping the crawl: %s", self.storage_failed)
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
+        self.notes.increments["newsroom/not_stored"] += 1
+        self.notes.values["newsroom/storage_error"] = self.storage_failed
+        self.notes.logs.append((logging.ERROR, f"Storage failed, stopping the crawl: {self.storage_failed}"))
+        self.notes.storage_failed = self.storage_failed
 
     def _keep_or_count_lost(self) -> None:
         """After a storage error: commit what the open transaction holds, or, when SQLite rolled
@@ -203,9 +313,10 @@ class ArchivePipeline:
         lost = self.uncommitted
         self.counts.subtract(self.uncommitted_outcomes)
         self.counts["errors"] += lost
-        self.crawler.stats.inc_value("newsroom/not_stored", lost)
-        assert self.crawler.spider is not None
-        self.crawler.spider.logger.error("Storage failed: the last %d items stored were rolled back with it", lost)
+        self.notes.increments["newsroom/not_stored"] += lost
+        self.notes.logs.append(
+            (logging.ERROR, f"Storage failed: the last {lost} items stored were rolled back with it")
+        )
         self.uncommitted = 0
         self.uncommitted_outcomes.clear()
 
@@ -219,35 +330,36 @@ class ArchivePipeline:
             self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
         )
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Write the run record and log the report; the archive is closed here."""
-        if self.timer is not None and self.timer.running:
-            self.timer.stop()
+    def finish(self, reason: str, stats: dict[str, Any]) -> tuple[dict[str, Any] | None, Notes]:
+        """Commit, write the run record (``stats``: Scrapy's) and its drift alerts, close the
+        archive: the run as recorded (None when the archive could not keep it), and the notes."""
         if self.archive is None:
-            return
+            return None, self._taken_notes()
         try:
             self._commit()
         except sqlite3.Error as error:  # the last items are lost; the run record may still fit
             self.storage_failed = self.storage_failed or f"{type(error).__name__}: {error}"
-            self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed)
+            self.notes.values["newsroom/storage_error"] = self.storage_failed
             self._keep_or_count_lost()
             reason = "storage-error"
         watched = [*WATCHED_FIELDS, "published_time"]
         empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
-        stats = dict(self.crawler.stats.get_stats())
         try:
-            self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields)
+            recorded = {**stats, **self.notes.values}  # with what the crawl has not applied yet
+            for key, count in self.notes.increments.items():
+                recorded[key] = recorded.get(key, 0) + count
+            self.archive.finish_run(self.run_id, reason, recorded, counts, empty_fields)
             self._record_drift()
             self._commit()
             run = self.archive.get_run(self.run_id)
         except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
-            self.crawler.stats.set_value("newsroom/storage_error", self.storage_failed or str(error))
+            self.notes.values["newsroom/storage_error"] = self.storage_failed or str(error)
             run = None
         finally:
             self.archive.close()
             self.archive = None
-        spider.logger.info("Run report:\n%s", format_report(run))
+        return run, self._taken_notes()
 
 
 def _capture(fetch: FetchedPage) -> Capture | None:

@@ -77,8 +77,8 @@ def dump(db: Path) -> dict[str, list[tuple]]:
     article_columns = [c["name"] for c in rows(db, "pragma table_info(articles)") if c["name"] != "id"]
     return {
         "articles": sorted(tuple(r[c] for c in article_columns) for r in rows(db, "select * from articles")),
-        "images": sorted(
-            tuple(r.values())
+        "images": sorted(  # row ids left out: the crawl stores in the order its parses end
+            tuple(v for k, v in r.items() if k != "article_id")
             for r in rows(db, "select a.url, i.* from images i join articles a on a.id = i.article_id")
         ),
         "tags": sorted(

@@ -15,8 +15,9 @@ from twisted.python.failure import Failure as TwistedFailure
 
 from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
-from newsroom_scraper.pipelines import ArchivePipeline
+from newsroom_scraper.pipelines import ArchivePipeline, ArchiveWriter
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
+from newsroom_scraper.workers import LocalWorker
 
 ORIGIN = "http://127.0.0.1:8000"
 URL = ORIGIN + "/newsroom/nachrichten-dortmund.de/a.html"
@@ -76,51 +77,70 @@ def test_a_failed_listing_is_counted_not_recorded(tmp_path):
     assert crawler.stats.get_value("newsroom/listing_failed") == 1
 
 
-def open_pipeline(tmp_path):
-    crawler, spider = make_spider(tmp_path)
+def open_pipeline(tmp_path, **settings):
+    """The pipeline with its writer in this process (no asyncio reactor here), opened."""
+    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), **settings})
+    spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     pipeline = ArchivePipeline(crawler)
-    pipeline.open_spider(spider)
+    asyncio.run(pipeline.open_spider(spider))
     return crawler, spider, pipeline
+
+
+def writer_of(pipeline: ArchivePipeline) -> ArchiveWriter:
+    assert isinstance(pipeline.writer, LocalWorker)
+    return pipeline.writer.target
+
+
+def store(pipeline: ArchivePipeline, *items) -> None:
+    async def each() -> None:
+        for item in items:
+            await pipeline.process_item(item)
+
+    asyncio.run(each())
 
 
 def test_the_pipeline_records_failures_warnings_and_counts_them_by_kind(tmp_path):
     crawler, spider, pipeline = open_pipeline(tmp_path)
-    pipeline.process_item(CrawlFailure(URL, Failure.HTTP, "HTTP 503", 503, 4))
     page = FetchedPage(url=URL.replace("a.html", "b.html"), status=200, body=b"<html>")
-    pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut", attempts=4))
-    assert pipeline.archive is not None
-    rows = pipeline.archive.db.execute(
+    store(
+        pipeline,
+        CrawlFailure(URL, Failure.HTTP, "HTTP 503", 503, 4),
+        ParsedPage(fetch=page, error="truncated: cut", attempts=4),
+    )
+    writer = writer_of(pipeline)
+    assert writer.archive is not None
+    rows = writer.archive.db.execute(
         "select url, kind, status, attempts, reason from crawl_errors order by id"
     ).fetchall()
     assert rows == [(URL, "http", 503, 4, "HTTP 503"), (page.url, "parse", 200, 4, "truncated: cut")]
-    assert crawler.stats.get_value("newsroom/failures/http") == 1
-    pipeline.spider_closed(spider, "finished")
-    assert pipeline.counts["errors"] == 2
+    assert crawler.stats.get_value("newsroom/failures/http") == 1  # the writer's notes, applied
+    asyncio.run(pipeline.spider_closed(spider, "finished"))
+    assert writer.counts["errors"] == 2
+    with sqlite3.connect(tmp_path / "newsroom.db") as reader:
+        assert reader.execute("select error_count, finish_reason from crawl_runs").fetchone() == (2, "finished")
 
 
 def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tmp_path):
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), "NEWSROOM_COMMIT_ITEMS": 3})
-    spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
-    pipeline = ArchivePipeline(crawler)
-    pipeline.open_spider(spider)
+    _, spider, pipeline = open_pipeline(tmp_path, NEWSROOM_COMMIT_ITEMS=3)
+    writer = writer_of(pipeline)
 
     def visible() -> int:  # what a reader (Datasette) sees: committed rows only
         with sqlite3.connect(tmp_path / "newsroom.db") as reader:
             return reader.execute("select count(*) from crawl_errors").fetchone()[0]
 
-    for n in range(2):
-        pipeline.process_item(CrawlFailure(f"{URL}?{n}", Failure.HTTP, "HTTP 503", 503, 4))
+    failures = [CrawlFailure(f"{URL}?{n}", Failure.HTTP, "HTTP 503", 503, 4) for n in range(5)]
+    store(pipeline, *failures[:2])
     assert visible() == 0
-    pipeline.process_item(CrawlFailure(f"{URL}?2", Failure.HTTP, "HTTP 503", 503, 4))
+    store(pipeline, failures[2])
     assert visible() == 3  # the third item filled the group
-    pipeline.process_item(CrawlFailure(f"{URL}?3", Failure.HTTP, "HTTP 503", 503, 4))
-    pipeline._commit_when_due()
+    store(pipeline, failures[3])
+    asyncio.run(pipeline._tick())
     assert visible() == 3  # not due yet
-    pipeline.opened_at -= pipeline.commit_seconds
-    pipeline._commit_when_due()
+    writer.opened_at -= writer.commit_seconds
+    asyncio.run(pipeline._tick())
     assert visible() == 4
-    pipeline.process_item(CrawlFailure(f"{URL}?4", Failure.HTTP, "HTTP 503", 503, 4))
-    pipeline.spider_closed(spider, "finished")
+    store(pipeline, failures[4])
+    asyncio.run(pipeline.spider_closed(spider, "finished"))
     assert visible() == 5
     assert pipeline.timer is not None and not pipeline.timer.running
 
@@ -152,20 +172,23 @@ def test_a_storage_error_that_will_repeat_stops_the_crawl(tmp_path, monkeypatch)
 
     engine = type("Engine", (), {"close_spider_async": staticmethod(close_spider_async)})
     monkeypatch.setattr(crawler, "_engine", engine, raising=False)  # the crawl's engine, as if it had started
-    real_archive = pipeline.archive
-    pipeline.archive = FullDisk()  # type: ignore[assignment]
+    writer = writer_of(pipeline)
+    real_archive = writer.archive
+    writer.archive = FullDisk()  # type: ignore[assignment]
     page = FetchedPage(url=URL, status=200, body=b"<html>")
 
     async def two_items():  # in a running event loop, as in a crawl
-        pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))
-        pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))  # after the stop: counted, not tried
+        await pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))
+        await pipeline.process_item(
+            ParsedPage(fetch=page, error="truncated: cut")
+        )  # after the stop: counted, not tried
         await asyncio.sleep(0)
 
     asyncio.run(two_items())
     assert closed == ["storage-error"]
     assert crawler.stats.get_value("newsroom/not_stored") == 2
     assert "disk is full" in crawler.stats.get_value("newsroom/storage_error")
-    pipeline.archive = real_archive
+    writer.archive = real_archive
 
 
 def test_remote_control_never_starts():

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scrapy.utils.test import get_crawler
-
 from newsroom_scraper.items import Article, CrawlFailure
-from newsroom_scraper.pipelines import ArchivePipeline
-from newsroom_scraper.spiders.newsroom import NewsroomSpider
+from newsroom_scraper.pipelines import ArchiveWriter
 from newsroom_scraper.store import Archive
 
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/ein-test.html"
@@ -19,11 +16,10 @@ def article() -> Article:
     return Article(url=URL, title="Ein Test", published_at="2026-01-01", layout="dtm-2023", body_text="Text.")
 
 
-def pipeline_with_article(tmp_path: Path) -> ArchivePipeline:
-    crawler = get_crawler(NewsroomSpider, settings_dict={"NEWSROOM_DB": str(tmp_path / "a.db")})
-    crawler.spider = NewsroomSpider.from_crawler(crawler, start_url="http://127.0.0.1:9/newsroom/")
-    pipeline = ArchivePipeline.from_crawler(crawler)
-    pipeline.open_spider(crawler.spider)
+def pipeline_with_article(tmp_path: Path) -> ArchiveWriter:
+    """The pipeline's writer (what stores its items) with one archived article."""
+    pipeline = ArchiveWriter(str(tmp_path / "a.db"), commit_items=1, commit_seconds=1.0, progress_every=100)
+    pipeline.open({"start_url": "http://127.0.0.1:9/newsroom/"})
     assert pipeline.archive is not None
     pipeline.archive.save_article(
         article(),
@@ -36,7 +32,7 @@ def pipeline_with_article(tmp_path: Path) -> ArchivePipeline:
     return pipeline
 
 
-def removed_at(pipeline: ArchivePipeline) -> str | None:
+def removed_at(pipeline: ArchiveWriter) -> str | None:
     assert pipeline.archive is not None
     row = pipeline.archive.get_article(URL)
     assert row is not None
@@ -45,10 +41,10 @@ def removed_at(pipeline: ArchivePipeline) -> str | None:
 
 def test_a_404_or_410_marks_an_archived_article_removed_and_keeps_its_versions(tmp_path: Path) -> None:
     pipeline = pipeline_with_article(tmp_path)
-    pipeline.process_item(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 410", status=410))
+    pipeline.write(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 410", status=410))
     first = removed_at(pipeline)
     assert first is not None
-    pipeline.process_item(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 404", status=404))
+    pipeline.write(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 404", status=404))
     assert removed_at(pipeline) == first  # the first answer of "gone" is kept
     assert pipeline.archive is not None
     assert pipeline.archive.db.execute("select count(*) from article_versions").fetchone()[0] == 1
@@ -56,8 +52,8 @@ def test_a_404_or_410_marks_an_archived_article_removed_and_keeps_its_versions(t
 
 def test_a_timeout_or_a_5xx_is_no_removal(tmp_path: Path) -> None:
     pipeline = pipeline_with_article(tmp_path)
-    pipeline.process_item(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 503", status=503))
-    pipeline.process_item(CrawlFailure(url=FETCHED, kind="network", reason="TimeoutError: took too long"))
+    pipeline.write(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 503", status=503))
+    pipeline.write(CrawlFailure(url=FETCHED, kind="network", reason="TimeoutError: took too long"))
     assert removed_at(pipeline) is None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -348,59 +347,59 @@ def test_search_paging_stops_at_a_page_of_archived_articles(tmp_path):
     assert crawler.stats.get_value("newsroom/paging_stopped/search") == 1
 
 
-def through_the_worker(crawler, pages: list[FetchedPage]) -> list:
-    """ParseMiddleware's async path with its parse worker process (as in a crawl: asyncio reactor)."""
-    middleware = ParseMiddleware(crawler)
-    assert middleware.workers == 1  # the default
+async def through_the_worker(middleware: ParseMiddleware, page: FetchedPage) -> list:
+    """One page through ParseMiddleware's async path, parsed by its worker process (as in a
+    crawl, whose asyncio loop is one for the whole run: a test runs in one ``asyncio.run``)."""
 
-    async def run() -> list:
-        async def fetched():
-            for page in pages:
-                yield page
+    async def fetched():
+        yield page
 
-        return [out async for out in middleware.process_spider_output_async(response(pages[0].url, b""), fetched())]
-
-    try:
-        return asyncio.run(run())
-    finally:
-        middleware.spider_closed(crawler.spider)
+    return [out async for out in middleware.process_spider_output_async(response(page.url, b""), fetched())]
 
 
 def test_pages_parsed_in_the_worker_process_are_those_parsed_here(tmp_path, monkeypatch):
     import newsroom_scraper.middlewares as middlewares
 
-    monkeypatch.setattr(middlewares, "is_asyncio_reactor_installed", lambda: True)
-    crawler, _ = make_spider(tmp_path)
+    monkeypatch.setattr(middlewares, "on_asyncio_reactor", lambda: True)
+    crawler, spider = make_spider(tmp_path)
+    middleware = ParseMiddleware(crawler)
+    assert middleware.workers == 1  # the default
     page = sample_pages()["full-summer-news"]
     html = render_article(page).encode("utf-8")
     good = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
     broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main>")
-    parsed, *teasers = through_the_worker(crawler, [good])
-    assert parsed.article == parse_article(html, good.url, good.fetched_at)
-    assert [r.url for r in teasers] == [t.url for t in parsed.article.related]
-    (retry,) = through_the_worker(crawler, [broken])
-    assert isinstance(retry, Request) and retry.url == broken.url  # truncated: its reason came back
 
+    async def scenario():
+        parsed, *teasers = await through_the_worker(middleware, good)
+        assert parsed.article == parse_article(html, good.url, good.fetched_at)
+        assert [r.url for r in teasers] == [t.url for t in parsed.article.related]
+        (retry,) = await through_the_worker(middleware, broken)
+        assert isinstance(retry, Request) and retry.url == broken.url  # truncated: its reason came back
+        process = middleware.parsers[0].process
+        await middleware.spider_closed(spider)
+        assert process.returncode == 0 and not middleware.parsers
 
-def _dies_on_x(body, url, fetched_at):
-    """parse_outcome, but the worker process ends on x.html (as the kernel's OOM killer would end it)."""
-    from newsroom_scraper.middlewares import parse_article
-
-    if url.endswith("/x.html"):
-        os._exit(9)
-    return parse_article(body, url, fetched_at), None, "", []
+    asyncio.run(scenario())
 
 
 def test_a_parse_worker_that_dies_costs_its_page_only(tmp_path, monkeypatch):
     import newsroom_scraper.middlewares as middlewares
 
-    monkeypatch.setattr(middlewares, "is_asyncio_reactor_installed", lambda: True)
-    monkeypatch.setattr(middlewares, "parse_outcome", _dies_on_x)
-    crawler, _ = make_spider(tmp_path)
+    monkeypatch.setattr(middlewares, "on_asyncio_reactor", lambda: True)
+    crawler, spider = make_spider(tmp_path)
+    middleware = ParseMiddleware(crawler)
     page = sample_pages()["full-summer-news"]
     html = render_article(page).encode("utf-8")
-    killer = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=html)
     good = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
-    died, parsed, *_ = through_the_worker(crawler, [killer, good])
-    assert isinstance(died, ParsedPage) and died.error == "internal: the parsing process died on this page"
-    assert isinstance(parsed, ParsedPage) and parsed.article is not None  # a new worker took the next page
+
+    async def scenario():
+        await through_the_worker(middleware, good)  # the worker is up
+        middleware.parsers[0].process.kill()  # as the kernel's OOM killer would end it
+        middleware.parsers[0].process.wait()
+        died, *_ = await through_the_worker(middleware, good)
+        assert isinstance(died, ParsedPage) and died.error == "internal: the parsing process died on this page"
+        parsed, *_ = await through_the_worker(middleware, good)
+        assert isinstance(parsed, ParsedPage) and parsed.article is not None  # a new worker took the next page
+        await middleware.spider_closed(spider)
+
+    asyncio.run(scenario())
