@@ -173,6 +173,13 @@ class WarcWriter:
         self._rotate_if_full()
         return location
 
+    def finish(self) -> list[Path]:
+        """Close the current file and, when anything was written, index the folder (CDXJ); the files."""
+        self.close()
+        if self.files:
+            write_index(self.folder)
+        return list(self.files)
+
     def close(self) -> None:
         """Close the current file (the next write starts a new one)."""
         if self._handle is not None:

@@ -7,8 +7,10 @@ robots.txt, sitemaps, listings, search API POSTs with their bodies, and 304s. It
 response went into ``request.meta["capture"]`` (a dict: ``captured_at`` and the WARC location),
 which the spider passes on with the page, so the archive's ``captures`` row and the version's
 capture time are those of the WARC record. At the end of the crawl it closes the file and
-writes the CDXJ index beside it. (Writing from a worker thread, so that zlib's time overlaps
-the crawl, was measured and gave nothing: 0.98x, the GIL and the wake-ups ate the overlap.)
+writes the CDXJ index beside it. The writing (warcio, gzip, digests: ~3 ms for a real 430 KB
+page) happens in a worker process (workers.py), so that it runs beside Scrapy on a second core;
+the response goes on once its record is written. (A worker thread gave nothing, 0.98x: the GIL
+and the wake-ups ate the overlap.) ``NEWSROOM_WARC_WORKER = False`` writes in the crawl's process.
 
 Settings: ``NEWSROOM_WARC_ENABLED`` (``--no-warc``), ``NEWSROOM_WARC_DIR`` (default: ``warc/``
 beside the database), ``NEWSROOM_WARC_MAX_SIZE`` (rotation, bytes), ``NEWSROOM_WARC_PREFIX``.
@@ -28,7 +30,8 @@ from scrapy.utils.defer import deferred_from_coro
 
 from . import __version__
 from .text.dates import utc_now
-from .warc import Exchange, WarcWriter, write_index
+from .warc import Exchange, WarcLocation
+from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
 
 
 def warc_folder(settings: Any) -> Path:
@@ -43,17 +46,22 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler, folder: Path) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.writer = WarcWriter(
+        self.folder = folder
+        info = {
+            "software": f"newsroom-archive/{__version__} (Scrapy, warcio)",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "isPartOf": "newsroom-archive",
+        }
+        self.writer: LocalWorker | WorkerProcess = worker(
+            "newsroom_scraper.warc:WarcWriter",
             folder,
-            info={
-                "software": f"newsroom-archive/{__version__} (Scrapy, warcio)",
-                "http-header-user-agent": settings.get("USER_AGENT"),
-                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                "isPartOf": "newsroom-archive",
-            },
-            prefix=settings.get("NEWSROOM_WARC_PREFIX", "newsroom"),
-            max_size=settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
-            gzip_level=settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
+            info,
+            settings.get("NEWSROOM_WARC_PREFIX", "newsroom"),
+            settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
+            settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
+            in_process=not settings.getbool("NEWSROOM_WARC_WORKER", True) or not on_asyncio_reactor(),
+            name="WARC writer",
         )
         self.failed = False  # a write failed: nothing more is written, the crawl is closing
 
@@ -65,13 +73,13 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    async def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if self.failed:
             return response
         captured_at = utc_now()
         try:
-            location = self._write(request, response, captured_at)
-        except OSError as error:  # a full disk, a file-size limit: no evidence can be kept
+            location: WarcLocation = await self.writer.call("write_exchange", _exchange(request, response, captured_at))
+        except (OSError, WorkerDied) as error:  # a full disk, a file-size limit: no evidence can be kept
             self._fail(error)
             return response  # stored without a capture rather than lost; the crawl is closing
         request.meta["capture"] = {"captured_at": captured_at, **asdict(location)}
@@ -79,22 +87,7 @@ class WarcCaptureMiddleware:
         self.crawler.stats.inc_value("newsroom/warc_records", 2)
         return response
 
-    def _write(self, request: Request, response: Response, captured_at: str) -> Any:
-        return self.writer.write_exchange(
-            Exchange(
-                url=response.url,
-                method=request.method,
-                request_headers=_headers(request.headers),
-                request_body=request.body or b"",
-                status=response.status,
-                response_headers=_headers(response.headers),
-                body=response.body,
-                captured_at=captured_at,
-                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-            )
-        )
-
-    def _fail(self, error: OSError) -> None:
+    def _fail(self, error: Exception) -> None:
         """WARC cannot be written: stop the crawl as a storage error does (pipelines.py)."""
         self.failed = True
         stats, engine = self.crawler.stats, self.crawler.engine
@@ -104,16 +97,32 @@ class WarcCaptureMiddleware:
         self.crawler.spider.logger.error("WARC writing failed, stopping the crawl: %s", error)
         deferred_from_coro(engine.close_spider_async(reason="storage-error"))
 
-    def spider_closed(self, spider: Spider) -> None:
+    async def spider_closed(self, spider: Spider) -> None:
         try:
-            self.writer.close()
-        except OSError as error:
+            files = await self.writer.call("finish")
+        except (OSError, WorkerDied) as error:
             if not self.failed:
                 self._fail(error)
             return
-        if self.writer.files:
-            write_index(self.writer.folder)
-            spider.logger.info("WARC: %s", ", ".join(str(path) for path in self.writer.files))
+        finally:
+            await self.writer.stop()
+        if files:
+            spider.logger.info("WARC: %s", ", ".join(str(path) for path in files))
+
+
+def _exchange(request: Request, response: Response, captured_at: str) -> Exchange:
+    """What warc.py writes of one request and its response, as they went over the wire."""
+    return Exchange(
+        url=response.url,
+        method=request.method,
+        request_headers=_headers(request.headers),
+        request_body=request.body or b"",
+        status=response.status,
+        response_headers=_headers(response.headers),
+        body=response.body,
+        captured_at=captured_at,
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+    )
 
 
 def _headers(headers: Any) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import re
@@ -9,12 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from newsroom_scraper.warc import Exchange, WarcWriter, iter_captures, read_record_at, write_index
 from newsroom_scraper.warc_capture import WarcCaptureMiddleware
+from newsroom_scraper.workers import LocalWorker, WorkerProcess
 
 
 def exchange(url: str = "http://127.0.0.1:1/newsroom/a.html?b=2&a=1", status: int = 200, **kw) -> Exchange:
@@ -117,9 +120,14 @@ def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path:
     assert again.files[0].name == "newsroom-20260102030405-00003.warc.gz"
 
 
-def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_a_worker", [True, False])
+def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path, monkeypatch, in_a_worker) -> None:
+    import newsroom_scraper.warc_capture as warc_capture
+
+    monkeypatch.setattr(warc_capture, "on_asyncio_reactor", lambda: in_a_worker)  # as in a crawl, or not
     crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
+    assert isinstance(middleware.writer, WorkerProcess if in_a_worker else LocalWorker)
     request = Request("http://127.0.0.1:1/newsroom/x.html?z=1", headers={"Cookie": "s=1"})
     response = Response(
         request.url,
@@ -128,10 +136,14 @@ def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) ->
         body=b"<html/>",
         request=request,
     )
-    assert middleware.process_response(request, response) is response
+
+    async def exchange_then_close() -> None:  # as in a crawl: one asyncio loop
+        assert await middleware.process_response(request, response) is response
+        await middleware.spider_closed(_Spider())  # type: ignore[arg-type]
+
+    asyncio.run(exchange_then_close())
     capture = request.meta["capture"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture["captured_at"])
-    middleware.spider_closed(_Spider())  # type: ignore[arg-type]
     (found,) = iter_captures(tmp_path)
     assert found.location.record_id == capture["record_id"] and found.url == request.url
     assert [v for k, v in found.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
