@@ -16,24 +16,26 @@ import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import site
 from .errors import ParseError
 from .items import Article, Capture
 from .parse import parse_article
 from .store import Archive
-from .warc import WarcCapture, archive_files, iter_captures
+from .warc import Joiner, WarcCapture, WarcItem, WarcPart, archive_files, iter_captures, iter_part, warc_parts
 
 Progress = Callable[[str], None]
 
-# Below this many bytes of WARC/WACZ, pages are parsed in this process: starting a pool costs more.
+# Below this many bytes of WARC/WACZ, pages are read and parsed in this process: a pool costs more.
 POOL_MIN_BYTES = 4_000_000
-POOL_WORKERS = 2  # the machine has two cores; the main process reads the WARC and stores
-CHUNK = 32  # records per job sent to a worker
+POOL_WORKERS = 2  # the machine has two cores; the workers read and parse, the main process stores
+PART_BYTES = 1_000_000  # a worker's job: this much of a .warc.gz file (a whole WACZ member or .warc)
+IN_FLIGHT = 3  # jobs per worker sent ahead of the one the main process waits for
 
 
 @dataclass
@@ -81,9 +83,9 @@ def reparse(
 ) -> ReparseReport:
     """Rebuild the archive at ``db_path`` from every article capture under ``folder``.
 
-    ``workers``: processes that parse the pages (records' bytes sent, Articles back, in capture
-    order) while this one reads the WARC; 0 parses here. None: ``POOL_WORKERS`` when the files
-    hold at least ``POOL_MIN_BYTES``, else 0.
+    ``workers``: processes that read the files and parse the pages, each a part of a file at a time
+    (``warc_parts``; Articles back, taken in capture order); 0 reads and parses here. None:
+    ``POOL_WORKERS`` when the files hold at least ``POOL_MIN_BYTES``, else 0.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -120,7 +122,7 @@ def _read(
     started = time.monotonic()
     parsed: list[tuple[WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
-    for raw, outcome in _parsed(iter_captures(folder, wanted), workers):
+    for raw, outcome in _parsed(folder, wanted, workers):
         report.captures += 1
         capture = _capture(raw)
         if raw.status == 200:
@@ -153,40 +155,61 @@ def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
         return error.reason
 
 
-def _parse_chunk(jobs: list[tuple[bytes, str, str] | None]) -> list[Parsed]:
-    """In a worker: the pages of one chunk of records, in order (None for those not parsed)."""
-    return [None if job is None else _parse(*job) for job in jobs]
-
-
-def _parsed(captures: Iterable[WarcCapture], workers: int) -> Iterator[tuple[WarcCapture, Parsed]]:
-    """Each capture with its parse (200s only), in capture order; parsed by ``workers`` processes
-    while this one reads on, with at most a few chunks per worker in flight (bodies not piled up)."""
+def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[tuple[WarcCapture, Parsed]]:
+    """Each wanted capture with its parse (200s only), in capture order; with ``workers``, the parts
+    of the files are read and parsed in that many processes, a few parts per worker ahead."""
     if workers <= 0:
-        for raw in captures:
+        for raw in iter_captures(folder, wanted):
             yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    pending: deque[tuple[list[WarcCapture], Future[list[Parsed]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    joiner = Joiner()
+    pending: deque[tuple[WarcPart, Future[list[tuple[WarcItem, Parsed]]]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folder, wanted)) as pool:
+        try:
+            for part in warc_parts(folder, PART_BYTES):
+                pending.append((part, pool.submit(_read_part, part)))
+                while len(pending) > IN_FLIGHT * workers:
+                    yield from _joined(joiner, *pending.popleft())
+            while pending:
+                yield from _joined(joiner, *pending.popleft())
+        finally:
+            for _, future in pending:  # an error: the parts after it are not read
+                future.cancel()
 
-        def send(chunk: list[WarcCapture]) -> None:
-            jobs = [(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None for raw in chunk]
-            pending.append((chunk, pool.submit(_parse_chunk, jobs)))
 
-        chunk: list[WarcCapture] = []
-        for raw in captures:
-            chunk.append(raw)
-            if len(chunk) == CHUNK:
-                send(chunk)
-                chunk = []
-                while len(pending) > 3 * workers:
-                    done, future = pending.popleft()
-                    yield from zip(done, future.result(), strict=True)
-        if chunk:
-            send(chunk)
-        while pending:
-            done, future = pending.popleft()
-            yield from zip(done, future.result(), strict=True)
+def _joined(
+    joiner: Joiner, part: WarcPart, future: Future[list[tuple[WarcItem, Parsed]]]
+) -> Iterator[tuple[WarcCapture, Parsed]]:
+    """A worker's part as the captures of one reading of its file, with their parses."""
+    if not joiner.wants(part):  # after a part that read on to its file's end: neither its records nor its error
+        future.cancel()
+        return
+    items = future.result()
+    outcomes = {id(item): outcome for item, outcome in items}
+    for raw in joiner.captures(part, [item for item, _ in items]):
+        yield raw, outcomes[id(raw)]
+
+
+_worker: dict[str, Any] = {}  # a worker process's folder and URL filter (set once: a lambda is no job argument)
+
+
+def _init_worker(folder: Path, wanted: Callable[[str], bool]) -> None:
+    _worker.update(folder=folder, wanted=wanted)
+
+
+def _read_part(part: WarcPart) -> list[tuple[WarcItem, Parsed]]:
+    """In a worker: the items of one part, each capture with its parse (None when not a 200), without
+    its body (the main process does not need it)."""
+    items: list[tuple[WarcItem, Parsed]] = []
+    for item in iter_part(_worker["folder"], part, _worker["wanted"]):
+        outcome: Parsed = None
+        if isinstance(item, WarcCapture):
+            if item.status == 200:
+                outcome = _parse(item.body, item.url, item.captured_at)
+            item.body = b""
+        items.append((item, outcome))
+    return items
 
 
 def _capture(raw: WarcCapture) -> Capture:
