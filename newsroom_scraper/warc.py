@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -382,7 +382,8 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
                 return  # no record starts in this part
             stream.seek(start)
             yield from _records(_Aligned(stream), part, wanted, stop)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, ArchiveLoadFailed) as error:
+    # warcio raises AttributeError for a record head without the fields it expects (a damaged member)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed) as error:
         raise _cannot_read(part.file, error) from error
 
 
@@ -515,7 +516,7 @@ def _records(
         )
         yield WarcCapture(
             url=url,
-            captured_at=iso_date(headers.get_header("WARC-Date")),
+            captured_at=iso_date(headers.get_header("WARC-Date") or _missing("WARC-Date")),
             status=int(http.get_statuscode() or 0),
             headers=list(http.headers),
             location=location,
@@ -525,6 +526,10 @@ def _records(
         )
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+def _missing(header: str) -> NoReturn:
+    raise ValueError(f"a record without {header}")
 
 
 def _landed(iterator: ArchiveIterator, stop: int) -> bool:

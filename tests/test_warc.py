@@ -245,7 +245,7 @@ def test_a_damaged_file_read_in_parts_fails_or_reads_as_one_reading_does(tmp_pat
         if isinstance(whole, str):
             assert whole.startswith("x.warc.gz: cannot read: ")
         outcomes.add("error" if isinstance(whole, str) else "fewer" if len(whole) < 40 else "all")
-    assert outcomes == {"error", "fewer", "all"}
+    assert {"error", "fewer"} <= outcomes  # both ways of warcio: the parts must follow each
 
 
 def test_a_folder_splits_into_parts_in_capture_order_and_a_wacz_member_is_one_part(tmp_path: Path) -> None:
