@@ -26,7 +26,7 @@ from . import site
 from .errors import ParseError
 from .items import Article, Capture
 from .parse import parse_article
-from .store import Archive
+from .store import Archive, Derived, derive
 from .warc import Joiner, WarcCapture, WarcItem, WarcPart, archive_files, iter_captures, iter_part, warc_parts
 
 Progress = Callable[[str], None]
@@ -104,8 +104,9 @@ def reparse(
         for start in range(0, total, every):
             with archive.batch():
                 for url in list(groups)[start : start + every]:
-                    captures = sorted(groups[url], key=lambda c: c[0])
-                    report.outcomes[archive.replace_history(url, [c for _, c in captures], report.run_id)] += 1
+                    ordered = sorted(groups[url], key=lambda c: c[0])
+                    captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
+                    report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
             say(_progress_line("stored", min(start + every, total), total, started))
         report.seconds = time.monotonic() - started
         counts = {"new": report.outcomes["new"], "changed": report.outcomes["rebuilt"]}
@@ -115,14 +116,18 @@ def reparse(
     return report
 
 
+Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (capture time, order), capture, derived
+
+
 def _read(
     folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
-) -> dict[str, list[tuple[tuple[str, tuple[int, int]], Capture]]]:
-    """Every wanted capture parsed and grouped by the article's canonical URL."""
+) -> dict[str, Group]:
+    """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
+    derives from its article, when a worker computed it)."""
     started = time.monotonic()
-    parsed: list[tuple[WarcCapture, Capture]] = []
+    parsed: list[tuple[WarcCapture, Capture, Derived | None]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
-    for raw, outcome in _parsed(folder, wanted, workers):
+    for raw, outcome, derived in _parsed(folder, wanted, workers):
         report.captures += 1
         capture = _capture(raw)
         if raw.status == 200:
@@ -134,14 +139,14 @@ def _read(
             canonical[raw.url] = outcome.url
         elif raw.status != 304:
             continue
-        parsed.append((raw, capture))
+        parsed.append((raw, capture, derived))
         if report.captures % 1000 == 0:
             say(_progress_line("read", report.captures, None, started))
-    groups: dict[str, list[tuple[tuple[str, tuple[int, int]], Capture]]] = {}
-    for raw, capture in parsed:
+    groups: dict[str, Group] = {}
+    for raw, capture, derived in parsed:
         key = capture.article.url if capture.article else canonical.get(raw.url)
         if key is not None:
-            groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture))
+            groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
     return groups
 
 
@@ -155,16 +160,20 @@ def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
         return error.reason
 
 
-def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[tuple[WarcCapture, Parsed]]:
+Read = tuple[WarcCapture, Parsed, Derived | None]  # a capture, its parse, what the store derives from its article
+
+
+def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[Read]:
     """Each wanted capture with its parse (200s only), in capture order; with ``workers``, the parts
-    of the files are read and parsed in that many processes, a few parts per worker ahead."""
+    of the files are read and parsed in that many processes, a few parts per worker ahead, and the
+    store's derivations of the articles are computed there too (here the store computes them)."""
     if workers <= 0:
         for raw in iter_captures(folder, wanted):
-            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None
+            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None, None
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     joiner = Joiner()
-    pending: deque[tuple[WarcPart, Future[list[tuple[WarcItem, Parsed]]]]] = deque()
+    pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folder, wanted)) as pool:
         try:
             for part in warc_parts(folder, PART_BYTES):
@@ -178,17 +187,18 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
                 future.cancel()
 
 
-def _joined(
-    joiner: Joiner, part: WarcPart, future: Future[list[tuple[WarcItem, Parsed]]]
-) -> Iterator[tuple[WarcCapture, Parsed]]:
+Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part
+
+
+def _joined(joiner: Joiner, part: WarcPart, future: Future[list[Worked]]) -> Iterator[Read]:
     """A worker's part as the captures of one reading of its file, with their parses."""
     if not joiner.wants(part):  # after a part that read on to its file's end: neither its records nor its error
         future.cancel()
         return
     items = future.result()
-    outcomes = {id(item): outcome for item, outcome in items}
-    for raw in joiner.captures(part, [item for item, _ in items]):
-        yield raw, outcomes[id(raw)]
+    results = {id(item): (outcome, derived) for item, outcome, derived in items}
+    for raw in joiner.captures(part, [item for item, _, _ in items]):
+        yield raw, *results[id(raw)]
 
 
 _worker: dict[str, Any] = {}  # a worker process's folder and URL filter (set once: a lambda is no job argument)
@@ -198,17 +208,17 @@ def _init_worker(folder: Path, wanted: Callable[[str], bool]) -> None:
     _worker.update(folder=folder, wanted=wanted)
 
 
-def _read_part(part: WarcPart) -> list[tuple[WarcItem, Parsed]]:
-    """In a worker: the items of one part, each capture with its parse (None when not a 200), without
-    its body (the main process does not need it)."""
-    items: list[tuple[WarcItem, Parsed]] = []
+def _read_part(part: WarcPart) -> list[Worked]:
+    """In a worker: the items of one part, each capture with its parse (None when not a 200) and the
+    store's derivation of its article, without its body (the main process does not need it)."""
+    items: list[Worked] = []
     for item in iter_part(_worker["folder"], part, _worker["wanted"]):
         outcome: Parsed = None
         if isinstance(item, WarcCapture):
             if item.status == 200:
                 outcome = _parse(item.body, item.url, item.captured_at)
             item.body = b""
-        items.append((item, outcome))
+        items.append((item, outcome, derive(outcome) if isinstance(outcome, Article) else None))
     return items
 
 

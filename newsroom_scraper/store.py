@@ -15,8 +15,9 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -358,8 +359,9 @@ class Archive:
                 seen["recheck_due_at"] = next_recheck(
                     schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
                 )
-                article_id = self._insert_article(article, digest, seen)
-                version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
+                derived = derive(article, data, digest)
+                article_id = self._insert_article(article, derived.columns, seen)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
@@ -368,11 +370,12 @@ class Archive:
             else:
                 outcome = "changed"
                 article_id = row["id"]
-                version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
+                derived = derive(article, data, digest)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
                 self._update_article(
                     article_id,
                     {
-                        **_content_columns(article, digest),
+                        **derived.columns,
                         **seen,
                         "last_changed_at": fetched_at,
                         "version_count": version,
@@ -437,7 +440,9 @@ class Archive:
         with self.db.atomic():
             yield
 
-    def replace_history(self, url: str, captures: list[Capture], run_id: int) -> str:
+    def replace_history(
+        self, url: str, captures: list[Capture], run_id: int, derived: Sequence[Derived | None] | None = None
+    ) -> str:
         """Rebuild an article from all its captures, oldest first: "new", "rebuilt", "unchanged" or "kept".
 
         ``captures`` carry their parse (``article``) when they are 200 answers; a 304 only confirms.
@@ -446,11 +451,17 @@ class Archive:
         different. "unchanged": the archive already holds exactly these captures and versions;
         "kept": the archive holds captures or versions of the article that are not among
         ``captures`` (versions stored without WARC, or files elsewhere), so nothing is touched.
+        ``derived``: what ``derive()`` gives for each capture's article, when computed ahead (None:
+        computed here as needed), in the order of ``captures``.
         """
         parsed = [c for c in captures if c.article is not None]
         if not parsed:
             return "kept"
-        hashes = {id(c): content_hash(c.article) for c in parsed if c.article is not None}
+        pairs = zip(captures, derived, strict=True) if derived is not None else []
+        given = {id(c): d for c, d in pairs if d is not None}
+        hashes = {
+            id(c): given[id(c)].digest if id(c) in given else content_hash(c.article) for c in parsed if c.article
+        }
         digests = [hashes[id(c)] for c in parsed]
         version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
         record_ids = {c.record_id for c in captures}
@@ -463,7 +474,7 @@ class Archive:
                 if held_ids == record_ids and held_hashes == version_hashes:
                     return "unchanged"
                 self._forget_history(row["id"])
-            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, run_id)
+            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
             last = parsed[-1].article
             assert last is not None
             self._replace_related(article_id, run_id, last)
@@ -480,14 +491,26 @@ class Archive:
     def _forget_history(self, article_id: int) -> None:
         versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
         for version_id, data in versions.fetchall():
-            self._index_words(version_id, json.loads(data), delete=True)
+            self._index_words(version_id, _word_stems(json.loads(data)), delete=True)
         for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
     def _write_history(
-        self, url: str, article_id: int | None, captures: list[Capture], hashes: dict[int, str], run_id: int
+        self,
+        url: str,
+        article_id: int | None,
+        captures: list[Capture],
+        hashes: dict[int, str],
+        given: dict[int, Derived],
+        run_id: int,
     ) -> int:
-        """The article row from its captures (insert or update), then its versions and capture rows."""
+        """The article row from its captures (insert or update), then its versions and capture rows
+        (``given``: the captures' derivations computed ahead, by ``id()``)."""
+
+        def derived(capture: Capture) -> Derived:
+            assert capture.article is not None
+            return given.get(id(capture)) or derive(capture.article, digest=hashes[id(capture)])
+
         state: dict[str, Any] = {"etag": None, "last_modified": None}
         digest = None
         first_captures: list[Capture] = []
@@ -512,23 +535,17 @@ class Archive:
         # the re-check schedule as the crawl would have left it after the last capture
         schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
         bookkeeping["recheck_due_at"] = _next_recheck(schedule_row, captures[-1].captured_at)
+        columns = derived(latest).columns
         if article_id is None:
-            article_id = self._insert_article(latest.article, digest, {**state, "last_checked_at": start})
+            article_id = self._insert_article(latest.article, columns, {**state, "last_checked_at": start})
             self._update_article(article_id, bookkeeping)
         else:  # the indexed columns are written only here, so the FTS index is updated once
-            self._update_article(article_id, {**_content_columns(latest.article, digest), **bookkeeping})
+            self._update_article(article_id, {**columns, **bookkeeping})
         starts = {id(c) for c in first_captures}
         version = 0
         for capture in captures:
             if id(capture) in starts and capture.article is not None:
-                version = self._add_version(
-                    article_id,
-                    capture.article,
-                    capture.article.to_dict(),
-                    hashes[id(capture)],
-                    capture.captured_at,
-                    run_id,
-                )
+                version = self._add_version(article_id, capture.article, derived(capture), capture.captured_at, run_id)
                 self._add_capture(capture, article_id, version, run_id, first_of_version=True)
             else:
                 self._add_capture(capture, article_id, version or None, run_id)
@@ -698,11 +715,11 @@ class Archive:
         rows = self._rows(f"SELECT content_hash, {_SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
-    def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
-        """Insert the row of a new article (version 1) and return its id."""
+    def _insert_article(self, article: Article, content: dict[str, Any], seen: dict) -> int:
+        """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id."""
         record = {
             "url": article.url,
-            **_content_columns(article, digest),
+            **content,
             **seen,
             "first_seen_at": seen["last_checked_at"],
             "last_changed_at": seen["last_checked_at"],
@@ -719,19 +736,16 @@ class Archive:
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
 
-    def _add_version(
-        self, article_id: int, article: Article, data: dict[str, Any], digest: str, fetched_at: str, run_id: int
-    ) -> int:
-        """Append the next version of an article (``data``: its ``to_dict()``), make its parts current."""
+    def _add_version(self, article_id: int, article: Article, derived: Derived, fetched_at: str, run_id: int) -> int:
+        """Append the next version of an article (``derived``: its ``derive()``), make its parts current."""
         (version,) = self.db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
             [article_id],
         ).fetchone()
-        data = {name: value for name, value in data.items() if name != "related"}
         record = {
             "article_id": article_id,
             "version": version,
-            "content_hash": digest,
+            "content_hash": derived.digest,
             "fetched_at": fetched_at,
             "run_id": run_id,
             "title": article.title,
@@ -740,30 +754,20 @@ class Archive:
             "lead": article.lead,
             "body_text": article.body_text,
             "body_html": article.body_html,
-            "data": _json(data),
+            "data": derived.data,
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
         cursor = self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
-        self._index_words(int(cursor.lastrowid or 0), data)
+        self._index_words(int(cursor.lastrowid or 0), derived.words)
         self._replace_parts(article_id, article)
         return int(version)
 
-    def _index_words(self, version_id: int, data: dict, *, delete: bool = False) -> None:
-        """Add a version's stems to the word index (its rowid is the version's id), or with ``delete``
-        take them out again (a contentless FTS5 index forgets a row only when told its values)."""
-        images = data.get("images") or []
-        values = {
-            "title": data.get("title"),
-            "topline": data.get("topline"),
-            "lead": data.get("lead"),
-            "body": data.get("body_text"),
-            "tags": "\n".join(data.get("tags") or []),
-            "credits": "\n".join(image["credit"] for image in images if image.get("credit")),
-        }
+    def _index_words(self, version_id: int, stemmed: list[str], *, delete: bool = False) -> None:
+        """Add a version's stems (``_word_stems``) to the word index (its rowid is the version's id), or
+        with ``delete`` take them out again (a contentless FTS5 index forgets a row only when told its values)."""
         columns = ", ".join(WORD_COLUMNS)
         marks = ", ".join("?" for _ in WORD_COLUMNS)
-        stemmed = [stems(values[column]) for column in WORD_COLUMNS]
         if delete:
             self.db.execute(
                 f"INSERT INTO version_words (version_words, rowid, {columns}) VALUES ('delete', ?, {marks})",
@@ -783,7 +787,7 @@ class Archive:
         missing = self.db.execute("SELECT id, data FROM article_versions WHERE id > ? ORDER BY id", [last]).fetchall()
         with self.db.atomic():
             for version_id, data in missing:
-                self._index_words(version_id, json.loads(data))
+                self._index_words(version_id, _word_stems(json.loads(data)))
 
     def _replace_parts(self, article_id: int, article: Article) -> None:
         """Make images, videos, links and tags those of the current version."""
@@ -926,6 +930,42 @@ def content_hash(article: Article, values: dict[str, Any] | None = None) -> str:
     data = {name: values[name] for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the store derives from an Article without the database, to write it: ``derive()``.
+
+    Computed ahead (reparse's worker processes do) and handed to ``replace_history`` with the
+    article, it spares the writing process the hashing, stemming and spelling variants.
+    """
+
+    digest: str  # content_hash()
+    columns: dict[str, Any]  # the content's columns of its articles row (_content_columns)
+    data: str  # its version's JSON (the data column): to_dict() without the slider
+    words: list[str]  # its version's row of the word index, one text of stems per WORD_COLUMNS
+
+
+def derive(article: Article, data: dict[str, Any] | None = None, digest: str | None = None) -> Derived:
+    """What the store writes of ``article`` (``data``: its ``to_dict()``, ``digest``: its hash, if at hand)."""
+    data = data if data is not None else article.to_dict()
+    digest = digest if digest is not None else content_hash(article, data)
+    version = {name: value for name, value in data.items() if name != "related"}
+    return Derived(digest, _content_columns(article, digest), _json(version), _word_stems(version))
+
+
+def _word_stems(data: dict[str, Any]) -> list[str]:
+    """A version's stems for the word index, one text per WORD_COLUMNS (``data``: its to_dict())."""
+    images = data.get("images") or []
+    values = {
+        "title": data.get("title"),
+        "topline": data.get("topline"),
+        "lead": data.get("lead"),
+        "body": data.get("body_text"),
+        "tags": "\n".join(data.get("tags") or []),
+        "credits": "\n".join(image["credit"] for image in images if image.get("credit")),
+    }
+    return [stems(values[column]) for column in WORD_COLUMNS]
 
 
 def _next_recheck(row: dict[str, Any], checked_at: str) -> str:
