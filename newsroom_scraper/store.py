@@ -536,17 +536,20 @@ class Archive:
         schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
         bookkeeping["recheck_due_at"] = _next_recheck(schedule_row, captures[-1].captured_at)
         columns = derived(latest).columns
-        if article_id is None:
-            article_id = self._insert_article(latest.article, columns, {**state, "last_checked_at": start})
-            self._update_article(article_id, bookkeeping)
+        if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
+            article_id = self._insert_article(latest.article, columns, {**state, "last_checked_at": start}, bookkeeping)
         else:  # the indexed columns are written only here, so the FTS index is updated once
             self._update_article(article_id, {**columns, **bookkeeping})
         starts = {id(c) for c in first_captures}
         version = 0
         for capture in captures:
             if id(capture) in starts and capture.article is not None:
-                version = self._add_version(article_id, capture.article, derived(capture), capture.captured_at, run_id)
-                self._add_capture(capture, article_id, version, run_id, first_of_version=True)
+                # the capture row first, so that the version is inserted with its capture_id (not updated after)
+                version += 1
+                capture_id = self._add_capture(capture, article_id, version, run_id)
+                self._add_version(
+                    article_id, capture.article, derived(capture), capture.captured_at, run_id, version, capture_id
+                )
             else:
                 self._add_capture(capture, article_id, version or None, run_id)
         return article_id
@@ -715,8 +718,13 @@ class Archive:
         rows = self._rows(f"SELECT content_hash, {_SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
-    def _insert_article(self, article: Article, content: dict[str, Any], seen: dict) -> int:
-        """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id."""
+    def _insert_article(
+        self, article: Article, content: dict[str, Any], seen: dict, history: dict[str, Any] | None = None
+    ) -> int:
+        """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id.
+
+        ``history``: the bookkeeping of an article rebuilt from several captures, in the same statement.
+        """
         record = {
             "url": article.url,
             **content,
@@ -725,6 +733,7 @@ class Archive:
             "last_changed_at": seen["last_checked_at"],
             "version_count": 1,
             "district": self._teaser_district([article.url, seen["fetched_url"]]),
+            **(history or {}),
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
@@ -736,12 +745,25 @@ class Archive:
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
 
-    def _add_version(self, article_id: int, article: Article, derived: Derived, fetched_at: str, run_id: int) -> int:
-        """Append the next version of an article (``derived``: its ``derive()``), make its parts current."""
-        (version,) = self.db.execute(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
-            [article_id],
-        ).fetchone()
+    def _add_version(
+        self,
+        article_id: int,
+        article: Article,
+        derived: Derived,
+        fetched_at: str,
+        run_id: int,
+        version: int | None = None,
+        capture_id: int | None = None,
+    ) -> int:
+        """Append the next version of an article (``derived``: its ``derive()``), make its parts current.
+
+        ``version``: its number when the caller knows it; ``capture_id``: its first capture's row.
+        """
+        if version is None:
+            (version,) = self.db.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
+                [article_id],
+            ).fetchone()
         record = {
             "article_id": article_id,
             "version": version,
@@ -755,6 +777,7 @@ class Archive:
             "body_text": article.body_text,
             "body_html": article.body_html,
             "data": derived.data,
+            "capture_id": capture_id,
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
@@ -836,8 +859,9 @@ class Archive:
 
     def _add_capture(
         self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
-    ) -> int:
-        """A ``captures`` row (once per WARC record); the version's ``capture_id`` when it is its first."""
+    ) -> int | None:
+        """A ``captures`` row (once per WARC record), its id (None when the record has one already); the
+        version's ``capture_id`` when it is its first."""
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
                 warc_length, record_id, payload_digest, source, run_id, source_uri)
@@ -859,8 +883,10 @@ class Archive:
                 capture.source_uri,
             ],
         )
+        if not cursor.rowcount:
+            return None
         capture_id = int(cursor.lastrowid or 0)
-        if first_of_version and cursor.rowcount:
+        if first_of_version:
             self.db.execute(
                 "UPDATE article_versions SET capture_id = ? WHERE article_id = ? AND version = ?",
                 [capture_id, article_id, version],
