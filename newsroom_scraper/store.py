@@ -223,6 +223,7 @@ class Archive:
         MIGRATIONS.apply(self.db)
         add_field_columns(self.db, one_value_fields())
         register_search_functions(self.db.conn)
+        self._texts: dict[int, dict[str, Any]] | None = None  # full-text columns kept for a batch's end
         self._index_missing_words()
         self.schedule_unscheduled()
 
@@ -436,9 +437,46 @@ class Archive:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """One transaction around many calls (reparse stores hundreds of articles per commit)."""
+        """One transaction around many ``replace_history`` calls (reparse stores hundreds of articles per commit).
+
+        The full-text columns (FTS_COLUMNS) of the articles it writes are set by one statement at its
+        end: FTS5 writes its pending index out at every statement that may roll back, so row by row
+        it made a tiny segment per article, merged again and again (half of an article's INSERT).
+        Inside the batch, those columns of the articles written in it read NULL.
+        """
         with self.db.atomic():
-            yield
+            self._texts = {}
+            try:
+                yield
+                self._write_texts()
+            finally:
+                self._texts = None
+
+    def _deferred(self, article_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` for an articles row; in a batch, without its full-text columns, kept for its end
+        (``article_id`` None: a row to insert, whose full-text columns are NULL until then)."""
+        if self._texts is None:
+            return values
+        texts = {column: values[column] for column in FTS_COLUMNS}
+        others = {column: value for column, value in values.items() if column not in texts}
+        if article_id is None:
+            return {**others, **dict.fromkeys(FTS_COLUMNS)}
+        self._texts[article_id] = texts
+        return others
+
+    def _write_texts(self) -> None:
+        """The full-text columns kept by the batch, in one UPDATE (one FTS5 segment)."""
+        assert self._texts is not None
+        if not self._texts:
+            return
+        columns = ", ".join(FTS_COLUMNS)
+        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS batch_texts (id INTEGER PRIMARY KEY, {columns})")
+        marks = ", ".join("?" for _ in FTS_COLUMNS)
+        rows = [[article_id, *texts.values()] for article_id, texts in self._texts.items()]
+        self.db.conn.executemany(f"INSERT INTO temp.batch_texts (id, {columns}) VALUES (?, {marks})", rows)
+        assignments = ", ".join(f"{column} = t.{column}" for column in FTS_COLUMNS)
+        self.db.execute(f"UPDATE articles SET {assignments} FROM temp.batch_texts AS t WHERE articles.id = t.id")
+        self.db.execute("DELETE FROM temp.batch_texts")
 
     def replace_history(
         self, url: str, captures: list[Capture], run_id: int, derived: Sequence[Derived | None] | None = None
@@ -537,9 +575,11 @@ class Archive:
         bookkeeping["recheck_due_at"] = _next_recheck(schedule_row, captures[-1].captured_at)
         columns = derived(latest).columns
         if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
-            article_id = self._insert_article(latest.article, columns, {**state, "last_checked_at": start}, bookkeeping)
+            seen = {**state, "last_checked_at": start}
+            article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
+            self._deferred(article_id, columns)
         else:  # the indexed columns are written only here, so the FTS index is updated once
-            self._update_article(article_id, {**columns, **bookkeeping})
+            self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
         starts = {id(c) for c in first_captures}
         version = 0
         for capture in captures:

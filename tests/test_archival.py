@@ -19,6 +19,7 @@ import pytest
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper import reparse as reparse_module
 from newsroom_scraper.reparse import reparse
+from newsroom_scraper.store import Archive
 from newsroom_scraper.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,6 +233,9 @@ def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_numbe
     assert sorted(before.values()) == [1] * (ARTICLES - 1) + [2]
     assert all(r["title"].endswith(" (fixed)") for r in after)
     assert all(v["title"].endswith(" (fixed)") for v in rows(archive, "select title from article_versions"))
+    with Archive(archive) as opened:  # the full-text index follows the rebuilt texts (written at each batch's end)
+        opened.check_integrity()
+        assert len(opened.search("fixed", limit=100)) == ARTICLES
     assert len(rows(archive, "select * from captures")) == 2 * ARTICLES
     assert [r["tag"] for r in rows(archive, "select tag from tags")] == [
         r["tag"] for r in rows(db, "select tag from tags")

@@ -599,3 +599,21 @@ def test_a_history_written_with_its_derivations_computed_ahead_is_the_same(tmp_p
             }
             assert archive.search("Umzug")[0]["url"] == URL
     assert tables["here"] == tables["ahead"] and len(tables["here"]["article_versions"]) == 2
+
+
+def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        run = archive.start_run("reparse", {})
+        with archive.batch():
+            archive.replace_history(URL, [Capture(URL, T1, 200, record_id="r1", article=make_article())], run)
+            (inside,) = archive.db.execute("select title, body_text from articles").fetchall()
+        (after,) = archive.db.execute("select title, body_text from articles").fetchall()
+        assert inside == (None, None) and after == ("Jubiläum der Städtepartnerschaft", BODY)
+        changed = make_article(title="Jubiläum in Leeds")
+        with archive.batch():
+            captures = [Capture(URL, T1, 200, record_id="r1", article=make_article())]
+            captures.append(Capture(URL, T2, 200, record_id="r2", article=changed))
+            assert archive.replace_history(URL, captures, run) == "rebuilt"
+        archive.check_integrity()
+        assert [r["title"] for r in archive.search("Leeds")] == ["Jubiläum in Leeds"]
+        assert archive.search("Städtepartnerschaft")  # the body, still indexed after the rebuild
