@@ -16,24 +16,26 @@ import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import site
 from .errors import ParseError
 from .items import Article, Capture
 from .parse import parse_article
-from .store import Archive
-from .warc import WarcCapture, archive_files, iter_captures
+from .store import Archive, Derived, derive
+from .warc import Joiner, WarcCapture, WarcItem, WarcPart, archive_files, iter_captures, iter_part, warc_parts
 
 Progress = Callable[[str], None]
 
-# Below this many bytes of WARC/WACZ, pages are parsed in this process: starting a pool costs more.
+# Below this many bytes of WARC/WACZ, pages are read and parsed in this process: a pool costs more.
 POOL_MIN_BYTES = 4_000_000
-POOL_WORKERS = 2  # the machine has two cores; the main process reads the WARC and stores
-CHUNK = 32  # records per job sent to a worker
+POOL_WORKERS = 2  # the machine has two cores; the workers read and parse, the main process stores
+PART_BYTES = 1_000_000  # a worker's job: this much of a .warc.gz file (a whole WACZ member or .warc)
+IN_FLIGHT = 3  # jobs per worker sent ahead of the one the main process waits for
 
 
 @dataclass
@@ -81,9 +83,9 @@ def reparse(
 ) -> ReparseReport:
     """Rebuild the archive at ``db_path`` from every article capture under ``folder``.
 
-    ``workers``: processes that parse the pages (records' bytes sent, Articles back, in capture
-    order) while this one reads the WARC; 0 parses here. None: ``POOL_WORKERS`` when the files
-    hold at least ``POOL_MIN_BYTES``, else 0.
+    ``workers``: processes that read the files and parse the pages, each a part of a file at a time
+    (``warc_parts``; Articles back, taken in capture order); 0 reads and parses here. None:
+    ``POOL_WORKERS`` when the files hold at least ``POOL_MIN_BYTES``, else 0.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -102,8 +104,9 @@ def reparse(
         for start in range(0, total, every):
             with archive.batch():
                 for url in list(groups)[start : start + every]:
-                    captures = sorted(groups[url], key=lambda c: c[0])
-                    report.outcomes[archive.replace_history(url, [c for _, c in captures], report.run_id)] += 1
+                    ordered = sorted(groups[url], key=lambda c: c[0])
+                    captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
+                    report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
             say(_progress_line("stored", min(start + every, total), total, started))
         report.seconds = time.monotonic() - started
         counts = {"new": report.outcomes["new"], "changed": report.outcomes["rebuilt"]}
@@ -113,14 +116,18 @@ def reparse(
     return report
 
 
+Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (capture time, order), capture, derived
+
+
 def _read(
     folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
-) -> dict[str, list[tuple[tuple[str, tuple[int, int]], Capture]]]:
-    """Every wanted capture parsed and grouped by the article's canonical URL."""
+) -> dict[str, Group]:
+    """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
+    derives from its article, when a worker computed it)."""
     started = time.monotonic()
-    parsed: list[tuple[WarcCapture, Capture]] = []
+    parsed: list[tuple[WarcCapture, Capture, Derived | None]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
-    for raw, outcome in _parsed(iter_captures(folder, wanted), workers):
+    for raw, outcome, derived in _parsed(folder, wanted, workers):
         report.captures += 1
         capture = _capture(raw)
         if raw.status == 200:
@@ -132,14 +139,14 @@ def _read(
             canonical[raw.url] = outcome.url
         elif raw.status != 304:
             continue
-        parsed.append((raw, capture))
+        parsed.append((raw, capture, derived))
         if report.captures % 1000 == 0:
             say(_progress_line("read", report.captures, None, started))
-    groups: dict[str, list[tuple[tuple[str, tuple[int, int]], Capture]]] = {}
-    for raw, capture in parsed:
+    groups: dict[str, Group] = {}
+    for raw, capture, derived in parsed:
         key = capture.article.url if capture.article else canonical.get(raw.url)
         if key is not None:
-            groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture))
+            groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
     return groups
 
 
@@ -153,40 +160,66 @@ def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
         return error.reason
 
 
-def _parse_chunk(jobs: list[tuple[bytes, str, str] | None]) -> list[Parsed]:
-    """In a worker: the pages of one chunk of records, in order (None for those not parsed)."""
-    return [None if job is None else _parse(*job) for job in jobs]
+Read = tuple[WarcCapture, Parsed, Derived | None]  # a capture, its parse, what the store derives from its article
 
 
-def _parsed(captures: Iterable[WarcCapture], workers: int) -> Iterator[tuple[WarcCapture, Parsed]]:
-    """Each capture with its parse (200s only), in capture order; parsed by ``workers`` processes
-    while this one reads on, with at most a few chunks per worker in flight (bodies not piled up)."""
+def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[Read]:
+    """Each wanted capture with its parse (200s only), in capture order; with ``workers``, the parts
+    of the files are read and parsed in that many processes, a few parts per worker ahead, and the
+    store's derivations of the articles are computed there too (here the store computes them)."""
     if workers <= 0:
-        for raw in captures:
-            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None
+        for raw in iter_captures(folder, wanted):
+            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None, None
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    pending: deque[tuple[list[WarcCapture], Future[list[Parsed]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    joiner = Joiner()
+    pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folder, wanted)) as pool:
+        try:
+            for part in warc_parts(folder, PART_BYTES):
+                pending.append((part, pool.submit(_read_part, part)))
+                while len(pending) > IN_FLIGHT * workers:
+                    yield from _joined(joiner, *pending.popleft())
+            while pending:
+                yield from _joined(joiner, *pending.popleft())
+        finally:
+            for _, future in pending:  # an error: the parts after it are not read
+                future.cancel()
 
-        def send(chunk: list[WarcCapture]) -> None:
-            jobs = [(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None for raw in chunk]
-            pending.append((chunk, pool.submit(_parse_chunk, jobs)))
 
-        chunk: list[WarcCapture] = []
-        for raw in captures:
-            chunk.append(raw)
-            if len(chunk) == CHUNK:
-                send(chunk)
-                chunk = []
-                while len(pending) > 3 * workers:
-                    done, future = pending.popleft()
-                    yield from zip(done, future.result(), strict=True)
-        if chunk:
-            send(chunk)
-        while pending:
-            done, future = pending.popleft()
-            yield from zip(done, future.result(), strict=True)
+Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part
+
+
+def _joined(joiner: Joiner, part: WarcPart, future: Future[list[Worked]]) -> Iterator[Read]:
+    """A worker's part as the captures of one reading of its file, with their parses."""
+    if not joiner.wants(part):  # after a part that read on to its file's end: neither its records nor its error
+        future.cancel()
+        return
+    items = future.result()
+    results = {id(item): (outcome, derived) for item, outcome, derived in items}
+    for raw in joiner.captures(part, [item for item, _, _ in items]):
+        yield raw, *results[id(raw)]
+
+
+_worker: dict[str, Any] = {}  # a worker process's folder and URL filter (set once: a lambda is no job argument)
+
+
+def _init_worker(folder: Path, wanted: Callable[[str], bool]) -> None:
+    _worker.update(folder=folder, wanted=wanted)
+
+
+def _read_part(part: WarcPart) -> list[Worked]:
+    """In a worker: the items of one part, each capture with its parse (None when not a 200) and the
+    store's derivation of its article, without its body (the main process does not need it)."""
+    items: list[Worked] = []
+    for item in iter_part(_worker["folder"], part, _worker["wanted"]):
+        outcome: Parsed = None
+        if isinstance(item, WarcCapture):
+            if item.status == 200:
+                outcome = _parse(item.body, item.url, item.captured_at)
+            item.body = b""
+        items.append((item, outcome, derive(outcome) if isinstance(outcome, Article) else None))
+    return items
 
 
 def _capture(raw: WarcCapture) -> Capture:

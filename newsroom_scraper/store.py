@@ -15,8 +15,9 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -222,6 +223,7 @@ class Archive:
         MIGRATIONS.apply(self.db)
         add_field_columns(self.db, one_value_fields())
         register_search_functions(self.db.conn)
+        self._texts: dict[int, dict[str, Any]] | None = None  # full-text columns kept for a batch's end
         self._index_missing_words()
         self.schedule_unscheduled()
 
@@ -358,8 +360,9 @@ class Archive:
                 seen["recheck_due_at"] = next_recheck(
                     schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
                 )
-                article_id = self._insert_article(article, digest, seen)
-                version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
+                derived = derive(article, data, digest)
+                article_id = self._insert_article(article, derived.columns, seen)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
@@ -368,11 +371,12 @@ class Archive:
             else:
                 outcome = "changed"
                 article_id = row["id"]
-                version = self._add_version(article_id, article, data, digest, fetched_at, run_id)
+                derived = derive(article, data, digest)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
                 self._update_article(
                     article_id,
                     {
-                        **_content_columns(article, digest),
+                        **derived.columns,
                         **seen,
                         "last_changed_at": fetched_at,
                         "version_count": version,
@@ -433,11 +437,50 @@ class Archive:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """One transaction around many calls (reparse stores hundreds of articles per commit)."""
-        with self.db.atomic():
-            yield
+        """One transaction around many ``replace_history`` calls (reparse stores hundreds of articles per commit).
 
-    def replace_history(self, url: str, captures: list[Capture], run_id: int) -> str:
+        The full-text columns (FTS_COLUMNS) of the articles it writes are set by one statement at its
+        end: FTS5 writes its pending index out at every statement that may roll back, so row by row
+        it made a tiny segment per article, merged again and again (half of an article's INSERT).
+        Inside the batch, those columns of the articles written in it read NULL.
+        """
+        with self.db.atomic():
+            self._texts = {}
+            try:
+                yield
+                self._write_texts()
+            finally:
+                self._texts = None
+
+    def _deferred(self, article_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` for an articles row; in a batch, without its full-text columns, kept for its end
+        (``article_id`` None: a row to insert, whose full-text columns are NULL until then)."""
+        if self._texts is None:
+            return values
+        texts = {column: values[column] for column in FTS_COLUMNS}
+        others = {column: value for column, value in values.items() if column not in texts}
+        if article_id is None:
+            return {**others, **dict.fromkeys(FTS_COLUMNS)}
+        self._texts[article_id] = texts
+        return others
+
+    def _write_texts(self) -> None:
+        """The full-text columns kept by the batch, in one UPDATE (one FTS5 segment)."""
+        assert self._texts is not None
+        if not self._texts:
+            return
+        columns = ", ".join(FTS_COLUMNS)
+        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS batch_texts (id INTEGER PRIMARY KEY, {columns})")
+        marks = ", ".join("?" for _ in FTS_COLUMNS)
+        rows = [[article_id, *texts.values()] for article_id, texts in self._texts.items()]
+        self.db.conn.executemany(f"INSERT INTO temp.batch_texts (id, {columns}) VALUES (?, {marks})", rows)
+        assignments = ", ".join(f"{column} = t.{column}" for column in FTS_COLUMNS)
+        self.db.execute(f"UPDATE articles SET {assignments} FROM temp.batch_texts AS t WHERE articles.id = t.id")
+        self.db.execute("DELETE FROM temp.batch_texts")
+
+    def replace_history(
+        self, url: str, captures: list[Capture], run_id: int, derived: Sequence[Derived | None] | None = None
+    ) -> str:
         """Rebuild an article from all its captures, oldest first: "new", "rebuilt", "unchanged" or "kept".
 
         ``captures`` carry their parse (``article``) when they are 200 answers; a 304 only confirms.
@@ -446,11 +489,17 @@ class Archive:
         different. "unchanged": the archive already holds exactly these captures and versions;
         "kept": the archive holds captures or versions of the article that are not among
         ``captures`` (versions stored without WARC, or files elsewhere), so nothing is touched.
+        ``derived``: what ``derive()`` gives for each capture's article, when computed ahead (None:
+        computed here as needed), in the order of ``captures``.
         """
         parsed = [c for c in captures if c.article is not None]
         if not parsed:
             return "kept"
-        hashes = {id(c): content_hash(c.article) for c in parsed if c.article is not None}
+        pairs = zip(captures, derived, strict=True) if derived is not None else []
+        given = {id(c): d for c, d in pairs if d is not None}
+        hashes = {
+            id(c): given[id(c)].digest if id(c) in given else content_hash(c.article) for c in parsed if c.article
+        }
         digests = [hashes[id(c)] for c in parsed]
         version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
         record_ids = {c.record_id for c in captures}
@@ -463,7 +512,7 @@ class Archive:
                 if held_ids == record_ids and held_hashes == version_hashes:
                     return "unchanged"
                 self._forget_history(row["id"])
-            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, run_id)
+            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
             last = parsed[-1].article
             assert last is not None
             self._replace_related(article_id, run_id, last)
@@ -480,14 +529,26 @@ class Archive:
     def _forget_history(self, article_id: int) -> None:
         versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
         for version_id, data in versions.fetchall():
-            self._index_words(version_id, json.loads(data), delete=True)
+            self._index_words(version_id, _word_stems(json.loads(data)), delete=True)
         for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
     def _write_history(
-        self, url: str, article_id: int | None, captures: list[Capture], hashes: dict[int, str], run_id: int
+        self,
+        url: str,
+        article_id: int | None,
+        captures: list[Capture],
+        hashes: dict[int, str],
+        given: dict[int, Derived],
+        run_id: int,
     ) -> int:
-        """The article row from its captures (insert or update), then its versions and capture rows."""
+        """The article row from its captures (insert or update), then its versions and capture rows
+        (``given``: the captures' derivations computed ahead, by ``id()``)."""
+
+        def derived(capture: Capture) -> Derived:
+            assert capture.article is not None
+            return given.get(id(capture)) or derive(capture.article, digest=hashes[id(capture)])
+
         state: dict[str, Any] = {"etag": None, "last_modified": None}
         digest = None
         first_captures: list[Capture] = []
@@ -512,24 +573,23 @@ class Archive:
         # the re-check schedule as the crawl would have left it after the last capture
         schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
         bookkeeping["recheck_due_at"] = _next_recheck(schedule_row, captures[-1].captured_at)
-        if article_id is None:
-            article_id = self._insert_article(latest.article, digest, {**state, "last_checked_at": start})
-            self._update_article(article_id, bookkeeping)
+        columns = derived(latest).columns
+        if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
+            seen = {**state, "last_checked_at": start}
+            article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
+            self._deferred(article_id, columns)
         else:  # the indexed columns are written only here, so the FTS index is updated once
-            self._update_article(article_id, {**_content_columns(latest.article, digest), **bookkeeping})
+            self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
         starts = {id(c) for c in first_captures}
         version = 0
         for capture in captures:
             if id(capture) in starts and capture.article is not None:
-                version = self._add_version(
-                    article_id,
-                    capture.article,
-                    capture.article.to_dict(),
-                    hashes[id(capture)],
-                    capture.captured_at,
-                    run_id,
+                # the capture row first, so that the version is inserted with its capture_id (not updated after)
+                version += 1
+                capture_id = self._add_capture(capture, article_id, version, run_id)
+                self._add_version(
+                    article_id, capture.article, derived(capture), capture.captured_at, run_id, version, capture_id
                 )
-                self._add_capture(capture, article_id, version, run_id, first_of_version=True)
             else:
                 self._add_capture(capture, article_id, version or None, run_id)
         return article_id
@@ -698,16 +758,22 @@ class Archive:
         rows = self._rows(f"SELECT content_hash, {_SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
-    def _insert_article(self, article: Article, digest: str, seen: dict) -> int:
-        """Insert the row of a new article (version 1) and return its id."""
+    def _insert_article(
+        self, article: Article, content: dict[str, Any], seen: dict, history: dict[str, Any] | None = None
+    ) -> int:
+        """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id.
+
+        ``history``: the bookkeeping of an article rebuilt from several captures, in the same statement.
+        """
         record = {
             "url": article.url,
-            **_content_columns(article, digest),
+            **content,
             **seen,
             "first_seen_at": seen["last_checked_at"],
             "last_changed_at": seen["last_checked_at"],
             "version_count": 1,
             "district": self._teaser_district([article.url, seen["fetched_url"]]),
+            **(history or {}),
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
@@ -720,18 +786,28 @@ class Archive:
         self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
 
     def _add_version(
-        self, article_id: int, article: Article, data: dict[str, Any], digest: str, fetched_at: str, run_id: int
+        self,
+        article_id: int,
+        article: Article,
+        derived: Derived,
+        fetched_at: str,
+        run_id: int,
+        version: int | None = None,
+        capture_id: int | None = None,
     ) -> int:
-        """Append the next version of an article (``data``: its ``to_dict()``), make its parts current."""
-        (version,) = self.db.execute(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
-            [article_id],
-        ).fetchone()
-        data = {name: value for name, value in data.items() if name != "related"}
+        """Append the next version of an article (``derived``: its ``derive()``), make its parts current.
+
+        ``version``: its number when the caller knows it; ``capture_id``: its first capture's row.
+        """
+        if version is None:
+            (version,) = self.db.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
+                [article_id],
+            ).fetchone()
         record = {
             "article_id": article_id,
             "version": version,
-            "content_hash": digest,
+            "content_hash": derived.digest,
             "fetched_at": fetched_at,
             "run_id": run_id,
             "title": article.title,
@@ -740,30 +816,21 @@ class Archive:
             "lead": article.lead,
             "body_text": article.body_text,
             "body_html": article.body_html,
-            "data": _json(data),
+            "data": derived.data,
+            "capture_id": capture_id,
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
         cursor = self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
-        self._index_words(int(cursor.lastrowid or 0), data)
+        self._index_words(int(cursor.lastrowid or 0), derived.words)
         self._replace_parts(article_id, article)
         return int(version)
 
-    def _index_words(self, version_id: int, data: dict, *, delete: bool = False) -> None:
-        """Add a version's stems to the word index (its rowid is the version's id), or with ``delete``
-        take them out again (a contentless FTS5 index forgets a row only when told its values)."""
-        images = data.get("images") or []
-        values = {
-            "title": data.get("title"),
-            "topline": data.get("topline"),
-            "lead": data.get("lead"),
-            "body": data.get("body_text"),
-            "tags": "\n".join(data.get("tags") or []),
-            "credits": "\n".join(image["credit"] for image in images if image.get("credit")),
-        }
+    def _index_words(self, version_id: int, stemmed: list[str], *, delete: bool = False) -> None:
+        """Add a version's stems (``_word_stems``) to the word index (its rowid is the version's id), or
+        with ``delete`` take them out again (a contentless FTS5 index forgets a row only when told its values)."""
         columns = ", ".join(WORD_COLUMNS)
         marks = ", ".join("?" for _ in WORD_COLUMNS)
-        stemmed = [stems(values[column]) for column in WORD_COLUMNS]
         if delete:
             self.db.execute(
                 f"INSERT INTO version_words (version_words, rowid, {columns}) VALUES ('delete', ?, {marks})",
@@ -783,7 +850,7 @@ class Archive:
         missing = self.db.execute("SELECT id, data FROM article_versions WHERE id > ? ORDER BY id", [last]).fetchall()
         with self.db.atomic():
             for version_id, data in missing:
-                self._index_words(version_id, json.loads(data))
+                self._index_words(version_id, _word_stems(json.loads(data)))
 
     def _replace_parts(self, article_id: int, article: Article) -> None:
         """Make images, videos, links and tags those of the current version."""
@@ -832,8 +899,9 @@ class Archive:
 
     def _add_capture(
         self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
-    ) -> int:
-        """A ``captures`` row (once per WARC record); the version's ``capture_id`` when it is its first."""
+    ) -> int | None:
+        """A ``captures`` row (once per WARC record), its id (None when the record has one already); the
+        version's ``capture_id`` when it is its first."""
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
                 warc_length, record_id, payload_digest, source, run_id, source_uri)
@@ -855,8 +923,10 @@ class Archive:
                 capture.source_uri,
             ],
         )
+        if not cursor.rowcount:
+            return None
         capture_id = int(cursor.lastrowid or 0)
-        if first_of_version and cursor.rowcount:
+        if first_of_version:
             self.db.execute(
                 "UPDATE article_versions SET capture_id = ? WHERE article_id = ? AND version = ?",
                 [capture_id, article_id, version],
@@ -926,6 +996,42 @@ def content_hash(article: Article, values: dict[str, Any] | None = None) -> str:
     data = {name: values[name] for name in content_fields()}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the store derives from an Article without the database, to write it: ``derive()``.
+
+    Computed ahead (reparse's worker processes do) and handed to ``replace_history`` with the
+    article, it spares the writing process the hashing, stemming and spelling variants.
+    """
+
+    digest: str  # content_hash()
+    columns: dict[str, Any]  # the content's columns of its articles row (_content_columns)
+    data: str  # its version's JSON (the data column): to_dict() without the slider
+    words: list[str]  # its version's row of the word index, one text of stems per WORD_COLUMNS
+
+
+def derive(article: Article, data: dict[str, Any] | None = None, digest: str | None = None) -> Derived:
+    """What the store writes of ``article`` (``data``: its ``to_dict()``, ``digest``: its hash, if at hand)."""
+    data = data if data is not None else article.to_dict()
+    digest = digest if digest is not None else content_hash(article, data)
+    version = {name: value for name, value in data.items() if name != "related"}
+    return Derived(digest, _content_columns(article, digest), _json(version), _word_stems(version))
+
+
+def _word_stems(data: dict[str, Any]) -> list[str]:
+    """A version's stems for the word index, one text per WORD_COLUMNS (``data``: its to_dict())."""
+    images = data.get("images") or []
+    values = {
+        "title": data.get("title"),
+        "topline": data.get("topline"),
+        "lead": data.get("lead"),
+        "body": data.get("body_text"),
+        "tags": "\n".join(data.get("tags") or []),
+        "credits": "\n".join(image["credit"] for image in images if image.get("credit")),
+    }
+    return [stems(values[column]) for column in WORD_COLUMNS]
 
 
 def _next_recheck(row: dict[str, Any], checked_at: str) -> str:

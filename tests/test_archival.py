@@ -19,7 +19,8 @@ import pytest
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper import reparse as reparse_module
 from newsroom_scraper.reparse import reparse
-from newsroom_scraper.warc import WarcLocation, archive_files, iter_captures, read_record_at
+from newsroom_scraper.store import Archive
+from newsroom_scraper.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25
@@ -110,6 +111,18 @@ def dump(db: Path) -> dict[str, list[tuple]]:
     }
 
 
+def exact(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows with their ids, in id order: two rebuilds from the same files are the same
+    bytes (the full-text indexes aside: their segments depend on how the rows were written)."""
+    names = [r["name"] for r in rows(db, "select name from sqlite_master where type = 'table' order by name")]
+    skip = ("articles_fts", "version_words", "crawl_runs", "_sqlite_migrations", "sqlite_")
+    return {
+        name: [tuple(r.values()) for r in rows(db, f"select * from {name} order by rowid")]
+        for name in names
+        if not name.startswith(skip)
+    }
+
+
 def test_crawl_writes_valid_warc_of_every_exchange(crawled):
     site, db, warc, first, second = crawled
     files = archive_files(warc)
@@ -156,13 +169,32 @@ def test_reparse_into_an_empty_archive_rebuilds_the_crawls_archive(crawled, tmp_
 
 def test_reparse_in_worker_processes_rebuilds_the_same_archive_in_capture_order(crawled, tmp_path, monkeypatch):
     _, db, warc, _, _ = crawled
-    monkeypatch.setattr(reparse_module, "CHUNK", 3)  # many chunks, more than the few allowed in flight
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)  # many parts, more than the few allowed in flight
     here = reparse(warc, tmp_path / "here.db", workers=0)
     pooled = reparse(warc, tmp_path / "pooled.db", workers=2)
     assert pooled.outcomes == here.outcomes and pooled.outcomes["new"] == ARTICLES
     assert pooled.captures == here.captures == 2 * ARTICLES and pooled.not_articles == here.not_articles
     assert dump(tmp_path / "pooled.db") == dump(db) == dump(tmp_path / "here.db")
+    assert exact(tmp_path / "pooled.db") == exact(tmp_path / "here.db")
     assert reparse(warc, tmp_path / "pooled.db", workers=2).outcomes["unchanged"] == ARTICLES
+
+
+def test_a_damaged_file_stops_reparse_in_workers_as_in_process_before_anything_is_stored(
+    crawled, tmp_path, monkeypatch
+):
+    _, _, warc, _, _ = crawled
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    (path,) = [p for p in archive_files(folder) if p.stat().st_size > 20_000][:1]
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] + bytes(range(256)) * 8 + data[len(data) // 2 :])
+    errors = []
+    for workers in (0, 2):
+        with pytest.raises(WarcError) as error:
+            reparse(folder, tmp_path / f"{workers}.db", workers=workers)
+        errors.append(str(error.value))
+        assert rows(tmp_path / f"{workers}.db", "select count(*) as n from articles") == [{"n": 0}]
+    assert errors[0] == errors[1] and errors[0].startswith(f"{path.name}: cannot read: ")
 
 
 def test_reparse_parses_in_this_process_below_the_pool_threshold_and_in_workers_above(crawled, tmp_path, monkeypatch):
@@ -170,9 +202,9 @@ def test_reparse_parses_in_this_process_below_the_pool_threshold_and_in_workers_
     seen: list[int] = []
     parsed = reparse_module._parsed
 
-    def spy(captures, workers):
+    def spy(folder, wanted, workers):
         seen.append(workers)
-        return parsed(captures, workers)
+        return parsed(folder, wanted, workers)
 
     monkeypatch.setattr(reparse_module, "_parsed", spy)
     reparse(warc, tmp_path / "small.db")
@@ -201,6 +233,9 @@ def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_numbe
     assert sorted(before.values()) == [1] * (ARTICLES - 1) + [2]
     assert all(r["title"].endswith(" (fixed)") for r in after)
     assert all(v["title"].endswith(" (fixed)") for v in rows(archive, "select title from article_versions"))
+    with Archive(archive) as opened:  # the full-text index follows the rebuilt texts (written at each batch's end)
+        opened.check_integrity()
+        assert len(opened.search("fixed", limit=100)) == ARTICLES
     assert len(rows(archive, "select * from captures")) == 2 * ARTICLES
     assert [r["tag"] for r in rows(archive, "select tag from tags")] == [
         r["tag"] for r in rows(db, "select tag from tags")
@@ -272,6 +307,8 @@ def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
     subprocess.run(pack, check=True, capture_output=True, timeout=120)
     report = reparse(tmp_path / "w", tmp_path / "wacz.db")
     assert report.outcomes["new"] == ARTICLES
+    assert reparse(tmp_path / "w", tmp_path / "pooled.db", workers=2).outcomes == report.outcomes
+    assert exact(tmp_path / "pooled.db") == exact(tmp_path / "wacz.db")
     ours, theirs = dump(db), dump(tmp_path / "wacz.db")
     assert ours["articles"] == theirs["articles"] and ours["images"] == theirs["images"]
     assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsroom_scraper.items import Article, Image, Link, RelatedLink, Video
+from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
 from newsroom_scraper.search_variants import fts_query, spelling_variants, word_variants
-from newsroom_scraper.store import Archive, content_hash
+from newsroom_scraper.store import Archive, content_hash, derive
 
 URL = "https://presse.example.de/news/staedtepartnerschaft-123"
 FETCHED = "https://presse.example.de/news/123?ref=teaser"
@@ -575,3 +575,45 @@ def test_search_facts_follow_every_write(archive: Archive, run_id: int) -> None:
     archive.db.execute("DELETE FROM article_versions WHERE article_id = 2")
     archive.db.execute("DELETE FROM articles WHERE id = 2")
     assert _facts_differ(archive) == []
+
+
+def test_a_history_written_with_its_derivations_computed_ahead_is_the_same(tmp_path: Path) -> None:
+    """replace_history(..., derived=[derive(a), ...]) (reparse's workers compute them) writes what
+    replace_history computes itself: every table, ids included."""
+    changed = make_article(body_text=BODY + " Neu: ein Umzug.", tags=["Rathaus"])
+    captures = [
+        Capture(URL, T1, 200, record_id="r1", article=make_article()),
+        Capture(URL, T2, 304, record_id="r2"),
+        Capture(FETCHED, T3, 200, record_id="r3", article=changed),
+    ]
+    tables = {}
+    for name, derived in (("here", None), ("ahead", [derive(c.article) if c.article else None for c in captures])):
+        with Archive(tmp_path / f"{name}.db") as archive:
+            run = archive.start_run("reparse", {})
+            assert archive.replace_history(URL, captures, run, derived) == "new"
+            names = [t for (t,) in archive.db.execute("select name from sqlite_master where type = 'table'")]
+            tables[name] = {
+                t: archive.db.execute(f"select * from [{t}]").fetchall()
+                for t in names
+                if not t.startswith(("crawl_runs", "_sqlite", "articles_fts", "version_words"))
+            }
+            assert archive.search("Umzug")[0]["url"] == URL
+    assert tables["here"] == tables["ahead"] and len(tables["here"]["article_versions"]) == 2
+
+
+def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        run = archive.start_run("reparse", {})
+        with archive.batch():
+            archive.replace_history(URL, [Capture(URL, T1, 200, record_id="r1", article=make_article())], run)
+            (inside,) = archive.db.execute("select title, body_text from articles").fetchall()
+        (after,) = archive.db.execute("select title, body_text from articles").fetchall()
+        assert inside == (None, None) and after == ("Jubiläum der Städtepartnerschaft", BODY)
+        changed = make_article(title="Jubiläum in Leeds")
+        with archive.batch():
+            captures = [Capture(URL, T1, 200, record_id="r1", article=make_article())]
+            captures.append(Capture(URL, T2, 200, record_id="r2", article=changed))
+            assert archive.replace_history(URL, captures, run) == "rebuilt"
+        archive.check_integrity()
+        assert [r["title"] for r in archive.search("Leeds")] == ["Jubiläum in Leeds"]
+        assert archive.search("Städtepartnerschaft")  # the body, still indexed after the rebuild

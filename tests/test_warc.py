@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import json
 import re
 import subprocess
 import sys
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from newsroom_scraper.warc import Exchange, WarcWriter, iter_captures, read_record_at, write_index
+from newsroom_scraper.warc import (
+    Exchange,
+    WarcError,
+    WarcWriter,
+    iter_captures,
+    read_record_at,
+    warc_parts,
+    write_index,
+)
 from newsroom_scraper.warc_capture import WarcCaptureMiddleware
 from newsroom_scraper.workers import LocalWorker, WorkerProcess
 
@@ -155,3 +168,112 @@ class _Spider:
         @staticmethod
         def info(*args: object) -> None:
             pass
+
+
+def mixed_file(tmp_path: Path) -> Path:
+    """One .warc.gz of our records, then another tool's (its own warcinfo), then ours again: what
+    ``cat`` of three files gives. 40 responses and 304s of varied sizes, every record a gzip member."""
+    parts = []
+    for name, count in (("ours-a", 15), ("theirs", 10), ("ours-b", 15)):
+        folder = tmp_path / name
+        if name == "theirs":
+            folder.mkdir()
+            with open(folder / "theirs.warc.gz", "wb") as out:
+                writer = WARCWriter(out, gzip=True)
+                writer.write_record(writer.create_warcinfo_record("theirs.warc.gz", {"software": "other/1.0"}))
+                for n in range(count):
+                    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+                    body = b"<html>" + bytes(range(256)) * n + b"</html>"
+                    record = writer.create_warc_record(
+                        f"http://127.0.0.1:1/newsroom/t{n}.html",
+                        "response",
+                        payload=BytesIO(body),
+                        length=len(body),
+                        http_headers=http,
+                    )
+                    writer.write_record(record)
+            parts.append((folder / "theirs.warc.gz").read_bytes())
+            continue
+        writer = WarcWriter(folder, started="20260102030405")
+        for n in range(count):
+            body = b"<html>" + f"{name} page {n} ".encode() * (n * 97 % 600) + b"</html>"
+            url = f"http://127.0.0.1:1/newsroom/{name}-{n}.html"
+            writer.write_exchange(exchange(url, status=304 if n % 5 == 4 else 200, body=body))
+        writer.close()
+        parts.append(writer.files[0].read_bytes())
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "mixed.warc.gz"
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+def readings(folder: Path, sizes=(1, 700, 3_000, 20_000, None)) -> dict:
+    """Each capture as a tuple, or the error, read whole and in parts of each size."""
+    found = {}
+    for size in sizes:
+        try:
+            found[size] = [
+                (c.url, c.status, c.captured_at, c.headers, c.body, c.location, c.order, c.by_us, c.source_uri)
+                for c in iter_captures(folder, part_size=size)
+            ]
+        except WarcError as error:
+            found[size] = str(error)
+    return found
+
+
+def test_a_file_read_in_parts_gives_exactly_the_records_of_one_reading_in_order(tmp_path: Path) -> None:
+    path = mixed_file(tmp_path)
+    assert len(warc_parts(path.parent, 3_000)) >= 8
+    found = readings(path.parent)
+    whole = found.pop(None)
+    assert isinstance(whole, list) and len(whole) == 40
+    assert [by_us for *_, by_us, _ in whole] == [True] * 15 + [False] * 10 + [True] * 15
+    assert [order for *_, order, _, _ in whole] == sorted(order for *_, order, _, _ in whole)
+    for size, captures in found.items():
+        assert captures == whole, size
+
+
+def test_a_damaged_file_read_in_parts_fails_or_reads_as_one_reading_does(tmp_path: Path) -> None:
+    """warcio fails on some damage and reads on over other (a member that does not inflate ends the
+    file for it): in parts, the same error or the same captures, wherever the damage lies."""
+    data = mixed_file(tmp_path).read_bytes()
+    middle = len(data) // 2
+    damaged = {
+        "garbage": data[:middle] + bytes(range(256)) * 8 + data[middle:],
+        "cut": data[: middle + 1000],
+        "gap": data[:middle] + data[middle + 1500 :],
+    }
+    for at in range(len(data) // 3, 2 * len(data) // 3, 97):  # around a 16 KB block boundary of warcio's
+        damaged[f"flipped at {at}"] = data[:at] + bytes(b ^ 0x5A for b in data[at : at + 4]) + data[at + 4 :]
+    outcomes = set()
+    for name, content in damaged.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "x.warc.gz").write_bytes(content)
+        found = readings(folder, (700, 3_000, None))
+        whole = found.pop(None)
+        for size, captures in found.items():
+            assert captures == whole, (name, size)
+        if isinstance(whole, str):
+            assert whole.startswith("x.warc.gz: cannot read: ")
+        outcomes.add("error" if isinstance(whole, str) else "fewer" if len(whole) < 40 else "all")
+    assert {"error", "fewer"} <= outcomes  # both ways of warcio: the parts must follow each
+
+
+def test_a_folder_splits_into_parts_in_capture_order_and_a_wacz_member_is_one_part(tmp_path: Path) -> None:
+    path = mixed_file(tmp_path)
+    (tmp_path / "in" / "plain.warc").write_bytes(gzip.decompress(path.read_bytes()))
+    with zipfile.ZipFile(tmp_path / "in" / "pack.wacz", "w") as wacz:
+        wacz.write(path, "archive/b.warc.gz")
+        wacz.write(path, "archive/a.warc.gz")
+    parts = warc_parts(tmp_path / "in", 5_000)
+    assert [(p.file, p.member, p.number) for p in parts if p.file != "mixed.warc.gz"] == [
+        ("pack.wacz", "archive/a.warc.gz", 1),
+        ("pack.wacz", "archive/b.warc.gz", 2),
+        ("plain.warc", None, 3),
+    ]
+    cut = [p for p in parts if p.file == "mixed.warc.gz"]
+    assert len(cut) > 5 and {p.number for p in cut} == {0} and cut[0].start == 0 and cut[-1].end is None
+    assert all(a.end == b.start for a, b in itertools.pairwise(cut))
+    found = readings(tmp_path / "in", (5_000, None))
+    assert found[5_000] == found[None] and len(found[None]) == 4 * 40
