@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,16 +57,91 @@ def start_replica(articles: int, pad_kb: int, log: Path) -> tuple[subprocess.Pop
     return process, line.split()[2]
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[str, float]:
-    """Run ``command``; its stdout and its peak RSS in MB (from wait4, this child only)."""
+class TreeWatch(threading.Thread):
+    """Samples a process and its descendants every 20 ms from /proc: the peak of their summed RSS
+    (the crawl's worker processes included) and each process's last CPU time, by role."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_rss = 0.0
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid → (role, CPU seconds)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.done.is_set():
+            total = 0.0
+            for pid in self._tree():
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    rss = int(stat[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+                    role = _role(Path(f"/proc/{pid}/cmdline").read_bytes())
+                except (OSError, IndexError):
+                    continue
+                total += rss
+                self.cpu[pid] = (role, (int(stat[11]) + int(stat[12])) / tick)
+            self.peak_rss = max(self.peak_rss, total)
+            self.done.wait(0.02)
+
+    def _tree(self) -> list[int]:
+        found, queue = [], [self.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*"):  # each thread's children
+                try:
+                    queue.extend(int(child) for child in (task / "children").read_text().split())
+                except OSError:
+                    continue
+        return found
+
+    def by_role(self) -> dict[str, float]:
+        roles: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            roles[role] = roles.get(role, 0.0) + seconds
+        return roles
+
+
+def _role(cmdline: bytes) -> str:
+    """main, or the worker's object (workers.py names it on its command line)."""
+    for marker, role in ((b"parse:PageParser", "parse"), (b"ArchiveWriter", "store"), (b"WarcWriter", "warc")):
+        if marker in cmdline:
+            return role
+    return "main"
+
+
+def run_measured(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[str, float, dict[str, float]]:
+    """Run ``command``; its stdout, the peak RSS of its process tree in MB, CPU seconds by role."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
+    watch = TreeWatch(process.pid)
+    watch.start()
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
+    watch.done.set()
+    watch.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"{command[:3]} failed ({process.returncode})")
-    return output, usage.ru_maxrss / 1024
+    cpu = watch.by_role()
+    cpu["main"] = usage.ru_utime + usage.ru_stime - sum(v for k, v in cpu.items() if k != "main")  # exact total
+    return output, max(watch.peak_rss, usage.ru_maxrss / 1024), cpu
+
+
+REPLICA: dict[str, int] = {}  # the running replica's pid: its CPU time is counted per run
+
+
+def replica_seconds() -> float:
+    """CPU seconds the replica has used so far (0 when there is none)."""
+    pid = REPLICA.get("pid")
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def project_crawl(
@@ -78,7 +154,9 @@ def project_crawl(
     command = [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", start_url, "--db", str(db)]
     command += ["--delay", "0", "--concurrency", str(concurrency), *(extra or [])]
     env = {**os.environ, "PYTHONPATH": str(source)} if source else None
-    _, rss = run_measured(command, env, cwd=folder)  # not the checkout: `-m` puts the cwd first on sys.path
+    before = replica_seconds()
+    _, rss, cpu = run_measured(command, env, cwd=folder)  # not the checkout: `-m` puts the cwd first on sys.path
+    cpu["replica"] = replica_seconds() - before
     with sqlite_utils.Database(db) as archive:
         (stats,) = archive.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
         articles = archive.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
@@ -87,15 +165,17 @@ def project_crawl(
     shutil.rmtree(folder / "warc", ignore_errors=True)
     run = json.loads(stats)
     requests = run.get("downloader/request_count")
-    return {"articles": articles, "seconds": run["elapsed_time_seconds"], "rss": rss, "requests": requests}
+    return {"articles": articles, "seconds": run["elapsed_time_seconds"], "rss": rss, "requests": requests, "cpu": cpu}
 
 
 def ceiling(urls_file: Path, concurrency: int, articles: int) -> dict:
     """Scrapy fetching the same URLs and nothing else."""
     command = [sys.executable, str(BENCH / "scrapy_ceiling.py"), str(urls_file), "--concurrency", str(concurrency)]
-    output, rss = run_measured(command)
+    before = replica_seconds()
+    output, rss, cpu = run_measured(command)
+    cpu["replica"] = replica_seconds() - before
     result = json.loads(output.strip().splitlines()[-1])
-    return {"articles": articles, "seconds": result["elapsed"], "rss": rss}
+    return {"articles": articles, "seconds": result["elapsed"], "rss": rss, "cpu": cpu}
 
 
 def fetched_urls(log: Path, base: str) -> list[str]:
@@ -149,6 +229,17 @@ def profile(start_url: str, folder: Path) -> dict[str, float]:
     return {name: seconds / total for name, seconds in sorted(shares.items())}
 
 
+def cpu_line(runs: list[dict]) -> str:
+    """Median CPU time per article by process (the crawl, its workers, the replica), and their sum
+    over the machine's cores: the wall time per article no scheduling can go below."""
+    roles = sorted({role for r in runs for role in r["cpu"]}, key=["main", "parse", "store", "warc", "replica"].index)
+    parts = {role: statistics.median(1000 * r["cpu"].get(role, 0.0) / r["articles"] for r in runs) for role in roles}
+    total = sum(parts.values())
+    cores = os.cpu_count() or 1
+    shown = ", ".join(f"{role} {ms:.2f}" for role, ms in parts.items())
+    return f"{shown} ms (sum {total:.2f} ms; on {cores} cores >= {total / cores:.2f} ms of wall time)"
+
+
 def summary(values: list[float], unit: str = "", digits: int = 0) -> str:
     return (
         f"median {statistics.median(values):.{digits}f}{unit} range {min(values):.{digits}f}–{max(values):.{digits}f}"
@@ -172,6 +263,7 @@ def main() -> dict:
         for pad_kb in options.pad_kb:
             log = folder / f"replica-{pad_kb}.log"
             replica, url = start_replica(options.articles, pad_kb, log)
+            REPLICA["pid"] = replica.pid
             try:
                 base = url.split("/newsroom/")[0]
                 warm = project_crawl(url, 8, folder)  # also fills the replica's cache
@@ -199,6 +291,7 @@ def main() -> dict:
                     print(
                         f"  C={concurrency:<3} Scrapy only        {summary(top)} articles/s, RSS {summary([r['rss'] for r in theirs], ' MB')}"
                     )
+                    print(f"        {'  CPU per article':<18} {cpu_line(theirs)}")
                     for name, runs in ours.items():
                         if not runs:
                             continue
@@ -208,6 +301,7 @@ def main() -> dict:
                             f"        {name:<18} {summary(rate)} articles/s, RSS {summary([r['rss'] for r in runs], ' MB')}"
                         )
                         print(f"        {'  ratio to Scrapy':<18} {summary(ratios, digits=2)} (target >= 0.7)")
+                        print(f"        {'  CPU per article':<18} {cpu_line(runs)}")
                         counts = sorted({r["requests"] for r in runs}, key=str)
                         print(f"        {'  requests made':<18} {', '.join(map(str, counts))} (Scrapy's request_count)")
                         key = {"project": "", "project --no-warc": "no_warc_", "compared (SRC)": "compared_"}[name]

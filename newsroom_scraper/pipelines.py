@@ -5,8 +5,8 @@ Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: i
 run, stores each article atomically (a savepoint), records every failure with its URL and
 reason, and at the end writes the run's stats and the run report.
 
-The storing itself is ``ArchiveWriter``'s, which runs in a worker process (workers.py;
-``NEWSROOM_STORE_WORKER``): SQLite's inserts and full-text indexing then use a second core
+The storing itself is ``ArchiveWriter``'s (archive_writer.py), which runs in a worker process
+(workers.py; ``NEWSROOM_STORE_WORKER``): SQLite's inserts and full-text indexing then use a second core
 while Scrapy goes on. The pipeline sends it each item (without the page's bytes, which the
 archive does not keep) and applies what comes back: stats, log lines, a storage error.
 
@@ -20,11 +20,7 @@ uncommitted ones from the archive (not from the WARC), and the next run fetches 
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import time
-from collections import Counter
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Spider, signals
@@ -32,29 +28,10 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from .drift import PREVIOUS_RUNS, drift_alerts
-from .errors import Failure
-from .items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
+from .archive_writer import Notes
+from .items import FetchedPage, ParsedPage
 from .report import format_report
-from .store import Archive
-from .text.dates import utc_now
 from .workers import LocalWorker, WorkerProcess, on_asyncio_reactor, worker
-
-# A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
-REMOVED_STATUSES = (404, 410)
-# Fields whose emptiness the run report shows, so that a markup change is noticed.
-WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
-
-
-@dataclass
-class Notes:
-    """What the writer did besides storing, for the crawl to apply: Scrapy stats, log lines and
-    the storage error that must stop the crawl (the writer may be in another process)."""
-
-    increments: Counter[str] = field(default_factory=Counter)
-    values: dict[str, Any] = field(default_factory=dict)
-    logs: list[tuple[int, str]] = field(default_factory=list)
-    storage_failed: str | None = None
 
 
 class ArchivePipeline:
@@ -81,7 +58,7 @@ class ArchivePipeline:
         settings = self.settings
         in_process = not settings.getbool("NEWSROOM_STORE_WORKER", True) or not on_asyncio_reactor()
         self.writer = worker(
-            "newsroom_scraper.pipelines:ArchiveWriter",
+            "newsroom_scraper.archive_writer:ArchiveWriter",
             settings.get("NEWSROOM_DB"),
             settings.getint("NEWSROOM_COMMIT_ITEMS", 100),
             self.commit_seconds,
@@ -142,244 +119,3 @@ def _without_body(item: Any) -> Any:
     if isinstance(item, FetchedPage) and item.body:
         return replace(item, body=b"")
     return item
-
-
-class ArchiveWriter:
-    """Stores items in the archive, in groups (see the module's doc); counts what it stored.
-
-    Runs where ``ArchivePipeline`` puts it (a worker process, or the crawl's own); every method
-    returns the ``Notes`` of what it did besides storing.
-    """
-
-    def __init__(self, db_path: str, commit_items: int, commit_seconds: float, progress_every: int) -> None:
-        self.db_path = db_path
-        self.counts: Counter[str] = Counter()
-        self.empty: Counter[str] = Counter()
-        self.parsed = 0
-        self.archive: Archive | None = None
-        self.run_id = 0
-        self.storage_failed: str | None = None  # the storage error that stopped the run
-        self.uncommitted = 0  # items in the open transaction
-        self.uncommitted_outcomes: Counter[str] = Counter()  # their counts, taken back if it is lost
-        self.opened_at = 0.0  # when it was opened (time.monotonic)
-        self.commit_items = max(1, commit_items)
-        self.commit_seconds = commit_seconds
-        self.progress_every = progress_every
-        self.notes = Notes()
-
-    def _taken_notes(self) -> Notes:
-        notes, self.notes = self.notes, Notes(storage_failed=self.storage_failed)
-        return notes
-
-    def open(self, options: dict[str, Any]) -> int:
-        """Open the archive and start the run; its id."""
-        self.archive = Archive(self.db_path)
-        self.run_id = self.archive.start_run(options.get("start_url", ""), options)
-        return self.run_id
-
-    def write(self, item: Any) -> Notes:
-        """One item into the open transaction (a group, see the module's doc)."""
-        assert self.archive is not None
-        if self.storage_failed:  # the archive cannot take it: the run is closing, say so once
-            self.counts["errors"] += 1
-            self.notes.increments["newsroom/not_stored"] += 1
-            return self._taken_notes()
-        try:
-            if not self.archive.db.conn.in_transaction:
-                self.archive.db.begin()
-                self.opened_at = time.monotonic()
-            self._process(item)
-            self.uncommitted += 1
-            if self.uncommitted >= self.commit_items:
-                self._commit()
-        except sqlite3.Error as error:  # even recording failed: the archive itself is at fault
-            self._storage_error(error)
-        return self._taken_notes()
-
-    def close(self) -> None:
-        """Commit and close, when the crawl went away without ``finish`` (the worker's pipe closed)."""
-        if self.archive is not None:
-            try:
-                self._commit()
-            finally:
-                self.archive.close()
-                self.archive = None
-
-    def commit_when_due(self) -> Notes:
-        """Commit what has waited ``commit_seconds`` (the pipeline's timer calls this)."""
-        if self.uncommitted and time.monotonic() - self.opened_at >= self.commit_seconds:
-            try:
-                self._commit()
-            except sqlite3.Error as error:
-                self._storage_error(error)
-        return self._taken_notes()
-
-    def _commit(self) -> None:
-        """Commit the open transaction: every item in it is in the archive from now on."""
-        assert self.archive is not None
-        if self.archive.db.conn.in_transaction:
-            self.archive.db.commit()
-        self.uncommitted = 0
-        self.uncommitted_outcomes.clear()
-
-    def _process(self, item: Any) -> None:
-        assert self.archive is not None
-        if isinstance(item, FetchedPage) and item.not_modified:
-            self.archive.mark_not_modified(
-                item.requested_url or item.url,
-                run_id=self.run_id,
-                checked_at=item.fetched_at,
-                etag=item.etag,
-                last_modified=item.last_modified,
-                capture=_capture(item),
-            )
-            self.counts["not_modified"] += 1
-            self.uncommitted_outcomes["not_modified"] += 1
-        elif isinstance(item, ParsedPage) and item.article is not None:
-            if self._store(item.article, item.fetch):
-                for warning in item.warnings:
-                    self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
-        elif isinstance(item, ParsedPage):
-            self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
-            self.notes.increments["newsroom/parse_errors"] += 1
-        elif isinstance(item, CrawlFailure):
-            self._record(item.url, item.kind, item.reason, item.status, item.attempts)
-            if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
-                self.notes.increments["newsroom/removed"] += 1
-
-    def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
-        """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""
-        assert self.archive is not None
-        self.archive.record_error(self.run_id, url, kind, reason, status, attempts)
-        self.notes.increments[f"newsroom/failures/{kind}"] += 1
-        if kind != Failure.WARNING:
-            self.counts["errors"] += 1
-            self.uncommitted_outcomes["errors"] += 1
-
-    def _store(self, article: Article, fetch: FetchedPage) -> bool:
-        assert self.archive is not None
-        try:
-            outcome = self.archive.save_article(
-                article,
-                run_id=self.run_id,
-                fetched_url=fetch.url,
-                fetched_at=fetch.fetched_at,
-                etag=fetch.etag,
-                last_modified=fetch.last_modified,
-                capture=_capture(fetch),
-            )
-        except Exception as error:
-            if isinstance(error, sqlite3.Error) and will_repeat(error):
-                raise  # the next article would fail the same way: process_item stops the run
-            # a failure of this article alone (its data broke a constraint): record it, go on
-            self._record(fetch.url, Failure.STORE, f"{type(error).__name__}: {error}"[:500], fetch.status, 1)
-            self.notes.increments["newsroom/not_stored"] += 1
-            return False
-        self.counts[outcome] += 1
-        self.uncommitted_outcomes[outcome] += 1
-        self.parsed += 1
-        for name in WATCHED_FIELDS:
-            if not getattr(article, name):
-                self.empty[name] += 1
-        if "T" not in article.published_at:
-            self.empty["published_time"] += 1
-        if self.progress_every and self.parsed % self.progress_every == 0:
-            self.notes.logs.append((logging.INFO, f"Progress: {self.parsed} articles stored ({dict(self.counts)})"))
-        return True
-
-    def _storage_error(self, error: sqlite3.Error) -> None:
-        """The archive failed in a way that repeats (disk full, read-only, damaged): stop the
-        crawl at once instead of downloading the whole site into nowhere."""
-        self.storage_failed = f"{type(error).__name__}: {error}"
-        self._keep_or_count_lost()
-        self.counts["errors"] += 1
-        self.notes.increments["newsroom/not_stored"] += 1
-        self.notes.values["newsroom/storage_error"] = self.storage_failed
-        self.notes.logs.append((logging.ERROR, f"Storage failed, stopping the crawl: {self.storage_failed}"))
-        self.notes.storage_failed = self.storage_failed
-
-    def _keep_or_count_lost(self) -> None:
-        """After a storage error: commit what the open transaction holds, or, when SQLite rolled
-        it back (or the commit fails too), count its items as not stored, never as stored."""
-        assert self.archive is not None
-        if not self.uncommitted:
-            return
-        try:
-            if self.archive.db.conn.in_transaction:
-                self._commit()
-                return
-        except sqlite3.Error:
-            self.archive.db.rollback()
-        lost = self.uncommitted
-        self.counts.subtract(self.uncommitted_outcomes)
-        self.counts["errors"] += lost
-        self.notes.increments["newsroom/not_stored"] += lost
-        self.notes.logs.append(
-            (logging.ERROR, f"Storage failed: the last {lost} items stored were rolled back with it")
-        )
-        self.uncommitted = 0
-        self.uncommitted_outcomes.clear()
-
-    def _record_drift(self) -> None:
-        """Compare the finished run with the runs before it and keep the alerts (drift.py)."""
-        assert self.archive is not None
-        run = self.archive.get_run(self.run_id)
-        assert run is not None
-        previous = self.archive.recent_runs(PREVIOUS_RUNS, before=self.run_id)
-        self.archive.record_drift(
-            self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
-        )
-
-    def finish(self, reason: str, stats: dict[str, Any]) -> tuple[dict[str, Any] | None, Notes]:
-        """Commit, write the run record (``stats``: Scrapy's) and its drift alerts, close the
-        archive: the run as recorded (None when the archive could not keep it), and the notes."""
-        if self.archive is None:
-            return None, self._taken_notes()
-        try:
-            self._commit()
-        except sqlite3.Error as error:  # the last items are lost; the run record may still fit
-            self.storage_failed = self.storage_failed or f"{type(error).__name__}: {error}"
-            self.notes.values["newsroom/storage_error"] = self.storage_failed
-            self._keep_or_count_lost()
-            reason = "storage-error"
-        watched = [*WATCHED_FIELDS, "published_time"]
-        empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
-        counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
-        try:
-            recorded = {**stats, **self.notes.values}  # with what the crawl has not applied yet
-            for key, count in self.notes.increments.items():
-                recorded[key] = recorded.get(key, 0) + count
-            self.archive.finish_run(self.run_id, reason, recorded, counts, empty_fields)
-            self._record_drift()
-            self._commit()
-            run = self.archive.get_run(self.run_id)
-        except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
-            self.notes.values["newsroom/storage_error"] = self.storage_failed or str(error)
-            run = None
-        finally:
-            self.archive.close()
-            self.archive = None
-        return run, self._taken_notes()
-
-
-def _capture(fetch: FetchedPage) -> Capture | None:
-    """The WARC record of a fetched page (see warc_capture.py) as a ``captures`` row, if one was written."""
-    where = fetch.capture
-    if not where:
-        return None
-    return Capture(
-        url=fetch.url,
-        captured_at=where["captured_at"],
-        status=fetch.status,
-        record_id=where["record_id"],
-        warc_file=where["warc_file"],
-        warc_offset=where["offset"],
-        warc_length=where["length"],
-        payload_digest=where["payload_digest"],
-    )
-
-
-def will_repeat(error: sqlite3.Error) -> bool:
-    """Whether a storage error is the archive's (full, read-only, damaged, I/O), which every
-    later article would hit too, rather than one article's (a constraint it broke)."""
-    return not isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError))

@@ -13,9 +13,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure as TwistedFailure
 
+from newsroom_scraper.archive_writer import ArchiveWriter
 from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
-from newsroom_scraper.pipelines import ArchivePipeline, ArchiveWriter
+from newsroom_scraper.pipelines import ArchivePipeline
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
 from newsroom_scraper.workers import LocalWorker
 

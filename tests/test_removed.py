@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsroom_scraper.archive_writer import ArchiveWriter
 from newsroom_scraper.items import Article, CrawlFailure
-from newsroom_scraper.pipelines import ArchiveWriter
 from newsroom_scraper.store import Archive
 
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/ein-test.html"
