@@ -20,6 +20,7 @@ uncommitted ones from the archive (not from the WARC), and the next run fetches 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +32,7 @@ from twisted.internet.task import LoopingCall
 from .archive_writer import Notes
 from .items import FetchedPage, ParsedPage
 from .report import format_report
-from .workers import LocalWorker, WorkerProcess, on_asyncio_reactor, worker
+from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
 
 
 class ArchivePipeline:
@@ -74,7 +75,14 @@ class ArchivePipeline:
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         assert self.writer is not None
-        self._apply(await self.writer.call("write", _without_body(item)))
+        try:
+            notes = await self.writer.call("write", _without_body(item))
+        except WorkerDied as error:  # the writer process is gone: nothing more can be stored
+            notes = Notes(storage_failed=str(error))
+            notes.increments["newsroom/not_stored"] += 1
+            notes.values["newsroom/storage_error"] = str(error)
+            notes.logs.append((logging.ERROR, f"Storage failed, stopping the crawl: {error}"))
+        self._apply(notes)
         return item
 
     async def _tick(self) -> None:
@@ -107,6 +115,9 @@ class ArchivePipeline:
         try:
             run, notes = await writer.call("finish", reason, dict(self.crawler.stats.get_stats()))
             self._apply(notes)
+        except WorkerDied as error:  # the run record went with the writer; crawl.py reports that
+            self.crawler.stats.set_value("newsroom/storage_error", str(error))
+            run = None
         finally:
             await writer.stop()
         spider.logger.info("Run report:\n%s", format_report(run))

@@ -18,7 +18,7 @@ from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.pipelines import ArchivePipeline
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.workers import LocalWorker
+from newsroom_scraper.workers import LocalWorker, WorkerProcess
 
 ORIGIN = "http://127.0.0.1:8000"
 URL = ORIGIN + "/newsroom/nachrichten-dortmund.de/a.html"
@@ -190,6 +190,36 @@ def test_a_storage_error_that_will_repeat_stops_the_crawl(tmp_path, monkeypatch)
     assert crawler.stats.get_value("newsroom/not_stored") == 2
     assert "disk is full" in crawler.stats.get_value("newsroom/storage_error")
     writer.archive = real_archive
+
+
+def test_a_store_worker_that_dies_stops_the_crawl_as_a_storage_error(tmp_path, monkeypatch):
+    import newsroom_scraper.pipelines as pipelines
+
+    monkeypatch.setattr(pipelines, "on_asyncio_reactor", lambda: True)  # as in a crawl: a worker process
+    crawler, spider = make_spider(tmp_path)
+    closed = []
+
+    async def close_spider_async(*, reason):
+        closed.append(reason)
+
+    engine = type("Engine", (), {"close_spider_async": staticmethod(close_spider_async)})
+    monkeypatch.setattr(crawler, "_engine", engine, raising=False)
+    pipeline = ArchivePipeline(crawler)
+
+    async def scenario():
+        await pipeline.open_spider(spider)
+        assert isinstance(pipeline.writer, WorkerProcess)
+        await pipeline.process_item(CrawlFailure(URL, Failure.HTTP, "HTTP 503", 503, 4))
+        pipeline.writer.process.kill()  # as the OOM killer would end it
+        pipeline.writer.process.wait()
+        await pipeline.process_item(CrawlFailure(URL + "?2", Failure.HTTP, "HTTP 503", 503, 4))
+        await asyncio.sleep(0)
+        await pipeline.spider_closed(spider, "finished")
+
+    asyncio.run(scenario())
+    assert closed == ["storage-error"]
+    assert crawler.stats.get_value("newsroom/not_stored") == 1
+    assert "archive writer" in crawler.stats.get_value("newsroom/storage_error")
 
 
 def test_remote_control_never_starts():
