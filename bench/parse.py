@@ -1,6 +1,6 @@
 """Parse speed on the real page, against trafilatura, BeautifulSoup and a bare lxml parse.
 
-    python bench/parse.py [--runs N] [--memory N]
+    python bench/parse.py [--runs N] [--memory N] [--news-please PYTHON]
 
 Prints median and range (ms/page) of each, measured in the same run, and the ratios the
 targets are set in (machines here differ about 3x in speed): newsroom-archive must be at
@@ -8,14 +8,20 @@ least 10x faster than trafilatura and no slower than 1.5x a bare lxml parse of t
 With --memory N it parses N times and prints the resident memory before and after.
 "cold caches" clears the text helpers' caches before every parse: the first page of a
 crawl; the warm figure is every later page (teaser URLs, credits and dates recur).
+``--news-please PYTHON`` adds news-please (``NewsPlease.from_html``), run by PYTHON: an
+interpreter of its own virtual environment (``python -m venv /tmp/np && /tmp/np/bin/pip install
+news-please``), since its dependencies (newspaper4k, …) are not the project's; timed in the same
+run, with what it read of the page.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +42,30 @@ def timings(function: Callable[[], object], runs: int) -> list[float]:
     return found
 
 
+NEWS_PLEASE = """
+import json, statistics, sys, time, warnings
+warnings.simplefilter("ignore")
+from newsplease import NewsPlease
+page, url, runs = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], int(sys.argv[3])
+NewsPlease.from_html(page, url=url)
+found = []
+for _ in range(runs):
+    start = time.perf_counter()
+    article = NewsPlease.from_html(page, url=url)
+    found.append((time.perf_counter() - start) * 1000)
+print(json.dumps({"ms": found, "title": article.title, "date": str(article.date_publish),
+                  "authors": article.authors, "text": (article.maintext or "")[:60]}))
+"""
+
+
+def news_please(python: str, page: Path, runs: int) -> dict:
+    """news-please's timings on the page, run by another interpreter (its own environment)."""
+    done = subprocess.run([python, "-c", NEWS_PLEASE, str(page), URL, str(runs)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"news-please failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def rss_mb() -> float:
     """Resident memory of this process in MB (Linux: from /proc, else the peak)."""
     try:
@@ -52,6 +82,7 @@ def main() -> int:
     options.add_argument("--runs", type=int, default=200)
     options.add_argument("--memory", type=int, default=10_000, help="parses for the memory check (0: skip)")
     options.add_argument("--page", type=Path, default=PAGE)
+    options.add_argument("--news-please", metavar="PYTHON", help="an interpreter with news-please installed")
     args = options.parse_args()
     if not args.page.exists():
         print(f"{args.page} not found: the benchmark needs ../shared/real-pages", file=sys.stderr)
@@ -99,6 +130,18 @@ def main() -> int:
     if "trafilatura.bare_extraction" in results:
         traf = results["trafilatura.bare_extraction"]
         print(f"speed-up over trafilatura: {traf / ours:.1f}x, cold {traf / ours_cold:.1f}x (target >= 10x)")
+    if args.news_please:
+        other = news_please(args.news_please, args.page, max(20, args.runs // 10))
+        found = other["ms"]
+        print(
+            f"  {'news-please NewsPlease.from_html':38s} median {statistics.median(found):7.2f} ms  range {min(found):6.2f}–{max(found):6.2f} ms"
+        )
+        print(
+            f"speed-up over news-please: {statistics.median(found) / ours:.1f}x, cold {statistics.median(found) / ours_cold:.1f}x"
+        )
+        ours_article = parse_article(html, URL)
+        print(f"  news-please read: date {other['date']!r}, authors {other['authors']}, title {other['title']!r}")
+        print(f"  we read:          date {ours_article.published_at!r}, title {ours_article.title!r}")
 
     if args.memory:
         gc.collect()

@@ -87,7 +87,7 @@ NEWSROOM_DB = "archive/newsroom.db"
 NEWSROOM_REFRESH_DAYS = None
 # The run's "now" (ISO 8601) instead of the clock: re-checks due and fetch times. For tests and replays.
 NEWSROOM_NOW = None
-# Group commit (pipelines.py): one transaction over this many items, or this many seconds,
+# Group commit (archive_writer.py): one transaction over this many items, or this many seconds,
 # whichever comes first. Each article is atomic either way (a savepoint); a commit per article
 # made storing ~1.5x slower. Datasette shows new articles at most this many seconds late.
 NEWSROOM_COMMIT_ITEMS = 100

@@ -5,8 +5,9 @@ lives in store_schema.py as migrations). The spider asks it which articles are k
 the pipeline hands it parsed articles, Datasette reads the file it writes.
 docs/storage.md describes the tables and the search design.
 
-Every write for one article happens in one transaction, so a crash never leaves an
-article row without its version row or with half of its images replaced.
+Every write for one article is atomic (a transaction, or a savepoint inside the crawl's group
+commit), so a crash never leaves an article row without its version row or with half of its
+images replaced.
 """
 
 from __future__ import annotations
@@ -346,8 +347,8 @@ class Archive:
         run either way. ``etag`` and ``last_modified`` are this response's validators
         (None clears the stored one). Open errors for the canonical or fetched URL are
         marked resolved. ``capture`` (the response's WARC record) becomes a ``captures`` row
-        pointing at the version it showed. Everything happens in one transaction: on any
-        exception the archive is as it was before the call.
+        pointing at the version it showed. Everything happens atomically (a transaction, or a
+        savepoint when one is open): on any exception the archive is as it was before the call.
         """
         data = article.to_dict()  # once: the hash and the version's JSON both read it
         digest = content_hash(article, data)

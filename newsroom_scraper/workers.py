@@ -126,8 +126,11 @@ class WorkerProcess:
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Let the worker finish what it was sent, then end it (killed after ``timeout`` s)."""
+        if self._connected is not None:
+            await asyncio.shield(self._connected)  # the pipes are the loop's from here on
         if self._transport is not None:
-            self._transport.write(_frame(None))
+            if not self._transport.is_closing() and not self._dead:
+                self._transport.write(_frame(None))
             self._transport.close()  # flushes what is buffered (the loop runs on), then EOF
         else:
             try:
