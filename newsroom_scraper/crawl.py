@@ -75,8 +75,8 @@ def crawl_lock(db_path: str | Path) -> Iterator[None]:
     """
     with open(f"{db_path}.lock", "w") as handle:
         try:
-            # A POSIX record lock (lockf), not flock: a forked child (the parse worker) does not
-            # inherit it, so a worker outliving a killed crawl cannot keep the next run out.
+            # A POSIX record lock (lockf), not flock: a child process does not inherit it, so
+            # no process outliving a killed crawl (a forked worker did) can keep the next run out.
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (BlockingIOError, PermissionError):
             raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None

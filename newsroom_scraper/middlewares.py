@@ -37,9 +37,10 @@ class ParseMiddleware:
     """FetchedPage → ParsedPage (an Article, or the reason it is not one), then the teasers.
 
     The page is parsed with the layout of its capture date. A 304 passes untouched.
-    ``NEWSROOM_PARSE_WORKERS`` processes parse (forked when the first page comes, so they start
-    warm); the page's bytes go there and the Article comes back while Scrapy goes on with other
-    responses. 0 parses in the crawl's own process (as does any reactor other than asyncio's).
+    ``NEWSROOM_PARSE_WORKERS`` worker processes parse (workers.py; started with the first page,
+    the least busy one gets the next); the page's bytes go there and the Article comes back
+    while Scrapy goes on with other responses. 0 parses in the crawl's own process (as does any
+    reactor other than asyncio's).
     """
 
     def __init__(self, crawler: Crawler) -> None:

@@ -88,7 +88,10 @@ class ArchivePipeline:
     async def _tick(self) -> None:
         """The timer: have the writer commit what has waited ``NEWSROOM_COMMIT_SECONDS``."""
         if self.writer is not None:
-            self._apply(await self.writer.call("commit_when_due"))
+            try:
+                self._apply(await self.writer.call("commit_when_due"))
+            except WorkerDied:  # the next item reports it and stops the crawl
+                pass
 
     def _apply(self, notes: Notes) -> None:
         """The writer's notes, applied in the crawl: stats, log lines, a stop for a storage error."""
@@ -112,6 +115,7 @@ class ArchivePipeline:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
+        self.stopping = True  # the spider is closed already: notes no longer close it
         try:
             run, notes = await writer.call("finish", reason, dict(self.crawler.stats.get_stats()))
             self._apply(notes)
