@@ -82,7 +82,7 @@ class ArchiveWriter:
             return self._taken_notes()
         try:
             if not self.archive.db.conn.in_transaction:
-                self.archive.db.begin()
+                self.archive.begin_group()
                 self.opened_at = time.monotonic()
             self._process(item)
             self.uncommitted += 1
@@ -114,7 +114,7 @@ class ArchiveWriter:
         """Commit the open transaction: every item in it is in the archive from now on."""
         assert self.archive is not None
         if self.archive.db.conn.in_transaction:
-            self.archive.db.commit()
+            self.archive.commit_group()
         self.uncommitted = 0
         self.uncommitted_outcomes.clear()
 
@@ -205,7 +205,8 @@ class ArchiveWriter:
                 self._commit()
                 return
         except sqlite3.Error:
-            self.archive.db.rollback()
+            pass
+        self.archive.rollback_group()  # whatever is left of the group
         lost = self.uncommitted
         self.counts.subtract(self.uncommitted_outcomes)
         self.counts["errors"] += lost

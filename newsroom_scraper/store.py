@@ -354,6 +354,26 @@ class Archive:
         digest = content_hash(article, data)
         seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at, "etag": etag, "last_modified": last_modified}
         seen["removed_at"] = None  # answering again clears a removal
+        kept = set(self._texts) if self._texts is not None else set()
+        try:
+            return self._save_article(article, data, digest, seen, run_id, fetched_url, fetched_at, capture)
+        except BaseException:
+            if self._texts is not None:  # rolled back: its full-text columns go with it
+                for article_id in set(self._texts) - kept:
+                    del self._texts[article_id]
+            raise
+
+    def _save_article(
+        self,
+        article: Article,
+        data: dict[str, Any],
+        digest: str,
+        seen: dict[str, Any],
+        run_id: int,
+        fetched_url: str,
+        fetched_at: str,
+        capture: Capture | None,
+    ) -> str:
         with self.db.atomic():
             row = self._find(article.url)
             if row is None:
@@ -362,7 +382,8 @@ class Archive:
                     schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
                 )
                 derived = derive(article, data, digest)
-                article_id = self._insert_article(article, derived.columns, seen)
+                article_id = self._insert_article(article, self._deferred(None, derived.columns), seen)
+                self._deferred(article_id, derived.columns)
                 version = self._add_version(article_id, article, derived, fetched_at, run_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
@@ -377,7 +398,7 @@ class Archive:
                 self._update_article(
                     article_id,
                     {
-                        **derived.columns,
+                        **self._deferred(article_id, derived.columns),
                         **seen,
                         "last_changed_at": fetched_at,
                         "version_count": version,
@@ -452,6 +473,28 @@ class Archive:
                 self._write_texts()
             finally:
                 self._texts = None
+
+    def begin_group(self) -> None:
+        """Open a transaction that many calls join, ended by ``commit_group`` (the crawl's group
+        commit, archive_writer.py). As in ``batch()``, the full-text columns of the articles saved
+        in it are written by one statement at its end, and read NULL until then."""
+        self.db.begin()
+        self._texts = {}
+
+    def commit_group(self) -> None:
+        """Write the group's full-text columns and commit (the group ends either way)."""
+        try:
+            if self._texts:
+                self._write_texts()
+            self.db.commit()
+        finally:
+            self._texts = None
+
+    def rollback_group(self) -> None:
+        """Undo the open group (after a storage error that left it open)."""
+        self._texts = None
+        if self.db.conn.in_transaction:
+            self.db.rollback()
 
     def _deferred(self, article_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` for an articles row; in a batch, without its full-text columns, kept for its end

@@ -317,6 +317,37 @@ def test_crash_while_saving_a_change_keeps_the_old_version(
     archive.check_integrity()
 
 
+def test_a_group_writes_the_texts_at_its_end_and_drops_those_of_an_article_rolled_back(
+    archive: Archive, run_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl's group commit: texts are written at commit; a failed article leaves no text
+    waiting to be written (its row id is the next article's)."""
+    archive.begin_group()
+    save(archive, make_article(url=URL + "?a", title="Erster Artikel"), run_id, T1, fetched_url=FETCHED + "a")
+    real = Archive._replace_related
+
+    def explode(self: Archive, article_id: int, run: int, article: Article) -> None:
+        if article.title == "Kaputter Artikel":
+            raise sqlite3.IntegrityError("one article's constraint")
+        real(self, article_id, run, article)
+
+    monkeypatch.setattr(Archive, "_replace_related", explode)
+    broken = make_article(url=URL + "?b", title="Kaputter Artikel", body_text="Zebrastreifen am Markt.")
+    with pytest.raises(sqlite3.IntegrityError):
+        save(archive, broken, run_id, T1, fetched_url=FETCHED + "b")
+    existing = {row[0] for row in archive.db.execute("select id from articles")}
+    assert archive._texts is not None and set(archive._texts) == existing  # the failed one's are gone
+    save(archive, make_article(url=URL + "?c", title="Dritter Artikel"), run_id, T1, fetched_url=FETCHED + "c")
+    with sqlite3.connect(archive.db.conn.execute("PRAGMA database_list").fetchone()[2]) as reader:
+        assert reader.execute("select count(*) from articles").fetchone()[0] == 0  # nothing committed yet
+    archive.commit_group()
+    titles = [r["title"] for r in archive.db.query("select title from articles order by id")]
+    assert titles == ["Erster Artikel", "Dritter Artikel"]
+    assert archive.search("Zebrastreifen") == []  # the rolled-back article's text reached nobody
+    assert len(archive.search("Städtepartnerschaft")) == 2
+    archive.check_integrity()
+
+
 # -- German full-text search ------------------------------------------------------
 
 GERMAN_QUERIES = [
