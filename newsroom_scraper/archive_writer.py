@@ -81,7 +81,7 @@ class ArchiveWriter:
             self.notes.increments["newsroom/not_stored"] += 1
             return self._taken_notes()
         try:
-            if not self.archive.db.conn.in_transaction:
+            if not self.archive.in_group:
                 self.archive.begin_group()
                 self.opened_at = time.monotonic()
             self._process(item)
@@ -113,7 +113,7 @@ class ArchiveWriter:
     def _commit(self) -> None:
         """Commit the open transaction: every item in it is in the archive from now on."""
         assert self.archive is not None
-        if self.archive.db.conn.in_transaction:
+        if self.archive.in_group:
             self.archive.commit_group()
         self.uncommitted = 0
         self.uncommitted_outcomes.clear()
@@ -201,7 +201,7 @@ class ArchiveWriter:
         if not self.uncommitted:
             return
         try:
-            if self.archive.db.conn.in_transaction:
+            if self.archive.in_group:
                 self._commit()
                 return
         except sqlite3.Error:

@@ -1,9 +1,9 @@
 """Spider middlewares: what happens between the spider and the pipelines, by Scrapy's rules.
 
 ``ParseMiddleware`` parses each fetched article page once (FetchedPage → ParsedPage) and lets
-the spider follow the parsed page's teasers. It parses in a worker process
-(``NEWSROOM_PARSE_WORKERS``), so that parsing runs beside Scrapy's own work on a second core. ``ArchiveMiddleware`` makes discovery
-archive-aware, as scrapy-deltafetch does: it drops requests for articles the archive already
+the spider follow the parsed page's teasers; it parses in worker processes
+(``NEWSROOM_PARSE_WORKERS``), beside Scrapy's own work on a second core. ``ArchiveMiddleware``
+makes discovery archive-aware, as scrapy-deltafetch does: it drops requests for articles the archive already
 holds, counts what each channel found, and adds the re-checks and retries the archive asks for.
 Both are switched on in settings.py (``SPIDER_MIDDLEWARES``).
 """
@@ -30,7 +30,7 @@ from .parse import ParseOutcome, parse_outcome
 from .schedule import moment
 from .store import Archive
 from .text.urls import canonical_url, origin_of
-from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
+from .workers import LocalWorker, WorkerDied, WorkerProcess, worker
 
 
 class ParseMiddleware:
@@ -75,8 +75,8 @@ class ParseMiddleware:
                 yield item
 
     async def _parse(self, page: FetchedPage) -> ParseOutcome:
-        """The page parsed by a worker process (or here: no workers, no asyncio reactor)."""
-        if self.workers <= 0 or not on_asyncio_reactor():
+        """The page parsed by a worker (in this process without workers or asyncio's reactor)."""
+        if self.workers <= 0:
             return parse_outcome(page.body, page.url, page.fetched_at)
         if not self.parsers:
             self.parsers = [self._start() for _ in range(self.workers)]
@@ -90,7 +90,7 @@ class ParseMiddleware:
 
     @staticmethod
     def _start() -> LocalWorker | WorkerProcess:
-        return worker("newsroom_scraper.parse:PageParser", in_process=False, name="parse worker")
+        return worker("newsroom_scraper.parse:PageParser", name="parse worker")
 
     def _outcome(self, item: FetchedPage, response: Response, outcome: ParseOutcome) -> Iterable[Any]:
         article, reason, detail, warnings = outcome

@@ -32,7 +32,7 @@ from twisted.internet.task import LoopingCall
 from .archive_writer import Notes
 from .items import FetchedPage, ParsedPage
 from .report import format_report
-from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
+from .workers import LocalWorker, WorkerDied, WorkerProcess, worker
 
 
 class ArchivePipeline:
@@ -57,14 +57,13 @@ class ArchivePipeline:
     async def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         settings = self.settings
-        in_process = not settings.getbool("NEWSROOM_STORE_WORKER", True) or not on_asyncio_reactor()
         self.writer = worker(
             "newsroom_scraper.archive_writer:ArchiveWriter",
             settings.get("NEWSROOM_DB"),
             settings.getint("NEWSROOM_COMMIT_ITEMS", 100),
             self.commit_seconds,
             settings.getint("NEWSROOM_PROGRESS_EVERY", 100),
-            in_process=in_process,
+            in_process=not settings.getbool("NEWSROOM_STORE_WORKER", True),
             name="archive writer",
         )
         self.run_id = await self.writer.call("open", getattr(spider, "options", {}))

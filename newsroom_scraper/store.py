@@ -481,6 +481,11 @@ class Archive:
         self.db.begin()
         self._texts = {}
 
+    @property
+    def in_group(self) -> bool:
+        """Whether a transaction is open (a group, or what is left of one after a storage error)."""
+        return self.db.conn.in_transaction
+
     def commit_group(self) -> None:
         """Write the group's full-text columns and commit (the group ends either way)."""
         try:
@@ -493,7 +498,7 @@ class Archive:
     def rollback_group(self) -> None:
         """Undo the open group (after a storage error that left it open)."""
         self._texts = None
-        if self.db.conn.in_transaction:
+        if self.in_group:
             self.db.rollback()
 
     def _deferred(self, article_id: int | None, values: dict[str, Any]) -> dict[str, Any]:

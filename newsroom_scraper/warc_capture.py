@@ -31,7 +31,7 @@ from scrapy.utils.defer import deferred_from_coro
 from . import __version__
 from .text.dates import utc_now
 from .warc import Exchange, WarcLocation
-from .workers import LocalWorker, WorkerDied, WorkerProcess, on_asyncio_reactor, worker
+from .workers import LocalWorker, WorkerDied, WorkerProcess, worker
 
 
 def warc_folder(settings: Any) -> Path:
@@ -46,7 +46,6 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler, folder: Path) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.folder = folder
         info = {
             "software": f"newsroom-archive/{__version__} (Scrapy, warcio)",
             "http-header-user-agent": settings.get("USER_AGENT"),
@@ -60,7 +59,7 @@ class WarcCaptureMiddleware:
             settings.get("NEWSROOM_WARC_PREFIX", "newsroom"),
             settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
             settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
-            in_process=not settings.getbool("NEWSROOM_WARC_WORKER", True) or not on_asyncio_reactor(),
+            in_process=not settings.getbool("NEWSROOM_WARC_WORKER", True),
             name="WARC writer",
         )
         self.failed = False  # a write failed: nothing more is written, the crawl is closing
@@ -87,22 +86,23 @@ class WarcCaptureMiddleware:
         self.crawler.stats.inc_value("newsroom/warc_records", 2)
         return response
 
-    def _fail(self, error: Exception) -> None:
-        """WARC cannot be written: stop the crawl as a storage error does (pipelines.py)."""
+    def _fail(self, error: Exception, *, stop: bool = True) -> None:
+        """WARC cannot be written: say so and stop the crawl as a storage error does (pipelines.py)."""
         self.failed = True
         stats, engine = self.crawler.stats, self.crawler.engine
         assert stats is not None and engine is not None and self.crawler.spider is not None
         if not stats.get_value("newsroom/storage_error"):
             stats.set_value("newsroom/storage_error", f"WARC: {type(error).__name__}: {error}")
         self.crawler.spider.logger.error("WARC writing failed, stopping the crawl: %s", error)
-        deferred_from_coro(engine.close_spider_async(reason="storage-error"))
+        if stop:
+            deferred_from_coro(engine.close_spider_async(reason="storage-error"))
 
     async def spider_closed(self, spider: Spider) -> None:
         try:
             files = await self.writer.call("finish")
         except (OSError, WorkerDied) as error:
             if not self.failed:
-                self._fail(error)
+                self._fail(error, stop=False)  # closed already
             return
         finally:
             await self.writer.stop()

@@ -8,8 +8,9 @@ the loop resolves. No thread is added to the crawl, on purpose: a thread that st
 made the crawl 1.17x *slower*, fighting Scrapy for the GIL after every SQLite call.
 
 ``worker(factory, *args, in_process=...)`` gives a ``WorkerProcess`` or, with ``in_process``
-(tests, ``NEWSROOM_WORKERS = 0``, another reactor than asyncio's), a ``LocalWorker`` with the
-same ``call``: the code that uses a worker is the same either way.
+(the settings that keep a step in the crawl) or without asyncio's reactor (another reactor, tests
+that call a component directly), a ``LocalWorker`` with the same ``call``: the code that uses a
+worker is the same either way.
 
 A child is started with ``python -m newsroom_scraper.workers`` (a fresh interpreter: forking a
 crawl that holds SQLite connections would hand the child SQLite's lock bookkeeping of the
@@ -50,9 +51,6 @@ class LocalWorker:
     async def call(self, method: str, *args: Any) -> Any:
         return getattr(self.target, method)(*args)
 
-    def call_now(self, method: str, *args: Any) -> Any:
-        return getattr(self.target, method)(*args)
-
     @property
     def busy(self) -> int:
         return 0
@@ -66,8 +64,8 @@ class LocalWorker:
 class WorkerProcess:
     """A child process running ``factory(*args)``'s methods; see the module's doc.
 
-    ``call`` (a coroutine, on the running asyncio loop) is the way in during the crawl;
-    ``call_now`` blocks, for before the first ``call`` (opening). Answers come in call order.
+    ``call`` is a coroutine on the running asyncio loop (the first call connects the pipes to
+    it); answers come in call order.
     """
 
     def __init__(self, factory: str, *args: Any, name: str = "worker") -> None:
@@ -111,18 +109,6 @@ class WorkerProcess:
     def busy(self) -> int:
         """Calls sent and not answered yet."""
         return len(self._pending)
-
-    def call_now(self, method: str, *args: Any) -> Any:
-        """``call`` that blocks: only before the first ``call`` (the pipes are then the loop's)."""
-        if self._connected is not None:
-            raise RuntimeError("call_now after call: use call")
-        self._send_blocking((method, args))
-        with os.fdopen(os.dup(self._results), "rb") as results:
-            frame = _read_frame(results)
-        if frame is None:
-            self._dead = f"ended with exit code {self.process.wait()}"
-            raise WorkerDied(f"{self.name}: {self._dead}")
-        return _unwrap(pickle.loads(frame))
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Let the worker finish what it was sent, then end it (killed after ``timeout`` s)."""
@@ -212,9 +198,12 @@ def on_asyncio_reactor() -> bool:
         return False
 
 
-def worker(factory: str, *args: Any, in_process: bool, name: str = "worker") -> LocalWorker | WorkerProcess:
-    """A worker process running ``factory(*args)``, or with ``in_process`` the object itself."""
-    return LocalWorker(factory, *args) if in_process else WorkerProcess(factory, *args, name=name)
+def worker(factory: str, *args: Any, in_process: bool = False, name: str = "worker") -> LocalWorker | WorkerProcess:
+    """A worker process running ``factory(*args)``; the object itself, in this process, with
+    ``in_process`` or when there is no asyncio reactor to talk to a process from."""
+    if in_process or not on_asyncio_reactor():
+        return LocalWorker(factory, *args)
+    return WorkerProcess(factory, *args, name=name)
 
 
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size

@@ -193,9 +193,9 @@ def test_a_storage_error_that_will_repeat_stops_the_crawl(tmp_path, monkeypatch)
 
 
 def test_a_store_worker_that_dies_stops_the_crawl_as_a_storage_error(tmp_path, monkeypatch):
-    import newsroom_scraper.pipelines as pipelines
+    import newsroom_scraper.workers as workers
 
-    monkeypatch.setattr(pipelines, "on_asyncio_reactor", lambda: True)  # as in a crawl: a worker process
+    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)  # as in a crawl: a worker process
     crawler, spider = make_spider(tmp_path)
     closed = []
 

@@ -358,9 +358,9 @@ async def through_the_worker(middleware: ParseMiddleware, page: FetchedPage) -> 
 
 
 def test_pages_parsed_in_the_worker_process_are_those_parsed_here(tmp_path, monkeypatch):
-    import newsroom_scraper.middlewares as middlewares
+    import newsroom_scraper.workers as workers
 
-    monkeypatch.setattr(middlewares, "on_asyncio_reactor", lambda: True)
+    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)
     crawler, spider = make_spider(tmp_path)
     middleware = ParseMiddleware(crawler)
     assert middleware.workers == 1  # the default
@@ -383,9 +383,9 @@ def test_pages_parsed_in_the_worker_process_are_those_parsed_here(tmp_path, monk
 
 
 def test_a_parse_worker_that_dies_costs_its_page_only(tmp_path, monkeypatch):
-    import newsroom_scraper.middlewares as middlewares
+    import newsroom_scraper.workers as workers
 
-    monkeypatch.setattr(middlewares, "on_asyncio_reactor", lambda: True)
+    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)
     crawler, spider = make_spider(tmp_path)
     middleware = ParseMiddleware(crawler)
     page = sample_pages()["full-summer-news"]

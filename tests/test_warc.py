@@ -135,9 +135,9 @@ def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path:
 
 @pytest.mark.parametrize("in_a_worker", [True, False])
 def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path, monkeypatch, in_a_worker) -> None:
-    import newsroom_scraper.warc_capture as warc_capture
+    import newsroom_scraper.workers as workers
 
-    monkeypatch.setattr(warc_capture, "on_asyncio_reactor", lambda: in_a_worker)  # as in a crawl, or not
+    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: in_a_worker)  # as in a crawl, or not
     crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     assert isinstance(middleware.writer, WorkerProcess if in_a_worker else LocalWorker)

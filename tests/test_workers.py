@@ -25,22 +25,13 @@ def test_calls_are_answered_in_order_and_errors_come_back_as_raised():
 
 
 def test_a_factory_that_fails_makes_every_call_fail_with_its_error():
-    process = WorkerProcess("builtins:int", "not a number")
-    with pytest.raises(ValueError, match="invalid literal"):
-        process.call_now("bit_length")
-    asyncio.run(process.stop())
-
-
-def test_call_now_is_for_before_the_loop_takes_the_pipes():
-    async def scenario(process: WorkerProcess):
-        assert await process.call("get", "a") == 1
-        with pytest.raises(RuntimeError, match="call_now after call"):
-            process.call_now("get", "a")
+    async def scenario():
+        process = WorkerProcess("builtins:int", "not a number")
+        with pytest.raises(ValueError, match="invalid literal"):
+            await process.call("bit_length")
         await process.stop()
 
-    process = WorkerProcess("builtins:dict", [("a", 1)])
-    assert process.call_now("get", "a") == 1
-    asyncio.run(scenario(process))
+    asyncio.run(scenario())
 
 
 def test_a_killed_worker_fails_its_pending_calls_and_every_later_one():
@@ -57,8 +48,9 @@ def test_a_killed_worker_fails_its_pending_calls_and_every_later_one():
     asyncio.run(scenario())
 
 
-def test_in_process_the_same_calls_reach_the_object_itself():
+def test_in_process_or_without_asyncio_reactor_the_same_calls_reach_the_object_itself():
+    assert isinstance(worker("builtins:dict"), LocalWorker)  # no reactor installed in this test
     local = worker("builtins:dict", [("a", 1)], in_process=True)
     assert isinstance(local, LocalWorker) and local.busy == 0
-    assert asyncio.run(local.call("get", "a")) == 1 and local.call_now("get", "a") == 1
+    assert asyncio.run(local.call("get", "a")) == 1
     asyncio.run(local.stop())
