@@ -1,11 +1,11 @@
-"""``ArchiveWriter``: what the item pipeline stores, and how (pipelines.py sends it the items).
+"""``ArchiveWriter``: what the item pipeline stores, and how (pipelines.py hands it the items).
 
-It runs in a worker process during a crawl (workers.py; ``NEWSROOM_STORE_WORKER``), so this
-module imports no Scrapy: the worker stays small. It keeps one transaction open over many
-items (group commit: ``NEWSROOM_COMMIT_ITEMS`` items or ``NEWSROOM_COMMIT_SECONDS`` seconds,
-whichever comes first; each article is a savepoint of its own), counts what it stored for the
-run report, and hands the crawl ``Notes``: Scrapy stats, log lines and the storage error that
-must stop the crawl.
+It keeps one transaction open over many items (group commit: ``NEWSROOM_COMMIT_ITEMS`` items or
+``NEWSROOM_COMMIT_SECONDS`` seconds, whichever comes first; each article is a savepoint of its
+own), counts what it stored for the run report, and keeps the crawl's stats (any object with
+Scrapy's ``inc_value``/``set_value``) and log. A storage error that will repeat is kept in
+``storage_failed``: the pipeline stops the crawl on it. It imports no Scrapy, so it is tested
+and reused without a crawler.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import logging
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, Protocol
 
 from .drift import PREVIOUS_RUNS, drift_alerts
 from .errors import Failure
@@ -29,26 +30,26 @@ REMOVED_STATUSES = (404, 410)
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
 
 
-@dataclass
-class Notes:
-    """What the writer did besides storing, for the crawl to apply: Scrapy stats, log lines and
-    the storage error that must stop the crawl (the writer may be in another process)."""
+class Stats(Protocol):
+    """What the writer needs of Scrapy's stats collector."""
 
-    increments: Counter[str] = field(default_factory=Counter)
-    values: dict[str, Any] = field(default_factory=dict)
-    logs: list[tuple[int, str]] = field(default_factory=list)
-    storage_failed: str | None = None
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None: ...
+    def set_value(self, key: str, value: Any) -> None: ...
+    def get_stats(self) -> dict[str, Any]: ...
+
+
+Log = Callable[[int, str], None]  # (level, line), e.g. a logger's ``log``
 
 
 class ArchiveWriter:
-    """Stores items in the archive, in groups (see the module's doc); counts what it stored.
+    """Stores items in the archive, in groups (see the module's doc); counts what it stored."""
 
-    Runs where ``ArchivePipeline`` puts it (a worker process, or the crawl's own); every method
-    returns the ``Notes`` of what it did besides storing.
-    """
-
-    def __init__(self, db_path: str, commit_items: int, commit_seconds: float, progress_every: int) -> None:
+    def __init__(
+        self, db_path: str, commit_items: int, commit_seconds: float, progress_every: int, stats: Stats, log: Log
+    ) -> None:
         self.db_path = db_path
+        self.stats = stats
+        self.log = log
         self.counts: Counter[str] = Counter()
         self.empty: Counter[str] = Counter()
         self.parsed = 0
@@ -61,11 +62,6 @@ class ArchiveWriter:
         self.commit_items = max(1, commit_items)
         self.commit_seconds = commit_seconds
         self.progress_every = progress_every
-        self.notes = Notes()
-
-    def _taken_notes(self) -> Notes:
-        notes, self.notes = self.notes, Notes(storage_failed=self.storage_failed)
-        return notes
 
     def open(self, options: dict[str, Any]) -> int:
         """Open the archive and start the run; its id."""
@@ -73,13 +69,13 @@ class ArchiveWriter:
         self.run_id = self.archive.start_run(options.get("start_url", ""), options)
         return self.run_id
 
-    def write(self, item: Any) -> Notes:
+    def write(self, item: Any) -> None:
         """One item into the open transaction (a group, see the module's doc)."""
         assert self.archive is not None
         if self.storage_failed:  # the archive cannot take it: the run is closing, say so once
             self.counts["errors"] += 1
-            self.notes.increments["newsroom/not_stored"] += 1
-            return self._taken_notes()
+            self.stats.inc_value("newsroom/not_stored")
+            return
         try:
             if not self.archive.in_group:
                 self.archive.begin_group()
@@ -90,25 +86,14 @@ class ArchiveWriter:
                 self._commit()
         except sqlite3.Error as error:  # even recording failed: the archive itself is at fault
             self._storage_error(error)
-        return self._taken_notes()
 
-    def close(self) -> None:
-        """Commit and close, when the crawl went away without ``finish`` (the worker's pipe closed)."""
-        if self.archive is not None:
-            try:
-                self._commit()
-            finally:
-                self.archive.close()
-                self.archive = None
-
-    def commit_when_due(self) -> Notes:
+    def commit_when_due(self) -> None:
         """Commit what has waited ``commit_seconds`` (the pipeline's timer calls this)."""
         if self.uncommitted and time.monotonic() - self.opened_at >= self.commit_seconds:
             try:
                 self._commit()
             except sqlite3.Error as error:
                 self._storage_error(error)
-        return self._taken_notes()
 
     def _commit(self) -> None:
         """Commit the open transaction: every item in it is in the archive from now on."""
@@ -137,17 +122,17 @@ class ArchiveWriter:
                     self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
         elif isinstance(item, ParsedPage):
             self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
-            self.notes.increments["newsroom/parse_errors"] += 1
+            self.stats.inc_value("newsroom/parse_errors")
         elif isinstance(item, CrawlFailure):
             self._record(item.url, item.kind, item.reason, item.status, item.attempts)
             if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
-                self.notes.increments["newsroom/removed"] += 1
+                self.stats.inc_value("newsroom/removed")
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""
         assert self.archive is not None
         self.archive.record_error(self.run_id, url, kind, reason, status, attempts)
-        self.notes.increments[f"newsroom/failures/{kind}"] += 1
+        self.stats.inc_value(f"newsroom/failures/{kind}")
         if kind != Failure.WARNING:
             self.counts["errors"] += 1
             self.uncommitted_outcomes["errors"] += 1
@@ -169,7 +154,7 @@ class ArchiveWriter:
                 raise  # the next article would fail the same way: process_item stops the run
             # a failure of this article alone (its data broke a constraint): record it, go on
             self._record(fetch.url, Failure.STORE, f"{type(error).__name__}: {error}"[:500], fetch.status, 1)
-            self.notes.increments["newsroom/not_stored"] += 1
+            self.stats.inc_value("newsroom/not_stored")
             return False
         self.counts[outcome] += 1
         self.uncommitted_outcomes[outcome] += 1
@@ -180,7 +165,7 @@ class ArchiveWriter:
         if "T" not in article.published_at:
             self.empty["published_time"] += 1
         if self.progress_every and self.parsed % self.progress_every == 0:
-            self.notes.logs.append((logging.INFO, f"Progress: {self.parsed} articles stored ({dict(self.counts)})"))
+            self.log(logging.INFO, f"Progress: {self.parsed} articles stored ({dict(self.counts)})")
         return True
 
     def _storage_error(self, error: sqlite3.Error) -> None:
@@ -189,10 +174,9 @@ class ArchiveWriter:
         self.storage_failed = f"{type(error).__name__}: {error}"
         self._keep_or_count_lost()
         self.counts["errors"] += 1
-        self.notes.increments["newsroom/not_stored"] += 1
-        self.notes.values["newsroom/storage_error"] = self.storage_failed
-        self.notes.logs.append((logging.ERROR, f"Storage failed, stopping the crawl: {self.storage_failed}"))
-        self.notes.storage_failed = self.storage_failed
+        self.stats.inc_value("newsroom/not_stored")
+        self.stats.set_value("newsroom/storage_error", self.storage_failed)
+        self.log(logging.ERROR, f"Storage failed, stopping the crawl: {self.storage_failed}")
 
     def _keep_or_count_lost(self) -> None:
         """After a storage error: commit what the open transaction holds, or, when SQLite rolled
@@ -210,10 +194,8 @@ class ArchiveWriter:
         lost = self.uncommitted
         self.counts.subtract(self.uncommitted_outcomes)
         self.counts["errors"] += lost
-        self.notes.increments["newsroom/not_stored"] += lost
-        self.notes.logs.append(
-            (logging.ERROR, f"Storage failed: the last {lost} items stored were rolled back with it")
-        )
+        self.stats.inc_value("newsroom/not_stored", lost)
+        self.log(logging.ERROR, f"Storage failed: the last {lost} items stored were rolled back with it")
         self.uncommitted = 0
         self.uncommitted_outcomes.clear()
 
@@ -227,36 +209,33 @@ class ArchiveWriter:
             self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
         )
 
-    def finish(self, reason: str, stats: dict[str, Any]) -> tuple[dict[str, Any] | None, Notes]:
-        """Commit, write the run record (``stats``: Scrapy's) and its drift alerts, close the
-        archive: the run as recorded (None when the archive could not keep it), and the notes."""
+    def finish(self, reason: str) -> dict[str, Any] | None:
+        """Commit, write the run record (with the crawl's stats) and its drift alerts, close the
+        archive: the run as recorded (None when the archive could not keep it)."""
         if self.archive is None:
-            return None, self._taken_notes()
+            return None
         try:
             self._commit()
         except sqlite3.Error as error:  # the last items are lost; the run record may still fit
             self.storage_failed = self.storage_failed or f"{type(error).__name__}: {error}"
-            self.notes.values["newsroom/storage_error"] = self.storage_failed
+            self.stats.set_value("newsroom/storage_error", self.storage_failed)
             self._keep_or_count_lost()
             reason = "storage-error"
         watched = [*WATCHED_FIELDS, "published_time"]
         empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
         try:
-            recorded = {**stats, **self.notes.values}  # with what the crawl has not applied yet
-            for key, count in self.notes.increments.items():
-                recorded[key] = recorded.get(key, 0) + count
-            self.archive.finish_run(self.run_id, reason, recorded, counts, empty_fields)
+            self.archive.finish_run(self.run_id, reason, dict(self.stats.get_stats()), counts, empty_fields)
             self._record_drift()
             self._commit()
             run = self.archive.get_run(self.run_id)
         except sqlite3.Error as error:  # the run record is lost with the archive: the report says why
-            self.notes.values["newsroom/storage_error"] = self.storage_failed or str(error)
+            self.stats.set_value("newsroom/storage_error", self.storage_failed or str(error))
             run = None
         finally:
             self.archive.close()
             self.archive = None
-        return run, self._taken_notes()
+        return run
 
 
 def _capture(fetch: FetchedPage) -> Capture | None:

@@ -134,8 +134,18 @@ def backfill(
     writer.close()
     if touched:
         # every capture of the touched articles, on any host (the crawl's too), so their history is whole
-        report.reparsed = reparse(warc_dir, db_path, wanted=lambda url: _path(url) in touched, progress=progress)
+        report.reparsed = reparse(warc_dir, db_path, wanted=PathIn(frozenset(touched)), progress=progress)
     return report
+
+
+@dataclass(frozen=True)
+class PathIn:
+    """Whether a URL's path is one of ``paths``, on any host: a filter a spawned reparse worker can take."""
+
+    paths: frozenset[str]
+
+    def __call__(self, url: str) -> bool:
+        return _path(url) in self.paths
 
 
 def _path(url: str) -> str:

@@ -10,9 +10,6 @@ from .layouts import GenericLayout, capture_date, choose_layout, find_layout
 from .page import Page
 
 Captured = date | datetime | str | None
-# A parse as values that cross a process boundary (a ParseError would not pickle with its
-# reason): the Article or None, the reason and detail when None, the warnings.
-ParseOutcome = tuple[Article | None, Reason | None, str, list[str]]
 
 
 def parse_article(
@@ -58,19 +55,3 @@ def parse_listing(html: bytes | str, url: str, fetched_at: Captured = None) -> L
         raise ParseError(Reason.TOO_DEEP, "the markup is nested too deeply") from None
     except Exception as error:
         raise ParseError(Reason.INTERNAL, f"{type(error).__name__}: {error}") from error
-
-
-def parse_outcome(html: bytes | str, url: str, fetched_at: Captured = None) -> ParseOutcome:
-    """``parse_article`` as a ParseOutcome, which never raises."""
-    warnings: list[str] = []
-    try:
-        return parse_article(html, url, fetched_at, warnings), None, "", warnings
-    except ParseError as error:
-        return None, error.reason, error.detail, warnings
-
-
-class PageParser:
-    """What a parsing worker process runs (workers.py: ``newsroom_scraper.parse:PageParser``)."""
-
-    def parse(self, html: bytes | str, url: str, fetched_at: Captured = None) -> ParseOutcome:
-        return parse_outcome(html, url, fetched_at)

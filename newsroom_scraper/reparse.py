@@ -11,13 +11,12 @@ No network, no Scrapy.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from . import site
 from .errors import ParseError
 from .items import Article, Capture
 from .parse import parse_article
+from .pool import process_pool, result_of
 from .store import Archive, Derived, derive
 from .warc import Joiner, WarcCapture, WarcItem, WarcPart, archive_files, iter_captures, iter_part, warc_parts
 
@@ -171,10 +171,9 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
         for raw in iter_captures(folder, wanted):
             yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None, None
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     joiner = Joiner()
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folder, wanted)) as pool:
+    with process_pool(workers, _init_worker, (folder, wanted)) as pool:
         try:
             for part in warc_parts(folder, PART_BYTES):
                 pending.append((part, pool.submit(_read_part, part)))
@@ -195,7 +194,7 @@ def _joined(joiner: Joiner, part: WarcPart, future: Future[list[Worked]]) -> Ite
     if not joiner.wants(part):  # after a part that read on to its file's end: neither its records nor its error
         future.cancel()
         return
-    items = future.result()
+    items = result_of(future, f"{part.name} from byte {part.start}")
     results = {id(item): (outcome, derived) for item, outcome, derived in items}
     for raw in joiner.captures(part, [item for item, _, _ in items]):
         yield raw, *results[id(raw)]

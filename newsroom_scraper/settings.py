@@ -92,12 +92,6 @@ NEWSROOM_NOW = None
 # made storing ~1.5x slower. Datasette shows new articles at most this many seconds late.
 NEWSROOM_COMMIT_ITEMS = 100
 NEWSROOM_COMMIT_SECONDS = 1.0
-# Worker processes (workers.py, docs/crawling.md): parsing, storing and WARC writing run beside
-# Scrapy, which uses one core. Parsers: how many (0: in the crawl's process); the store and the
-# WARC writer: one each, or False to keep them in the crawl's process.
-NEWSROOM_PARSE_WORKERS = 1
-NEWSROOM_STORE_WORKER = True
-NEWSROOM_WARC_WORKER = True
 NEWSROOM_PROGRESS_EVERY = 100  # log a progress line every N stored articles
 # WARC of every exchange (docs/archival.md): on by default, `--no-warc` turns it off.
 NEWSROOM_WARC_ENABLED = True

@@ -8,9 +8,7 @@ response went into ``request.meta["capture"]`` (a dict: ``captured_at`` and the 
 which the spider passes on with the page, so the archive's ``captures`` row and the version's
 capture time are those of the WARC record. At the end of the crawl it closes the file and
 writes the CDXJ index beside it. The writing (warcio, gzip, digests: ~3 ms for a real 430 KB
-page) happens in a worker process (workers.py), so that it runs beside Scrapy on a second core;
-the response goes on once its record is written. (A worker thread gave nothing, 0.98x: the GIL
-and the wake-ups ate the overlap.) ``NEWSROOM_WARC_WORKER = False`` writes in the crawl's process.
+page) happens in the crawl's process; the response goes on once its record is written.
 
 Settings: ``NEWSROOM_WARC_ENABLED`` (``--no-warc``), ``NEWSROOM_WARC_DIR`` (default: ``warc/``
 beside the database), ``NEWSROOM_WARC_MAX_SIZE`` (rotation, bytes), ``NEWSROOM_WARC_PREFIX``.
@@ -30,8 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from . import __version__
 from .text.dates import utc_now
-from .warc import Exchange, WarcLocation
-from .workers import LocalWorker, WorkerDied, WorkerProcess, worker
+from .warc import Exchange, WarcLocation, WarcWriter
 
 
 def warc_folder(settings: Any) -> Path:
@@ -52,15 +49,12 @@ class WarcCaptureMiddleware:
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "isPartOf": "newsroom-archive",
         }
-        self.writer: LocalWorker | WorkerProcess = worker(
-            "newsroom_scraper.warc:WarcWriter",
+        self.writer = WarcWriter(
             folder,
             info,
             settings.get("NEWSROOM_WARC_PREFIX", "newsroom"),
             settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
             settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
-            in_process=not settings.getbool("NEWSROOM_WARC_WORKER", True),
-            name="WARC writer",
         )
         self.failed = False  # a write failed: nothing more is written, the crawl is closing
 
@@ -72,13 +66,13 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    async def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if self.failed:
             return response
         captured_at = utc_now()
         try:
-            location: WarcLocation = await self.writer.call("write_exchange", _exchange(request, response, captured_at))
-        except (OSError, WorkerDied) as error:  # a full disk, a file-size limit: no evidence can be kept
+            location: WarcLocation = self.writer.write_exchange(_exchange(request, response, captured_at))
+        except OSError as error:  # a full disk, a file-size limit: no evidence can be kept
             self._fail(error)
             return response  # stored without a capture rather than lost; the crawl is closing
         request.meta["capture"] = {"captured_at": captured_at, **asdict(location)}
@@ -97,15 +91,15 @@ class WarcCaptureMiddleware:
         if stop:
             deferred_from_coro(engine.close_spider_async(reason="storage-error"))
 
-    async def spider_closed(self, spider: Spider) -> None:
+    def spider_closed(self, spider: Spider) -> None:
         try:
-            files = await self.writer.call("finish")
-        except (OSError, WorkerDied) as error:
+            files = self.writer.finish()
+        except OSError as error:
             if not self.failed:
                 self._fail(error, stop=False)  # closed already
             return
         finally:
-            await self.writer.stop()
+            self.writer.close()
         if files:
             spider.logger.info("WARC: %s", ", ".join(str(path) for path in files))
 

@@ -18,7 +18,6 @@ from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.pipelines import ArchivePipeline
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.workers import LocalWorker, WorkerProcess
 
 ORIGIN = "http://127.0.0.1:8000"
 URL = ORIGIN + "/newsroom/nachrichten-dortmund.de/a.html"
@@ -79,25 +78,22 @@ def test_a_failed_listing_is_counted_not_recorded(tmp_path):
 
 
 def open_pipeline(tmp_path, **settings):
-    """The pipeline with its writer in this process (no asyncio reactor here), opened."""
+    """The pipeline, opened."""
     crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), **settings})
     spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     pipeline = ArchivePipeline(crawler)
-    asyncio.run(pipeline.open_spider(spider))
+    pipeline.open_spider(spider)
     return crawler, spider, pipeline
 
 
 def writer_of(pipeline: ArchivePipeline) -> ArchiveWriter:
-    assert isinstance(pipeline.writer, LocalWorker)
-    return pipeline.writer.target
+    assert pipeline.writer is not None
+    return pipeline.writer
 
 
 def store(pipeline: ArchivePipeline, *items) -> None:
-    async def each() -> None:
-        for item in items:
-            await pipeline.process_item(item)
-
-    asyncio.run(each())
+    for item in items:
+        pipeline.process_item(item)
 
 
 def test_the_pipeline_records_failures_warnings_and_counts_them_by_kind(tmp_path):
@@ -114,8 +110,8 @@ def test_the_pipeline_records_failures_warnings_and_counts_them_by_kind(tmp_path
         "select url, kind, status, attempts, reason from crawl_errors order by id"
     ).fetchall()
     assert rows == [(URL, "http", 503, 4, "HTTP 503"), (page.url, "parse", 200, 4, "truncated: cut")]
-    assert crawler.stats.get_value("newsroom/failures/http") == 1  # the writer's notes, applied
-    asyncio.run(pipeline.spider_closed(spider, "finished"))
+    assert crawler.stats.get_value("newsroom/failures/http") == 1  # the writer keeps the crawl's stats
+    pipeline.spider_closed(spider, "finished")
     assert writer.counts["errors"] == 2
     with sqlite3.connect(tmp_path / "newsroom.db") as reader:
         assert reader.execute("select error_count, finish_reason from crawl_runs").fetchone() == (2, "finished")
@@ -135,13 +131,13 @@ def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tm
     store(pipeline, failures[2])
     assert visible() == 3  # the third item filled the group
     store(pipeline, failures[3])
-    asyncio.run(pipeline._tick())
+    pipeline._tick()
     assert visible() == 3  # not due yet
     writer.opened_at -= writer.commit_seconds
-    asyncio.run(pipeline._tick())
+    pipeline._tick()
     assert visible() == 4
     store(pipeline, failures[4])
-    asyncio.run(pipeline.spider_closed(spider, "finished"))
+    pipeline.spider_closed(spider, "finished")
     assert visible() == 5
     assert pipeline.timer is not None and not pipeline.timer.running
 
@@ -179,10 +175,8 @@ def test_a_storage_error_that_will_repeat_stops_the_crawl(tmp_path, monkeypatch)
     page = FetchedPage(url=URL, status=200, body=b"<html>")
 
     async def two_items():  # in a running event loop, as in a crawl
-        await pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))
-        await pipeline.process_item(
-            ParsedPage(fetch=page, error="truncated: cut")
-        )  # after the stop: counted, not tried
+        pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))
+        pipeline.process_item(ParsedPage(fetch=page, error="truncated: cut"))  # after the stop: counted, not tried
         await asyncio.sleep(0)
 
     asyncio.run(two_items())
@@ -190,36 +184,6 @@ def test_a_storage_error_that_will_repeat_stops_the_crawl(tmp_path, monkeypatch)
     assert crawler.stats.get_value("newsroom/not_stored") == 2
     assert "disk is full" in crawler.stats.get_value("newsroom/storage_error")
     writer.archive = real_archive
-
-
-def test_a_store_worker_that_dies_stops_the_crawl_as_a_storage_error(tmp_path, monkeypatch):
-    import newsroom_scraper.workers as workers
-
-    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)  # as in a crawl: a worker process
-    crawler, spider = make_spider(tmp_path)
-    closed = []
-
-    async def close_spider_async(*, reason):
-        closed.append(reason)
-
-    engine = type("Engine", (), {"close_spider_async": staticmethod(close_spider_async)})
-    monkeypatch.setattr(crawler, "_engine", engine, raising=False)
-    pipeline = ArchivePipeline(crawler)
-
-    async def scenario():
-        await pipeline.open_spider(spider)
-        assert isinstance(pipeline.writer, WorkerProcess)
-        await pipeline.process_item(CrawlFailure(URL, Failure.HTTP, "HTTP 503", 503, 4))
-        pipeline.writer.process.kill()  # as the OOM killer would end it
-        pipeline.writer.process.wait()
-        await pipeline.process_item(CrawlFailure(URL + "?2", Failure.HTTP, "HTTP 503", 503, 4))
-        await asyncio.sleep(0)
-        await pipeline.spider_closed(spider, "finished")
-
-    asyncio.run(scenario())
-    assert closed == ["storage-error"]
-    assert crawler.stats.get_value("newsroom/not_stored") == 1
-    assert "archive writer" in crawler.stats.get_value("newsroom/storage_error")
 
 
 def test_remote_control_never_starts():

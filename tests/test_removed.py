@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.test import get_crawler
+
 from newsroom_scraper.archive_writer import ArchiveWriter
 from newsroom_scraper.items import Article, CrawlFailure
 from newsroom_scraper.store import Archive
@@ -18,7 +21,8 @@ def article() -> Article:
 
 def pipeline_with_article(tmp_path: Path) -> ArchiveWriter:
     """The pipeline's writer (what stores its items) with one archived article."""
-    pipeline = ArchiveWriter(str(tmp_path / "a.db"), commit_items=1, commit_seconds=1.0, progress_every=100)
+    stats = StatsCollector(get_crawler())
+    pipeline = ArchiveWriter(str(tmp_path / "a.db"), 1, 1.0, 100, stats, lambda level, line: None)
     pipeline.open({"start_url": "http://127.0.0.1:9/newsroom/"})
     assert pipeline.archive is not None
     pipeline.archive.save_article(

@@ -347,9 +347,8 @@ def test_search_paging_stops_at_a_page_of_archived_articles(tmp_path):
     assert crawler.stats.get_value("newsroom/paging_stopped/search") == 1
 
 
-async def through_the_worker(middleware: ParseMiddleware, page: FetchedPage) -> list:
-    """One page through ParseMiddleware's async path, parsed by its worker process (as in a
-    crawl, whose asyncio loop is one for the whole run: a test runs in one ``asyncio.run``)."""
+async def through_the_middleware(middleware: ParseMiddleware, page: FetchedPage) -> list:
+    """One page through ParseMiddleware's async path, as a crawl's spider output goes."""
 
     async def fetched():
         yield page
@@ -357,49 +356,19 @@ async def through_the_worker(middleware: ParseMiddleware, page: FetchedPage) -> 
     return [out async for out in middleware.process_spider_output_async(response(page.url, b""), fetched())]
 
 
-def test_pages_parsed_in_the_worker_process_are_those_parsed_here(tmp_path, monkeypatch):
-    import newsroom_scraper.workers as workers
-
-    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)
+def test_the_async_path_parses_as_parse_article_and_retries_a_truncated_page(tmp_path):
     crawler, spider = make_spider(tmp_path)
     middleware = ParseMiddleware(crawler)
-    assert middleware.workers == 1  # the default
     page = sample_pages()["full-summer-news"]
     html = render_article(page).encode("utf-8")
     good = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
     broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main>")
 
     async def scenario():
-        parsed, *teasers = await through_the_worker(middleware, good)
+        parsed, *teasers = await through_the_middleware(middleware, good)
         assert parsed.article == parse_article(html, good.url, good.fetched_at)
         assert [r.url for r in teasers] == [t.url for t in parsed.article.related]
-        (retry,) = await through_the_worker(middleware, broken)
-        assert isinstance(retry, Request) and retry.url == broken.url  # truncated: its reason came back
-        process = middleware.parsers[0].process
-        await middleware.spider_closed(spider)
-        assert process.returncode == 0 and not middleware.parsers
-
-    asyncio.run(scenario())
-
-
-def test_a_parse_worker_that_dies_costs_its_page_only(tmp_path, monkeypatch):
-    import newsroom_scraper.workers as workers
-
-    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: True)
-    crawler, spider = make_spider(tmp_path)
-    middleware = ParseMiddleware(crawler)
-    page = sample_pages()["full-summer-news"]
-    html = render_article(page).encode("utf-8")
-    good = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
-
-    async def scenario():
-        await through_the_worker(middleware, good)  # the worker is up
-        middleware.parsers[0].process.kill()  # as the kernel's OOM killer would end it
-        middleware.parsers[0].process.wait()
-        died, *_ = await through_the_worker(middleware, good)
-        assert isinstance(died, ParsedPage) and died.error == "internal: the parsing process died on this page"
-        parsed, *_ = await through_the_worker(middleware, good)
-        assert isinstance(parsed, ParsedPage) and parsed.article is not None  # a new worker took the next page
-        await middleware.spider_closed(spider)
+        (retry,) = await through_the_middleware(middleware, broken)
+        assert isinstance(retry, Request) and retry.url == broken.url  # truncated: asked again
 
     asyncio.run(scenario())

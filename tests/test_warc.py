@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import itertools
 import json
@@ -13,7 +12,6 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -30,7 +28,6 @@ from newsroom_scraper.warc import (
     write_index,
 )
 from newsroom_scraper.warc_capture import WarcCaptureMiddleware
-from newsroom_scraper.workers import LocalWorker, WorkerProcess
 
 
 def exchange(url: str = "http://127.0.0.1:1/newsroom/a.html?b=2&a=1", status: int = 200, **kw) -> Exchange:
@@ -133,14 +130,9 @@ def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path:
     assert again.files[0].name == "newsroom-20260102030405-00003.warc.gz"
 
 
-@pytest.mark.parametrize("in_a_worker", [True, False])
-def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path, monkeypatch, in_a_worker) -> None:
-    import newsroom_scraper.workers as workers
-
-    monkeypatch.setattr(workers, "on_asyncio_reactor", lambda: in_a_worker)  # as in a crawl, or not
+def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
-    assert isinstance(middleware.writer, WorkerProcess if in_a_worker else LocalWorker)
     request = Request("http://127.0.0.1:1/newsroom/x.html?z=1", headers={"Cookie": "s=1"})
     response = Response(
         request.url,
@@ -150,11 +142,8 @@ def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path, mo
         request=request,
     )
 
-    async def exchange_then_close() -> None:  # as in a crawl: one asyncio loop
-        assert await middleware.process_response(request, response) is response
-        await middleware.spider_closed(_Spider())  # type: ignore[arg-type]
-
-    asyncio.run(exchange_then_close())
+    assert middleware.process_response(request, response) is response
+    middleware.spider_closed(_Spider())  # type: ignore[arg-type]
     capture = request.meta["capture"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture["captured_at"])
     (found,) = iter_captures(tmp_path)
