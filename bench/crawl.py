@@ -197,9 +197,14 @@ def fetched_urls(log: Path, base: str) -> list[str]:
 
 AREAS = {
     "download": ("twisted/", "scrapy/core/downloader", "scrapy/downloadermiddlewares", "h2/", "ssl"),
-    "parse": ("newsroom_scraper/page", "newsroom_scraper/parse", "newsroom_scraper/layouts", "newsroom_scraper/text"),
-    "store": ("newsroom_scraper/store", "newsroom_scraper/search_variants", "sqlite_utils", "sqlite3"),
-    "warc": ("newsroom_scraper/warc", "warcio/", "/gzip.py"),
+    "parse": (
+        "newsroom_scraper/parser/page",
+        "newsroom_scraper/parser/parse",
+        "newsroom_scraper/parser/layouts",
+        "newsroom_scraper/parser/text",
+    ),
+    "store": ("newsroom_scraper/store/archive", "newsroom_scraper/search/variants", "sqlite_utils", "sqlite3"),
+    "warc": ("newsroom_scraper/evidence/warc", "warcio/", "/gzip.py"),
 }
 
 

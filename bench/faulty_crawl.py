@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from newsroom_replica import Faults, ReplicaServer, ReplicaSite
-from newsroom_scraper.text.urls import canonical_url
+from newsroom_scraper.parser.text.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
 

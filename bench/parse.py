@@ -92,7 +92,7 @@ def main() -> int:
     import lxml.html
 
     from newsroom_scraper import parse_article
-    from newsroom_scraper.text import clear_caches
+    from newsroom_scraper.parser.text import clear_caches
 
     def cold() -> object:
         clear_caches()  # as for the first page of a crawl: no URL, credit or date seen before

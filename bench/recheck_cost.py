@@ -18,7 +18,7 @@ import heapq
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from newsroom_scraper.schedule import iso, next_recheck
+from newsroom_scraper.ops.schedule import iso, next_recheck
 
 
 def nightly_rechecks(articles: int, per_day: float, nights: int) -> list[int]:

@@ -31,8 +31,8 @@ from datetime import date
 from pathlib import Path
 
 from newsroom_replica import ReplicaServer, ReplicaSite
-from newsroom_scraper.reparse import reparse
-from newsroom_scraper.warc import archive_files
+from newsroom_scraper.evidence.reparse import reparse
+from newsroom_scraper.evidence.warc import archive_files
 
 
 def main() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import NewsroomError, ParseError  # noqa: E402
-from .items import Article, Image, Link, ListingPage, RelatedLink, Video  # noqa: E402
-from .parse import parse_article, parse_listing  # noqa: E402
+from newsroom_scraper.errors import NewsroomError, ParseError  # noqa: E402
+from newsroom_scraper.items import Article, Image, Link, ListingPage, RelatedLink, Video  # noqa: E402
+from newsroom_scraper.parser.parse import parse_article, parse_listing  # noqa: E402
 
 __all__ = [
     "Article",

@@ -1,5 +1,5 @@
 """``python -m newsroom_scraper`` is ``newsroom-archive``."""
 
-from .cli import main
+from newsroom_scraper.cli import main
 
 main()

@@ -14,10 +14,10 @@ from importlib.metadata import EntryPoint, entry_points
 
 import click
 
-from . import __version__
-from .drift import EXIT_DRIFT
-from .errors import ArchiveBusy, ArchiveUnusable, ParseError
-from .parse import parse_article
+from newsroom_scraper import __version__
+from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable, ParseError
+from newsroom_scraper.ops.drift import EXIT_DRIFT
+from newsroom_scraper.parser.parse import parse_article
 
 PLUGIN_GROUP = "newsroom_archive.commands"
 
@@ -158,7 +158,7 @@ def crawl(
     drift alerts (the site changed under the crawl: see `status`), 2 when it could not start (a bad
     option, another crawl running, a damaged or read-only archive).
     """
-    from .crawl import run_crawl
+    from newsroom_scraper.crawl.run import run_crawl
 
     overrides: dict[str, object] = {"LOG_LEVEL": log_level}
     for pair in extra:
@@ -196,7 +196,7 @@ def crawl(
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db_path: str, host: str, port: int) -> None:
     """Serve the archive read-only with Datasette (database name: newsroom)."""
-    from .web import serve as serve_archive
+    from newsroom_scraper.reader.web import serve as serve_archive
 
     try:
         serve_archive(db_path, host=host, port=port)
@@ -216,7 +216,7 @@ def doctor(start_url: str | None, delay: float | None, timeout: float | None, as
     A handful of requests with the crawl's own manners, nothing written. Exits 0 when every check
     passed, 1 when a discovery channel or the parser is broken.
     """
-    from .doctor import diagnose, format_table
+    from newsroom_scraper.ops.doctor import diagnose, format_table
 
     diagnosis = diagnose(start_url, delay=delay, timeout=timeout)
     click.echo(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2) if as_json else format_table(diagnosis))
@@ -234,8 +234,8 @@ def backup(db_path: str, to: str, overwrite: bool) -> None:
     checked before the file appears under its name. Exits 1 when the copy does not verify, 2 when
     the archive is missing or the target exists.
     """
-    from .backup import BackupError
-    from .backup import backup as make_backup
+    from newsroom_scraper.ops.backup import BackupError
+    from newsroom_scraper.ops.backup import backup as make_backup
 
     try:
         click.echo(make_backup(db_path, to, overwrite=overwrite, say=lambda line: click.echo(line, err=True)))
@@ -253,8 +253,8 @@ def status(db_path: str) -> None:
     """Show what the archive holds and how its last crawl went."""
     from pathlib import Path
 
-    from .report import format_summary
-    from .store import Archive
+    from newsroom_scraper.ops.report import format_summary
+    from newsroom_scraper.store.archive import Archive
 
     if not Path(db_path).exists():
         click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)
@@ -280,9 +280,9 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
     versions are recomputed from its captures in capture order. Into an existing archive this
     applies a parser fix to history and imports other tools' captures; running it twice adds nothing.
     """
-    from .reparse import print_progress
-    from .reparse import reparse as run_reparse
-    from .warc import WarcError
+    from newsroom_scraper.evidence.reparse import print_progress
+    from newsroom_scraper.evidence.reparse import reparse as run_reparse
+    from newsroom_scraper.evidence.warc import WarcError
 
     try:
         report = run_reparse(warc_dir, db_path, progress=None if quiet else print_progress)
@@ -323,8 +323,8 @@ def wayback(
     from datetime import date
     from pathlib import Path
 
-    from .backfill import backfill, wayback_client
-    from .reparse import print_progress
+    from newsroom_scraper.evidence.reparse import print_progress
+    from newsroom_scraper.evidence.wayback import backfill, wayback_client
 
     try:
         start = date.fromisoformat(from_date) if from_date else None

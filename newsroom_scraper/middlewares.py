@@ -21,14 +21,14 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
-from . import site
-from .errors import ParseError, Reason
-from .failures import attempts as describe_attempts
-from .items import FetchedPage, ParsedPage
-from .parse import parse_article
-from .schedule import moment
-from .store import Archive
-from .text.urls import canonical_url, origin_of
+from newsroom_scraper import site
+from newsroom_scraper.crawl.failures import attempts as describe_attempts
+from newsroom_scraper.errors import ParseError, Reason
+from newsroom_scraper.items import FetchedPage, ParsedPage
+from newsroom_scraper.ops.schedule import moment
+from newsroom_scraper.parser.parse import parse_article
+from newsroom_scraper.parser.text.urls import canonical_url, origin_of
+from newsroom_scraper.store.archive import Archive
 
 
 class ParseMiddleware:

@@ -24,8 +24,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from .archive_writer import ArchiveWriter
-from .report import format_report
+from newsroom_scraper.crawl.archive_writer import ArchiveWriter
+from newsroom_scraper.ops.report import format_report
 
 
 class ArchivePipeline:

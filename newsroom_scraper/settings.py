@@ -41,10 +41,10 @@ NEWSROOM_RETRY_AFTER_MAX = 60.0
 NEWSROOM_RETRY_BACKOFF = 1.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsroom_scraper.retry.PoliteRetryMiddleware": 550,  # RetryMiddleware's own place
+    "newsroom_scraper.crawl.retry.PoliteRetryMiddleware": 550,  # RetryMiddleware's own place
     # Closest to the downloader: WARC sees each request as sent and each response as received
     # (before decompression, redirects and retries act on it).
-    "newsroom_scraper.warc_capture.WarcCaptureMiddleware": 950,
+    "newsroom_scraper.crawl.warc_capture.WarcCaptureMiddleware": 950,
 }
 # Sizes: a live article page is ~430 KB, a listing less, a sitemap of the whole site ~2 MB.
 # Scrapy's default 1 GiB let a gzip bomb take 1.39 GB; 8 MiB is twenty pages' worth. It bounds

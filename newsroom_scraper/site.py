@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .text.urls import origin_of
+from newsroom_scraper.parser.text.urls import origin_of
 
 DEFAULT_START_URL = "https://www.dortmund.de/newsroom/"
 CANONICAL_HOST = "https://www.dortmund.de"

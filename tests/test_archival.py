@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from newsroom_replica import ReplicaServer, ReplicaSite
-from newsroom_scraper import reparse as reparse_module
-from newsroom_scraper.reparse import reparse
-from newsroom_scraper.store import Archive
-from newsroom_scraper.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
+from newsroom_scraper.evidence import reparse as reparse_module
+from newsroom_scraper.evidence.reparse import reparse
+from newsroom_scraper.evidence.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
+from newsroom_scraper.store.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25

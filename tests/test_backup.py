@@ -9,9 +9,9 @@ from contextlib import closing
 
 import pytest
 
-from newsroom_scraper.backup import BackupError, backup
 from newsroom_scraper.items import Article
-from newsroom_scraper.store import verify_file
+from newsroom_scraper.ops.backup import BackupError, backup
+from newsroom_scraper.store.archive import verify_file
 
 NEWS = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
 
@@ -66,7 +66,7 @@ def test_a_damaged_copy_does_not_verify(tmp_path, archive_of):
 
 
 def test_a_backup_that_does_not_verify_leaves_nothing(tmp_path, monkeypatch, archive_of):
-    import newsroom_scraper.backup as module
+    import newsroom_scraper.ops.backup as module
 
     db = tmp_path / "newsroom.db"
     archive_of(db, harbour_articles(1), "2026-03-02T08:00:00+00:00")

@@ -35,7 +35,7 @@ def test_no_module_of_the_product_imports_the_replica():
 
 def test_importing_the_product_leaves_the_replica_unloaded():
     code = (
-        "import sys, newsroom_scraper, newsroom_scraper.cli, newsroom_scraper.crawl, newsroom_scraper.web\n"
+        "import sys, newsroom_scraper, newsroom_scraper.cli, newsroom_scraper.crawl.run, newsroom_scraper.reader.web\n"
         "from click import Context\n"
         "from newsroom_scraper.cli import main\n"
         "main.list_commands(Context(main))  # listing the plugins' commands imports none of them\n"

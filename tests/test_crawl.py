@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
-from newsroom_scraper.text.urls import canonical_url
+from newsroom_scraper.parser.text.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 40
@@ -287,7 +287,7 @@ def test_failing_search_api_only_narrows_discovery(tmp_path):
 
 
 def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
-    from newsroom_scraper.crawl import crawl_lock
+    from newsroom_scraper.crawl.run import crawl_lock
 
     db = tmp_path / "newsroom.db"
     with crawl_lock(db):  # as if a slow scheduled run were still going
@@ -374,7 +374,7 @@ def test_an_edit_is_found_when_its_recheck_is_due(tmp_path):
 def test_a_changed_markup_ends_the_run_with_drift_alerts(own_run):
     """The replica relaunches its article pages (dtm-* renamed): the weekly run re-reads them with
     the generic fallback, fields go empty, the slider is gone, and the crawl exits with 3."""
-    from newsroom_scraper.drift import EXIT_DRIFT
+    from newsroom_scraper.ops.drift import EXIT_DRIFT
 
     site, server, db, _ = own_run
     site.changed_markup = True

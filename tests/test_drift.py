@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from newsroom_scraper.drift import EXIT_DRIFT, drift_alerts
-from newsroom_scraper.report import format_report, format_runs, run_drifted
+from newsroom_scraper.ops.drift import EXIT_DRIFT, drift_alerts
+from newsroom_scraper.ops.report import format_report, format_runs, run_drifted
 
 
 def run(stored: int = 20, empty: dict | None = None, seen: dict | None = None, **row) -> dict:

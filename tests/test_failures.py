@@ -13,7 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure as TwistedFailure
 
-from newsroom_scraper.archive_writer import ArchiveWriter
+from newsroom_scraper.crawl.archive_writer import ArchiveWriter
 from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.pipelines import ArchivePipeline
@@ -143,7 +143,7 @@ def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tm
 
 
 def test_warnings_are_never_retried(tmp_path):
-    from newsroom_scraper.store import Archive
+    from newsroom_scraper.store.archive import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("x", {})
@@ -191,7 +191,7 @@ def test_remote_control_never_starts():
     from scrapy.exceptions import NotConfigured
     from scrapy.extensions.remote_control import RemoteControl
 
-    from newsroom_scraper.crawl import crawl_settings
+    from newsroom_scraper.crawl.run import crawl_settings
 
     settings = crawl_settings()
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False and settings.getbool("TELNETCONSOLE_ENABLED") is False
@@ -202,16 +202,16 @@ def test_remote_control_never_starts():
 
 
 def test_download_limits_fit_the_site():
-    from newsroom_scraper.crawl import crawl_settings
-    from newsroom_scraper.page import MAX_PAGE_BYTES
+    from newsroom_scraper.crawl.run import crawl_settings
+    from newsroom_scraper.parser.page import MAX_PAGE_BYTES
 
     settings = crawl_settings()
     assert 430_000 * 4 < settings.getint("DOWNLOAD_MAXSIZE") <= MAX_PAGE_BYTES
-    assert settings.getdict("DOWNLOADER_MIDDLEWARES")["newsroom_scraper.retry.PoliteRetryMiddleware"] == 550
+    assert settings.getdict("DOWNLOADER_MIDDLEWARES")["newsroom_scraper.crawl.retry.PoliteRetryMiddleware"] == 550
 
 
 def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
-    from newsroom_scraper.store import Archive
+    from newsroom_scraper.store.archive import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         killed = archive.start_run("x", {})  # never finished: its process got SIGKILL
@@ -223,9 +223,9 @@ def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
 
 
 def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
-    import newsroom_scraper.crawl as crawl_module
+    import newsroom_scraper.crawl.run as crawl_module
     from newsroom_scraper.errors import ArchiveUnusable
-    from newsroom_scraper.store import Archive
+    from newsroom_scraper.store.archive import Archive
 
     db = tmp_path / "a.db"
     Archive(db).close()

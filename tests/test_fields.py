@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from newsroom_scraper import store as store_module
 from newsroom_scraper.items import PARTS, Article, content_fields, list_fields, one_value_fields
-from newsroom_scraper.layouts import FAMILIES
-from newsroom_scraper.report import OFTEN_EMPTY
-from newsroom_scraper.store import FTS_COLUMNS, PART_TABLES, Archive, content_hash
+from newsroom_scraper.ops.report import OFTEN_EMPTY
+from newsroom_scraper.parser.layouts import FAMILIES
+from newsroom_scraper.store import archive as store_module
+from newsroom_scraper.store.archive import FTS_COLUMNS, PART_TABLES, Archive, content_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = [f.name for f in fields(Article)]
@@ -66,7 +66,7 @@ def test_the_run_report_watches_only_real_fields():
 
 def test_every_articles_column_is_described_for_datasette(tmp_path):
     """Field columns by the field's doc (plugins/field_docs.py), derived ones by metadata.yml."""
-    from newsroom_scraper.web import make_datasette
+    from newsroom_scraper.reader.web import make_datasette
 
     db = tmp_path / "newsroom.db"
     Archive(db).close()

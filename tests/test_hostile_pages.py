@@ -14,7 +14,7 @@ from newsroom_replica.samples import sample_pages
 from newsroom_scraper import ParseError, parse_article
 from newsroom_scraper.errors import Reason
 from newsroom_scraper.items import MAX_ITEMS, Article
-from newsroom_scraper.page import MAX_PAGE_BYTES
+from newsroom_scraper.parser.page import MAX_PAGE_BYTES
 
 HOST = "https://www.dortmund.de"
 NEWS = "/newsroom/nachrichten-dortmund.de/"

@@ -12,8 +12,15 @@ from newsroom_replica.markup import render_article
 from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.errors import LayoutError
-from newsroom_scraper.layouts import FAMILIES, DtmLayout, GenericLayout, LayoutFamily, capture_date, choose_layout
-from newsroom_scraper.page import Page
+from newsroom_scraper.parser.layouts import (
+    FAMILIES,
+    DtmLayout,
+    GenericLayout,
+    LayoutFamily,
+    capture_date,
+    choose_layout,
+)
+from newsroom_scraper.parser.page import Page
 
 
 def test_registry_is_explicit_and_in_order():
@@ -64,7 +71,7 @@ def test_layout_version_is_chosen_by_capture_date_not_publication_date():
 
 
 def test_parse_article_passes_the_capture_date(monkeypatch):
-    import newsroom_scraper.layouts as layouts
+    import newsroom_scraper.parser.layouts as layouts
 
     monkeypatch.setattr(layouts, "FAMILIES", (RedesignedDtm, GenericLayout))
     html = redesigned(render_article(sample_pages()["date-only-no-tags"]))

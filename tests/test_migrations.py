@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from newsroom_scraper.store_schema import MIGRATIONS
+from newsroom_scraper.store.schema import MIGRATIONS
 
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "migrations.sql"
 

@@ -31,7 +31,7 @@ def test_wheel_holds_the_datasette_config_and_no_replica(tmp_path):
     (wheel,) = tmp_path.glob("newsroom_archive-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("metadata.yml", "settings.json", "plugins/fts_query.py"):
-        assert f"newsroom_scraper/datasette/{data}" in names
+        assert f"newsroom_scraper/reader/{data}" in names
     assert not [name for name in names if "replica" in name.split("/")[0] or "/replica/" in name]
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "replica" not in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -45,8 +45,8 @@ def test_wheel_holds_the_datasette_config_and_no_replica(tmp_path):
         timeout=120,
     )
     code = (
-        "from newsroom_scraper.web import CONFIG_DIR, make_datasette\n"
-        "from newsroom_scraper.store import Archive\n"
+        "from newsroom_scraper.reader.web import CONFIG_DIR, make_datasette\n"
+        "from newsroom_scraper.store.archive import Archive\n"
         "Archive('db.sqlite').close()\n"
         "datasette = make_datasette('db.sqlite')\n"
         "print(CONFIG_DIR)\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom_scraper.pool import PoolFailed, process_pool, result_of
-from newsroom_scraper.reparse import reparse
-from newsroom_scraper.warc import Exchange, WarcWriter
+from newsroom_scraper.evidence.pool import PoolFailed, process_pool, result_of
+from newsroom_scraper.evidence.reparse import reparse
+from newsroom_scraper.evidence.warc import Exchange, WarcWriter
 
 
 class PathAndLine(Exception):

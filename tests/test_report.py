@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from newsroom_scraper.report import format_report, run_failed
+from newsroom_scraper.ops.report import format_report, run_failed
 
 RUN = {
     "id": 3,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from newsroom_scraper.web import load_settings, make_datasette
+from newsroom_scraper.reader.web import load_settings, make_datasette
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_no_memory_database_and_no_file_path(db_path):
 
 
 def test_a_read_only_archive_is_served_immutable(db_path, monkeypatch):
-    import newsroom_scraper.web as web
+    import newsroom_scraper.reader.web as web
 
     monkeypatch.setattr(web.os, "access", lambda path, mode: False)  # as for a user without write access
     datasette = make_datasette(db_path)

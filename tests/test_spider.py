@@ -15,11 +15,12 @@ from scrapy.utils.test import get_crawler
 
 from newsroom_replica.markup import Teaser, render_article, render_listing
 from newsroom_replica.samples import sample_pages
-from newsroom_scraper import discovery, parse_article
+from newsroom_scraper import parse_article
+from newsroom_scraper.crawl import discovery
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store import Archive
+from newsroom_scraper.store.archive import Archive
 
 ORIGIN = "http://127.0.0.1:8000"
 NEWS = "/newsroom/nachrichten-dortmund.de/"

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
-from newsroom_scraper.search_variants import fts_query, spelling_variants, word_variants
-from newsroom_scraper.store import Archive, content_hash, derive
+from newsroom_scraper.search.variants import fts_query, spelling_variants, word_variants
+from newsroom_scraper.store.archive import Archive, content_hash, derive
 
 URL = "https://presse.example.de/news/staedtepartnerschaft-123"
 FETCHED = "https://presse.example.de/news/123?ref=teaser"
@@ -481,7 +481,7 @@ def test_word_variants(word: str, expected: list[str]) -> None:
 
 
 def test_spelling_variants_remembered_per_word_are_the_same_as_computed_afresh() -> None:
-    from newsroom_scraper import search_variants
+    from newsroom_scraper.search import variants as search_variants
 
     text = "Die Straße zur Städtepartnerschaft, die Strasse der Bürger und GRÖSSE Größe Feuerwehr"
     expected = []

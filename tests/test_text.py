@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsroom_scraper.text.credits import split_credit
-from newsroom_scraper.text.dates import berlin_iso, parse_german_date, parse_time
-from newsroom_scraper.text.urls import canonical_url, section_of
+from newsroom_scraper.parser.text.credits import split_credit
+from newsroom_scraper.parser.text.dates import berlin_iso, parse_german_date, parse_time
+from newsroom_scraper.parser.text.urls import canonical_url, section_of
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_sections():
 
 
 def test_malformed_urls_are_none_not_errors():
-    from newsroom_scraper.text.urls import absolute_url
+    from newsroom_scraper.parser.text.urls import absolute_url
 
     assert absolute_url("http://www.dortmund.de:port/x.html", None) is None
     assert absolute_url("/bild.webp", "https://www.dortmund.de/a/") == "https://www.dortmund.de/bild.webp"

@@ -18,7 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsroom_scraper.warc import (
+from newsroom_scraper.crawl.warc_capture import WarcCaptureMiddleware
+from newsroom_scraper.evidence.warc import (
     Exchange,
     WarcError,
     WarcWriter,
@@ -27,7 +28,6 @@ from newsroom_scraper.warc import (
     warc_parts,
     write_index,
 )
-from newsroom_scraper.warc_capture import WarcCaptureMiddleware
 
 
 def exchange(url: str = "http://127.0.0.1:1/newsroom/a.html?b=2&a=1", status: int = 200, **kw) -> Exchange:

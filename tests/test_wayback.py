@@ -12,9 +12,9 @@ from pathlib import Path
 from newsroom_replica import ReplicaSite, quote_path
 from newsroom_replica.markup import render_article
 from newsroom_replica.wayback_stub import StubCapture, WaybackStub, render_old_article
-from newsroom_scraper.backfill import backfill, wayback_client
-from newsroom_scraper.text.urls import canonical_url
-from newsroom_scraper.warc import archive_files
+from newsroom_scraper.evidence.warc import archive_files
+from newsroom_scraper.evidence.wayback import backfill, wayback_client
+from newsroom_scraper.parser.text.urls import canonical_url
 
 OLD = "https://www.dortmund.de/de/leben_in_dortmund/nachrichtenportal/nachricht.jsp?nid="
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom_scraper.web import make_datasette
+from newsroom_scraper.reader.web import make_datasette
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_settings_file_is_valid_for_plain_datasette():
     """`datasette archive/` refuses unknown keys in settings.json at start-up."""
     from datasette.app import SETTINGS
 
-    from newsroom_scraper.web import load_settings
+    from newsroom_scraper.reader.web import load_settings
 
     assert set(load_settings()) <= {setting.name for setting in SETTINGS}
 
@@ -85,7 +85,7 @@ ARCHIVE = Path(__file__).resolve().parents[1] / "archive"
 
 def test_archive_folder_links_to_the_packaged_configuration():
     """archive/ holds symbolic links to the package data, so the two can never drift apart."""
-    from newsroom_scraper.web import CONFIG_DIR
+    from newsroom_scraper.reader.web import CONFIG_DIR
 
     plugins = [f"plugins/{path.name}" for path in (CONFIG_DIR / "plugins").glob("*.py")]
     for name in ("metadata.yml", "settings.json", "templates", *plugins):

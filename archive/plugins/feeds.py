@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/feeds.py
+../../newsroom_scraper/reader/plugins/feeds.py

@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/field_docs.py
+../../newsroom_scraper/reader/plugins/field_docs.py

@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/fts_query.py
+../../newsroom_scraper/reader/plugins/fts_query.py

@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/pages.py
+../../newsroom_scraper/reader/plugins/pages.py

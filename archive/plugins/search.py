@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/search.py
+../../newsroom_scraper/reader/plugins/search.py

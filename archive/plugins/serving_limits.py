@@ -1,1 +1,1 @@
-../../newsroom_scraper/datasette/plugins/serving_limits.py
+../../newsroom_scraper/reader/plugins/serving_limits.py

@@ -26,13 +26,14 @@ from urllib.parse import urlsplit
 from scrapy import Spider
 from scrapy.http import JsonRequest, Request, Response
 
-from .. import discovery, site
-from ..errors import Failure, ParseError
-from ..failures import describe
-from ..items import Article, CrawlFailure, FetchedPage
-from ..parse import parse_listing
-from ..text.dates import parse_german_date, utc_now
-from ..text.urls import origin_of
+from newsroom_scraper import site
+from newsroom_scraper.crawl import discovery
+from newsroom_scraper.crawl.failures import describe
+from newsroom_scraper.errors import Failure, ParseError
+from newsroom_scraper.items import Article, CrawlFailure, FetchedPage
+from newsroom_scraper.parser.parse import parse_listing
+from newsroom_scraper.parser.text.dates import parse_german_date, utc_now
+from newsroom_scraper.parser.text.urls import origin_of
 
 
 class NewsroomSpider(Spider):

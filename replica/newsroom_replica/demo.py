@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newsroom_scraper.web import serve
+from newsroom_scraper.reader.web import serve
 
 from .replica_site import ReplicaSite
 from .server import ReplicaServer

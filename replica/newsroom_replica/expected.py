@@ -2,7 +2,7 @@
 
 This is the oracle of the crawl tests (``ReplicaSite.expected``), so it uses none of the
 production helpers it checks: URLs are percent-encoded here with ``urllib.parse.quote`` and
-dates put in Europe/Berlin with ``zoneinfo``, not with ``newsroom_scraper.text``. The named
+dates put in Europe/Berlin with ``zoneinfo``, not with ``newsroom_scraper.parser.text``. The named
 samples' answers are stored as snapshots (``snapshots.py``), the parser tests' oracle.
 """
 

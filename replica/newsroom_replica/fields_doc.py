@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newsroom_scraper.items import Article
-from newsroom_scraper.layouts import FAMILIES
+from newsroom_scraper.parser.layouts import FAMILIES
 
 from .snapshots import SNAPSHOT_DIR
 

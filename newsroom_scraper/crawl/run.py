@@ -1,0 +1,156 @@
+"""``run_crawl``: the Python API behind ``newsroom-archive crawl``.
+
+It is a thin layer over Scrapy: the project settings, the options mapped onto Scrapy
+settings and spider arguments, one CrawlerProcess. ``scrapy crawl newsroom`` from the
+project root runs the same spider, pipelines and settings.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newsroom_scraper import site
+from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable
+from newsroom_scraper.ops.report import format_report, run_drifted, run_failed
+from newsroom_scraper.spiders.newsroom import NewsroomSpider
+from newsroom_scraper.store.archive import Archive
+
+
+def crawl_settings(
+    *,
+    db_path: str | None = None,
+    delay: float | None = None,
+    concurrency: int | None = None,
+    timeout: float | None = None,
+    warc_dir: str | None = None,
+    warc: bool = True,
+    jobdir: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Settings:
+    """The project's Scrapy settings with the command-line options applied."""
+    result = Settings()
+    result.setmodule("newsroom_scraper.settings", priority="project")
+    chosen: dict[str, Any] = {}
+    if db_path:
+        chosen["NEWSROOM_DB"] = db_path
+    if delay is not None:
+        chosen["DOWNLOAD_DELAY"] = delay
+        chosen["AUTOTHROTTLE_START_DELAY"] = delay
+        chosen["DOWNLOAD_DELAY_JITTER"] = 0.5 if delay > 0 else 0.0
+        if delay == 0:  # no waiting at all (a replica, a benchmark): AutoThrottle would only cost time
+            chosen["AUTOTHROTTLE_ENABLED"] = False
+    if concurrency is not None:
+        chosen["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+        chosen["CONCURRENT_REQUESTS"] = max(concurrency, 1)
+        chosen["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
+    if timeout is not None:
+        chosen["DOWNLOAD_TIMEOUT"] = timeout
+    if warc_dir:
+        chosen["NEWSROOM_WARC_DIR"] = warc_dir
+    if not warc:
+        chosen["NEWSROOM_WARC_ENABLED"] = False
+    if jobdir:
+        chosen["JOBDIR"] = jobdir
+    chosen.update(settings or {})
+    result.setdict(chosen, priority="cmdline")
+    return result
+
+
+@contextmanager
+def crawl_lock(db_path: str | Path) -> Iterator[None]:
+    """Hold ``<db>.lock`` for the duration of a crawl; ArchiveBusy when another crawl holds it.
+
+    A scheduled run that overlaps a slow one (cron does not check) stops at once instead of
+    crawling everything a second time. The operating system drops the lock if the process dies.
+    """
+    with open(f"{db_path}.lock", "w") as handle:
+        try:
+            # A POSIX record lock (lockf), not flock: a child process does not inherit it, so
+            # no process outliving a killed crawl (a forked worker did) can keep the next run out.
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
+            raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None
+        yield
+
+
+def run_crawl(
+    *,
+    start_url: str | None = None,
+    refresh_days: int | None = None,
+    recheck_all: bool = False,
+    max_articles: int | None = None,
+    since: str | None = None,
+    full_discovery: bool = False,
+    **options: Any,
+) -> tuple[str, bool, bool]:
+    """Run one crawl to its end; return the run report, whether the run failed, and whether it
+    recorded drift alerts (drift.py).
+
+    Blocks, and (Twisted's reactor being what it is) can run once per process.
+    """
+    if since:
+        date.fromisoformat(since)  # a bad date stops here, with a clear message
+    settings = crawl_settings(**options)
+    db_path = settings.get("NEWSROOM_DB")
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    with crawl_lock(db_path):
+        check_archive(db_path)
+        return _crawl(
+            settings,
+            start_url=start_url,
+            refresh_days=refresh_days,
+            recheck_all=recheck_all,
+            since=since,
+            max_articles=max_articles,
+            full_discovery=full_discovery,
+        )
+
+
+def check_archive(db_path: str | Path) -> None:
+    """ArchiveUnusable unless the archive can take a crawl: sound (``PRAGMA quick_check``) and
+    writable. A damaged or read-only file would otherwise fail every article of the run."""
+    path = Path(db_path)
+    if not path.exists():
+        return
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise ArchiveUnusable(f"{path} is read-only: the crawl must write it (serving it needs no write access)")
+    try:
+        with Archive(path) as archive:  # applies pending migrations: the first write of the run
+            problem = archive.quick_check()
+    except sqlite3.Error as error:
+        problem = f"{type(error).__name__}: {error}"
+    if problem and "readonly" in problem:
+        raise ArchiveUnusable(f"{path} is read-only ({problem}): the crawl must write it")
+    if problem:
+        raise ArchiveUnusable(
+            f"{path} is damaged ({problem}); restore it from a backup or move it away to start a new archive"
+        )
+
+
+def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool, bool]:
+    """One CrawlerProcess with the newsroom spider; the report of the run it recorded."""
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsroomSpider)
+    process.crawl(crawler, **{**arguments, "start_url": arguments["start_url"] or site.DEFAULT_START_URL})
+    process.start()
+    run_id = crawler.stats.get_value("newsroom/run_id")
+    storage_error = crawler.stats.get_value("newsroom/storage_error")
+    try:
+        with Archive(settings.get("NEWSROOM_DB")) as archive:
+            run = archive.get_run(run_id) if run_id else None
+    except sqlite3.Error as error:
+        storage_error = storage_error or f"{type(error).__name__}: {error}"
+        run = None
+    if run is None and storage_error:  # the archive could not even keep the run record
+        return f"Run {run_id}: storage-error: {storage_error}; nothing more was stored", True, False
+    return format_report(run), run_failed(run), run_drifted(run)

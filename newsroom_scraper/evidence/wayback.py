@@ -1,0 +1,166 @@
+"""``newsroom-archive wayback``: history from the Wayback Machine, through EDGI's ``wayback`` library.
+
+The CDX API lists the captures of the newsroom's article URLs (the pre-2023 ``nachricht.jsp?nid=``
+scheme and today's, ``site.ARCHIVED_URL_PREFIXES``); each capture not yet held is downloaded in
+``id_`` mode (the original bytes), written as a WARC response record (the capture time as
+``WARC-Date``, the memento URL as ``WARC-Source-URI``) into ``<warc-dir>/wayback/``, and the
+articles it touched are re-parsed from the WARC folder (``reparse``), so a Wayback capture is a
+capture like any other. Resumable: a capture already in the archive or in the folder is never
+fetched again. The library rate-limits (CDX searches 0.4/s, mementos as set) and backs off on 429.
+``wayback_url`` points it at a mirror or a test stub instead of https://web.archive.org.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from wayback import Mode, WaybackClient, WaybackSession
+
+from newsroom_scraper import __version__, site
+from newsroom_scraper.evidence.reparse import ReparseReport, reparse
+from newsroom_scraper.evidence.warc import WarcWriter, iter_captures
+from newsroom_scraper.store.archive import Archive
+
+WAYBACK = "https://web.archive.org"
+_DROPPED = {"content-encoding", "transfer-encoding", "content-length"}  # the body comes decoded
+
+
+@dataclass
+class BackfillReport:
+    listed: int = 0
+    held: int = 0
+    fetched: int = 0
+    failed: list[str] = field(default_factory=list)
+    reparsed: ReparseReport | None = None
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"Wayback: {self.listed} article captures listed, {self.held} already held, "
+            f"{self.fetched} fetched, {len(self.failed)} failed"
+        ]
+        lines += [f"  failed: {reason}" for reason in self.failed[:10]]
+        if self.reparsed is not None:
+            lines += self.reparsed.lines()
+        return lines
+
+
+class _Mirror(requests.adapters.HTTPAdapter):
+    """Sends what the library addresses to web.archive.org to another base URL (a mirror, a test
+    stub), and hands the answer back under the URL the library asked for."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        asked = request.url or ""
+        request.url = self.base + asked[len(WAYBACK) :]
+        try:
+            response = super().send(request, *args, **kwargs)
+        finally:
+            request.url = asked
+        response.url = asked
+        return response
+
+
+def wayback_client(
+    wayback_url: str | None = None, search_per_second: float = 0.4, mementos_per_second: float = 1.0
+) -> WaybackClient:
+    """A client that says who it is and is polite (0 turns a limit off, for a local stub)."""
+    session = WaybackSession(
+        user_agent=f"newsroom-archive/{__version__} (+https://github.com/newsroom-archive/newsroom-archive)",
+        search_calls_per_second=search_per_second,
+        memento_calls_per_second=mementos_per_second,
+    )
+    if wayback_url:
+        session.mount(WAYBACK + "/", _Mirror(wayback_url))
+    return WaybackClient(session)
+
+
+def backfill(
+    db_path: str | Path,
+    warc_dir: str | Path,
+    *,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    client: WaybackClient | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BackfillReport:
+    """List, fetch, write and re-parse the Wayback captures of the newsroom's articles."""
+    warc_dir = Path(warc_dir)
+    say = progress or (lambda line: None)
+    client = client or wayback_client()
+    report = BackfillReport()
+    held = _held(db_path, warc_dir)
+    info = {"software": f"newsroom-archive/{__version__} (wayback backfill)"}
+    writer = WarcWriter(warc_dir / "wayback", info=info, prefix="wayback")
+    touched: set[str] = set()
+    started = time.monotonic()
+    with client:
+        for prefix in site.ARCHIVED_URL_PREFIXES:
+            for record in client.search(
+                prefix, match_type="prefix", from_date=from_date, to_date=to_date, filter_field="statuscode:200"
+            ):
+                if not site.is_article_url(record.original):
+                    continue
+                report.listed += 1
+                captured_at = record.timestamp.replace(microsecond=0).isoformat()
+                if (record.original, captured_at) in held:
+                    report.held += 1
+                    continue
+                try:
+                    memento = client.get_memento(record, mode=Mode.original)
+                except Exception as error:  # one unplayable memento must not stop the backfill
+                    report.failed.append(f"{record.original} {captured_at}: {type(error).__name__}: {error}")
+                    continue
+                with memento:
+                    headers = [(k, v) for k, v in memento.headers.items() if k.lower() not in _DROPPED]
+                    writer.write_response(
+                        record.original, captured_at, memento.status_code, headers, memento.content, memento.memento_url
+                    )
+                held.add((record.original, captured_at))
+                touched.add(_path(record.original))
+                report.fetched += 1
+                if report.fetched % 50 == 0:
+                    rate = report.fetched / (time.monotonic() - started)
+                    say(f"  fetched {report.fetched} of {report.listed} listed so far ({rate:.1f}/s)")
+    writer.close()
+    if touched:
+        # every capture of the touched articles, on any host (the crawl's too), so their history is whole
+        report.reparsed = reparse(warc_dir, db_path, wanted=PathIn(frozenset(touched)), progress=progress)
+    return report
+
+
+@dataclass(frozen=True)
+class PathIn:
+    """Whether a URL's path is one of ``paths``, on any host: a filter a spawned reparse worker can take."""
+
+    paths: frozenset[str]
+
+    def __call__(self, url: str) -> bool:
+        return _path(url) in self.paths
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _held(db_path: str | Path, warc_dir: Path) -> set[tuple[str, str]]:
+    """(URL, capture time) of every Wayback capture already in the folder or the archive."""
+    held = (
+        {(c.url, c.captured_at) for c in iter_captures(warc_dir / "wayback")}
+        if (warc_dir / "wayback").is_dir()
+        else set()
+    )
+    if Path(db_path).exists():
+        with Archive(db_path) as archive:
+            held |= archive.capture_keys(source="wayback")
+    return held

@@ -1,0 +1,248 @@
+"""Turn raw bytes into the parts of a page the layouts read, without parsing the whole page.
+
+A real article page is ~430 KB, of which ~380 KB is the menu JSON in the header and the
+article is ~18 KB inside <main>. So the page is cut into its <head> and its <main> on the
+raw bytes (a fast ``find``), only those parts are decoded and parsed with lxml, and the
+whole document is parsed only when a layout asks for it (the generic fallback).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from functools import cached_property
+from typing import Any
+
+from lxml import etree
+
+from newsroom_scraper.errors import ParseError, Reason
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Beyond this the menu JSON starts; a page without </head> is not searched further for it.
+_HEAD_LIMIT = 65536
+# Live pages are ~430 KB; twenty times that is no article page, whatever it holds (the crawl's
+# DOWNLOAD_MAXSIZE stops such a body earlier; this bounds `newsroom-archive parse` and the API).
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+# Declarations a page may get wrong: bytes that are valid UTF-8 (with non-ASCII in them) under a
+# single-byte declaration are UTF-8; the other way round is practically impossible by chance.
+_SINGLE_BYTE = {"iso8859-1", "cp1252", "iso8859-15", "ascii"}
+
+
+def _sniff_encoding(data: bytes) -> str:
+    """The encoding a page declares (BOM, then <meta charset>), UTF-8 when it declares none."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    match = _CHARSET.search(data, 0, 4096)
+    if match:
+        try:
+            return codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``<main`` written in ASCII can be found in the raw bytes of this encoding."""
+    return encoding not in ("utf-16", "utf-32", "utf-8-sig") and b"<main" == "<main".encode(encoding)
+
+
+def _find_tag(data: bytes | str, tag: str, start: int = 0, end: int | None = None, last: bool = False) -> int:
+    """Position of ``tag`` (e.g. "</main>") in ``data``, any case; -1 when absent."""
+    needle: Any = tag.encode() if isinstance(data, bytes) else tag
+    stop = len(data) if end is None else end
+    pos = data.rfind(needle, start, stop) if last else data.find(needle, start, stop)
+    if pos >= 0:
+        return pos
+    # The site writes lower-case tags; other cases are rare enough for the slower regex.
+    pattern: Any = re.compile(re.escape(needle), re.I)
+    matches = list(pattern.finditer(data, start, stop)) if last else [pattern.search(data, start, stop)]
+    found = matches[-1] if matches and matches[-1] else None
+    return found.start() if found else -1
+
+
+class Page:
+    """One fetched page: its URL, its decoded head and main, and the whole tree on demand."""
+
+    def __init__(self, html: bytes | str, url: str) -> None:
+        self.url = url
+        self.warnings: list[str] = []  # what was read but not trusted; the layouts add theirs
+        if len(html) > MAX_PAGE_BYTES:
+            raise ParseError(Reason.TOO_LARGE, f"{len(html)} bytes, more than {MAX_PAGE_BYTES}")
+        if isinstance(html, bytes):
+            if not html[:4096].strip() and not html.strip():
+                raise ParseError(Reason.EMPTY, "the page has no content")
+            self.encoding = self._checked_encoding(html, _sniff_encoding(html))
+            if (
+                b"\x00" in html[:8192]
+                and not self.encoding.startswith("utf-16")
+                and not self.encoding.startswith("utf-32")
+            ):
+                raise ParseError(Reason.BINARY, "the file holds binary data, not HTML")
+            if not _ascii_compatible(self.encoding):
+                html = self._decode(html)
+        elif not html.strip():
+            raise ParseError(Reason.EMPTY, "the page has no content")
+        else:
+            self.encoding = "unicode"
+        self._raw: bytes | str = html
+        self._cut()
+
+    def _checked_encoding(self, data: bytes, declared: str) -> str:
+        """``declared``, unless the page says a single-byte charset but is UTF-8: that would be
+        stored as mojibake ("Ã¼" for "ü") without a word, so it is read as UTF-8, with a warning."""
+        if declared not in _SINGLE_BYTE or data.isascii():
+            return declared
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return declared
+        self.warnings.append(f"charset: the page declares {declared} but is UTF-8; read as UTF-8")
+        return "utf-8"
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError as error:
+            raise ParseError(Reason.UNDECODABLE, f"not valid {self.encoding} at byte {error.start}") from None
+
+    def _text(self, data: bytes | str) -> str:
+        return data if isinstance(data, str) else self._decode(data)
+
+    def _cut(self) -> None:
+        raw = self._raw
+        head_end = _find_tag(raw, "</head>", 0, min(len(raw), _HEAD_LIMIT))
+        main_end = _find_tag(raw, "</main>", last=True)
+        # The last <main before the last </main> opens it: the menu JSON earlier in the page
+        # can never be mistaken for the article.
+        main_start = _find_tag(raw, "<main", 0, main_end if main_end >= 0 else None, last=True)
+        self._head_end = head_end
+        self.has_main = main_start >= 0
+        self.main_complete = main_end > main_start >= 0
+        self.main_source = self._text(raw[main_start : main_end + len("</main>")]) if self.main_complete else ""
+        tail = raw[-2048:]
+        self.complete = _find_tag(tail, "</html>") >= 0 or _find_tag(tail, "</body>") >= 0
+        start = raw[:4096]
+        self.is_html = any(_find_tag(start, tag) >= 0 for tag in ("<html", "<head", "<body", "<!doctype"))
+
+    @cached_property
+    def head_source(self) -> str:
+        """The page up to </head>, decoded (only when a layout asks: truncation is found first)."""
+        if self._head_end >= 0:
+            return self._text(self._raw[: self._head_end])
+        cut = self._raw[:_HEAD_LIMIT]  # no </head>: the cut may split a character
+        return cut if isinstance(cut, str) else cut.decode(self.encoding, errors="replace")
+
+    @cached_property
+    def head(self) -> etree._Element:
+        """The <head> as a tree (a few KB)."""
+        return _parse(self.head_source or "<head></head>", fragment=False)
+
+    @cached_property
+    def main(self) -> etree._Element | None:
+        """The <main> element as a tree, parsed alone; None when the page has no complete <main>."""
+        if not self.main_complete:
+            return None
+        return _parse(self.main_source, fragment=True)
+
+    @cached_property
+    def source(self) -> str:
+        """The whole page decoded: for layouts that need all of it (the generic fallback)."""
+        return self._text(self._raw)
+
+    @cached_property
+    def document(self) -> etree._Element:
+        """The whole page as a tree: slow on real pages, for layouts that need it."""
+        return _parse(self.source, fragment=False)
+
+    @staticmethod
+    def _json_ld_in(root: etree._Element | None) -> list[dict[str, Any]]:
+        """The JSON-LD objects of the scripts under ``root`` (lists flattened, @graph unpacked)."""
+        found: list[dict[str, Any]] = []
+        if root is None:
+            return found
+        for script in root.iter("script"):
+            if script.get("type") != "application/ld+json":
+                continue
+            try:
+                data = json.loads(script.text or "")
+            except ValueError:
+                continue
+            for item in data if isinstance(data, list) else [data]:
+                if isinstance(item, dict):
+                    found.extend(g for g in item.get("@graph", [item]) if isinstance(g, dict))
+        return found
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page's <main>, then of its head."""
+        return self._json_ld_in(self.main) + self._json_ld_in(self.head)
+
+    def json_ld_of_type(self, *types: str) -> dict[str, Any] | None:
+        """The first JSON-LD object whose @type is one of ``types``: <main> is searched before
+        the head, which then need not be parsed at all (the article's JSON-LD is in <main>)."""
+        for items in (lambda: self._json_ld_in(self.main), lambda: self._json_ld_in(self.head)):
+            for item in items():
+                kind = item.get("@type")
+                if any(k in types for k in (kind if isinstance(kind, list) else [kind])):
+                    return item
+        return None
+
+    @cached_property
+    def _head_tags(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The head's <meta> contents by name/property and <link> hrefs by rel, first wins."""
+        metas: dict[str, str] = {}
+        links: dict[str, str] = {}
+        for element in self.head.iter("meta", "link"):
+            if element.tag == "meta":
+                key = element.get("name") or element.get("property")
+                if key and key not in metas:
+                    metas[key] = (element.get("content") or "").strip()
+            else:
+                for rel in (element.get("rel") or "").split():
+                    links.setdefault(rel, (element.get("href") or "").strip())
+        return metas, links
+
+    def meta(self, key: str) -> str | None:
+        """The content of <meta name=key> or <meta property=key> in the head."""
+        return self._head_tags[0].get(key) or None
+
+    def link(self, rel: str) -> str | None:
+        """The href of <link rel=...> in the head."""
+        return self._head_tags[1].get(rel) or None
+
+
+# lxml's own HTML parser, not lxml.html's: lxml.html looks up a Python element class for
+# every element it touches, which cost more than the whole parse of <main>.
+_PARSER = etree.HTMLParser(recover=True, remove_comments=True)
+
+
+def _parse(source: str, *, fragment: bool) -> etree._Element:
+    """Parse HTML with libxml2; its depth limit becomes a ParseError instead of a silent cut.
+
+    With ``fragment`` the source is one element (``<main>…</main>``) and that element is
+    returned; otherwise the <html> root.
+    """
+    try:
+        tree = etree.fromstring(source, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
+        raise ParseError(Reason.UNPARSEABLE, str(error)) from None
+    if tree is None:
+        raise ParseError(Reason.UNPARSEABLE, "no markup found")
+    if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in _PARSER.error_log):
+        raise ParseError(Reason.TOO_DEEP, "the markup is nested deeper than 256 levels")
+    if fragment:
+        body = tree.find("body")
+        found = body[0] if body is not None and len(body) else None
+        if found is None:
+            raise ParseError(Reason.UNPARSEABLE, "the article element is empty")
+        return found
+    return tree

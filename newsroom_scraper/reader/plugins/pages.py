@@ -1,0 +1,194 @@
+"""The reader's pages: what the templates of datasette/templates/ show beyond one row.
+
+- Jinja filters: ``german_datetime`` ("Mo 7. Juli 2025, 12:52 Uhr"), ``marked`` (an excerpt with
+  «hits» as escaped text with <mark>), ``safe_body`` (the stored, already sanitised body HTML
+  cleaned once more with an allow-list before it is shown).
+- Template variables: the home page's summary; the article page's images, tags, links, videos,
+  related teasers per capture day, versions with their changed fields; a version's word diff and
+  the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import bleach
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from newsroom_scraper.parser.text.dates import BERLIN
+from newsroom_scraper.reader.history import changes
+
+DATABASE = "newsroom"
+WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
+MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
+MONTHS += ["Dezember"]
+BODY_TAGS = ["p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "sub", "sup", "a", "br", "blockquote"]
+BODY_TAGS += ["table", "thead", "tbody", "tr", "th", "td"]
+
+
+def german_datetime(value: str | None) -> str:
+    """ "Mo 7. Juli 2025, 12:52 Uhr" (Berlin time) for an ISO 8601 time, "Mo 7. Juli 2025" for a date."""
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            day, at = dt.date.fromisoformat(value), None
+        else:
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(BERLIN)
+            day, at = moment.date(), moment.time()
+    except ValueError:
+        return value
+    text = f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
+    return text + (f", {at:%H:%M} Uhr" if at is not None else "")
+
+
+def marked(value: str | None) -> Markup:
+    """An excerpt with «hits»: escaped, the hits wrapped in <mark>."""
+    text = str(escape(value or ""))
+    return Markup(text.replace("«", "<mark>").replace("»", "</mark>"))
+
+
+def safe_body(value: str | None) -> Markup:
+    """The body HTML, cleaned with an allow-list (it was sanitised when stored; this is a second guard)."""
+    cleaned = bleach.clean(
+        value or "",
+        tags=BODY_TAGS,
+        attributes={"a": ["href"]},
+        protocols=["http", "https", "mailto"],
+        strip=True,
+    )
+    return Markup(cleaned)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["german_datetime"] = german_datetime
+    env.filters["marked"] = marked
+    env.filters["safe_body"] = safe_body
+
+
+@hookimpl
+def extra_template_vars(template, request, datasette):
+    makers = {
+        "index.html": _home,
+        f"row-{DATABASE}-articles.html": _article,
+        f"row-{DATABASE}-article_versions.html": _version,
+    }
+    maker = makers.get(template)
+    if maker is None or DATABASE not in datasette.databases:
+        return None
+
+    async def inner():
+        return await maker(datasette.get_database(DATABASE), request)
+
+    return inner
+
+
+async def _rows(db, sql: str, params: dict | list | None = None) -> list[dict]:
+    result = await db.execute(sql, params or {})
+    return [dict(row) for row in result.rows]
+
+
+async def _home(db, request) -> dict:
+    (summary,) = await _rows(
+        db,
+        """select count(*) as articles, min(published_date) as oldest, max(published_date) as newest,
+        (select count(*) from article_versions) as versions from articles""",
+    )
+    last_runs = await _rows(
+        db,
+        """select id, started_at, finished_at, new_count, changed_count, error_count from crawl_runs
+        where finish_reason = 'finished' order by id desc limit 1""",
+    )
+    sections = await _rows(db, "select section, count(*) as n from articles group by section order by n desc")
+    tags = await _rows(db, "select tag, count(*) as n from tags group by tag order by n desc, tag limit 12")
+    districts = await _rows(
+        db,
+        """select district, count(*) as n from articles where district is not null
+        group by district order by n desc, district limit 12""",
+    )
+    return {
+        "summary": summary,
+        "last_run": last_runs[0] if last_runs else None,
+        "sections": sections,
+        "top_tags": tags,
+        "districts": districts,
+    }
+
+
+async def _article(db, request) -> dict:
+    article_id = request.url_vars["pks"]
+    key = {"id": article_id}
+    versions = await _rows(
+        db,
+        """select v.id, v.version, v.fetched_at, v.data, v.run_id from article_versions v
+        where v.article_id = :id order by v.version""",
+        key,
+    )
+    history = []
+    previous = None
+    for version in versions:
+        data = json.loads(version.pop("data"))
+        version["changes"] = changes(previous, data) if previous is not None else []
+        previous = data
+        history.append(version)
+    related = await _rows(
+        db,
+        """select r.*, substr(c.started_at, 1, 10) as captured_on from related_links r
+        join crawl_runs c on c.id = r.run_id where r.article_id = :id order by r.run_id desc, r.position""",
+        key,
+    )
+    days: dict[str, list[dict]] = {}
+    for link in related:
+        days.setdefault(link["captured_on"], []).append(link)
+    return {
+        "images": await _rows(db, "select * from images where article_id = :id order by position", key),
+        "videos": await _rows(db, "select * from videos where article_id = :id order by position", key),
+        "links": await _rows(db, "select * from links where article_id = :id order by position", key),
+        "tags": [row["tag"] for row in await _rows(db, "select tag from tags where article_id = :id", key)],
+        "history": list(reversed(history)),
+        "related_days": days,
+    }
+
+
+async def _version(db, request) -> dict:
+    version_id = request.url_vars["pks"]
+    rows = await _rows(
+        db,
+        """select v.*, a.url, a.title as current_title, a.version_count from article_versions v
+        join articles a on a.id = v.article_id where v.id = :id""",
+        {"id": version_id},
+    )
+    if not rows:
+        return {}
+    version = rows[0]
+    before = await _rows(
+        db,
+        "select id, data from article_versions where article_id = :a and version = :v - 1",
+        {"a": version["article_id"], "v": version["version"]},
+    )
+    previous = json.loads(before[0]["data"]) if before else None
+    return {
+        "version": version,
+        "previous_id": before[0]["id"] if before else None,
+        "changes": changes(previous, json.loads(version["data"])) if previous is not None else [],
+        "captures": await _captures(db, version),
+    }
+
+
+async def _captures(db, version: dict) -> list[dict]:
+    """The WARC records of a version's capture, once the archive records them (a ``captures`` table).
+
+    Without that table (archives from before the WARC work) the cite block shows no record.
+    """
+    if not await db.table_exists("captures"):
+        return []
+    sql = (
+        "select captured_at, status, warc_file, record_id, payload_digest, source, source_uri from captures"
+        " where article_id = :article and version = :version order by captured_at"
+    )
+    return await _rows(db, sql, {"article": version["article_id"], "version": version["version"]})

@@ -1,0 +1,73 @@
+"""Datasette on the archive, configured by the files beside it (this package, ``reader/``).
+
+``make_datasette`` builds the app (tests use its in-process client); ``serve`` runs it. The
+configuration (metadata.yml, settings.json, plugins/, and templates/ when there is one) is
+package data, found with importlib.resources, so an installed wheel serves as a checkout does.
+In a checkout, ``archive/`` holds symbolic links to the same files, and ``datasette archive/``
+(Datasette's configuration-directory mode: the database, metadata.yml, settings.json and
+plugins/ of that folder) serves the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datasette.app import Datasette
+from datasette.database import Database
+
+# A wheel installs as plain files, so the package-data folder is a real directory (Datasette
+# wants paths for plugins and templates); a zipped install is not supported.
+CONFIG_DIR = Path(str(files("newsroom_scraper") / "reader"))
+DATABASE_NAME = "newsroom"
+
+
+def load_metadata(path: Path = CONFIG_DIR / "metadata.yml") -> dict[str, Any]:
+    """The archive's Datasette metadata (title, licence, descriptions, facets, queries)."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
+    """Datasette settings for a read-only public archive (datasette/settings.json).
+
+    A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
+    facet suggestions are off (they cost most of a search page's time).
+    """
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def make_datasette(db_path: str | Path) -> Datasette:
+    """A Datasette app serving ``db_path`` as the database ``newsroom``, whatever the file is called."""
+    path = Path(db_path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `newsroom-archive crawl` first")
+    templates = CONFIG_DIR / "templates"
+    plugins = CONFIG_DIR / "plugins"
+    datasette = Datasette(
+        metadata=load_metadata(),
+        settings=load_settings(),
+        template_dir=str(templates) if templates.is_dir() else None,
+        plugins_dir=str(plugins) if any(plugins.glob("*.py")) else None,
+    )
+    # A file the server may not write is served immutable: WAL mode needs write access for its
+    # shared-memory index, and a read-only archive made every page answer 500. A writable one is
+    # served mutable (read with mode=ro), so a crawl may write it while it is served.
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    datasette.add_database(Database(datasette, path=str(path), is_mutable=writable), name=DATABASE_NAME)
+    if "_memory" in datasette.databases:  # an in-memory database to run any SQL on: not ours to offer
+        datasette.remove_database("_memory")
+    return datasette
+
+
+def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Serve the archive until interrupted."""
+    import uvicorn
+
+    app = make_datasette(db_path).app()
+    print(f"Serving the archive on http://{host}:{port}/{DATABASE_NAME}", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
