@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench bench-quick clean format docs screenshots tools
+.PHONY: install lint test demo bench bench-quick clean format docs screenshots tools
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -25,14 +25,19 @@ $(CHROMIUM):
 		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	fi
 
-# pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
-# "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
-# `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
-test: $(STAMP) $(CHROMIUM) tools
+# Formatting, lint, types, then the import contracts between the layers (pyproject.toml's [tool.importlinter]).
+lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
+	$(BIN)/lint-imports --no-logo
+
+# pytest-randomly shuffles the tests (modules, then the tests in each) on every run; the line
+# "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
+# `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
+PYTEST := $(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
+test: $(STAMP) $(CHROMIUM) tools lint
+	$(PYTEST)
 
 # GNU wget writes the "other tool's" WARC that tests import: installed with apt-get when missing
 # and run as root (a no-op when present); otherwise that one test skips and says why.
@@ -70,7 +75,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 
 clean:
-	rm -rf $(VENV) build *.egg-info replica/build replica/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info replica/build replica/*.egg-info .pytest_cache .hypothesis .import_linter_cache
 
 demo: $(STAMP)
 	$(BIN)/newsroom-archive demo --port $(PORT)
