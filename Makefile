@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8001
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test demo bench bench-quick clean format docs screenshots tools
+.PHONY: install lint test test-fast demo bench bench-quick clean format docs screenshots tools
 
 # The product and, beside it, the replica newsroom: its own distribution (tests and `demo` use it).
 $(STAMP): pyproject.toml replica/pyproject.toml
@@ -38,6 +38,11 @@ lint: $(STAMP)
 PYTEST := $(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
 test: $(STAMP) $(CHROMIUM) tools lint
 	$(PYTEST)
+
+# The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other
+# child processes; tests/conftest.py), which take most of the time.
+test-fast: lint
+	$(PYTEST) -m "not e2e"
 
 # GNU wget writes the "other tool's" WARC that tests import: installed with apt-get when missing
 # and run as root (a no-op when present); otherwise that one test skips and says why.

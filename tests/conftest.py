@@ -4,6 +4,7 @@ profile, archives of stored articles, a served archive, and Debian's Chromium th
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import os
 import socket
 import subprocess
@@ -217,6 +218,49 @@ def reader_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         archive.finish_run(second, "finished", {}, {"changed": 1}, {})
     return path
+
+
+# -- fast and end-to-end tests ------------------------------------------------------------------
+#
+# `@pytest.mark.e2e` (registered in pyproject.toml) marks a test that runs a command in a child
+# process (a crawl, `newsroom-archive serve`, pip, wget …) or serves HTTP on loopback (ReplicaServer,
+# the Wayback stub), itself or through its fixtures; `make test-fast` leaves these out (`-m "not e2e"`).
+# So that the mark stays true, a test without it fails when it, or a fixture set up for it, starts
+# either. (A module-scoped fixture is set up for the first test that needs it, so a test sharing an
+# e2e test's server is caught only when it happens to run first.)
+
+E2E_HINT = "{item} starts {what}: mark it @pytest.mark.e2e (see tests/conftest.py)"
+
+
+@contextmanager
+def refusing_processes_and_servers(item: pytest.Item) -> Iterator[None]:
+    """Outside e2e tests: starting a child process or binding an HTTP server fails the test."""
+    if item.get_closest_marker("e2e") is not None:
+        yield
+        return
+
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise pytest.fail.Exception(E2E_HINT.format(item=item.nodeid, what="a child process"), pytrace=False)
+
+    def no_server(self: Any) -> None:
+        raise pytest.fail.Exception(E2E_HINT.format(item=item.nodeid, what="an HTTP server"), pytrace=False)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", no_process)
+        patch.setattr(http.server.HTTPServer, "server_bind", no_server)
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with refusing_processes_and_servers(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with refusing_processes_and_servers(item):
+        return (yield)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

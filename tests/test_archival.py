@@ -22,6 +22,8 @@ from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
 from newsroom_scraper.store.archive import Archive
 
+pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conftest.py: e2e)
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25
 FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "--refresh-days", "36500"]

@@ -80,6 +80,7 @@ def test_a_backup_that_does_not_verify_leaves_nothing(tmp_path, monkeypatch, arc
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == []
 
 
+@pytest.mark.e2e
 def test_the_command_refuses_to_overwrite_and_a_missing_archive(tmp_path, archive_of):
     db, copy = tmp_path / "newsroom.db", tmp_path / "copy.db"
     archive_of(db, harbour_articles(1), "2026-03-02T08:00:00+00:00")

@@ -69,6 +69,7 @@ def loaded_after_import(*modules: str) -> set[str]:
     return set(completed.stdout.split())
 
 
+@pytest.mark.e2e
 def test_importing_the_product_leaves_the_replica_unloaded():
     code = (
         "import sys, newsroom_scraper, newsroom_scraper.cli, newsroom_scraper.crawl.run, newsroom_scraper.reader.web\n"
@@ -81,12 +82,14 @@ def test_importing_the_product_leaves_the_replica_unloaded():
     assert completed.stdout == "False False\n"
 
 
+@pytest.mark.e2e
 def test_importing_the_parser_loads_no_store_scrapy_or_warc():
     loaded = loaded_after_import("newsroom_scraper.parser.parse")
     assert "lxml" in loaded  # the check sees third-party packages
     assert loaded & {"scrapy", "twisted", "warcio", "sqlite3", "sqlite_utils", "datasette", REPLICA} == set()
 
 
+@pytest.mark.e2e
 def test_importing_the_store_loads_no_scrapy_or_warc():
     # lxml and trafilatura do load: newsroom_scraper/__init__.py offers parse_article, so importing
     # any module of the package imports the parser first (import-linter does not follow that).

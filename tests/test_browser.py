@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # serves the archive in a child process (tests/conftest.py: e2e)
+
 
 @pytest.fixture(scope="module")
 def server(reader_archive: Path, serve_archive):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from newsroom_replica.expected import expected
@@ -36,6 +37,7 @@ def test_parse_reads_stdin_and_uses_url_without_canonical():
     assert json.loads(result.output)["url"] == "https://www.dortmund.de/newsroom/x.html"
 
 
+@pytest.mark.e2e
 def test_not_an_article_is_one_line_and_exit_2(tmp_path):
     path = tmp_path / "empty.html"
     path.write_bytes(b"")
@@ -47,6 +49,7 @@ def test_not_an_article_is_one_line_and_exit_2(tmp_path):
     assert completed.stderr == f"{path}: not an article page: empty: the page has no content\n"
 
 
+@pytest.mark.e2e
 def test_truncated_page_from_stdin(tmp_path):
     html = render_article(sample_pages()["full-summer-news"]).encode()
     completed = subprocess.run(
@@ -77,6 +80,7 @@ def option_names(command: click.Command) -> set[str]:
     return {name for param in command.params for name in param.opts if name.startswith("--")}
 
 
+@pytest.mark.e2e
 def test_the_replica_commands_keep_their_names_and_options():
     """Scripts outside the suite call them: the plugin must offer what the built-in commands did (and may add)."""
     commands = every_command()

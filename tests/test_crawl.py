@@ -17,6 +17,8 @@ import pytest
 from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
 from newsroom_scraper.parser.text.urls import canonical_url
 
+pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conftest.py: e2e)
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 40
 # No delay and (for 503s: the search API when down) a short back-off: Retry-After is still obeyed.

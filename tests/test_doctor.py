@@ -10,7 +10,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from newsroom_replica import ReplicaServer, ReplicaSite
+
+pytestmark = pytest.mark.e2e  # runs `newsroom-archive doctor` against a replica (tests/conftest.py: e2e)
 
 ROOT = Path(__file__).resolve().parents[1]
 

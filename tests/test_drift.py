@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from newsroom_scraper.ops.drift import EXIT_DRIFT, drift_alerts
 from newsroom_scraper.ops.report import format_report, format_runs, run_drifted
 
@@ -57,6 +59,7 @@ def test_the_report_and_status_show_the_alerts():
     assert line == "  9: 2026-11-25T05:30:00+00:00, –, finished: 20 new, 0 changed, 0 errors, 1 drift alert(s)"
 
 
+@pytest.mark.e2e
 def test_the_exit_code_is_documented():
     help_text = subprocess.run(
         [sys.executable, "-m", "newsroom_scraper", "crawl", "--help"], capture_output=True, text=True

@@ -130,6 +130,7 @@ def served(archive, serve_archive):
         yield base
 
 
+@pytest.mark.e2e
 def test_hostile_pages_render_inert_in_chromium(served, chromium):
     dialogs: list[str] = []
     opened = []

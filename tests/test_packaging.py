@@ -9,6 +9,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # builds and installs the wheel with pip in child processes (tests/conftest.py: e2e)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -11,8 +11,12 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper.store.archive import Archive
+
+pytestmark = pytest.mark.e2e  # crawls a replica while the archive is served (tests/conftest.py: e2e)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [

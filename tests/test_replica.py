@@ -126,6 +126,7 @@ def test_output_for_seed_1_is_pinned():
     assert digest.hexdigest() == PINNED["samples"]
 
 
+@pytest.mark.e2e
 def test_every_article_served_parses_to_its_expected_record(site, server):
     for path in site.article_paths():
         status, headers, body = fetch(server.url + quote_path(path))
@@ -182,6 +183,7 @@ def test_discovery_classes_follow_the_index_rule(site):
     assert site.sitemap_only_paths() == [p for i, p in enumerate(paths) if i % 10 == 7]
 
 
+@pytest.mark.e2e
 def test_robots_txt(server):
     status, headers, body = fetch(server.url + "/robots.txt")
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
@@ -189,6 +191,7 @@ def test_robots_txt(server):
     assert fetch(server.url + "/newsroom/intern/")[0] == 200  # the trap exists
 
 
+@pytest.mark.e2e
 def test_sitemaps_cover_exactly_the_articles_not_listing_only(site, server):
     status, headers, body = fetch(server.url + "/sitemap.xml")
     assert status == 200 and headers["Content-Type"] == "application/xml"
@@ -206,6 +209,7 @@ def test_sitemaps_cover_exactly_the_articles_not_listing_only(site, server):
     ]
 
 
+@pytest.mark.e2e
 def test_no_sitemap_site():
     with ReplicaServer(ReplicaSite(12, seed=2, newest=NEWEST, sitemap=False)) as server:
         assert "Sitemap" not in fetch(server.url + "/robots.txt")[2].decode()
@@ -228,6 +232,7 @@ def collect_listing(server, start):
     return links, pages
 
 
+@pytest.mark.e2e
 def test_listings_paginate_over_exactly_the_articles_not_sitemap_only(site, server):
     news, news_pages = collect_listing(server, "/newsroom/nachrichten/")
     press, _ = collect_listing(server, "/newsroom/presse-mitteilungen/")
@@ -240,6 +245,7 @@ def test_listings_paginate_over_exactly_the_articles_not_sitemap_only(site, serv
     assert fetch(server.url + f"/newsroom/nachrichten/?page={len(news_pages) + 1}")[0] == 404
 
 
+@pytest.mark.e2e
 def test_dortmund_aktuell_shows_twelve_newest_and_links_that_must_not_be_followed(site, server):
     body = fetch(server.url + "/newsroom/")[2]
     assert hrefs(body) == site.listed_paths()[:12]
@@ -250,6 +256,7 @@ def test_dortmund_aktuell_shows_twelve_newest_and_links_that_must_not_be_followe
     assert "Alle Nachrichten" in body.decode()
 
 
+@pytest.mark.e2e
 def test_search_api_pages_through_every_article(site, server):
     found, start, total = [], 0, None
     while total is None or start < total:
@@ -267,6 +274,7 @@ def test_search_api_pages_through_every_article(site, server):
     assert all(set(tag) == {"value", "parentValues"} for doc in news for tag in doc["contentTags"])
 
 
+@pytest.mark.e2e
 def test_search_api_failures(server):
     url = server.url + "/api/search/proxy/search"
     assert fetch(url, {"query": "*", "from": 9990, "size": 10})[0] == 200
@@ -280,6 +288,7 @@ def test_search_api_failures(server):
 # --- HTTP ------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_conditional_requests_answer_304(site, server):
     url = server.url + quote_path(site.article_paths()[4])
     status, headers, body = fetch(url)
@@ -295,6 +304,7 @@ def test_conditional_requests_answer_304(site, server):
     assert fetch(server.url + "/newsroom/", headers={"If-None-Match": listing_etag})[0] == 304
 
 
+@pytest.mark.e2e
 def test_session_cookie_redirect_loops_without_a_cookie_jar():
     with ReplicaServer(ReplicaSite(12, seed=2, newest=NEWEST), require_cookie=True) as server:
         status, headers, _ = fetch(server.url + "/newsroom/")
@@ -312,6 +322,7 @@ def test_session_cookie_redirect_loops_without_a_cookie_jar():
         assert server.paths()[:3] == ["/newsroom/"] * 3
 
 
+@pytest.mark.e2e
 def test_non_ascii_paths_are_found_encoded_either_way(site, server):
     path = next(p for p in site.article_paths() if not p.isascii())
     assert fetch(server.url + quote_path(path))[0] == 200
@@ -326,6 +337,7 @@ def test_non_ascii_paths_are_found_encoded_either_way(site, server):
     assert fetch(server.url + "/newsroom/nachrichten-dortmund.de/gibt-es-nicht.html")[0] == 404
 
 
+@pytest.mark.e2e
 def test_unknown_paths_get_the_error_page(server):
     status, headers, body = fetch(server.url + "/gibt/es/nicht/")
     assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
@@ -334,6 +346,7 @@ def test_unknown_paths_get_the_error_page(server):
     assert caught.value.reason == "no-article"
 
 
+@pytest.mark.e2e
 def test_edit_changes_etag_body_and_last_modified(fresh):
     path = fresh.site.article_paths()[2]
     url = fresh.url + quote_path(path)
@@ -348,6 +361,7 @@ def test_edit_changes_etag_body_and_last_modified(fresh):
     assert article.to_dict() == fresh.site.expected(path)
 
 
+@pytest.mark.e2e
 def test_broken_page_fails_to_parse_until_restored(fresh):
     path = fresh.site.article_paths()[5]
     url = fresh.url + quote_path(path)
@@ -361,6 +375,7 @@ def test_broken_page_fails_to_parse_until_restored(fresh):
     assert parse_article(fetch(url)[2], url).to_dict() == fresh.site.expected(path)
 
 
+@pytest.mark.e2e
 def test_added_article_is_newest_everywhere(fresh):
     path = fresh.site.add_article("Neue Bücherei in Hörde öffnet")
     assert fresh.site.article_paths()[0] == path
@@ -372,6 +387,7 @@ def test_added_article_is_newest_everywhere(fresh):
     assert fresh.site.page(older).related[0].path == path  # every slider now starts with it
 
 
+@pytest.mark.e2e
 def test_admin_endpoints_change_the_site(fresh):
     path = fresh.site.article_paths()[1]
     assert fetch(fresh.url + "/_replica/edit", {"path": quote_path(path), "paragraph": "Neu."})[0] == 200
@@ -388,6 +404,7 @@ def test_admin_endpoints_change_the_site(fresh):
     assert all(not p.startswith("/_replica/") for p in fresh.paths())
 
 
+@pytest.mark.e2e
 def test_access_log_records_status_method_and_path(tmp_path):
     log_file = tmp_path / "access.log"
     site = ReplicaSite(12, seed=2, newest=NEWEST)
@@ -416,6 +433,7 @@ def test_refuses_hosts_other_than_loopback(host):
         ReplicaServer(ReplicaSite(1, newest=NEWEST), host=host)
 
 
+@pytest.mark.e2e
 def test_run_prints_its_url_and_stops_on_sigterm():
     code = "from newsroom_replica.server import run; run(0, 5, 1, '127.0.0.1', False, False, None)"
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as process:

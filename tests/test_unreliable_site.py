@@ -13,9 +13,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from newsroom_replica import Faults, ReplicaServer, ReplicaSite, quote_path
 from newsroom_scraper.parser.text.urls import canonical_url
 from newsroom_scraper.store.archive import Archive
+
+pytestmark = pytest.mark.e2e  # crawls a faulty replica in child processes (tests/conftest.py: e2e)
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "-s", "NEWSROOM_RETRY_BACKOFF=0.01"]

@@ -12,6 +12,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -50,6 +51,7 @@ def records(path: Path) -> list:
         return [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(stream)]
 
 
+@pytest.mark.e2e
 def test_a_file_opens_with_warcinfo_and_keeps_status_query_and_repeated_headers(tmp_path: Path) -> None:
     writer = WarcWriter(tmp_path, started="20260102030405")
     location = writer.write_exchange(exchange())

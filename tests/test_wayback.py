@@ -9,12 +9,16 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from newsroom_replica import ReplicaSite, quote_path
 from newsroom_replica.markup import render_article
 from newsroom_replica.wayback_stub import StubCapture, WaybackStub, render_old_article
 from newsroom_scraper.evidence.warc import archive_files
 from newsroom_scraper.evidence.wayback import backfill, wayback_client
 from newsroom_scraper.parser.text.urls import canonical_url
+
+pytestmark = pytest.mark.e2e  # backfills from the Wayback stub on loopback (tests/conftest.py: e2e)
 
 OLD = "https://www.dortmund.de/de/leben_in_dortmund/nachrichtenportal/nachricht.jsp?nid="
 
