@@ -9,6 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.cookiejar import CookieJar
@@ -19,7 +21,7 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandle
 import lxml.html
 import pytest
 
-from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
+from newsroom_replica import Gate, ReplicaServer, ReplicaSite, quote_path
 from newsroom_replica.expected import expected
 from newsroom_replica.markup import HOST, render_article
 from newsroom_replica.samples import sample_pages
@@ -425,6 +427,33 @@ def test_access_log_records_status_method_and_path(tmp_path):
     assert server.log == expected
     assert server.paths(status=404) == ["/nicht-da"]
     assert log_file.read_text().splitlines() == [f"{s} {m} {p}" for s, m, p in expected]
+
+
+@pytest.mark.e2e
+def test_a_gate_holds_article_pages_beyond_its_limit_until_allowed_and_drops_them_on_reset():
+    site = ReplicaSite(12, seed=2, newest=NEWEST)
+    first, second, third = (quote_path(path) for path in site.article_paths()[:3])
+    gate = Gate(limit=1)
+    with ReplicaServer(site, gate=gate) as server, ThreadPoolExecutor(2) as pool:
+        status, headers, _ = fetch(server.url + first)
+        assert status == 200 and gate.given == 1
+        assert fetch(server.url + "/newsroom/")[0] == 200  # only article pages wait, and only full answers:
+        assert fetch(server.url + first, headers={"If-None-Match": headers["ETag"]})[0] == 304
+        assert fetch(server.url + second, method="HEAD")[0] == 200
+        held = pool.submit(fetch, server.url + second)
+        while gate.held == 0:
+            time.sleep(0.01)
+        assert not held.done()
+        gate.allow(1)
+        assert held.result(timeout=10)[0] == 200 and gate.given == 2
+        dropped = pool.submit(fetch, server.url + third)
+        while gate.held == 0:
+            time.sleep(0.01)
+        gate.reset(None)  # the held answer is dropped; the next one is given at once
+        with pytest.raises(OSError):  # the connection closes with no answer
+            dropped.result(timeout=10)
+        assert fetch(server.url + third)[0] == 200 and gate.given == 1
+    assert server.log[-2:] == [(0, "GET", third), (200, "GET", third)]
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org", "::", ""])

@@ -8,9 +8,9 @@ A separate distribution (``newsroom-replica``) beside the product: the product n
         ...                                   # crawl server.url + "/newsroom/", compare site.expected(path)
 """
 
-from .faults import Faults
+from .faults import Faults, Gate
 from .markup import quote_path
 from .replica_site import ReplicaSite
 from .server import ReplicaServer
 
-__all__ = ["Faults", "ReplicaServer", "ReplicaSite", "quote_path"]
+__all__ = ["Faults", "Gate", "ReplicaServer", "ReplicaSite", "quote_path"]

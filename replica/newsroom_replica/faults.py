@@ -6,6 +6,9 @@ seed meets the same faults, whatever order its concurrent requests arrive in, an
 a fresh draw. When several faults are drawn for one request, the first of ``KINDS`` wins.
 robots.txt and the ``/_replica/`` admin endpoints never fail (a failing robots.txt would change
 what the crawler may fetch, not how it copes).
+
+``Gate`` is no random fault but a test's hand on the site: it holds article pages beyond a number,
+so that a crawl is certainly still running at a moment the test chooses (to kill it, say).
 """
 
 from __future__ import annotations
@@ -101,3 +104,54 @@ class Fault:
 def _chance(seed: int, key: str, nth: int, salt: str) -> float:
     digest = hashlib.blake2b(f"{seed}|{key}|{nth}|{salt}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+class Gate:
+    """Holds the answers to article pages once ``limit`` of them have been given (None: never).
+
+    Only an article page answered in full (200, not a HEAD) counts and waits: 304s, listings,
+    sitemaps, robots.txt and the search API pass. A held answer waits until ``allow`` lets more
+    through or ``reset`` lifts the limit, so a crawler can neither finish nor time out on it (given a
+    longer timeout) while the test holds it. ``reset`` also starts the count afresh and drops the
+    answers held until then, unanswered (their client is gone: a killed crawl); so does stopping
+    the server. ``given`` and ``held`` say how many were answered since the last reset and how
+    many wait now.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.given = 0
+        self.held = 0
+        self._limit = limit
+        self._round = 0  # bumped by reset(): answers held from an earlier round are dropped
+        self._changed = threading.Condition()
+
+    def reset(self, limit: int | None) -> None:
+        """Drop the answers held now; give ``limit`` more (None: every one) before holding again."""
+        with self._changed:
+            self._round += 1
+            self._limit, self.given = limit, 0
+            self._changed.notify_all()
+
+    def allow(self, more: int) -> None:
+        """Give ``more`` answers beyond the limit (those held first)."""
+        with self._changed:
+            if self._limit is not None:
+                self._limit += more
+            self._changed.notify_all()
+
+    def wait_turn(self, stopping: threading.Event) -> bool:
+        """Called before an article page is answered: whether to answer it (after waiting its turn)."""
+        with self._changed:
+            round_ = self._round
+            self.held += 1
+            try:
+                while self._limit is not None and self.given >= self._limit and round_ == self._round:
+                    if stopping.is_set():
+                        return False
+                    self._changed.wait(0.05)  # and look at ``stopping`` again
+                if round_ != self._round:
+                    return False
+                self.given += 1
+                return True
+            finally:
+                self.held -= 1

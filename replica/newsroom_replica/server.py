@@ -2,8 +2,8 @@
 
 The site (``routes.py``, ``search_api.py``) decides what every URL holds; this module adds
 what HTTP adds: conditional requests (ETag / Last-Modified → 304), the optional session-cookie
-redirect, the access log, the admin endpoints a test in another process uses to change the site between crawls, and the
-promise never to listen anywhere but on loopback.
+redirect, the access log, the admin endpoints a test in another process uses to change the site between crawls, the
+faults and the gate of ``faults.py``, and the promise never to listen anywhere but on loopback.
 
 With ``require_cookie`` every GET or HEAD without a ``dtm_session`` cookie is answered
 ``302`` to the same path with ``Set-Cookie: dtm_session=…; Path=/``. Scrapy passes this only
@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from .faults import Fault, Faults
+from .faults import Fault, Faults, Gate
 from .markup import render_error_page
 from .replica_site import ReplicaSite
 from .routes import Answer, json_answer
@@ -57,7 +57,8 @@ class ReplicaServer:
 
     ``port=0`` picks a free port; ``url`` is known after ``start()``. Use as a context manager
     to be sure sockets are closed. ``log`` lists every request as ``LogEntry(status, method, path)``;
-    with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``.
+    with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``. ``faults`` are
+    injected at random; a ``gate`` holds article pages until the test lets them through.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class ReplicaServer:
         require_cookie: bool = False,
         log_path: str | Path | None = None,
         faults: Faults | None = None,
+        gate: Gate | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
@@ -75,6 +77,7 @@ class ReplicaServer:
         self.require_cookie = require_cookie
         self.log_path = Path(log_path) if log_path else None
         self.faults = faults or Faults()
+        self.gate = gate
         self.stopping = threading.Event()  # ends the hangs of timeout faults when the server stops
         self.log: list[LogEntry] = []
         self._log_lock = threading.Lock()
@@ -226,7 +229,22 @@ class _Handler(BaseHTTPRequestHandler):
         if response.status == 200 and self._not_modified(response):
             self._send(response, head, status=304)
             return
+        if not head and response.status == 200 and not self._pass_gate(target):
+            self.replica.record(0, self.command, target)  # 0: no answer was sent
+            self.close_connection = True
+            return
         self._send_maybe_cut(response, None if head else fault, head)
+
+    def _pass_gate(self, target: str) -> bool:
+        """Whether to send an article page now (after waiting at the gate, if there is one)."""
+        gate = self.replica.gate
+        if gate is None:
+            return True
+        try:
+            self.replica.site.entry(target.split("?", 1)[0])
+        except KeyError:  # not an article page
+            return True
+        return gate.wait_turn(self.replica.stopping)
 
     def _inject(self, fault: Fault, head: bool = False) -> bool:
         """Answer with ``fault`` instead of the page; False for a truncation (the page, cut)."""
