@@ -145,9 +145,9 @@ def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) ->
     assert middleware.process_response(request, response) is response
     middleware.spider_closed(_Spider())  # type: ignore[arg-type]
     capture = request.meta["capture"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture["captured_at"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture.captured_at)
     (found,) = iter_captures(tmp_path)
-    assert found.location.record_id == capture["record_id"] and found.url == request.url
+    assert found.location == capture.location and found.url == request.url
     assert [v for k, v in found.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
     assert (tmp_path / "index.cdxj").read_text().count("\n") == 1
 

@@ -240,19 +240,9 @@ class ArchiveWriter:
 
 def _capture(fetch: FetchedPage) -> Capture | None:
     """The WARC record of a fetched page (see warc_capture.py) as a ``captures`` row, if one was written."""
-    where = fetch.capture
-    if not where:
+    if fetch.capture is None:
         return None
-    return Capture(
-        url=fetch.url,
-        captured_at=where["captured_at"],
-        status=fetch.status,
-        record_id=where["record_id"],
-        warc_file=where["warc_file"],
-        warc_offset=where["offset"],
-        warc_length=where["length"],
-        payload_digest=where["payload_digest"],
-    )
+    return Capture.of_record(fetch.url, fetch.status, fetch.capture.captured_at, fetch.capture.location)
 
 
 def will_repeat(error: sqlite3.Error) -> bool:

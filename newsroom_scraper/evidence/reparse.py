@@ -231,16 +231,11 @@ def _read_part(part: WarcPart) -> list[Worked]:
 
 
 def _capture(raw: WarcCapture) -> Capture:
-    where = raw.location
-    return Capture(
-        url=raw.url,
-        captured_at=raw.captured_at,
-        status=raw.status,
-        record_id=where.record_id,
-        warc_file=where.warc_file,
-        warc_offset=where.offset,
-        warc_length=where.length,
-        payload_digest=where.payload_digest,
+    return Capture.of_record(
+        raw.url,
+        raw.status,
+        raw.captured_at,
+        raw.location,
         source="wayback" if raw.source_uri else ("crawl" if raw.by_us else "import"),
         source_uri=raw.source_uri,
         etag=raw.header("ETag"),

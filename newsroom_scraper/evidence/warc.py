@@ -32,6 +32,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
+from newsroom_scraper.items import WarcLocation
+
 WARC_VERSION = "1.1"
 NOT_MODIFIED_TYPE = "application/http; msgtype=response"  # the 304 metadata records
 SOURCE_HEADER = "WARC-Source-URI"  # where a record was copied from (the Wayback memento URL)
@@ -54,17 +56,6 @@ class Exchange:
     body: bytes  # as received: still content-encoded, never chunked
     captured_at: str  # ISO 8601 UTC, to the second: becomes WARC-Date
     protocol: str = "HTTP/1.1"
-
-
-@dataclass
-class WarcLocation:
-    """Where a record was written or found: what the ``captures`` table keeps of it."""
-
-    warc_file: str  # relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
-    offset: int
-    length: int
-    record_id: str
-    payload_digest: str | None
 
 
 @dataclass

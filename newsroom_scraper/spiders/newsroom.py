@@ -193,7 +193,7 @@ class NewsroomSpider(Spider):
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=self.clock or (capture["captured_at"] if capture else utc_now()),  # a test clock wins
+            fetched_at=self.clock or (capture.captured_at if capture else utc_now()),  # a test clock wins
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
