@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure as TwistedFailure
 
 from newsroom_scraper.crawl.archive_writer import ArchiveWriter
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.pipelines import ArchivePipeline
@@ -24,7 +25,7 @@ URL = ORIGIN + "/newsroom/nachrichten-dortmund.de/a.html"
 
 
 def make_spider(tmp_path):
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db")})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db")))
     crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     return crawler, crawler.spider
 
@@ -79,7 +80,7 @@ def test_a_failed_listing_is_counted_not_recorded(tmp_path):
 
 def open_pipeline(tmp_path, **settings):
     """The pipeline, opened."""
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), **settings})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db"), **settings))
     spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     pipeline = ArchivePipeline(crawler)
     pipeline.open_spider(spider)

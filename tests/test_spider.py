@@ -17,6 +17,7 @@ from newsroom_replica.markup import Teaser, render_article, render_listing
 from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.crawl import discovery
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
@@ -27,7 +28,7 @@ NEWS = "/newsroom/nachrichten-dortmund.de/"
 
 
 def make_spider(tmp_path, **arguments):
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db")})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db")))
     crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/", **arguments)
     return crawler, crawler.spider
 

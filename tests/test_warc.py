@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.crawl.warc_capture import WarcCaptureMiddleware
 from newsroom_scraper.evidence.warc import (
     Exchange,
@@ -131,7 +132,9 @@ def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path:
 
 
 def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) -> None:
-    crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
+    crawler = get_crawler(
+        settings_dict=project_settings(NEWSROOM_WARC_DIR=str(tmp_path), NEWSROOM_DB=str(tmp_path / "x.db"))
+    )
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     request = Request("http://127.0.0.1:1/newsroom/x.html?z=1", headers={"Cookie": "s=1"})
     response = Response(

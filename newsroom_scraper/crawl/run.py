@@ -26,6 +26,17 @@ from newsroom_scraper.spiders.newsroom import NewsroomSpider
 from newsroom_scraper.store.archive import Archive
 
 
+def project_settings(**chosen: Any) -> dict[str, Any]:
+    """settings.py's settings, with ``chosen`` over them, as a dict (for ``get_crawler`` in tests
+    and tools): every component reads its defaults from there, never from a fallback of its own."""
+    settings = Settings()
+    settings.setmodule("newsroom_scraper.settings", priority="project")
+    settings.setdict(chosen, priority="cmdline")
+    # The reactor is the running process's business (CrawlerProcess installs it); a crawler made
+    # in a process that has none, as in a test, would refuse to start over it.
+    return {name: value for name, value in settings.items() if name.isupper() and name != "TWISTED_REACTOR"}
+
+
 def crawl_settings(
     *,
     db_path: str | None = None,

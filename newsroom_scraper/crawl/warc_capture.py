@@ -52,15 +52,15 @@ class WarcCaptureMiddleware:
         self.writer = WarcWriter(
             folder,
             info,
-            settings.get("NEWSROOM_WARC_PREFIX", "newsroom"),
-            settings.getint("NEWSROOM_WARC_MAX_SIZE", 1_000_000_000),
-            settings.getint("NEWSROOM_WARC_GZIP_LEVEL", 6),
+            settings["NEWSROOM_WARC_PREFIX"],
+            settings.getint("NEWSROOM_WARC_MAX_SIZE"),
+            settings.getint("NEWSROOM_WARC_GZIP_LEVEL"),
         )
         self.failed = False  # a write failed: nothing more is written, the crawl is closing
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        if not crawler.settings.getbool("NEWSROOM_WARC_ENABLED", True):
+        if not crawler.settings.getbool("NEWSROOM_WARC_ENABLED"):
             raise NotConfigured("WARC writing is off (--no-warc)")
         middleware = cls(crawler, warc_folder(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
