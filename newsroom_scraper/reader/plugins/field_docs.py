@@ -10,11 +10,10 @@ from dataclasses import fields
 from datasette import hookimpl
 
 from newsroom_scraper.items import Article
-
-DATABASE = "newsroom"
+from newsroom_scraper.reader import DATABASE_NAME
 
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
     columns = {f.name: f.metadata["doc"] for f in fields(Article)}
-    return {"databases": {DATABASE: {"tables": {"articles": {"columns": columns}}}}}
+    return {"databases": {DATABASE_NAME: {"tables": {"articles": {"columns": columns}}}}}

@@ -18,9 +18,9 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from newsroom_scraper.parser.text.dates import BERLIN
+from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.history import changes
 
-DATABASE = "newsroom"
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
 MONTHS += ["Dezember"]
@@ -75,15 +75,15 @@ def prepare_jinja2_environment(env):
 def extra_template_vars(template, request, datasette):
     makers = {
         "index.html": _home,
-        f"row-{DATABASE}-articles.html": _article,
-        f"row-{DATABASE}-article_versions.html": _version,
+        f"row-{DATABASE_NAME}-articles.html": _article,
+        f"row-{DATABASE_NAME}-article_versions.html": _version,
     }
     maker = makers.get(template)
-    if maker is None or DATABASE not in datasette.databases:
-        return None
+    if maker is None or DATABASE_NAME not in datasette.databases:
+        return {"archive_db": DATABASE_NAME}  # every template's links name the database by it
 
     async def inner():
-        return await maker(datasette.get_database(DATABASE), request)
+        return {"archive_db": DATABASE_NAME, **await maker(datasette.get_database(DATABASE_NAME), request)}
 
     return inner
 

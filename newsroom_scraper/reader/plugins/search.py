@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
+from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.search.words import substring_match
 from newsroom_scraper.store.archive import (
     FIRST_MENTIONS_SQL,
@@ -29,7 +30,6 @@ from newsroom_scraper.store.archive import (
     register_search_functions,
 )
 
-DATABASE = "newsroom"
 SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
 
 
@@ -39,7 +39,11 @@ def prepare_connection(conn):
     conn.create_function("escape_fts", 1, substring_match, deterministic=True)
 
 
-FACETED_TABLE_PATHS = {f"/{DATABASE}/articles", f"/{DATABASE}/articles.json", f"/{DATABASE}/articles.csv"}
+FACETED_TABLE_PATHS = {
+    f"/{DATABASE_NAME}/articles",
+    f"/{DATABASE_NAME}/articles.json",
+    f"/{DATABASE_NAME}/articles.csv",
+}
 
 
 @hookimpl
@@ -70,7 +74,7 @@ def search_without_facets(query_string: bytes) -> bytes:
 
 @hookimpl
 def canned_queries(datasette, database, actor):
-    if database != DATABASE:
+    if database != DATABASE_NAME:
         return None
     return {
         "search": {
@@ -106,7 +110,7 @@ def canned_queries(datasette, database, actor):
 
 @hookimpl
 def extra_template_vars(template, request, datasette):
-    if template != f"query-{DATABASE}-search.html":
+    if template != f"query-{DATABASE_NAME}-search.html":
         return None
 
     args = {name: request.args.get(name) or "" for name in SEARCH_PARAMS}
@@ -119,7 +123,7 @@ def extra_template_vars(template, request, datasette):
         found = []
         too_many = False
         if params["q"].strip():
-            db = datasette.get_database(DATABASE)
+            db = datasette.get_database(DATABASE_NAME)
             (totals,) = (await db.execute(SEARCH_CHART_COUNT_SQL, {"q": params["q"]})).rows
             too_many = max(totals["word_hits"], totals["substring_hits"]) > SEARCH_CHART_MAX_HITS
             if not too_many:
