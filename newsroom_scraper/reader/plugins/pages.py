@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from newsroom_scraper.parser.text.dates import BERLIN
 from newsroom_scraper.reader import DATABASE_NAME
-from newsroom_scraper.reader.history import changes
+from newsroom_scraper.reader.diffs import changes
 
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
