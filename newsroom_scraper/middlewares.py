@@ -155,16 +155,18 @@ class ArchiveMiddleware:
         if row.get("last_modified"):
             headers["If-Modified-Since"] = row["last_modified"]
         meta = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
-        return spider.article_request(
+        request: Request = spider.article_request(
             self._on_host(spider, row.get("fetched_url") or row["url"]), "refresh", headers=headers, meta=meta
         )
+        return request
 
     @staticmethod
     def _on_host(spider: Any, url: str) -> str:
         """The same path on the host being crawled: an archive filled from the replica or the
         live site is refreshed from whichever the run points at, never from another host."""
         parts = urlsplit(url)
-        return spider.origin + parts.path + (f"?{parts.query}" if parts.query else "")
+        origin: str = spider.origin
+        return origin + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def _full_walk(self) -> bool:
         """Whether this run follows every page of every channel (see the class docstring)."""

@@ -59,7 +59,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         """Seconds to wait before retrying ``request`` after ``response``."""
         asked = retry_after_seconds(response.headers.get("Retry-After"))
         if asked is None:
-            asked = self.backoff * 2 ** request.meta.get("retry_times", 0)
+            asked = self.backoff * 2 ** int(request.meta.get("retry_times", 0))
         return min(asked, self.max_wait)
 
     async def process_response(  # type: ignore[override]

@@ -33,6 +33,7 @@ from newsroom_scraper.errors import ParseError
 from newsroom_scraper.ops.report import OFTEN_EMPTY
 from newsroom_scraper.parser.layouts.generic import GenericLayout
 from newsroom_scraper.parser.parse import parse_article, parse_listing
+from newsroom_scraper.parser.text.urls import origin_of
 
 EXIT_OK, EXIT_BROKEN = 0, 1
 # The checks, in the order the table shows them.
@@ -89,7 +90,7 @@ class DoctorSpider(Spider):
     def __init__(self, start_url: str = site.DEFAULT_START_URL, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = start_url
-        self.origin = discovery.origin_of(start_url)
+        self.origin = origin_of(start_url)
         self.allowed_domains = [urlsplit(start_url).hostname or ""]
         self.diagnosis = Diagnosis(start_url)
         for name in CHECKS:

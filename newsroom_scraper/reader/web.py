@@ -42,7 +42,8 @@ def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
     A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
     facet suggestions are off (they cost most of a search page's time).
     """
-    return json.loads(path.read_text(encoding="utf-8"))
+    settings: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return settings
 
 
 def make_datasette(db_path: str | Path) -> Datasette:

@@ -6,6 +6,7 @@ tags_text, …) and may override any of these (Datasette lets local metadata win
 """
 
 from dataclasses import fields
+from typing import Any
 
 from datasette import hookimpl
 
@@ -14,6 +15,6 @@ from newsroom_scraper.reader import DATABASE_NAME
 
 
 @hookimpl
-def get_metadata(datasette, key, database, table):
+def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:
     columns = {f.name: f.metadata["doc"] for f in fields(Article)}
     return {"databases": {DATABASE_NAME: {"tables": {"articles": {"columns": columns}}}}}

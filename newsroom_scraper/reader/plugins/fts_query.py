@@ -5,6 +5,8 @@ hyphens, quotes or a stray ``OR`` never become FTS5 syntax errors), ORed with it
 spelling variants, words ANDed.
 """
 
+import sqlite3
+
 from datasette import hookimpl
 
 from newsroom_scraper.search.variants import fts_query
@@ -15,5 +17,5 @@ def _safe_fts_query(text: str | None) -> str:
 
 
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("fts_query", 1, _safe_fts_query, deterministic=True)
