@@ -58,7 +58,13 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--url", default=None, help="The URL the page was fetched from (used when it names no canonical URL).")
-def parse(file: str, url: str | None) -> None:
+@click.option(
+    "--content-type",
+    default=None,
+    help='The HTTP Content-Type header the page was served with ("text/html; charset=windows-1252"): '
+    "its charset wins over the page's own.",
+)
+def parse(file: str, url: str | None, content_type: str | None) -> None:
     """Parse one saved article page and print it as JSON.
 
     FILE is an HTML file, or - for standard input. Exits 2 with one line on stderr when
@@ -74,7 +80,7 @@ def parse(file: str, url: str | None) -> None:
         click.echo(f"{file}: cannot read: {error.strerror}", err=True)
         sys.exit(2)
     try:
-        article = parse_article(html, url or "")
+        article = parse_article(html, url or "", content_type=content_type)
     except ParseError as error:
         click.echo(f"{file}: not an article page: {error}", err=True)
         sys.exit(2)

@@ -29,7 +29,10 @@ class Reason(_Explained):
 
     EMPTY = "empty", "no content, or only whitespace"
     BINARY = "binary", "NUL bytes in the first 8 KB (an image, a PDF, …)"
-    UNDECODABLE = "undecodable", "the parsed parts are not valid in the page's declared charset"
+    UNDECODABLE = (
+        "undecodable",
+        "the parsed parts are not valid in the page's charset (byte order mark, HTTP header, meta, else UTF-8)",
+    )
     NOT_HTML = "not-html", "no HTML markup at all"
     UNPARSEABLE = "unparseable", "libxml2 found no markup in it, or the article element is empty"
     TRUNCATED = "truncated", "the page ends before `</main>` (or, for unknown layouts, before `</body>`)"

@@ -233,6 +233,7 @@ class FetchedPage:
     status: int
     body: bytes = field(default=b"", repr=False)  # never in a log line: ~430 KB on the live site
     fetched_at: str = ""
+    content_type: str | None = None  # the HTTP Content-Type header: its charset decodes the body
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False

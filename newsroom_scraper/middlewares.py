@@ -58,7 +58,7 @@ class ParseMiddleware:
         attempts = describe_attempts(response.request)
         warnings: list[str] = []
         try:
-            article = parse_article(item.body, item.url, item.fetched_at, warnings)
+            article = parse_article(item.body, item.url, item.fetched_at, warnings, content_type=item.content_type)
         except ParseError as error:
             # A body cut short without a Content-Length to tell (the connection closed early) is
             # a transient fault like a timeout: ask again now, as RetryMiddleware would.

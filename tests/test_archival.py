@@ -221,8 +221,8 @@ def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_numbe
     before = {r["url"]: r["version_count"] for r in rows(archive, "select url, version_count from articles")}
     parse = reparse_module.parse_article
 
-    def fixed_parser(html, url, fetched_at=None):
-        article = parse(html, url, fetched_at)
+    def fixed_parser(html, url, fetched_at=None, *, content_type=None):
+        article = parse(html, url, fetched_at, content_type=content_type)
         article.title = article.title + " (fixed)"
         return article
 

@@ -162,9 +162,10 @@ def _read(
 Parsed = Article | str | None  # the article, the reason it is not one, or None when not a 200
 
 
-def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
+def _parse(raw: WarcCapture) -> Parsed:
+    """The capture's parse, its body decoded by the charset of its HTTP header as the crawl decoded it."""
     try:
-        return parse_article(body, url, captured_at)
+        return parse_article(raw.body, raw.url, raw.captured_at, content_type=raw.header("Content-Type"))
     except ParseError as error:
         return error.reason
 
@@ -178,7 +179,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
     store's derivations of the articles are computed there too (here the store computes them)."""
     if workers <= 0:
         for raw in iter_captures(folder, wanted):
-            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None, None
+            yield raw, _parse(raw) if raw.status == 200 else None, None
         return
     joiner = Joiner()
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
@@ -224,7 +225,7 @@ def _read_part(part: WarcPart) -> list[Worked]:
         outcome: Parsed = None
         if isinstance(item, WarcCapture):
             if item.status == 200:
-                outcome = _parse(item.body, item.url, item.captured_at)
+                outcome = _parse(item)
             item.body = b""
         items.append((item, outcome, derive(outcome) if isinstance(outcome, Article) else None))
     return items

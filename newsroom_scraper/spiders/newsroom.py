@@ -36,6 +36,12 @@ from newsroom_scraper.parser.text.dates import parse_german_date, utc_now
 from newsroom_scraper.parser.text.urls import origin_of
 
 
+def content_type(response: Response) -> str | None:
+    """The response's ``Content-Type`` header: its charset decodes the page (``parse_article``)."""
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else None
+
+
 class NewsroomSpider(Spider):
     """Crawls the Dortmund newsroom (or the replica) for new and changed articles.
 
@@ -139,7 +145,7 @@ class NewsroomSpider(Spider):
     def parse_listing(self, response: Response) -> Iterable[Request]:
         """A listing page: its article teasers, its next page and the other listings it links."""
         try:
-            listing = parse_listing(response.body, response.url)
+            listing = parse_listing(response.body, response.url, content_type=content_type(response))
         except ParseError as error:
             self.crawler.stats.inc_value("newsroom/listing_failed")
             self.logger.warning("Listing %s is not a page: %s", response.url, error)
@@ -194,6 +200,7 @@ class NewsroomSpider(Spider):
             status=response.status,
             body=b"" if response.status == 304 else response.body,
             fetched_at=self.clock or (capture.captured_at if capture else utc_now()),  # a test clock wins
+            content_type=content_type(response),
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,
