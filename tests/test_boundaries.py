@@ -43,3 +43,15 @@ def test_importing_the_product_leaves_the_replica_unloaded():
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout == "False False\n"
+
+
+def test_no_module_of_the_product_imports_what_only_the_benchmarks_or_others_need():
+    """beautifulsoup4 is in the ``bench`` extra (bench/parse.py compares with it); bleach is no
+    dependency any more (the reader cleans with nh3): a product import of either would fail on a
+    plain install."""
+    offenders = {
+        str(path.relative_to(PRODUCT)): sorted(names)
+        for path in sorted(PRODUCT.rglob("*.py"))
+        if (names := {name for name in imported_modules(path) if name.split(".")[0] in ("bs4", "bleach")})
+    }
+    assert offenders == {}
