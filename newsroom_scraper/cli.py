@@ -254,7 +254,7 @@ def status(db_path: str) -> None:
     from pathlib import Path
 
     from newsroom_scraper.ops.report import format_summary
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     if not Path(db_path).exists():
         click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)

@@ -28,7 +28,7 @@ from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.ops.schedule import moment
 from newsroom_scraper.parser.parse import parse_article
 from newsroom_scraper.parser.text.urls import canonical_url, origin_of
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 
 class ParseMiddleware:

@@ -21,7 +21,7 @@ from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ORIGIN = "http://127.0.0.1:8000"
 NEWS = "/newsroom/nachrichten-dortmund.de/"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
 from newsroom_scraper.search.variants import fts_query, spelling_variants, word_variants
-from newsroom_scraper.store.archive import Archive, content_hash, derive
+from newsroom_scraper.store import Archive, content_hash, derive
 
 URL = "https://presse.example.de/news/staedtepartnerschaft-123"
 FETCHED = "https://presse.example.de/news/123?ref=teaser"

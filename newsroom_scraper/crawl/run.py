@@ -23,7 +23,7 @@ from newsroom_scraper import site
 from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable
 from newsroom_scraper.ops.report import format_report, run_drifted, run_failed
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 
 def project_settings(**chosen: Any) -> dict[str, Any]:
