@@ -113,8 +113,10 @@ class ArchiveMiddleware:
         return middleware
 
     def _open(self) -> Archive:
+        """The archive, read-only: the pipeline's writer (archive_writer.py) opened it first, to write
+        and migrate it (Scrapy opens the pipelines before it reads the start requests)."""
         if self.archive is None:
-            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"))
+            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"), read_only=True)
         return self.archive
 
     def spider_closed(self, spider: Spider) -> None:

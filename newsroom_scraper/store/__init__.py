@@ -4,7 +4,7 @@
 """
 
 from newsroom_scraper.store.archive import Archive
-from newsroom_scraper.store.maintenance import backup_file, verify_file
+from newsroom_scraper.store.maintenance import backup_file, quick_check_file, verify_file
 from newsroom_scraper.store.rows import FTS_COLUMNS, PART_TABLES, WORD_COLUMNS, Derived, content_hash, derive
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "backup_file",
     "content_hash",
     "derive",
+    "quick_check_file",
     "verify_file",
 ]

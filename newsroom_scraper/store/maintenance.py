@@ -1,5 +1,5 @@
-"""Keeping the file sound: quick and full integrity checks, and verified backups
-(``backup_file``, ``verify_file``; ops/backup.py runs them)."""
+"""Keeping the file sound: quick and full integrity checks (``quick_check_file`` before a crawl),
+and verified backups (``backup_file``, ``verify_file``; ops/backup.py runs them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from newsroom_scraper.store.base import ArchiveBase
+from newsroom_scraper.store.base import ArchiveBase, connect_read_only
 
 
 class Maintenance(ArchiveBase):
@@ -18,11 +18,7 @@ class Maintenance(ArchiveBase):
 
         Seconds on a large archive at most, so every crawl runs it before writing anything.
         """
-        try:
-            found = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
-        except sqlite3.DatabaseError as error:
-            return str(error)
-        return None if found == ["ok"] else "; ".join(found)
+        return _quick_check(self.db.conn)
 
     def check_integrity(self) -> None:
         """Raise ``sqlite3.DatabaseError`` if the file or the FTS index is damaged.
@@ -65,3 +61,20 @@ def verify_file(path: str | Path) -> dict[str, int]:
             table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
             for table in ("articles", "article_versions", "crawl_runs")
         }
+
+
+def quick_check_file(path: str | Path) -> str | None:
+    """``Archive.quick_check`` of the file ``path``, opened read-only whatever its schema's age (the
+    crawl checks the archive before it opens it to write, and migrate, it). ``sqlite3.Error`` when
+    it cannot be opened."""
+    with closing(connect_read_only(path)) as conn:
+        return _quick_check(conn)
+
+
+def _quick_check(conn: sqlite3.Connection) -> str | None:
+    """What ``PRAGMA quick_check`` finds wrong (its first lines, or the error it raised), None when sound."""
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None if found == ["ok"] else "; ".join(found)
