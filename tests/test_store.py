@@ -5,7 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -173,6 +179,46 @@ def test_opening_read_only_refuses_an_older_schema_and_the_next_writing_open_mig
     Archive(path).close()  # a crawl's writer, reparse
     with Archive(path, read_only=True) as archive:
         assert archive.article_count() == 0
+
+
+def python_for_nobody() -> list[str] | None:
+    """A command that runs this code's Python as the unprivileged user ``nobody`` (root: setpriv),
+    or None when there is none (the interpreter lies in a folder only root may enter)."""
+    if not shutil.which("setpriv"):
+        return None
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    path = os.pathsep.join([sysconfig.get_paths()["purelib"], str(Path(__file__).resolve().parents[1])])
+    for python in (sys.executable, f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"):
+        command = [*drop, "env", f"PYTHONPATH={path}", "HOME=/tmp", python]
+        probe = subprocess.run([*command, "-c", "import newsroom_scraper.cli"], capture_output=True, cwd="/")
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def test_a_read_only_folder_and_file_are_read_as_they_are(tmp_path: Path) -> None:
+    """Whoever may only read the folder and the file: SQLite cannot make WAL's -shm beside it, so the
+    archive (no -wal there: its last writer closed it) is opened immutable."""
+    folder = Path(tempfile.mkdtemp())  # not tmp_path: only root may enter its parents
+    try:
+        folder.chmod(0o755)
+        path = folder / "archive.db"
+        archive_to_upkeep(path)
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        if os.geteuid() != 0:  # the permissions hold
+            with Archive(path, read_only=True) as archive:
+                assert archive.article_count() == 1
+        else:  # root ignores them: status as nobody
+            command = python_for_nobody() or pytest.skip("no Python that the user nobody may run")
+            status = [*command, "-m", "newsroom_scraper", "status", "--db", str(path)]
+            completed = subprocess.run(status, capture_output=True, text=True, cwd="/", timeout=60)
+            assert completed.returncode == 0, completed.stderr
+            assert completed.stdout.startswith("Articles: 1 (")
+        assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
 
 
 def test_status_never_writes_the_archive(tmp_path: Path) -> None:
