@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.reader.web import make_datasette
-from newsroom_scraper.search.sql import SEARCH_PAGE_SIZE
+from newsroom_scraper.search.sql import READER_PAGE_SIZE
 from newsroom_scraper.store import Archive
 
 
@@ -96,7 +96,7 @@ def test_filters_and_paging(client: Client, db_path: Path) -> None:
     assert [r["title"] for r in search(client, "Kita", "&district=H%C3%B6rde")] == ["Kita am Westpark eröffnet"]
     assert search(client, "Rat", "&page=2") == []
     with Archive(db_path) as archive:  # the page size is what the store says
-        assert len(archive.search_articles("Rat")) <= SEARCH_PAGE_SIZE + 1
+        assert len(archive.search_articles("Rat")) <= READER_PAGE_SIZE + 1
 
 
 def test_search_page_shows_hits_chart_and_links(client: Client) -> None:
@@ -272,9 +272,9 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
         expected = [tuple(row) for row in archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()]
         for page in (1, 2):
             found = archive.db.execute(SEARCH_SQL, {**params, "page": page}).fetchall()
-            start = (page - 1) * SEARCH_PAGE_SIZE
+            start = (page - 1) * READER_PAGE_SIZE
             assert [(row[0], {"word": 0, "substring": 1}[row[6]]) for row in found] == expected[
-                start : start + SEARCH_PAGE_SIZE + 1
+                start : start + READER_PAGE_SIZE + 1
             ]
         months = archive.db.execute(SEARCH_MONTHS_SQL, params).fetchall()
         assert sum(hits for _, hits in months) == len(expected)
@@ -342,10 +342,10 @@ def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
         assert sorted(row[0] for row in expected) == sorted(row[0] for row in plain)  # the same hits
         for page in (1, 2):
             found = archive.db.execute(search_sql(cap), {**params, "page": page}).fetchall()
-            start = (page - 1) * SEARCH_PAGE_SIZE
+            start = (page - 1) * READER_PAGE_SIZE
             assert [(row[0], row[6]) for row in found] == [
                 (id, "substring" if tier == 2 else "word")
-                for id, tier in expected[start : start + SEARCH_PAGE_SIZE + 1]
+                for id, tier in expected[start : start + READER_PAGE_SIZE + 1]
             ]
 
 

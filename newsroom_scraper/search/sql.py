@@ -20,8 +20,8 @@ from newsroom_scraper.search.words import (
     word_match,
 )
 
-# Results per page of the reader's search.
-SEARCH_PAGE_SIZE = 50
+# Results per page of the reader's search (the archive's search page; not the site's search API).
+READER_PAGE_SIZE = 50
 
 # The reader's search. Parameters: :q (what was typed), the filters :since and :until
 # (a date, month or year prefix), :section, :tag, :district, and :page. The SQL functions
@@ -39,7 +39,7 @@ _SEARCH_FILTERS = """(:section = '' or f.section = :section)
   and (:until = '' or substr(f.published_date, 1, length(:until)) <= :until)
   and (:tag = '' or f.article_id in (select article_id from tags where tag = :tag))
   and (:district = '' or f.district = :district)"""
-_SEARCH_NEED = f"max(cast(:page as integer), 1) * {SEARCH_PAGE_SIZE} + 1"
+_SEARCH_NEED = f"max(cast(:page as integer), 1) * {READER_PAGE_SIZE} + 1"
 # A very common word (docs/reading.md): bm25 scores every hit it ranks, whatever the LIMIT. Word
 # tier: when version_words holds more than SEARCH_RANK_MAX_HITS hits of the query (all versions,
 # counted before filters, with LIMIT, from the index alone), bm25 ranks only the hits whose title,
@@ -93,7 +93,7 @@ page as (
   select * from (select * from word_page union all select * from recent_word_page
     union all select * from substring_page)
   order by tier, score, published_at desc
-  limit {SEARCH_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {SEARCH_PAGE_SIZE}
+  limit {READER_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {READER_PAGE_SIZE}
 )
 select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
   articles.district,

@@ -90,7 +90,7 @@ class Queries(Runs, Rechecks):
         """The reader's search (SEARCH_SQL): whole-word hits first, then substring-only hits.
 
         ``filters``: since, until, section, tag, district (missing ones are off). At most
-        SEARCH_PAGE_SIZE + 1 rows: one more than a page says there is a next one.
+        READER_PAGE_SIZE + 1 rows (search/sql.py): one more than a page says there is a next one.
         """
         names = ("since", "until", "section", "tag", "district")
         params = {"q": q, "page": page, **{name: filters.get(name) or "" for name in names}}

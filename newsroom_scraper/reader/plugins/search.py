@@ -20,11 +20,11 @@ from datasette import hookimpl
 from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_SQL,
+    READER_PAGE_SIZE,
     SEARCH_CHART_COUNT_SQL,
     SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
     SEARCH_MONTHS_SQL,
-    SEARCH_PAGE_SIZE,
     SEARCH_SQL,
     register_search_functions,
 )
@@ -82,7 +82,7 @@ def canned_queries(datasette, database, actor):
             "params": SEARCH_PARAMS,
             "title": "Suche im Archiv",
             "description": (
-                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {SEARCH_PAGE_SIZE} Treffer je Seite "
+                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {READER_PAGE_SIZE} Treffer je Seite "
                 "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
             ),
             "hide_sql": True,
@@ -138,7 +138,7 @@ def extra_template_vars(template, request, datasette):
             "months_max_hits": SEARCH_CHART_MAX_HITS,
             "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
             "page_url": page_url,
-            "page_size": SEARCH_PAGE_SIZE,
+            "page_size": READER_PAGE_SIZE,
         }
 
     return months
