@@ -64,9 +64,9 @@ def verify_file(path: str | Path) -> dict[str, int]:
 
 
 def quick_check_file(path: str | Path) -> str | None:
-    """``Archive.quick_check`` of the file ``path``, opened read-only whatever its schema's age (the
-    crawl checks the archive before it opens it to write, and migrate, it). ``sqlite3.Error`` when
-    it cannot be opened."""
+    """``Archive.quick_check`` of the file ``path``, opened read-only whatever its schema's age: the
+    crawl checks the archive before its writer opens (and, if need be, migrates) it.
+    ``sqlite3.Error`` when it cannot be opened."""
     with closing(connect_read_only(path)) as conn:
         return _quick_check(conn)
 
