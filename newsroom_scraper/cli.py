@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from newsroom_scraper import __version__
-from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable, ParseError
+from newsroom_scraper.errors import ArchiveBusy, ArchiveNeedsMigration, ArchiveUnusable, ParseError
 from newsroom_scraper.ops.drift import EXIT_DRIFT
 from newsroom_scraper.parser.parse import parse_article
 
@@ -260,12 +260,17 @@ def status(db_path: str) -> None:
     from pathlib import Path
 
     from newsroom_scraper.ops.report import format_summary
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     if not Path(db_path).exists():
         click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)
         sys.exit(2)
-    with Archive(db_path) as archive:
+    try:
+        archive = Archive(db_path, read_only=True)  # status never writes the archive
+    except ArchiveNeedsMigration as error:
+        click.echo(f"status: {error}", err=True)
+        sys.exit(2)
+    with archive:
         click.echo(format_summary(archive.summary()))
 
 

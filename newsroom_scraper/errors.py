@@ -99,3 +99,9 @@ class ArchiveBusy(NewsroomError):
 class ArchiveUnusable(NewsroomError):
     """Raised by ``run_crawl`` before crawling when the archive cannot be written: its file is
     damaged (``PRAGMA quick_check`` fails) or read-only. Nothing is fetched."""
+
+
+class ArchiveNeedsMigration(NewsroomError):
+    """Raised by ``Archive(path, read_only=True)`` when the archive's schema is older than this
+    code (a migration is pending): read-only use never migrates it. The next crawl or reparse,
+    which open the archive to write it, migrates it."""

@@ -28,7 +28,7 @@ from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.ops.schedule import moment
 from newsroom_scraper.parser.parse import parse_article
 from newsroom_scraper.parser.text.urls import canonical_url, origin_of
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 
 class ParseMiddleware:
@@ -113,8 +113,10 @@ class ArchiveMiddleware:
         return middleware
 
     def _open(self) -> Archive:
+        """The archive, read-only: the pipeline's writer (archive_writer.py) opened it first, to write
+        and migrate it (Scrapy opens the pipelines before it reads the start requests)."""
         if self.archive is None:
-            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"))
+            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"), read_only=True)
         return self.archive
 
     def spider_closed(self, spider: Spider) -> None:

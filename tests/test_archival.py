@@ -21,7 +21,7 @@ from newsroom_scraper.evidence import reparse as reparse_module
 from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc import WarcError, archive_files, iter_captures, read_record_at
 from newsroom_scraper.items import WarcLocation
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25

@@ -144,7 +144,7 @@ def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tm
 
 
 def test_warnings_are_never_retried(tmp_path):
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("x", {})
@@ -212,7 +212,7 @@ def test_download_limits_fit_the_site():
 
 
 def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         killed = archive.start_run("x", {})  # never finished: its process got SIGKILL
@@ -226,7 +226,7 @@ def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
 def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
     import newsroom_scraper.crawl.run as crawl_module
     from newsroom_scraper.errors import ArchiveUnusable
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     db = tmp_path / "a.db"
     Archive(db).close()

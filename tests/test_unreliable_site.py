@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsroom_replica import Faults, ReplicaServer, ReplicaSite, quote_path
 from newsroom_scraper.parser.text.urls import canonical_url
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "-s", "NEWSROOM_RETRY_BACKOFF=0.01"]

@@ -22,7 +22,7 @@ from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, drift_alerts
 from newsroom_scraper.parser.text.dates import utc_now
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 # A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
 REMOVED_STATUSES = (404, 410)

@@ -36,7 +36,7 @@ from newsroom_scraper.evidence.warc import (
 )
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store.archive import Archive, Derived, derive
+from newsroom_scraper.store import Archive, Derived, derive
 
 Progress = Callable[[str], None]
 

@@ -31,7 +31,7 @@ _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 # FTS5 matches nothing for an empty phrase: the expression for "no searchable words".
 NOTHING = '""'
-# The columns of the word index (store.WORD_COLUMNS) that carry most of bm25's weight, as an FTS5
+# The columns of the word index (store/rows.py, WORD_COLUMNS) that carry most of bm25's weight, as an FTS5
 # column filter: the word tier of a very common word ranks only the hits in these.
 LEAD_COLUMNS = "{title topline lead}"
 # Snowball stemmers keep state while they work: one per thread (Datasette queries in threads).
@@ -142,7 +142,7 @@ def _substring_group(term: Term) -> str | None:
 def lead_word_match(query: str | None) -> str:
     """word_match(query) for the hits whose title, topline or lead hold every wanted word.
 
-    The word tier of a very common word ranks only these (store.SEARCH_RANK_MAX_HITS).
+    The word tier of a very common word ranks only these (search/sql.py, SEARCH_RANK_MAX_HITS).
 
     >>> lead_word_match('Stadt -Schule')
     '{title topline lead} : (("stadt")) NOT ("schul")'

@@ -170,9 +170,9 @@ class NewsroomSpider(Spider):
             return
         for url, day in urls:
             yield self.article_request(response.urljoin(url), "search", parse_german_date(day))
-        offset = response.meta["offset"] + site.SEARCH_PAGE_SIZE
+        offset = response.meta["offset"] + site.SEARCH_API_PAGE_SIZE
         more = urls and (total is None or offset < total)
-        if more and offset + site.SEARCH_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
+        if more and offset + site.SEARCH_API_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
             yield self._search_request(offset)
 
     def related_requests(

@@ -1,12 +1,12 @@
 """The reader's search in Datasette: SQL functions, the search queries, and ``?_search=`` made safe.
 
-- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection (the store's
-  register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
+- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection
+  (search/sql.py's register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
   ``?_search=`` on a table then follows the same rules as the search page (phrases, -word,
   spellings) and no input can be an FTS5 syntax error (Datasette's own escape_fts answers 400 for
   a lone quote).
-- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL the store owns
-  (store.SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
+- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL is search/sql.py's
+  (SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
 - Facets on demand when the articles table is searched: ``?_search=`` without a ``_facet`` gets
   ``_nofacet=1``. Each of the table's four facets re-runs the search and looks up every hit (~90 ms
   each for a word in most of 100,000 articles); the plain table page keeps them (indexed, a few ms),
@@ -18,17 +18,17 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 
 from newsroom_scraper.reader import DATABASE_NAME
-from newsroom_scraper.search.words import substring_match
-from newsroom_scraper.store.archive import (
+from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_SQL,
+    READER_PAGE_SIZE,
     SEARCH_CHART_COUNT_SQL,
     SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
     SEARCH_MONTHS_SQL,
-    SEARCH_PAGE_SIZE,
     SEARCH_SQL,
     register_search_functions,
 )
+from newsroom_scraper.search.words import substring_match
 
 SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
 
@@ -82,7 +82,7 @@ def canned_queries(datasette, database, actor):
             "params": SEARCH_PARAMS,
             "title": "Suche im Archiv",
             "description": (
-                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {SEARCH_PAGE_SIZE} Treffer je Seite "
+                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {READER_PAGE_SIZE} Treffer je Seite "
                 "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
             ),
             "hide_sql": True,
@@ -138,7 +138,7 @@ def extra_template_vars(template, request, datasette):
             "months_max_hits": SEARCH_CHART_MAX_HITS,
             "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
             "page_url": page_url,
-            "page_size": SEARCH_PAGE_SIZE,
+            "page_size": READER_PAGE_SIZE,
         }
 
     return months
