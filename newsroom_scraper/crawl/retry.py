@@ -52,8 +52,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("NEWSROOM_RETRY_AFTER_MAX")
-        self.backoff = settings.getfloat("NEWSROOM_RETRY_BACKOFF")
+        self.max_wait: float = settings.getfloat("NEWSROOM_RETRY_AFTER_MAX")
+        self.backoff: float = settings.getfloat("NEWSROOM_RETRY_BACKOFF")
 
     def wait_for(self, request: Request, response: Response) -> float:
         """Seconds to wait before retrying ``request`` after ``response``."""

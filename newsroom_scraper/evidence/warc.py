@@ -216,7 +216,7 @@ class WarcWriter:
             self.close()
 
 
-class _GzipMemberWriter(WARCWriter):  # type: ignore[misc,unused-ignore]  # warcio has no types
+class _GzipMemberWriter(WARCWriter):  # type: ignore[misc]  # warcio has no types
     """warcio's writer with each record its own gzip member, at a chosen zlib level."""
 
     def __init__(self, out: IO[bytes], level: int) -> None:

@@ -255,8 +255,8 @@ class Page:
     def json_ld_of_type(self, *types: str) -> dict[str, Any] | None:
         """The first JSON-LD object whose @type is one of ``types``: <main> is searched before
         the head, which then need not be parsed at all (the article's JSON-LD is in <main>)."""
-        for items in (lambda: self._json_ld_in(self.main), lambda: self._json_ld_in(self.head)):
-            for item in items():
+        for part in ("main", "head"):
+            for item in self._json_ld_in(getattr(self, part)):
                 kind = item.get("@type")
                 if any(k in types for k in (kind if isinstance(kind, list) else [kind])):
                     return item

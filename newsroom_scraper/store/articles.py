@@ -157,13 +157,13 @@ class Articles(Groups):
         )
         return cursor.rowcount > 0
 
-    def _find(self, url: str) -> dict | None:
+    def _find(self, url: str) -> dict[str, Any] | None:
         """The id, content hash and schedule columns of the article with this canonical URL."""
         rows = self._rows(f"SELECT content_hash, {SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
     def _insert_article(
-        self, article: Article, content: dict[str, Any], seen: dict, history: dict[str, Any] | None = None
+        self, article: Article, content: dict[str, Any], seen: dict[str, Any], history: dict[str, Any] | None = None
     ) -> int:
         """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id.
 
@@ -288,7 +288,7 @@ class Articles(Groups):
         ).fetchone()
         return row[0] if row else None
 
-    def _insert_positioned(self, table: str, key: dict, records: list[dict]) -> None:
+    def _insert_positioned(self, table: str, key: dict[str, Any], records: list[dict[str, Any]]) -> None:
         """Insert records with ``key`` and their 1-based position in the page."""
         if records:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
             rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]

@@ -33,13 +33,13 @@ class ArchiveBase:
     ) -> None:
         self.close()
 
-    def _rows(self, sql: str, params: list | dict | None = None) -> list[dict]:
+    def _rows(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts."""
         cursor = self.db.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def _update_article(self, article_id: int, values: dict) -> None:
+    def _update_article(self, article_id: int, values: dict[str, Any]) -> None:
         """Set some columns of one article row."""
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])

@@ -56,7 +56,7 @@ class Queries(Runs, Rechecks):
         """How many articles the archive holds."""
         return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
-    def get_article(self, url: str) -> dict | None:
+    def get_article(self, url: str) -> dict[str, Any] | None:
         """The article row for a canonical (or else fetched) URL, or None."""
         rows = self._rows(
             "SELECT * FROM articles WHERE url = :url OR fetched_url = :url ORDER BY url = :url DESC LIMIT 1",
@@ -64,7 +64,7 @@ class Queries(Runs, Rechecks):
         )
         return rows[0] if rows else None
 
-    def search(self, q: str, limit: int = 20) -> list[dict]:
+    def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching the words of ``q``, best first, with a body snippet.
 
         ``q`` is plain words, not FTS syntax: every word must occur (as a substring,
@@ -86,7 +86,7 @@ class Queries(Runs, Rechecks):
             {"match": match, "limit": limit},
         )
 
-    def search_articles(self, q: str, *, page: int = 1, **filters: str) -> list[dict]:
+    def search_articles(self, q: str, *, page: int = 1, **filters: str) -> list[dict[str, Any]]:
         """The reader's search (SEARCH_SQL): whole-word hits first, then substring-only hits.
 
         ``filters``: since, until, section, tag, district (missing ones are off). At most

@@ -3,6 +3,8 @@ the drift alerts kept with a run."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from newsroom_scraper.parser.text.dates import utc_now
 from newsroom_scraper.store.base import ArchiveBase
 from newsroom_scraper.store.rows import json_text
@@ -11,7 +13,7 @@ from newsroom_scraper.store.rows import json_text
 class Runs(ArchiveBase):
     """``crawl_runs`` and ``crawl_errors``: what ``Archive`` records about each crawl (or reparse)."""
 
-    def start_run(self, start_url: str, options: dict) -> int:
+    def start_run(self, start_url: str, options: dict[str, Any]) -> int:
         """Record the start of a crawl and return its run id.
 
         Runs still unfinished are ones whose process died (SIGKILL, power loss): the crawl lock
@@ -26,7 +28,14 @@ class Runs(ArchiveBase):
         )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, finish_reason: str, stats: dict, counts: dict, empty_fields: dict) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        finish_reason: str,
+        stats: dict[str, Any],
+        counts: dict[str, Any],
+        empty_fields: dict[str, Any],
+    ) -> None:
         """Record how a crawl ended: Scrapy's stats, the outcome counts, empty fields.
 
         ``counts`` has the keys new, changed, unchanged, not_modified and errors;
@@ -47,12 +56,12 @@ class Runs(ArchiveBase):
             ],
         )
 
-    def get_run(self, run_id: int) -> dict | None:
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
         """The ``crawl_runs`` row of a run (JSON columns as text), or None."""
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
-    def recent_runs(self, limit: int, before: int | None = None) -> list[dict]:
+    def recent_runs(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
         """The last ``limit`` finished runs (before run ``before``, if given), newest first."""
         return self._rows(
             "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",

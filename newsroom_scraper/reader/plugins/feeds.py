@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette_atom import can_render_atom, render_atom
 from feedgen.feed import FeedGenerator
+
+from newsroom_scraper.reader.hooks import hookimpl
 
 
 def render(

@@ -8,10 +8,9 @@ tags_text, …) and may override any of these (Datasette lets local metadata win
 from dataclasses import fields
 from typing import Any
 
-from datasette import hookimpl
-
 from newsroom_scraper.items import Article
 from newsroom_scraper.reader import DATABASE_NAME
+from newsroom_scraper.reader.hooks import hookimpl
 
 
 @hookimpl

@@ -7,8 +7,7 @@ spelling variants, words ANDed.
 
 import sqlite3
 
-from datasette import hookimpl
-
+from newsroom_scraper.reader.hooks import hookimpl
 from newsroom_scraper.search.variants import fts_query
 
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import nh3
-from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from newsroom_scraper.parser.text.dates import BERLIN
 from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.diffs import changes
+from newsroom_scraper.reader.hooks import hookimpl
 
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
@@ -67,14 +68,14 @@ def safe_body(value: str | None) -> Markup:
 
 
 @hookimpl
-def prepare_jinja2_environment(env):
+def prepare_jinja2_environment(env: Any) -> None:
     env.filters["german_datetime"] = german_datetime
     env.filters["marked"] = marked
     env.filters["safe_body"] = safe_body
 
 
 @hookimpl
-def extra_template_vars(template, request, datasette):
+def extra_template_vars(template: str, request: Any, datasette: Any) -> Any:
     makers = {
         "index.html": _home,
         f"row-{DATABASE_NAME}-articles.html": _article,
@@ -84,18 +85,18 @@ def extra_template_vars(template, request, datasette):
     if maker is None or DATABASE_NAME not in datasette.databases:
         return {"archive_db": DATABASE_NAME}  # every template's links name the database by it
 
-    async def inner():
+    async def inner() -> dict[str, Any]:
         return {"archive_db": DATABASE_NAME, **await maker(datasette.get_database(DATABASE_NAME), request)}
 
     return inner
 
 
-async def _rows(db, sql: str, params: dict | list | None = None) -> list[dict]:
+async def _rows(db: Any, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:
     result = await db.execute(sql, params or {})
     return [dict(row) for row in result.rows]
 
 
-async def _home(db, request) -> dict:
+async def _home(db: Any, request: Any) -> dict[str, Any]:
     (summary,) = await _rows(
         db,
         """select count(*) as articles, min(published_date) as oldest, max(published_date) as newest,
@@ -122,7 +123,7 @@ async def _home(db, request) -> dict:
     }
 
 
-async def _article(db, request) -> dict:
+async def _article(db: Any, request: Any) -> dict[str, Any]:
     article_id = request.url_vars["pks"]
     key = {"id": article_id}
     versions = await _rows(
@@ -144,7 +145,7 @@ async def _article(db, request) -> dict:
         join crawl_runs c on c.id = r.run_id where r.article_id = :id order by r.run_id desc, r.position""",
         key,
     )
-    days: dict[str, list[dict]] = {}
+    days: dict[str, list[dict[str, Any]]] = {}
     for link in related:
         days.setdefault(link["captured_on"], []).append(link)
     return {
@@ -157,7 +158,7 @@ async def _article(db, request) -> dict:
     }
 
 
-async def _version(db, request) -> dict:
+async def _version(db: Any, request: Any) -> dict[str, Any]:
     version_id = request.url_vars["pks"]
     rows = await _rows(
         db,
@@ -182,7 +183,7 @@ async def _version(db, request) -> dict:
     }
 
 
-async def _captures(db, version: dict) -> list[dict]:
+async def _captures(db: Any, version: dict[str, Any]) -> list[dict[str, Any]]:
     """The WARC records of a version's capture, once the archive records them (a ``captures`` table).
 
     Without that table (archives from before the WARC work) the cite block shows no record.

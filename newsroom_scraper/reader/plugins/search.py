@@ -13,11 +13,15 @@
   and ``&_facet=section`` on a search shows them all.
 """
 
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
-
 from newsroom_scraper.reader import DATABASE_NAME
+from newsroom_scraper.reader.hooks import hookimpl
 from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_SQL,
     READER_PAGE_SIZE,
@@ -30,11 +34,12 @@ from newsroom_scraper.search.sql import (
 )
 from newsroom_scraper.search.words import substring_match
 
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that escape_fts is ours
-def prepare_connection(conn):
+def prepare_connection(conn: sqlite3.Connection) -> None:
     register_search_functions(conn)
     conn.create_function("escape_fts", 1, substring_match, deterministic=True)
 
@@ -47,9 +52,9 @@ FACETED_TABLE_PATHS = {
 
 
 @hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def facets_on_demand(scope, receive, send):
+def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def facets_on_demand(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope.get("type") == "http" and scope.get("path") in FACETED_TABLE_PATHS:
                 scope = {**scope, "query_string": search_without_facets(scope.get("query_string") or b"")}
             await app(scope, receive, send)
@@ -73,7 +78,7 @@ def search_without_facets(query_string: bytes) -> bytes:
 
 
 @hookimpl
-def canned_queries(datasette, database, actor):
+def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] | None:
     if database != DATABASE_NAME:
         return None
     return {
@@ -109,7 +114,7 @@ def canned_queries(datasette, database, actor):
 
 
 @hookimpl
-def extra_template_vars(template, request, datasette):
+def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable[[], Awaitable[dict[str, Any]]] | None:
     if template != f"query-{DATABASE_NAME}-search.html":
         return None
 
@@ -118,7 +123,7 @@ def extra_template_vars(template, request, datasette):
     def page_url(page: int) -> str:
         return "?" + urlencode({**{k: v for k, v in args.items() if v}, "page": page})
 
-    async def months():
+    async def months() -> dict[str, Any]:
         params = {name: args[name] for name in SEARCH_PARAMS[:-1]}
         found = []
         too_many = False
@@ -144,7 +149,7 @@ def extra_template_vars(template, request, datasette):
     return months
 
 
-def _every_month(hits: dict[str, int]) -> list[dict]:
+def _every_month(hits: dict[str, int]) -> list[dict[str, Any]]:
     """Hits per month from the first month with hits to the last, months without hits as 0."""
     if not hits:
         return []

@@ -10,8 +10,9 @@ pages (who may do what, flash messages, the server's threads, the file's absolut
 import sqlite3
 from typing import Any
 
-from datasette import hookimpl
 from datasette.utils.asgi import Response
+
+from newsroom_scraper.reader.hooks import hookimpl
 
 # The longest value a query may make or read, in bytes. An article's largest stored value (its
 # version's JSON: text and sanitised HTML at their caps in items.py) stays below it. With
