@@ -1,4 +1,4 @@
-"""warc.py and the WARC capture middleware in-process: records, headers, rotation, the index."""
+"""evidence.warc and the WARC capture middleware in-process: records, headers, rotation, the index."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``WarcCaptureMiddleware``: Scrapy machinery that hands every HTTP exchange to warc.py.
+"""``WarcCaptureMiddleware``: Scrapy machinery that hands every HTTP exchange to evidence.warc.
 
 A downloader middleware placed next to the downloader (settings.py), so that it sees each
 request with every header Scrapy sends (cookies, User-Agent, validators) and each response as it
@@ -105,7 +105,7 @@ class WarcCaptureMiddleware:
 
 
 def _exchange(request: Request, response: Response, captured_at: str) -> Exchange:
-    """What warc.py writes of one request and its response, as they went over the wire."""
+    """What evidence.warc writes of one request and its response, as they went over the wire."""
     return Exchange(
         url=response.url,
         method=request.method,
