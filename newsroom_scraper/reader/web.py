@@ -37,7 +37,7 @@ def load_metadata(path: Path = CONFIG_DIR / "metadata.yml") -> dict[str, Any]:
 
 
 def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
-    """Datasette settings for a read-only public archive (datasette/settings.json).
+    """Datasette settings for a read-only public archive (reader/settings.json).
 
     A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
     facet suggestions are off (they cost most of a search page's time).

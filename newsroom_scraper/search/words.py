@@ -6,7 +6,7 @@ The archive has two full-text indexes (docs/reading.md):
   ``unicode61`` tokenizer. Whole words in any inflection ("Kitas" finds "Kita", "Räte" finds "Rat"),
   words of one or two letters ("OB", "EU"), phrases of stems. The stemmer folds ä/ae/a, ö/oe/o,
   ü/ue/u and ß/ss itself, so "Staedte" and "Städte" are one stem.
-- the *substring index* ``articles_fts`` (trigram, search_variants.py): compound parts
+- the *substring index* ``articles_fts`` (trigram, search/variants.py): compound parts
   ("partnerschaft" in "Städtepartnerschaft"), words of three letters or more.
 
 A query is words, ``"a phrase"`` and ``-excluded`` words or phrases. Nothing a reader types is

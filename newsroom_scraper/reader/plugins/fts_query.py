@@ -1,6 +1,6 @@
 """The SQL function ``fts_query()`` for the search canned query: reader's words → a safe FTS5 query.
 
-It is the archive's own ``search_variants.fts_query``: each word a quoted phrase (so
+It is the archive's own ``search.variants.fts_query``: each word a quoted phrase (so
 hyphens, quotes or a stray ``OR`` never become FTS5 syntax errors), ORed with its
 spelling variants, words ANDed.
 """

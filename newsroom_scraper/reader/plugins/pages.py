@@ -1,4 +1,4 @@
-"""The reader's pages: what the templates of datasette/templates/ show beyond one row.
+"""The reader's pages: what the templates of reader/templates/ show beyond one row.
 
 - Jinja filters: ``german_datetime`` ("Mo 7. Juli 2025, 12:52 Uhr"), ``marked`` (an excerpt with
   «hits» as escaped text with <mark>), ``safe_body`` (the stored, already sanitised body HTML
