@@ -59,7 +59,7 @@ def start_replica(articles: int, pad_kb: int, log: Path) -> tuple[subprocess.Pop
 
 class TreeWatch(threading.Thread):
     """Samples a process and its descendants every 50 ms from /proc: the peak of their summed RSS
-    (the crawl's worker processes included) and each process's last CPU time, by role."""
+    (child processes included) and each process's last CPU time, by role."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -111,7 +111,8 @@ class TreeWatch(threading.Thread):
 
 
 def _role(cmdline: bytes) -> str:
-    """main, or the worker's object (workers.py names it on its command line)."""
+    """main, or the worker's object named on its command line (the worker processes the crawl had
+    until 2026-12: ``--compare`` with a checkout of that time shows their share)."""
     for marker, role in ((b"parse:PageParser", "parse"), (b"ArchiveWriter", "store"), (b"WarcWriter", "warc")):
         if marker in cmdline:
             return role
@@ -197,14 +198,9 @@ def fetched_urls(log: Path, base: str) -> list[str]:
 
 AREAS = {
     "download": ("twisted/", "scrapy/core/downloader", "scrapy/downloadermiddlewares", "h2/", "ssl"),
-    "parse": (
-        "newsroom_scraper/parser/page",
-        "newsroom_scraper/parser/parse",
-        "newsroom_scraper/parser/layouts",
-        "newsroom_scraper/parser/text",
-    ),
-    "store": ("newsroom_scraper/store/archive", "newsroom_scraper/search/variants", "sqlite_utils", "sqlite3"),
-    "warc": ("newsroom_scraper/evidence/warc", "warcio/", "/gzip.py"),
+    "parse": ("newsroom_scraper/parser/",),
+    "store": ("newsroom_scraper/store/", "newsroom_scraper/search/", "sqlite_utils", "sqlite3"),
+    "warc": ("newsroom_scraper/evidence/warc", "newsroom_scraper/crawl/warc_capture", "warcio/", "/gzip.py"),
 }
 
 

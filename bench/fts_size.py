@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from newsroom_scraper.items import Article, Image
-from newsroom_scraper.store.archive import FTS_COLUMNS, Archive
+from newsroom_scraper.store import FTS_COLUMNS, Archive
 
 # A made-up word list. With 2 % compounds an article has about 130 distinct words, 19
 # of them with variants, and search_variants is ~21 % of the indexed text: as on the

@@ -4,25 +4,21 @@
                                 [--set NAME=VALUE ...] [--compare SRC] [--compare-set NAME=VALUE ...] [--json FILE]
     python bench/nightly_run.py --same-as SRC [--source SRC] [--set ...] [--compare-set ...] [--pad-kb 0]
 
-Each round starts a replica (``--pad-kb 408``: the real page's ~430 KB) on a free loopback port,
-crawls it into a fresh archive (``--delay 0 --concurrency 8``, the code of ``--source``), publishes
-``--added`` articles through ``POST /_replica/add`` and then, for each variant on its own copy of
-that archive (so the added articles are new to each), times the production run ``python -m
-newsroom_scraper crawl --delay 1.0 --concurrency 2`` in a child process: wall seconds (interpreter
-start-up included), CPU seconds of its process tree (workers included), the peak of the tree's
-summed RSS and its most processes (bench/crawl.py's TreeWatch, sampled every 50 ms), its requests
-(the replica's access log) and the articles it found new or changed (``crawl_runs``). ``--source
-SRC`` runs the ``newsroom_scraper/`` in folder SRC (``git archive REV newsroom_scraper | tar -x -C
-SRC``) instead of this checkout's; ``--compare SRC`` adds, in the same rounds (order alternating),
-the run of that code, and ``--set``/``--compare-set`` pass ``-s`` settings to each (``--compare-set``
-alone compares our code with other settings). Prints a Markdown table, median (min–max), and the
-per-round ratio ours / compared.
+Each round starts a replica (``--pad-kb 408``: ~430 KB pages) on a loopback port, crawls it into a
+fresh archive (``--delay 0 --concurrency 8``), publishes ``--added`` articles (``POST /_replica/add``)
+and times, for each variant on its own copy of that archive, the production run ``python -m
+newsroom_scraper crawl --delay 1.0 --concurrency 2`` in a child process: wall seconds (start-up
+included), CPU seconds and peak summed RSS of its process tree, its most processes (bench/crawl.py's
+TreeWatch, every 50 ms), its requests (the replica's access log), articles new and changed
+(``crawl_runs``). ``--source SRC`` runs the ``newsroom_scraper/`` of folder SRC (``git archive REV
+newsroom_scraper | tar -x -C SRC``) as ours; ``--compare SRC`` adds that code's run in the same rounds
+(order alternating); ``--set``/``--compare-set`` pass ``-s`` settings (``--compare-set`` alone: our
+code, other settings). Prints a Markdown table: median (min–max), and the ratio ours / compared.
 
-``--same-as SRC`` checks instead that behaviour is unchanged: for ours and for SRC, a fresh replica
-of the same seed (``--pad-kb`` 0 unless given), a first crawl and, after ``--added`` articles, a
-polite nightly run; after each run the requests by kind (method, robots / sitemap / listing /
-search / article, status) and a digest of every table (volatile columns reduced to NULL or not,
-``article_id`` replaced by the article's URL) are compared. Prints "same" or the differences.
+``--same-as SRC``: for ours and SRC, each on a fresh replica of the same seed (``--pad-kb`` 0 unless
+given), a first crawl, then a polite run after ``--added`` articles; after each run compares requests
+by method, kind (robots, sitemap, listing, search, article) and status, and every table's rows
+(volatile columns as NULL or not, ``article_id`` as the article's URL). Prints "same" or the differences.
 """
 
 from __future__ import annotations
@@ -30,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -38,8 +35,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import crawl as bench_crawl  # bench/crawl.py: start_replica, TreeWatch, run_measured
@@ -51,6 +50,9 @@ POLITE = ["--delay", "1.0", "--concurrency", "2"]  # the production setting (log
 VOLATILE = {"id", "version_id", "capture_id", "record_id", "warc_file", "warc_offset", "warc_length", "options"}
 VOLATILE |= {"stats", "applied_at", "fetched_at", "captured_at", "occurred_at", "resolved_at", "removed_at"}
 VOLATILE |= {"started_at", "finished_at", "first_seen_at", "last_checked_at", "last_changed_at", "recheck_due_at"}
+KINDS = [("robots", re.compile(r"/robots\.txt$")), ("sitemap", re.compile("/sitemap")), ("article", ARTICLE)]
+KINDS += [("listing", re.compile("/newsroom/"))]  # the rest of the site's pages: listings
+PORT = re.compile(r"http://127\.0\.0\.1:\d+")  # each replica listens on another port
 
 
 class Watch(bench_crawl.TreeWatch):
@@ -83,7 +85,7 @@ class Variant:
         return command + [arg for pair in self.settings for arg in ("-s", pair)]
 
     def env(self) -> dict[str, str] | None:
-        return {**os.environ, "PYTHONPATH": str(self.source)} if self.source else None
+        return {**os.environ, "PYTHONPATH": str(self.source.resolve())} if self.source else None
 
     def first_crawl(self, url: str, db: Path) -> None:
         """A fast crawl to its end (cwd: not the checkout, whose package `-m` would put first)."""
@@ -96,17 +98,9 @@ def request_kinds(lines: list[tuple[int, str, str]]) -> Counter[str]:
     """Requests by method, kind of page and status (admin calls left out)."""
     kinds: Counter[str] = Counter()
     for status, method, path in lines:
-        bare = path.split("?")[0]
-        if method == "ADMIN":
-            continue
-        kind = "robots" if bare == "/robots.txt" else "sitemap" if bare.startswith("/sitemap") else "other"
-        if method == "POST":
-            kind = "search"
-        elif ARTICLE.match(bare):
-            kind = "article"
-        elif kind == "other" and bare.startswith("/newsroom/"):
-            kind = "listing"
-        kinds[f"{method} {kind} {status}"] += 1
+        kind = "search" if method == "POST" else next((k for k, p in KINDS if p.match(path.split("?")[0])), "other")
+        if method != "ADMIN":
+            kinds[f"{method} {kind} {status}"] += 1
     return kinds
 
 
@@ -117,43 +111,46 @@ def nightly(variant: Variant, url: str, db: Path, log: Path) -> dict:
     _, rss, cpu = bench_crawl.run_measured(variant.crawl(url, db, POLITE), variant.env(), cwd=db.parent)
     wall = time.monotonic() - started
     assert Watch.last is not None
-    sampled = sum(seconds for _, seconds in Watch.last.cpu.values())  # in case a child was never reaped
+    cpu_total = max(sum(cpu.values()), sum(s for _, s in Watch.last.cpu.values()))  # a child never reaped too
     with closing(sqlite3.connect(db)) as conn:
         new, changed = conn.execute("SELECT new_count, changed_count FROM crawl_runs ORDER BY id DESC").fetchone()
     kinds = request_kinds(log_lines(log)[mark:])
-    return {"wall": wall, "cpu": max(sum(cpu.values()), sampled), "rss": rss, "processes": Watch.last.most} | {
-        "requests": sum(kinds.values()),
-        "new": new,
-        "changed": changed,
-        "cpu_by_role": cpu,
-        "kinds": kinds,
-    }
+    figures = {"wall": wall, "cpu": cpu_total, "rss": rss, "processes": Watch.last.most, "new": new}
+    return figures | {"changed": changed, "requests": sum(kinds.values()), "cpu_by_role": cpu, "kinds": kinds}
 
 
-def copy_db(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
-        a.backup(b)
+@contextmanager
+def replica(options: argparse.Namespace, log: Path) -> Iterator[str]:
+    """A replica of ``--articles`` (seed 1) in its own process, logging to ``log``; its URL."""
+    process, url = bench_crawl.start_replica(options.articles, options.pad_kb, log)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def publish(options: argparse.Namespace, url: str) -> None:
+    for _ in range(options.added):
+        add_article(url.split("/newsroom/")[0])
 
 
 def one_round(options: argparse.Namespace, variants: list[Variant], folder: Path) -> dict[str, dict]:
     """Replica, first crawl, added articles, then each variant's nightly run on its own copy."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "first").mkdir(parents=True)
-    log = folder / "replica.log"
-    replica, url = bench_crawl.start_replica(options.articles, options.pad_kb, log)
-    try:
-        Variant("first", options.source).first_crawl(url, folder / "first" / "newsroom.db")
-        for _ in range(options.added):
-            add_article(url.split("/newsroom/")[0])
+    first_db = folder / "first" / "newsroom.db"
+    with replica(options, folder / "replica.log") as url:
+        Variant("first", options.source).first_crawl(url, first_db)
+        publish(options, url)
         results = {}
-        for variant in variants:
-            copy_db(folder / "first" / "newsroom.db", folder / variant.name / "newsroom.db")
-            results[variant.name] = nightly(variant, url, folder / variant.name / "newsroom.db", log)
+        for variant in variants:  # each on its own copy: the added articles are new to each
+            (folder / variant.name).mkdir()
+            db = folder / variant.name / "newsroom.db"
+            with closing(sqlite3.connect(first_db)) as first, closing(sqlite3.connect(db)) as copy:
+                first.backup(copy)
+            results[variant.name] = nightly(variant, url, db, folder / "replica.log")
         return results
-    finally:
-        replica.terminate()
-        replica.wait()
 
 
 def spread(values: list[float], digits: int) -> str:
@@ -181,17 +178,13 @@ def snapshot(db: Path) -> dict[str, list[str]]:
     """Every table's rows as sorted JSON, volatile columns as NULL or not, article ids as URLs (FTS: row counts)."""
     with closing(sqlite3.connect(db)) as conn:
         urls = dict(conn.execute("SELECT id, url FROM articles"))
-        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        virtual = [
-            n
-            for n in names
-            if "VIRTUAL" in conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (n,)).fetchone()[0]
-        ]
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        virtual = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL%'")]
         tables: dict[str, list[str]] = {}
         for name in names:
             if name.startswith("sqlite_") or name in virtual or any(name.startswith(v + "_") for v in virtual):
                 if name.endswith("_docsize"):
-                    tables[name] = [str(conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0])]
+                    tables[name] = [json.dumps({"rows": conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]})]
                 continue
             cursor = conn.execute(f'SELECT * FROM "{name}"')
             columns = [d[0] for d in cursor.description]
@@ -201,7 +194,7 @@ def snapshot(db: Path) -> dict[str, list[str]]:
                     urls.get(v, v) if c == "article_id" else v is not None if c in VOLATILE else v
                     for c, v in zip(columns, row, strict=True)
                 ]
-                rows.append(json.dumps(dict(zip(columns, values, strict=True)), ensure_ascii=False))
+                rows.append(PORT.sub("http://replica", json.dumps(dict(zip(columns, values, strict=True)))))
             tables[name] = sorted(rows)
     return tables
 
@@ -210,18 +203,11 @@ def behaviour(variant: Variant, options: argparse.Namespace, folder: Path) -> li
     """Requests by kind and archive snapshot after a first crawl and after a nightly run."""
     (folder / variant.name).mkdir(parents=True)
     db, log = folder / variant.name / "newsroom.db", folder / variant.name / "replica.log"
-    replica, url = bench_crawl.start_replica(options.articles, options.pad_kb, log)
-    try:
+    with replica(options, log) as url:
         variant.first_crawl(url, db)
         first = (request_kinds(log_lines(log)), snapshot(db))
-        for _ in range(options.added):
-            add_article(url.split("/newsroom/")[0])
-        mark = len(log_lines(log))
-        bench_crawl.run_measured(variant.crawl(url, db, POLITE), variant.env(), cwd=db.parent)
-        return [first, (request_kinds(log_lines(log)[mark:]), snapshot(db))]
-    finally:
-        replica.terminate()
-        replica.wait()
+        publish(options, url)
+        return [first, (nightly(variant, url, db, log)["kinds"], snapshot(db))]
 
 
 def differences(ours: list[tuple[Counter[str], dict]], theirs: list[tuple[Counter[str], dict]]) -> list[str]:
@@ -233,9 +219,11 @@ def differences(ours: list[tuple[Counter[str], dict]], theirs: list[tuple[Counte
         for name in sorted(set(tables_a) | set(tables_b)):
             a, b = Counter(tables_a.get(name, [])), Counter(tables_b.get(name, []))
             if a != b:
-                only = [f"\n    ours only: {row[:300]}" for row in list((a - b).elements())[:2]]
-                only += [f"\n    theirs only: {row[:300]}" for row in list((b - a).elements())[:2]]
-                found.append(f"run {run}: table {name}: {a.total()} vs {b.total()} rows" + "".join(only))
+                found.append(f"run {run}: table {name}: {a.total()} vs {b.total()} rows")
+                for mine, other in zip_longest(list((a - b).elements())[:2], list((b - a).elements())[:2]):
+                    x, y = json.loads(mine or "{}"), json.loads(other or "{}")  # a pair: the columns that differ
+                    detail = {k: (x.get(k), y.get(k)) for k in sorted(x.keys() | y.keys()) if x.get(k) != y.get(k)}
+                    found.append(f"    ours / theirs: {str(detail)[:400]}")
     return found
 
 
@@ -255,7 +243,7 @@ def main() -> None:
     options.pad_kb = options.pad_kb if options.pad_kb is not None else 0 if options.same_as else 408
     ours = Variant("ours", options.source, options.set)
     other = options.same_as or options.compare or (options.source if options.compare_set else None)
-    theirs = Variant("compared", other.resolve() if other else None, options.compare_set)
+    theirs = Variant("compared", other, options.compare_set)
     print(f"ours: {ours.source or 'this checkout'} {ours.settings}; compared: {theirs.source} {theirs.settings}")
     print(f"replica: {options.articles} articles, --pad-kb {options.pad_kb}, {options.added} added", flush=True)
     with tempfile.TemporaryDirectory() as name:

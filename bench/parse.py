@@ -108,7 +108,7 @@ def main() -> int:
 
         contenders["BeautifulSoup(page, 'lxml')"] = lambda: BeautifulSoup(html, "lxml")
     except ImportError:
-        print("beautifulsoup4 not installed: skipped")
+        print("beautifulsoup4 not installed (pip install -e '.[bench]'): skipped")
     try:
         import trafilatura
 

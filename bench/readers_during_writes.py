@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from newsroom_replica import ReplicaServer, ReplicaSite
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/newsroom/articles.json?_size=10", "/newsroom/articles?_search=stadt", "/newsroom/search.json?q=dortmund"]

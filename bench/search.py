@@ -34,7 +34,7 @@ from urllib.request import ProxyHandler, build_opener
 
 from newsroom_replica import ReplicaSite, quote_path
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 BIN = Path(sys.executable).parent
 CACHE = Path(os.environ.get("NEWSROOM_BENCH_CACHE", Path(tempfile.gettempdir()) / "newsroom-bench"))

@@ -15,7 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from newsroom_scraper import __version__
-from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable, ParseError
+from newsroom_scraper.errors import ArchiveBusy, ArchiveNeedsMigration, ArchiveUnusable, ParseError
 from newsroom_scraper.ops.drift import EXIT_DRIFT
 from newsroom_scraper.parser.parse import parse_article
 
@@ -58,7 +58,13 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--url", default=None, help="The URL the page was fetched from (used when it names no canonical URL).")
-def parse(file: str, url: str | None) -> None:
+@click.option(
+    "--content-type",
+    default=None,
+    help='The HTTP Content-Type header the page was served with ("text/html; charset=windows-1252"): '
+    "its charset wins over the page's own.",
+)
+def parse(file: str, url: str | None, content_type: str | None) -> None:
     """Parse one saved article page and print it as JSON.
 
     FILE is an HTML file, or - for standard input. Exits 2 with one line on stderr when
@@ -74,7 +80,7 @@ def parse(file: str, url: str | None) -> None:
         click.echo(f"{file}: cannot read: {error.strerror}", err=True)
         sys.exit(2)
     try:
-        article = parse_article(html, url or "")
+        article = parse_article(html, url or "", content_type=content_type)
     except ParseError as error:
         click.echo(f"{file}: not an article page: {error}", err=True)
         sys.exit(2)
@@ -254,12 +260,17 @@ def status(db_path: str) -> None:
     from pathlib import Path
 
     from newsroom_scraper.ops.report import format_summary
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     if not Path(db_path).exists():
         click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)
         sys.exit(2)
-    with Archive(db_path) as archive:
+    try:
+        archive = Archive(db_path, read_only=True)  # status never writes the archive
+    except ArchiveNeedsMigration as error:
+        click.echo(f"status: {error}", err=True)
+        sys.exit(2)
+    with archive:
         click.echo(format_summary(archive.summary()))
 
 

@@ -29,7 +29,10 @@ class Reason(_Explained):
 
     EMPTY = "empty", "no content, or only whitespace"
     BINARY = "binary", "NUL bytes in the first 8 KB (an image, a PDF, …)"
-    UNDECODABLE = "undecodable", "the parsed parts are not valid in the page's declared charset"
+    UNDECODABLE = (
+        "undecodable",
+        "the parsed parts are not valid in the page's charset (byte order mark, HTTP header, meta, else UTF-8)",
+    )
     NOT_HTML = "not-html", "no HTML markup at all"
     UNPARSEABLE = "unparseable", "libxml2 found no markup in it, or the article element is empty"
     TRUNCATED = "truncated", "the page ends before `</main>` (or, for unknown layouts, before `</body>`)"
@@ -96,3 +99,9 @@ class ArchiveBusy(NewsroomError):
 class ArchiveUnusable(NewsroomError):
     """Raised by ``run_crawl`` before crawling when the archive cannot be written: its file is
     damaged (``PRAGMA quick_check`` fails) or read-only. Nothing is fetched."""
+
+
+class ArchiveNeedsMigration(NewsroomError):
+    """Raised by ``Archive(path, read_only=True)`` when the archive's schema is older than this
+    code (a migration is pending): read-only use never migrates it. The next crawl or reparse,
+    which open the archive to write it, migrates it."""

@@ -202,6 +202,25 @@ class ListingPage:
     links: list[str] = field(default_factory=list)  # every <a href>, absolute, in page order
 
 
+@dataclass(frozen=True)
+class WarcLocation:
+    """Where a WARC record is: the one shape of it, whether the crawl wrote it or reparse found it."""
+
+    warc_file: str  # relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None
+
+
+@dataclass(frozen=True)
+class WarcRecordRef:
+    """The WARC record the crawl wrote of a response: its WARC-Date and where it is."""
+
+    captured_at: str  # UTC, ISO 8601 to the second
+    location: WarcLocation
+
+
 @dataclass
 class FetchedPage:
     """An article page as downloaded: what the spider hands to the pipelines.
@@ -214,11 +233,12 @@ class FetchedPage:
     status: int
     body: bytes = field(default=b"", repr=False)  # never in a log line: ~430 KB on the live site
     fetched_at: str = ""
+    content_type: str | None = None  # the HTTP Content-Type header: its charset decodes the body
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
     requested_url: str | None = None  # the URL asked for, when a redirect changed it
-    capture: dict[str, Any] | None = None  # where the WARC record is (warc_capture.py), None without WARC
+    capture: WarcRecordRef | None = None  # its WARC record (warc_capture.py), None without WARC
 
 
 @dataclass
@@ -238,6 +258,23 @@ class Capture:
     etag: str | None = None
     last_modified: str | None = None
     article: Article | None = None  # its parse (reparse only)
+
+    @classmethod
+    def of_record(cls, url: str, status: int, captured_at: str, location: WarcLocation | None, **more: Any) -> Capture:
+        """The ``captures`` row of a response and its WARC record (the crawl's, or one reparse read)."""
+        if location is None:
+            return cls(url=url, captured_at=captured_at, status=status, **more)
+        return cls(
+            url=url,
+            captured_at=captured_at,
+            status=status,
+            record_id=location.record_id,
+            warc_file=location.warc_file,
+            warc_offset=location.offset,
+            warc_length=location.length,
+            payload_digest=location.payload_digest,
+            **more,
+        )
 
 
 @dataclass

@@ -28,7 +28,7 @@ from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.ops.schedule import moment
 from newsroom_scraper.parser.parse import parse_article
 from newsroom_scraper.parser.text.urls import canonical_url, origin_of
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 
 class ParseMiddleware:
@@ -58,7 +58,7 @@ class ParseMiddleware:
         attempts = describe_attempts(response.request)
         warnings: list[str] = []
         try:
-            article = parse_article(item.body, item.url, item.fetched_at, warnings)
+            article = parse_article(item.body, item.url, item.fetched_at, warnings, content_type=item.content_type)
         except ParseError as error:
             # A body cut short without a Content-Length to tell (the connection closed early) is
             # a transient fault like a timeout: ask again now, as RetryMiddleware would.
@@ -113,8 +113,10 @@ class ArchiveMiddleware:
         return middleware
 
     def _open(self) -> Archive:
+        """The archive, read-only: the pipeline's writer (archive_writer.py) opened it first, to write
+        and migrate it (Scrapy opens the pipelines before it reads the start requests)."""
         if self.archive is None:
-            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"))
+            self.archive = Archive(self.crawler.settings.get("NEWSROOM_DB"), read_only=True)
         return self.archive
 
     def spider_closed(self, spider: Spider) -> None:
@@ -155,16 +157,18 @@ class ArchiveMiddleware:
         if row.get("last_modified"):
             headers["If-Modified-Since"] = row["last_modified"]
         meta = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
-        return spider.article_request(
+        request: Request = spider.article_request(
             self._on_host(spider, row.get("fetched_url") or row["url"]), "refresh", headers=headers, meta=meta
         )
+        return request
 
     @staticmethod
     def _on_host(spider: Any, url: str) -> str:
         """The same path on the host being crawled: an archive filled from the replica or the
         live site is refreshed from whichever the run points at, never from another host."""
         parts = urlsplit(url)
-        return spider.origin + parts.path + (f"?{parts.query}" if parts.query else "")
+        origin: str = spider.origin
+        return origin + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def _full_walk(self) -> bool:
         """Whether this run follows every page of every channel (see the class docstring)."""

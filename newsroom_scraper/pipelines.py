@@ -39,7 +39,7 @@ class ArchivePipeline:
         self.run_id = 0
         self.stopping = False  # the crawl was asked to close for a storage error
         self.timer: LoopingCall | None = None
-        self.commit_seconds = self.settings.getfloat("NEWSROOM_COMMIT_SECONDS", 1.0)
+        self.commit_seconds = self.settings.getfloat("NEWSROOM_COMMIT_SECONDS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -54,9 +54,9 @@ class ArchivePipeline:
         settings = self.settings
         self.writer = ArchiveWriter(
             settings.get("NEWSROOM_DB"),
-            settings.getint("NEWSROOM_COMMIT_ITEMS", 100),
+            settings.getint("NEWSROOM_COMMIT_ITEMS"),
             self.commit_seconds,
-            settings.getint("NEWSROOM_PROGRESS_EVERY", 100),
+            settings.getint("NEWSROOM_PROGRESS_EVERY"),
             self.crawler.stats,
             spider.logger.log,
         )

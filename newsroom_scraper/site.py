@@ -70,7 +70,7 @@ PAGE_PARAMETER = "page"
 
 # The Elasticsearch-backed site search (SITE-NOTES: "Site search").
 SEARCH_API_PATH = "/api/search/proxy/search"
-SEARCH_PAGE_SIZE = 100
+SEARCH_API_PAGE_SIZE = 100  # documents per request to the site's search API
 SEARCH_MAX_WINDOW = 10_000  # from + size beyond this answers HTTP 500
 # Where a search document may carry its URL and its date (the news schema is not known;
 # the first field present wins).
@@ -95,7 +95,7 @@ def is_next_page(url: str) -> bool:
     return PAGE_PARAMETER in parse_qs(urlsplit(url).query)
 
 
-def search_query(offset: int, size: int = SEARCH_PAGE_SIZE) -> dict[str, Any]:
+def search_query(offset: int, size: int = SEARCH_API_PAGE_SIZE) -> dict[str, Any]:
     """The JSON body asking the search proxy for one page of every document."""
     return {"query": "*", "from": offset, "size": size}
 

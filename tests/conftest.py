@@ -23,7 +23,7 @@ from newsroom_replica.markup import render_article
 from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.items import Article, Image, RelatedLink
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 REAL_PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
 

@@ -19,8 +19,9 @@ import pytest
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper.evidence import reparse as reparse_module
 from newsroom_scraper.evidence.reparse import reparse
-from newsroom_scraper.evidence.warc import WarcError, WarcLocation, archive_files, iter_captures, read_record_at
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.evidence.warc import WarcError, archive_files, iter_captures, read_record_at
+from newsroom_scraper.items import WarcLocation
+from newsroom_scraper.store import Archive
 
 pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conftest.py: e2e)
 
@@ -222,8 +223,8 @@ def test_a_parser_fix_reparsed_into_the_archive_changes_versions_not_their_numbe
     before = {r["url"]: r["version_count"] for r in rows(archive, "select url, version_count from articles")}
     parse = reparse_module.parse_article
 
-    def fixed_parser(html, url, fetched_at=None):
-        article = parse(html, url, fetched_at)
+    def fixed_parser(html, url, fetched_at=None, *, content_type=None):
+        article = parse(html, url, fetched_at, content_type=content_type)
         article.title = article.title + " (fixed)"
         return article
 

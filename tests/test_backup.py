@@ -11,7 +11,7 @@ import pytest
 
 from newsroom_scraper.items import Article
 from newsroom_scraper.ops.backup import BackupError, backup
-from newsroom_scraper.store.archive import verify_file
+from newsroom_scraper.store import verify_file
 
 NEWS = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
 

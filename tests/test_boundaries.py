@@ -3,7 +3,8 @@
 `lint-imports` (run by `make test`; the contracts are in pyproject.toml's [tool.importlinter])
 checks the import statements of every module in its graph. Two things escape it: the Datasette
 plugins in reader/plugins/ (a folder without ``__init__.py``, loaded by path, so in no graph) and
-what importing a module loads at run time (a package's ``__init__`` runs first). They are checked here.
+what importing a module loads at run time (a package's ``__init__`` runs first). They are checked
+here, and that no product module imports what only the benchmarks need (a plain install lacks it).
 """
 
 from __future__ import annotations
@@ -96,3 +97,15 @@ def test_importing_the_store_loads_no_scrapy_or_warc():
     loaded = loaded_after_import("newsroom_scraper.store")
     assert "sqlite_utils" in loaded
     assert loaded & {"scrapy", "twisted", "warcio", "datasette", REPLICA} == set()
+
+
+def test_no_module_of_the_product_imports_what_only_the_benchmarks_or_others_need():
+    """beautifulsoup4 is in the ``bench`` extra (bench/parse.py compares with it); bleach is no
+    dependency any more (the reader cleans with nh3): a product import of either would fail on a
+    plain install."""
+    offenders = {
+        str(path.relative_to(PRODUCT)): sorted(names)
+        for path in sorted(PRODUCT.rglob("*.py"))
+        if (names := {name for name in imported_modules(path) if name.split(".")[0] in ("bs4", "bleach")})
+    }
+    assert offenders == {}

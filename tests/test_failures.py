@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure as TwistedFailure
 
 from newsroom_scraper.crawl.archive_writer import ArchiveWriter
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.pipelines import ArchivePipeline
@@ -24,7 +25,7 @@ URL = ORIGIN + "/newsroom/nachrichten-dortmund.de/a.html"
 
 
 def make_spider(tmp_path):
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db")})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db")))
     crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     return crawler, crawler.spider
 
@@ -79,7 +80,7 @@ def test_a_failed_listing_is_counted_not_recorded(tmp_path):
 
 def open_pipeline(tmp_path, **settings):
     """The pipeline, opened."""
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), **settings})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db"), **settings))
     spider = crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/")
     pipeline = ArchivePipeline(crawler)
     pipeline.open_spider(spider)
@@ -143,7 +144,7 @@ def test_items_are_committed_in_groups_and_a_quiet_crawl_commits_on_the_timer(tm
 
 
 def test_warnings_are_never_retried(tmp_path):
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("x", {})
@@ -211,7 +212,7 @@ def test_download_limits_fit_the_site():
 
 
 def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     with Archive(tmp_path / "a.db") as archive:
         killed = archive.start_run("x", {})  # never finished: its process got SIGKILL
@@ -225,7 +226,7 @@ def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
 def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
     import newsroom_scraper.crawl.run as crawl_module
     from newsroom_scraper.errors import ArchiveUnusable
-    from newsroom_scraper.store.archive import Archive
+    from newsroom_scraper.store import Archive
 
     db = tmp_path / "a.db"
     Archive(db).close()

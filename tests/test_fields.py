@@ -9,8 +9,8 @@ from pathlib import Path
 from newsroom_scraper.items import PARTS, Article, content_fields, list_fields, one_value_fields
 from newsroom_scraper.ops.report import OFTEN_EMPTY
 from newsroom_scraper.parser.layouts import FAMILIES
-from newsroom_scraper.store import archive as store_module
-from newsroom_scraper.store.archive import FTS_COLUMNS, PART_TABLES, Archive, content_hash
+from newsroom_scraper.store import FTS_COLUMNS, PART_TABLES, Archive, content_hash
+from newsroom_scraper.store.rows import PART_COLUMN
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = [f.name for f in fields(Article)]
@@ -38,7 +38,7 @@ def test_every_list_field_has_a_table_with_a_column_per_item_field():
             if name not in PART_TABLES:
                 continue  # stored as a JSON column of articles
             columns = archive.db.table(PART_TABLES[name]).columns_dict
-            wanted = [f.name for f in fields(PARTS[name])] if name in PARTS else [store_module._PART_COLUMN[name]]
+            wanted = [f.name for f in fields(PARTS[name])] if name in PARTS else [PART_COLUMN[name]]
             missing = [column for column in wanted if column not in columns]
             assert not missing, f"table {PART_TABLES[name]} has no column for {name}: {missing}"
 

@@ -3,12 +3,15 @@ fields, a wrong charset, markup that swallows the article (issue 9, findings 4, 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import fields, replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import newsroom_scraper
 from newsroom_replica.markup import ArticlePage, BodyBlock, render_article
 from newsroom_replica.samples import sample_pages
 from newsroom_scraper import ParseError, parse_article
@@ -134,3 +137,33 @@ def test_replica_json_ld_cannot_be_closed_by_a_headline():
     data = json.loads(html[start : html.index("</script>", start)])
     assert data["headline"] == page.title
     assert parse_article(html, FETCHED).title == page.title
+
+
+def reader_pages():
+    """The reader's page plugin, loaded from its file as Datasette loads it (``--plugins-dir``)."""
+    path = Path(newsroom_scraper.__file__).parent / "reader" / "plugins" / "pages.py"
+    spec = importlib.util.spec_from_file_location("newsroom_reader_pages", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reader_cleans_hostile_body_html_and_keeps_the_allowed():
+    safe_body = reader_pages().safe_body
+    allowed = (
+        '<h2>Termine</h2>\n<p>Ein <strong>fetter</strong> und <em>schräger</em> Satz, <a href="https://www.dortmund.de/">'
+        'ein Link</a>, <a href="mailto:presse@dortmund.de">Post</a><br>H<sub>2</sub>O</p>\n<ul><li>eins</li></ul>'
+        "\n<ol><li>zwei</li></ol>\n<blockquote>Zitat</blockquote>\n"
+        "<table><thead><tr><th>Tag</th></tr></thead><tbody><tr><td>Mo</td></tr></tbody></table>"
+    )
+    assert str(safe_body(allowed)) == allowed  # nothing added (no rel), nothing lost
+    hostile = (
+        '<p onclick="steal()" title="t" style="color:red">Text<script>alert(1)</script></p>'
+        '<a href="javascript:alert(2)" target="_blank">j</a><a href="data:text/html,x">d</a>'
+        '<img src="x" onerror="alert(3)"><iframe src="https://example.org/"></iframe>'
+        "<style>p { color: red }</style><svg><script>alert(4)</script></svg><!-- note -->"
+    )
+    cleaned = str(safe_body(hostile))
+    assert cleaned == "<p>Text</p><a>j</a><a>d</a>"
+    assert str(safe_body(None)) == ""

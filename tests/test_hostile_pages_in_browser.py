@@ -14,7 +14,7 @@ import pytest
 
 from newsroom_replica.markup import ArticlePage, BodyBlock, PhotoCredit, Picture, Teaser, render_article
 from newsroom_scraper import parse_article
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every payload, if it ran, would set window.__pwned or open a dialog.

@@ -50,7 +50,7 @@ def test_wheel_holds_the_datasette_config_and_no_replica(tmp_path):
     )
     code = (
         "from newsroom_scraper.reader.web import CONFIG_DIR, make_datasette\n"
-        "from newsroom_scraper.store.archive import Archive\n"
+        "from newsroom_scraper.store import Archive\n"
         "Archive('db.sqlite').close()\n"
         "datasette = make_datasette('db.sqlite')\n"
         "print(CONFIG_DIR)\n"

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.reader.web import make_datasette
-from newsroom_scraper.store.archive import SEARCH_PAGE_SIZE, Archive
+from newsroom_scraper.search.sql import READER_PAGE_SIZE
+from newsroom_scraper.store import Archive
 
 
 class Client:
@@ -95,7 +96,7 @@ def test_filters_and_paging(client: Client, db_path: Path) -> None:
     assert [r["title"] for r in search(client, "Kita", "&district=H%C3%B6rde")] == ["Kita am Westpark eröffnet"]
     assert search(client, "Rat", "&page=2") == []
     with Archive(db_path) as archive:  # the page size is what the store says
-        assert len(archive.search_articles("Rat")) <= SEARCH_PAGE_SIZE + 1
+        assert len(archive.search_articles("Rat")) <= READER_PAGE_SIZE + 1
 
 
 def test_search_page_shows_hits_chart_and_links(client: Client) -> None:
@@ -261,7 +262,7 @@ order by hits.tier, hits.score, articles.published_at desc"""
 )
 @pytest.mark.parametrize("filters", [{}, {"since": "2025"}, {"section": "news"}, {"until": "2025-06"}])
 def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, filters: dict) -> None:
-    from newsroom_scraper.store.archive import SEARCH_MONTHS_SQL, SEARCH_SQL
+    from newsroom_scraper.search.sql import SEARCH_MONTHS_SQL, SEARCH_SQL
 
     with Archive(db_path) as archive:
         params = {
@@ -271,15 +272,15 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
         expected = [tuple(row) for row in archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()]
         for page in (1, 2):
             found = archive.db.execute(SEARCH_SQL, {**params, "page": page}).fetchall()
-            start = (page - 1) * SEARCH_PAGE_SIZE
+            start = (page - 1) * READER_PAGE_SIZE
             assert [(row[0], {"word": 0, "substring": 1}[row[6]]) for row in found] == expected[
-                start : start + SEARCH_PAGE_SIZE + 1
+                start : start + READER_PAGE_SIZE + 1
             ]
         months = archive.db.execute(SEARCH_MONTHS_SQL, params).fetchall()
         assert sum(hits for _, hits in months) == len(expected)
 
 
-# A very common word: more hits of the query in the word index than store.SEARCH_RANK_MAX_HITS (here
+# A very common word: more hits of the query in the word index than search.sql.SEARCH_RANK_MAX_HITS (here
 # :cap; counted before filters): the word tier ranks by bm25 only the hits whose title, topline or
 # lead hold the words, then the other word hits newest first. More substring-only hits than the cap
 # (after filters): the substring tier is newest first. The same hits as REFERENCE_SEARCH_SQL.
@@ -329,7 +330,7 @@ order by hits.tier, hits.score, articles.published_at desc"""
 def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
     db_path: Path, cap: int, query: str, filters: dict
 ) -> None:
-    from newsroom_scraper.store.archive import search_sql
+    from newsroom_scraper.search.sql import search_sql
 
     with Archive(db_path) as archive:
         params = {
@@ -341,16 +342,16 @@ def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
         assert sorted(row[0] for row in expected) == sorted(row[0] for row in plain)  # the same hits
         for page in (1, 2):
             found = archive.db.execute(search_sql(cap), {**params, "page": page}).fetchall()
-            start = (page - 1) * SEARCH_PAGE_SIZE
+            start = (page - 1) * READER_PAGE_SIZE
             assert [(row[0], row[6]) for row in found] == [
                 (id, "substring" if tier == 2 else "word")
-                for id, tier in expected[start : start + SEARCH_PAGE_SIZE + 1]
+                for id, tier in expected[start : start + READER_PAGE_SIZE + 1]
             ]
 
 
 def test_common_word_hits_in_title_topline_or_lead_come_first_then_the_newest(db_path: Path) -> None:
+    from newsroom_scraper.search.sql import search_sql
     from newsroom_scraper.search.words import stems
-    from newsroom_scraper.store.archive import search_sql
 
     params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": ""}
     with Archive(db_path) as archive:
@@ -399,7 +400,7 @@ def test_table_search_computes_facets_only_when_asked(client: Client) -> None:
 
 def test_lead_columns_are_the_word_index_columns_of_title_topline_and_lead() -> None:
     from newsroom_scraper.search.words import LEAD_COLUMNS
-    from newsroom_scraper.store.archive import WORD_COLUMNS
+    from newsroom_scraper.store import WORD_COLUMNS
 
     assert LEAD_COLUMNS == "{" + " ".join(WORD_COLUMNS[:3]) + "}" == "{title topline lead}"
 
@@ -409,7 +410,7 @@ def test_lead_columns_are_the_word_index_columns_of_title_topline_and_lead() -> 
     "query", ["Strasse", "Straße", "Staedte", "Städte", "Rat", "partnerschaft", "Rat -Strasse", "OB", '"Rat der Stadt"']
 )
 def test_chart_count_is_the_full_count_up_to_its_limit(db_path: Path, max_hits: int, query: str) -> None:
-    from newsroom_scraper.store.archive import search_chart_count_sql
+    from newsroom_scraper.search.sql import search_chart_count_sql
 
     def hits(sql: str) -> set[int]:
         return {row[0] for row in archive.db.execute(sql, [query])}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsroom_replica import ReplicaServer, ReplicaSite
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 pytestmark = pytest.mark.e2e  # crawls a replica while the archive is served (tests/conftest.py: e2e)
 

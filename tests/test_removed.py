@@ -9,7 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from newsroom_scraper.crawl.archive_writer import ArchiveWriter
 from newsroom_scraper.items import Article, CrawlFailure
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/ein-test.html"
 FETCHED = "http://127.0.0.1:9/newsroom/nachrichten-dortmund.de/ein-test.html"

@@ -10,7 +10,7 @@ import pytest
 from newsroom_scraper.items import Article
 from newsroom_scraper.ops.report import format_summary
 from newsroom_scraper.ops.schedule import RECHECK_DAYS, next_recheck, schedule_start
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 URL = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/ampel.html"
 PUBLISHED = "2026-03-01T10:00:00+01:00"  # 09:00 UTC

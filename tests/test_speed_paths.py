@@ -10,7 +10,7 @@ from newsroom_replica.samples import sample_pages
 from newsroom_scraper.crawl.run import crawl_settings
 from newsroom_scraper.items import Article, Image, RelatedLink
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store.archive import Archive, content_hash
+from newsroom_scraper.store import Archive, content_hash
 
 
 def test_to_dict_is_asdict_and_shares_nothing_with_the_article():

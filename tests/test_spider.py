@@ -17,17 +17,18 @@ from newsroom_replica.markup import Teaser, render_article, render_listing
 from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.crawl import discovery
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 ORIGIN = "http://127.0.0.1:8000"
 NEWS = "/newsroom/nachrichten-dortmund.de/"
 
 
 def make_spider(tmp_path, **arguments):
-    crawler = get_crawler(NewsroomSpider, {"NEWSROOM_DB": str(tmp_path / "newsroom.db")})
+    crawler = get_crawler(NewsroomSpider, project_settings(NEWSROOM_DB=str(tmp_path / "newsroom.db")))
     crawler.spider = crawler._create_spider(start_url=ORIGIN + "/newsroom/", **arguments)
     return crawler, crawler.spider
 
@@ -243,6 +244,7 @@ def test_archive_middleware_claims_each_new_article_once(tmp_path):
 )
 def test_archive_middleware_applies_since_and_max_articles(tmp_path, arguments, kept):
     crawler, spider = make_spider(tmp_path, **arguments)
+    Archive(tmp_path / "newsroom.db").close()  # the pipeline's writer makes it; the middleware only reads
     found = [
         spider.article_request(ORIGIN + NEWS + "old.html", "sitemap", date(2025, 1, 1)),
         spider.article_request(ORIGIN + NEWS + "new.html", "sitemap", date(2025, 6, 1)),

@@ -5,16 +5,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsroom_scraper.cli import main
+from newsroom_scraper.errors import ArchiveNeedsMigration
 from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
 from newsroom_scraper.search.variants import fts_query, spelling_variants, word_variants
-from newsroom_scraper.store.archive import Archive, content_hash, derive
+from newsroom_scraper.store import Archive, content_hash, derive
+from newsroom_scraper.store.schema import MIGRATIONS
 
 URL = "https://presse.example.de/news/staedtepartnerschaft-123"
 FETCHED = "https://presse.example.de/news/123?ref=teaser"
@@ -97,6 +108,138 @@ def test_open_creates_directories_wal_and_records_migration_once(tmp_path: Path)
     assert names[0] == "0001_initial_schema" and "0002_indexes_for_sort_and_facets" in names
     assert "0004_recheck_schedule" in names
     assert len(names) == len(set(names))
+
+
+# -- opening read-only ------------------------------------------------------------------
+
+
+def untouched(path: Path) -> tuple[bytes, int, bytes]:
+    """What any write leaves a mark on: the file's bytes and mtime, and its -wal's bytes."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes(), path.stat().st_mtime_ns, wal.read_bytes() if wal.exists() else b""
+
+
+def archive_to_upkeep(path: Path) -> None:
+    """An archive with one article that a writing open would change: its re-check is unscheduled."""
+    with Archive(path) as archive:
+        save(archive, make_article(), archive.start_run("x", {}), T1)
+        archive.db.execute("UPDATE articles SET recheck_due_at = NULL")
+
+
+def older_archive(path: Path) -> None:
+    """An archive as an older newsroom-archive left it: its last migration not applied yet."""
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    MIGRATIONS.apply(db, stop_before=MIGRATIONS._migrations[-1].name)
+    db.close()
+
+
+def test_opening_read_only_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ro" / "archive.db"
+    archive_to_upkeep(path)
+    watcher = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)  # counts commits by any connection
+    commits = watcher.execute("PRAGMA data_version").fetchone()
+    before = untouched(path)
+    path.chmod(0o444)
+    path.parent.chmod(0o555)  # root ignores both; SQLite's mode=ro does not
+    try:
+        with Archive(path, read_only=True) as archive:
+            assert archive.read_only and archive.summary()["articles"] == 1
+            row = archive.get_article(URL)
+            assert row is not None and row["recheck_due_at"] is None  # not scheduled by opening
+            assert [row["url"] for row in archive.search_articles("Fest")] == [URL]
+            assert archive.quick_check() is None and archive.retry_urls() == []
+            writes = [
+                lambda: archive.start_run("x", {}),
+                lambda: archive.mark_removed(URL, removed_at=T2),
+                lambda: archive.db.execute("PRAGMA user_version = 7"),
+            ]
+            for write in writes:
+                with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                    write()
+    finally:
+        path.parent.chmod(0o755)
+        path.chmod(0o644)
+    assert watcher.execute("PRAGMA data_version").fetchone() == commits
+    watcher.close()
+    assert untouched(path) == before
+
+
+def test_opening_read_only_refuses_an_older_schema_and_the_next_writing_open_migrates_it(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    older_archive(path)
+    before = untouched(path)
+    last = MIGRATIONS._migrations[-1].name
+    with pytest.raises(ArchiveNeedsMigration, match=f"needs migrating.*pending: {last}.*next crawl or reparse"):
+        Archive(path, read_only=True)
+    assert untouched(path) == before
+    with pytest.raises(FileNotFoundError):
+        Archive(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+    Archive(path).close()  # a crawl's writer, reparse
+    with Archive(path, read_only=True) as archive:
+        assert archive.article_count() == 0
+
+
+def python_for_nobody() -> list[str] | None:
+    """A command that runs this code's Python as the unprivileged user ``nobody`` (root: setpriv),
+    or None when there is none (the interpreter lies in a folder only root may enter)."""
+    if not shutil.which("setpriv"):
+        return None
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    path = os.pathsep.join([sysconfig.get_paths()["purelib"], str(Path(__file__).resolve().parents[1])])
+    for python in (sys.executable, f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"):
+        command = [*drop, "env", f"PYTHONPATH={path}", "HOME=/tmp", python]
+        probe = subprocess.run([*command, "-c", "import newsroom_scraper.cli"], capture_output=True, cwd="/")
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+@pytest.mark.e2e  # as root it runs `status` as the user nobody, in a child process
+def test_a_read_only_folder_and_file_are_read_as_they_are(tmp_path: Path) -> None:
+    """Whoever may only read the folder and the file: SQLite cannot make WAL's -shm beside it, so the
+    archive (no -wal there: its last writer closed it) is opened immutable."""
+    folder = Path(tempfile.mkdtemp())  # not tmp_path: only root may enter its parents
+    try:
+        folder.chmod(0o755)
+        path = folder / "archive.db"
+        archive_to_upkeep(path)
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        if os.geteuid() != 0:  # the permissions hold
+            with Archive(path, read_only=True) as archive:
+                assert archive.article_count() == 1
+        else:  # root ignores them: status as nobody
+            command = python_for_nobody() or pytest.skip("no Python that the user nobody may run")
+            status = [*command, "-m", "newsroom_scraper", "status", "--db", str(path)]
+            completed = subprocess.run(status, capture_output=True, text=True, cwd="/", timeout=60)
+            assert completed.returncode == 0, completed.stderr
+            assert completed.stdout.startswith("Articles: 1 (")
+        assert sorted(p.name for p in folder.iterdir()) == ["archive.db"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def test_status_never_writes_the_archive(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    archive_to_upkeep(path)
+    before = untouched(path)
+    result = CliRunner().invoke(main, ["status", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Articles: 1 (")
+    assert untouched(path) == before
+
+
+def test_status_of_an_older_archive_says_it_needs_migrating_and_leaves_it(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    older_archive(path)
+    before = untouched(path)
+    result = CliRunner().invoke(main, ["status", "--db", str(path)])
+    assert result.exit_code == 2
+    assert "needs migrating" in result.output and "the next crawl or reparse migrates it" in result.output
+    assert untouched(path) == before
 
 
 # -- versions -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 
 from newsroom_replica import Faults, Gate, ReplicaServer, ReplicaSite, quote_path
 from newsroom_scraper.parser.text.urls import canonical_url
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 pytestmark = pytest.mark.e2e  # crawls a faulty replica in child processes (tests/conftest.py: e2e)
 

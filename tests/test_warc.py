@@ -1,4 +1,4 @@
-"""warc.py and the WARC capture middleware in-process: records, headers, rotation, the index."""
+"""evidence.warc and the WARC capture middleware in-process: records, headers, rotation, the index."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsroom_scraper.crawl.run import project_settings
 from newsroom_scraper.crawl.warc_capture import WarcCaptureMiddleware
 from newsroom_scraper.evidence.warc import (
     Exchange,
@@ -133,7 +134,9 @@ def test_files_rotate_by_size_with_serials_and_records_are_found_again(tmp_path:
 
 
 def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) -> None:
-    crawler = get_crawler(settings_dict={"NEWSROOM_WARC_DIR": str(tmp_path), "NEWSROOM_DB": str(tmp_path / "x.db")})
+    crawler = get_crawler(
+        settings_dict=project_settings(NEWSROOM_WARC_DIR=str(tmp_path), NEWSROOM_DB=str(tmp_path / "x.db"))
+    )
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     request = Request("http://127.0.0.1:1/newsroom/x.html?z=1", headers={"Cookie": "s=1"})
     response = Response(
@@ -147,9 +150,9 @@ def test_the_middleware_records_what_scrapy_sent_and_received(tmp_path: Path) ->
     assert middleware.process_response(request, response) is response
     middleware.spider_closed(_Spider())  # type: ignore[arg-type]
     capture = request.meta["capture"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture["captured_at"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", capture.captured_at)
     (found,) = iter_captures(tmp_path)
-    assert found.location.record_id == capture["record_id"] and found.url == request.url
+    assert found.location == capture.location and found.url == request.url
     assert [v for k, v in found.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
     assert (tmp_path / "index.cdxj").read_text().count("\n") == 1
 

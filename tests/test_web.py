@@ -112,3 +112,24 @@ def test_datasette_config_directory_mode_reads_the_archive_folder():
     assert {"feeds.py", "field_docs.py", "fts_query.py", "pages.py", "search.py", "serving_limits.py"} <= set(local)
     rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
     assert rows == [{"q": '("strasse" OR "straße")'}]
+
+
+def test_the_database_name_is_written_once():
+    """Templates and plugins name the served database by DATABASE_NAME, never by its value."""
+    from newsroom_scraper.reader import DATABASE_NAME
+    from newsroom_scraper.reader.web import CONFIG_DIR
+
+    written = [
+        path.name
+        for path in [*CONFIG_DIR.glob("templates/*.html"), *CONFIG_DIR.glob("plugins/*.py"), CONFIG_DIR / "web.py"]
+        if f'"{DATABASE_NAME}"' in path.read_text(encoding="utf-8")
+    ]
+    assert written == []
+
+
+def test_metadata_that_describes_another_database_is_refused(tmp_path):
+    from newsroom_scraper.reader.web import load_metadata
+
+    (tmp_path / "metadata.yml").write_text("databases:\n  other: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="describes no database 'newsroom'"):
+        load_metadata(tmp_path / "metadata.yml")

@@ -22,7 +22,7 @@ from newsroom_scraper.errors import Failure
 from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, drift_alerts
 from newsroom_scraper.parser.text.dates import utc_now
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 # A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
 REMOVED_STATUSES = (404, 410)
@@ -240,19 +240,9 @@ class ArchiveWriter:
 
 def _capture(fetch: FetchedPage) -> Capture | None:
     """The WARC record of a fetched page (see warc_capture.py) as a ``captures`` row, if one was written."""
-    where = fetch.capture
-    if not where:
+    if fetch.capture is None:
         return None
-    return Capture(
-        url=fetch.url,
-        captured_at=where["captured_at"],
-        status=fetch.status,
-        record_id=where["record_id"],
-        warc_file=where["warc_file"],
-        warc_offset=where["offset"],
-        warc_length=where["length"],
-        payload_digest=where["payload_digest"],
-    )
+    return Capture.of_record(fetch.url, fetch.status, fetch.capture.captured_at, fetch.capture.location)
 
 
 def will_repeat(error: sqlite3.Error) -> bool:

@@ -52,14 +52,14 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("NEWSROOM_RETRY_AFTER_MAX", 60.0)
-        self.backoff = settings.getfloat("NEWSROOM_RETRY_BACKOFF", 1.0)
+        self.max_wait: float = settings.getfloat("NEWSROOM_RETRY_AFTER_MAX")
+        self.backoff: float = settings.getfloat("NEWSROOM_RETRY_BACKOFF")
 
     def wait_for(self, request: Request, response: Response) -> float:
         """Seconds to wait before retrying ``request`` after ``response``."""
         asked = retry_after_seconds(response.headers.get("Retry-After"))
         if asked is None:
-            asked = self.backoff * 2 ** request.meta.get("retry_times", 0)
+            asked = self.backoff * 2 ** int(request.meta.get("retry_times", 0))
         return min(asked, self.max_wait)
 
     async def process_response(  # type: ignore[override]

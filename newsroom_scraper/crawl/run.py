@@ -23,7 +23,18 @@ from newsroom_scraper import site
 from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable
 from newsroom_scraper.ops.report import format_report, run_drifted, run_failed
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive, quick_check_file
+
+
+def project_settings(**chosen: Any) -> dict[str, Any]:
+    """settings.py's settings, with ``chosen`` over them, as a dict (for ``get_crawler`` in tests
+    and tools): every component reads its defaults from there, never from a fallback of its own."""
+    settings = Settings()
+    settings.setmodule("newsroom_scraper.settings", priority="project")
+    settings.setdict(chosen, priority="cmdline")
+    # The reactor is the running process's business (CrawlerProcess installs it); a crawler made
+    # in a process that has none, as in a test, would refuse to start over it.
+    return {name: value for name, value in settings.items() if name.isupper() and name != "TWISTED_REACTOR"}
 
 
 def crawl_settings(
@@ -125,8 +136,7 @@ def check_archive(db_path: str | Path) -> None:
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ArchiveUnusable(f"{path} is read-only: the crawl must write it (serving it needs no write access)")
     try:
-        with Archive(path) as archive:  # applies pending migrations: the first write of the run
-            problem = archive.quick_check()
+        problem = quick_check_file(path)  # read-only: the pipeline's writer migrates it, if need be
     except sqlite3.Error as error:
         problem = f"{type(error).__name__}: {error}"
     if problem and "readonly" in problem:
@@ -146,7 +156,7 @@ def _crawl(settings: Settings, **arguments: Any) -> tuple[str, bool, bool]:
     run_id = crawler.stats.get_value("newsroom/run_id")
     storage_error = crawler.stats.get_value("newsroom/storage_error")
     try:
-        with Archive(settings.get("NEWSROOM_DB")) as archive:
+        with Archive(settings.get("NEWSROOM_DB"), read_only=True) as archive:
             run = archive.get_run(run_id) if run_id else None
     except sqlite3.Error as error:
         storage_error = storage_error or f"{type(error).__name__}: {error}"

@@ -36,7 +36,7 @@ from newsroom_scraper.evidence.warc import (
 )
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store.archive import Archive, Derived, derive
+from newsroom_scraper.store import Archive, Derived, derive
 
 Progress = Callable[[str], None]
 
@@ -162,9 +162,10 @@ def _read(
 Parsed = Article | str | None  # the article, the reason it is not one, or None when not a 200
 
 
-def _parse(body: bytes, url: str, captured_at: str) -> Parsed:
+def _parse(raw: WarcCapture) -> Parsed:
+    """The capture's parse, its body decoded by the charset of its HTTP header as the crawl decoded it."""
     try:
-        return parse_article(body, url, captured_at)
+        return parse_article(raw.body, raw.url, raw.captured_at, content_type=raw.header("Content-Type"))
     except ParseError as error:
         return error.reason
 
@@ -178,7 +179,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
     store's derivations of the articles are computed there too (here the store computes them)."""
     if workers <= 0:
         for raw in iter_captures(folder, wanted):
-            yield raw, _parse(raw.body, raw.url, raw.captured_at) if raw.status == 200 else None, None
+            yield raw, _parse(raw) if raw.status == 200 else None, None
         return
     joiner = Joiner()
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
@@ -224,23 +225,18 @@ def _read_part(part: WarcPart) -> list[Worked]:
         outcome: Parsed = None
         if isinstance(item, WarcCapture):
             if item.status == 200:
-                outcome = _parse(item.body, item.url, item.captured_at)
+                outcome = _parse(item)
             item.body = b""
         items.append((item, outcome, derive(outcome) if isinstance(outcome, Article) else None))
     return items
 
 
 def _capture(raw: WarcCapture) -> Capture:
-    where = raw.location
-    return Capture(
-        url=raw.url,
-        captured_at=raw.captured_at,
-        status=raw.status,
-        record_id=where.record_id,
-        warc_file=where.warc_file,
-        warc_offset=where.offset,
-        warc_length=where.length,
-        payload_digest=where.payload_digest,
+    return Capture.of_record(
+        raw.url,
+        raw.status,
+        raw.captured_at,
+        raw.location,
         source="wayback" if raw.source_uri else ("crawl" if raw.by_us else "import"),
         source_uri=raw.source_uri,
         etag=raw.header("ETag"),

@@ -26,7 +26,7 @@ from wayback import Mode, WaybackClient, WaybackSession
 from newsroom_scraper import __version__, site
 from newsroom_scraper.evidence.reparse import ReparseReport, reparse
 from newsroom_scraper.evidence.warc import WarcWriter, iter_captures
-from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store import Archive
 
 WAYBACK = "https://web.archive.org"
 _DROPPED = {"content-encoding", "transfer-encoding", "content-length"}  # the body comes decoded

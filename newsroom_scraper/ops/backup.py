@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from newsroom_scraper.store.archive import backup_file, verify_file
+from newsroom_scraper.store import backup_file, verify_file
 
 
 class BackupError(Exception):

@@ -33,6 +33,8 @@ from newsroom_scraper.errors import ParseError
 from newsroom_scraper.ops.report import OFTEN_EMPTY
 from newsroom_scraper.parser.layouts.generic import GenericLayout
 from newsroom_scraper.parser.parse import parse_article, parse_listing
+from newsroom_scraper.parser.text.urls import origin_of
+from newsroom_scraper.spiders.newsroom import content_type
 
 EXIT_OK, EXIT_BROKEN = 0, 1
 # The checks, in the order the table shows them.
@@ -89,7 +91,7 @@ class DoctorSpider(Spider):
     def __init__(self, start_url: str = site.DEFAULT_START_URL, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.start_url = start_url
-        self.origin = discovery.origin_of(start_url)
+        self.origin = origin_of(start_url)
         self.allowed_domains = [urlsplit(start_url).hostname or ""]
         self.diagnosis = Diagnosis(start_url)
         for name in CHECKS:
@@ -164,7 +166,7 @@ class DoctorSpider(Spider):
     def parse_listing_page(self, response: Response) -> Iterable[Request]:
         check = self._answered(response)
         try:
-            listing = parse_listing(response.body, response.url)
+            listing = parse_listing(response.body, response.url, content_type=content_type(response))
         except ParseError as error:
             check.verdict, check.note = "fail", f"not a listing: {error}"
             return
@@ -194,7 +196,7 @@ class DoctorSpider(Spider):
     def parse_article_page(self, response: Response) -> None:
         check = self._answered(response)
         try:
-            article = parse_article(response.body, response.url)
+            article = parse_article(response.body, response.url, content_type=content_type(response))
         except ParseError as error:
             check.verdict, check.note = "fail", f"does not parse: {error}"
             return

@@ -13,11 +13,18 @@ Captured = date | datetime | str | None
 
 
 def parse_article(
-    html: bytes | str, url: str, fetched_at: Captured = None, warnings: list[str] | None = None
+    html: bytes | str,
+    url: str,
+    fetched_at: Captured = None,
+    warnings: list[str] | None = None,
+    *,
+    content_type: str | None = None,
 ) -> Article:
     """Parse one article page of the newsroom.
 
-    ``html`` is the page as served (bytes: the charset is read from the page) or as text;
+    ``html`` is the page as served (bytes: decoded as a browser would, by its byte order mark,
+    the charset of ``content_type`` — the HTTP ``Content-Type`` header it was served with — or
+    its ``<meta>``, else as UTF-8) or as text;
     ``url`` is where it was fetched, used when the page names no canonical URL;
     ``fetched_at`` is when it was captured (a date, a datetime or ISO 8601 text): it chooses
     the layout version of that time. Without it the newest version is tried first.
@@ -26,7 +33,7 @@ def parse_article(
     URL naming another page, a wrong charset declaration) is appended to ``warnings`` if given.
     """
     try:
-        page = Page(html, url)
+        page = Page(html, url, content_type)
         article = choose_layout(page, capture_date(fetched_at))(page).parse()
         if warnings is not None:
             warnings.extend(page.warnings)
@@ -39,14 +46,17 @@ def parse_article(
         raise ParseError(Reason.INTERNAL, f"{type(error).__name__}: {error}") from error
 
 
-def parse_listing(html: bytes | str, url: str, fetched_at: Captured = None) -> ListingPage:
+def parse_listing(
+    html: bytes | str, url: str, fetched_at: Captured = None, *, content_type: str | None = None
+) -> ListingPage:
     """The teasers and links of a listing page, read by its layout (links only, for unknown ones).
 
-    ``url`` is where the page was fetched: its links are resolved against it. Raises
+    ``url`` is where the page was fetched: its links are resolved against it; ``content_type``
+    the HTTP ``Content-Type`` header it came with, as for ``parse_article``. Raises
     ``ParseError`` for what is not a page at all (empty, binary, …); never another exception.
     """
     try:
-        page = Page(html, url)
+        page = Page(html, url, content_type)
         layout = find_layout(page, capture_date(fetched_at)) or GenericLayout.versions()[-1]
         return layout(page).listing()
     except ParseError:

@@ -20,29 +20,34 @@ import yaml
 from datasette.app import Datasette
 from datasette.database import Database
 
+from newsroom_scraper.reader import DATABASE_NAME
+
 # A wheel installs as plain files, so the package-data folder is a real directory (Datasette
 # wants paths for plugins and templates); a zipped install is not supported.
 CONFIG_DIR = Path(str(files("newsroom_scraper") / "reader"))
-DATABASE_NAME = "newsroom"
 
 
 def load_metadata(path: Path = CONFIG_DIR / "metadata.yml") -> dict[str, Any]:
     """The archive's Datasette metadata (title, licence, descriptions, facets, queries)."""
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        metadata: dict[str, Any] = yaml.safe_load(handle)
+    if DATABASE_NAME not in metadata.get("databases", {}):
+        raise ValueError(f"{path} describes no database {DATABASE_NAME!r}: its key must be the served name")
+    return metadata
 
 
 def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
-    """Datasette settings for a read-only public archive (datasette/settings.json).
+    """Datasette settings for a read-only public archive (reader/settings.json).
 
     A file a scheduled crawl updates is served mutable (Datasette reads it with mode=ro);
     facet suggestions are off (they cost most of a search page's time).
     """
-    return json.loads(path.read_text(encoding="utf-8"))
+    settings: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return settings
 
 
 def make_datasette(db_path: str | Path) -> Datasette:
-    """A Datasette app serving ``db_path`` as the database ``newsroom``, whatever the file is called."""
+    """A Datasette app serving ``db_path`` as the database ``DATABASE_NAME``, whatever the file is called."""
     path = Path(db_path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `newsroom-archive crawl` first")

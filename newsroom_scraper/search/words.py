@@ -6,7 +6,7 @@ The archive has two full-text indexes (docs/reading.md):
   ``unicode61`` tokenizer. Whole words in any inflection ("Kitas" finds "Kita", "Räte" finds "Rat"),
   words of one or two letters ("OB", "EU"), phrases of stems. The stemmer folds ä/ae/a, ö/oe/o,
   ü/ue/u and ß/ss itself, so "Staedte" and "Städte" are one stem.
-- the *substring index* ``articles_fts`` (trigram, search_variants.py): compound parts
+- the *substring index* ``articles_fts`` (trigram, search/variants.py): compound parts
   ("partnerschaft" in "Städtepartnerschaft"), words of three letters or more.
 
 A query is words, ``"a phrase"`` and ``-excluded`` words or phrases. Nothing a reader types is
@@ -31,7 +31,7 @@ _WORD = re.compile(r"\w+")
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 # FTS5 matches nothing for an empty phrase: the expression for "no searchable words".
 NOTHING = '""'
-# The columns of the word index (store.WORD_COLUMNS) that carry most of bm25's weight, as an FTS5
+# The columns of the word index (store/rows.py, WORD_COLUMNS) that carry most of bm25's weight, as an FTS5
 # column filter: the word tier of a very common word ranks only the hits in these.
 LEAD_COLUMNS = "{title topline lead}"
 # Snowball stemmers keep state while they work: one per thread (Datasette queries in threads).
@@ -142,7 +142,7 @@ def _substring_group(term: Term) -> str | None:
 def lead_word_match(query: str | None) -> str:
     """word_match(query) for the hits whose title, topline or lead hold every wanted word.
 
-    The word tier of a very common word ranks only these (store.SEARCH_RANK_MAX_HITS).
+    The word tier of a very common word ranks only these (search/sql.py, SEARCH_RANK_MAX_HITS).
 
     >>> lead_word_match('Stadt -Schule')
     '{title topline lead} : (("stadt")) NOT ("schul")'

@@ -36,6 +36,12 @@ from newsroom_scraper.parser.text.dates import parse_german_date, utc_now
 from newsroom_scraper.parser.text.urls import origin_of
 
 
+def content_type(response: Response) -> str | None:
+    """The response's ``Content-Type`` header: its charset decodes the page (``parse_article``)."""
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else None
+
+
 class NewsroomSpider(Spider):
     """Crawls the Dortmund newsroom (or the replica) for new and changed articles.
 
@@ -139,7 +145,7 @@ class NewsroomSpider(Spider):
     def parse_listing(self, response: Response) -> Iterable[Request]:
         """A listing page: its article teasers, its next page and the other listings it links."""
         try:
-            listing = parse_listing(response.body, response.url)
+            listing = parse_listing(response.body, response.url, content_type=content_type(response))
         except ParseError as error:
             self.crawler.stats.inc_value("newsroom/listing_failed")
             self.logger.warning("Listing %s is not a page: %s", response.url, error)
@@ -164,9 +170,9 @@ class NewsroomSpider(Spider):
             return
         for url, day in urls:
             yield self.article_request(response.urljoin(url), "search", parse_german_date(day))
-        offset = response.meta["offset"] + site.SEARCH_PAGE_SIZE
+        offset = response.meta["offset"] + site.SEARCH_API_PAGE_SIZE
         more = urls and (total is None or offset < total)
-        if more and offset + site.SEARCH_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
+        if more and offset + site.SEARCH_API_PAGE_SIZE <= site.SEARCH_MAX_WINDOW:
             yield self._search_request(offset)
 
     def related_requests(
@@ -193,7 +199,8 @@ class NewsroomSpider(Spider):
             url=response.url,
             status=response.status,
             body=b"" if response.status == 304 else response.body,
-            fetched_at=self.clock or (capture["captured_at"] if capture else utc_now()),  # a test clock wins
+            fetched_at=self.clock or (capture.captured_at if capture else utc_now()),  # a test clock wins
+            content_type=content_type(response),
             etag=etag.decode("latin-1") if etag else None,
             last_modified=modified.decode("latin-1") if modified else None,
             not_modified=response.status == 304,

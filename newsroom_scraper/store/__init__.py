@@ -1,5 +1,21 @@
-"""The archive store: the only code that talks to the database (sqlite-utils)."""
+"""The archive store: the only code that talks to the database (sqlite-utils).
 
-from newsroom_scraper.store.archive import Archive, Derived, backup_file, derive, verify_file
+``Archive`` (archive.py) is the facade; each job is a module of its own (docs/storage.md).
+"""
 
-__all__ = ["Archive", "Derived", "backup_file", "derive", "verify_file"]
+from newsroom_scraper.store.archive import Archive
+from newsroom_scraper.store.maintenance import backup_file, quick_check_file, verify_file
+from newsroom_scraper.store.rows import FTS_COLUMNS, PART_TABLES, WORD_COLUMNS, Derived, content_hash, derive
+
+__all__ = [
+    "FTS_COLUMNS",
+    "PART_TABLES",
+    "WORD_COLUMNS",
+    "Archive",
+    "Derived",
+    "backup_file",
+    "content_hash",
+    "derive",
+    "quick_check_file",
+    "verify_file",
+]

@@ -1,7 +1,8 @@
 """The archive's schema as sqlite-utils migrations: applied in order, each recorded once.
 
-``Archive`` applies pending migrations when it opens a file (they are recorded in
-``_sqlite_migrations``), so an archive made by an older version is brought up to date.
+``Archive`` applies pending migrations when it opens a file to write it (they are recorded in
+``_sqlite_migrations``), so an archive made by an older version is brought up to date; a
+read-only open never migrates (archive.py).
 Never edit an applied migration: add a new function below the last one. A migration
 that calls ``table.transform()`` on articles must re-create the FTS triggers after it,
 because transform drops them (see docs/storage.md).
@@ -203,7 +204,7 @@ def _error_attempts(db: sqlite_utils.Database) -> None:
 def _recheck_schedule(db: sqlite_utils.Database) -> None:
     """``articles.recheck_due_at``: when the article is next re-checked (schedule.py), indexed.
 
-    Rows of an older archive get their time when ``Archive`` next opens it (``schedule_unscheduled``).
+    Rows of an older archive get their time when ``Archive`` next opens it to write (``schedule_unscheduled``).
     """
     db.executescript(
         """
@@ -239,8 +240,8 @@ def _word_index(db: sqlite_utils.Database) -> None:
     """The word index: each version's text as German stems (filled by the store, in Python).
 
     Contentless (the stems are never read back, and a version never changes), so it costs only
-    the index. The store adds each new version's row and, on opening, any version still missing
-    one (all of them in an archive from before this migration).
+    the index. The store adds each new version's row and, on opening to write, any version still
+    missing one (all of them in an archive from before this migration).
     """
     db.execute(
         "CREATE VIRTUAL TABLE version_words USING fts5("

@@ -119,7 +119,8 @@ class LayoutFamily:
             found = [v for v in vars(cls).values() if isinstance(v, type) and issubclass(v, Layout)]
             _check_dates(cls, found)
             cls._versions = found  # type: ignore[attr-defined]
-        return vars(cls)["_versions"]
+        versions: list[type[Layout]] = vars(cls)["_versions"]
+        return versions
 
     @classmethod
     def version_for(cls, captured: date | None) -> type[Layout]:

@@ -7,11 +7,13 @@ import re
 from lxml.etree import XPath, _Element
 
 _STRING = XPath("string()")
-# Characters that show nothing but can change what is shown: C0 controls (NUL included), bidi
-# overrides and isolates (which reverse the text around them in a browser), zero-width spaces
-# and joiners, the BOM. Article text never needs them; a hostile page uses them to disguise.
+# Characters that show nothing but can change what is shown: C0 and C1 controls (NUL included;
+# C1 is what a windows-1252 page's undefined bytes 0x81, 0x8d, … decode to), bidi overrides and
+# isolates (which reverse the text around them in a browser), zero-width spaces and joiners, the
+# BOM. Article text never needs them; a hostile page uses them to disguise.
 _INVISIBLE = dict.fromkeys(
-    [*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F, 0x061C, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]
+    [*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0xA0), 0x061C, *range(0x200B, 0x2010)]
+    + [*range(0x202A, 0x202F)]
     + [*range(0x2060, 0x206A), 0xFEFF],
     None,
 )

@@ -9,14 +9,27 @@ result becomes a valid feed without entries.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette_atom import can_render_atom, render_atom
 from feedgen.feed import FeedGenerator
 
+from newsroom_scraper.reader.hooks import hookimpl
 
-def render(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
+
+def render(
+    datasette: Any,
+    request: Any,
+    sql: str,
+    columns: list[str],
+    rows: list[Any],
+    database: str,
+    table: str | None,
+    query_name: str | None,
+    view_name: str,
+    data: dict[str, Any],
+) -> Any:
     if rows:
         return render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
     feed = FeedGenerator()
@@ -27,7 +40,7 @@ def render(datasette, request, sql, columns, rows, database, table, query_name, 
     return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8", status=200)
 
 
-def _title(datasette, database, query_name) -> str | None:
+def _title(datasette: Any, database: str, query_name: str | None) -> str | None:
     if not query_name:
         return None
     queries = datasette.metadata(database=database).get("queries") or {}
@@ -36,5 +49,5 @@ def _title(datasette, database, query_name) -> str | None:
 
 
 @hookimpl(trylast=True)
-def register_output_renderer(datasette):
+def register_output_renderer(datasette: Any) -> dict[str, Any]:
     return {"extension": "atom", "render": render, "can_render": can_render_atom}

@@ -6,15 +6,14 @@ tags_text, …) and may override any of these (Datasette lets local metadata win
 """
 
 from dataclasses import fields
-
-from datasette import hookimpl
+from typing import Any
 
 from newsroom_scraper.items import Article
-
-DATABASE = "newsroom"
+from newsroom_scraper.reader import DATABASE_NAME
+from newsroom_scraper.reader.hooks import hookimpl
 
 
 @hookimpl
-def get_metadata(datasette, key, database, table):
+def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:
     columns = {f.name: f.metadata["doc"] for f in fields(Article)}
-    return {"databases": {DATABASE: {"tables": {"articles": {"columns": columns}}}}}
+    return {"databases": {DATABASE_NAME: {"tables": {"articles": {"columns": columns}}}}}

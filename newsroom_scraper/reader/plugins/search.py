@@ -1,51 +1,60 @@
 """The reader's search in Datasette: SQL functions, the search queries, and ``?_search=`` made safe.
 
-- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection (the store's
-  register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
+- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection
+  (search/sql.py's register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
   ``?_search=`` on a table then follows the same rules as the search page (phrases, -word,
   spellings) and no input can be an FTS5 syntax error (Datasette's own escape_fts answers 400 for
   a lone quote).
-- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL the store owns
-  (store.SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
+- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL is search/sql.py's
+  (SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
 - Facets on demand when the articles table is searched: ``?_search=`` without a ``_facet`` gets
   ``_nofacet=1``. Each of the table's four facets re-runs the search and looks up every hit (~90 ms
   each for a word in most of 100,000 articles); the plain table page keeps them (indexed, a few ms),
   and ``&_facet=section`` on a search shows them all.
 """
 
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
-
-from newsroom_scraper.search.words import substring_match
-from newsroom_scraper.store.archive import (
+from newsroom_scraper.reader import DATABASE_NAME
+from newsroom_scraper.reader.hooks import hookimpl
+from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_SQL,
+    READER_PAGE_SIZE,
     SEARCH_CHART_COUNT_SQL,
     SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
     SEARCH_MONTHS_SQL,
-    SEARCH_PAGE_SIZE,
     SEARCH_SQL,
     register_search_functions,
 )
+from newsroom_scraper.search.words import substring_match
 
-DATABASE = "newsroom"
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that escape_fts is ours
-def prepare_connection(conn):
+def prepare_connection(conn: sqlite3.Connection) -> None:
     register_search_functions(conn)
     conn.create_function("escape_fts", 1, substring_match, deterministic=True)
 
 
-FACETED_TABLE_PATHS = {f"/{DATABASE}/articles", f"/{DATABASE}/articles.json", f"/{DATABASE}/articles.csv"}
+FACETED_TABLE_PATHS = {
+    f"/{DATABASE_NAME}/articles",
+    f"/{DATABASE_NAME}/articles.json",
+    f"/{DATABASE_NAME}/articles.csv",
+}
 
 
 @hookimpl
-def asgi_wrapper(datasette):
-    def wrap(app):
-        async def facets_on_demand(scope, receive, send):
+def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def facets_on_demand(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope.get("type") == "http" and scope.get("path") in FACETED_TABLE_PATHS:
                 scope = {**scope, "query_string": search_without_facets(scope.get("query_string") or b"")}
             await app(scope, receive, send)
@@ -69,8 +78,8 @@ def search_without_facets(query_string: bytes) -> bytes:
 
 
 @hookimpl
-def canned_queries(datasette, database, actor):
-    if database != DATABASE:
+def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] | None:
+    if database != DATABASE_NAME:
         return None
     return {
         "search": {
@@ -78,7 +87,7 @@ def canned_queries(datasette, database, actor):
             "params": SEARCH_PARAMS,
             "title": "Suche im Archiv",
             "description": (
-                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {SEARCH_PAGE_SIZE} Treffer je Seite "
+                f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {READER_PAGE_SIZE} Treffer je Seite "
                 "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
             ),
             "hide_sql": True,
@@ -105,8 +114,8 @@ def canned_queries(datasette, database, actor):
 
 
 @hookimpl
-def extra_template_vars(template, request, datasette):
-    if template != f"query-{DATABASE}-search.html":
+def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable[[], Awaitable[dict[str, Any]]] | None:
+    if template != f"query-{DATABASE_NAME}-search.html":
         return None
 
     args = {name: request.args.get(name) or "" for name in SEARCH_PARAMS}
@@ -114,12 +123,12 @@ def extra_template_vars(template, request, datasette):
     def page_url(page: int) -> str:
         return "?" + urlencode({**{k: v for k, v in args.items() if v}, "page": page})
 
-    async def months():
+    async def months() -> dict[str, Any]:
         params = {name: args[name] for name in SEARCH_PARAMS[:-1]}
         found = []
         too_many = False
         if params["q"].strip():
-            db = datasette.get_database(DATABASE)
+            db = datasette.get_database(DATABASE_NAME)
             (totals,) = (await db.execute(SEARCH_CHART_COUNT_SQL, {"q": params["q"]})).rows
             too_many = max(totals["word_hits"], totals["substring_hits"]) > SEARCH_CHART_MAX_HITS
             if not too_many:
@@ -134,13 +143,13 @@ def extra_template_vars(template, request, datasette):
             "months_max_hits": SEARCH_CHART_MAX_HITS,
             "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
             "page_url": page_url,
-            "page_size": SEARCH_PAGE_SIZE,
+            "page_size": READER_PAGE_SIZE,
         }
 
     return months
 
 
-def _every_month(hits: dict[str, int]) -> list[dict]:
+def _every_month(hits: dict[str, int]) -> list[dict[str, Any]]:
     """Hits per month from the first month with hits to the last, months without hits as 0."""
     if not hits:
         return []

@@ -8,9 +8,11 @@ pages (who may do what, flash messages, the server's threads, the file's absolut
 """
 
 import sqlite3
+from typing import Any
 
-from datasette import hookimpl
 from datasette.utils.asgi import Response
+
+from newsroom_scraper.reader.hooks import hookimpl
 
 # The longest value a query may make or read, in bytes. An article's largest stored value (its
 # version's JSON: text and sanitised HTML at their caps in items.py) stays below it. With
@@ -26,24 +28,24 @@ BLOCKED_PAGES = ("allow-debug", "messages", "threads", "databases", "patterns", 
 
 
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)  # ATTACH would open other files of the server
     conn.set_authorizer(_authorize)
 
 
-def _authorize(action, arg1, arg2, database, trigger):
+def _authorize(action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None) -> int:
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 
 
-async def _not_here(request):
+async def _not_here(request: Any) -> Response:
     return Response.text("Not found", status=404)
 
 
 @hookimpl
-def register_routes():
+def register_routes() -> list[tuple[str, Any]]:
     # Plugin routes are matched before Datasette's own, so these replace the debug pages.
     return [(rf"^/-/{page}(\.json)?$", _not_here) for page in BLOCKED_PAGES]

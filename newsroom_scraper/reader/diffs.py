@@ -1,7 +1,7 @@
 """An article's history for readers: which fields changed between versions, and word-level diffs.
 
 Pure functions over two versions' data (``Article.to_dict()`` as ``article_versions.data`` holds it);
-the Datasette pages (datasette/plugins/pages.py) render what they return. No I/O.
+the Datasette pages (reader/plugins/pages.py) render what they return. No I/O.
 """
 
 from __future__ import annotations

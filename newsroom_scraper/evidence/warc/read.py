@@ -1,286 +1,28 @@
-"""WARC: the one module that writes and reads web archive files (warcio, cdxj-indexer).
-
-The crawl hands every HTTP exchange to a ``WarcWriter`` (through ``warc_capture.py``, Scrapy
-machinery): a ``request`` and a ``response`` record per exchange, WARC 1.1, each record its own
-gzip member, files rotated by size and named ``<prefix>-<UTC timestamp>-<serial>.warc.gz``, each
-opening with a ``warcinfo`` record. A 304 answer to a conditional re-check is written as a
-``metadata`` record (``application/http; msgtype=response``) rather than a response, so a replay
-index built by ``write_index`` (responses, revisits and resources only) never serves an empty 304
-in place of the last full capture. ``iter_captures`` reads the responses back from any
-``.warc``, ``.warc.gz`` or ``.wacz`` under a folder, whatever tool wrote them.
-docs/archival.md describes the files, the records and the index.
-"""
+"""Reading WARC/WACZ of any tool: the captures under a folder, files cut into parts for worker processes, one record by its location."""
 
 from __future__ import annotations
 
-import io
 import itertools
-import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http import HTTPStatus
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
-from urllib.parse import urlsplit
+from typing import IO, NoReturn
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
-from warcio.warcwriter import WARCWriter
 
-WARC_VERSION = "1.1"
-NOT_MODIFIED_TYPE = "application/http; msgtype=response"  # the 304 metadata records
-SOURCE_HEADER = "WARC-Source-URI"  # where a record was copied from (the Wayback memento URL)
-ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
-INDEX_NAME = "index.cdxj"
-
-Headers = list[tuple[str, str]]
-
-
-@dataclass
-class Exchange:
-    """One HTTP exchange as it went over the wire, ready to be written."""
-
-    url: str
-    method: str
-    request_headers: Headers
-    request_body: bytes
-    status: int
-    response_headers: Headers
-    body: bytes  # as received: still content-encoded, never chunked
-    captured_at: str  # ISO 8601 UTC, to the second: becomes WARC-Date
-    protocol: str = "HTTP/1.1"
-
-
-@dataclass
-class WarcLocation:
-    """Where a record was written or found: what the ``captures`` table keeps of it."""
-
-    warc_file: str  # relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
-    offset: int
-    length: int
-    record_id: str
-    payload_digest: str | None
-
-
-@dataclass
-class WarcCapture:
-    """An HTTP response read back from a WARC (or a 304 noted as metadata)."""
-
-    url: str
-    captured_at: str
-    status: int
-    headers: Headers
-    location: WarcLocation
-    body: bytes = b""  # decoded: de-chunked and content-decoded
-    source_uri: str | None = None
-    by_us: bool = False  # the file's warcinfo names newsroom-archive as its software
-    order: tuple[int, int] = (0, 0)  # file number, offset: the order within one capture time
-
-    def header(self, name: str) -> str | None:
-        """The first value of a response header, case-insensitively."""
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
-
-
-@dataclass
-class WarcWriter:
-    """Writes exchanges into rotating WARC 1.1 files in ``folder``.
-
-    A new file starts when the current one reaches ``max_size`` bytes; names are
-    ``<prefix>-<YYYYmmddHHMMSS>-<serial, 5 digits>.warc.gz`` (timestamp of the writer's start,
-    serial from 00000). Each file opens with a ``warcinfo`` record made of ``info``.
-    ``gzip_level``: zlib's level for each record's gzip member. warcio's own is 9, which took
-    7.0 ms for the real 419 KB page; 6 (gzip's default) takes 3.1 ms for 0.9 % more bytes.
-    """
-
-    folder: Path
-    info: dict[str, str] = field(default_factory=dict)
-    prefix: str = "newsroom"
-    max_size: int = 1_000_000_000
-    gzip_level: int = 6
-    started: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
-    files: list[Path] = field(default_factory=list)
-    _handle: IO[bytes] | None = None
-    _writer: WARCWriter | None = None
-    _serial: int = 0
-
-    def write_exchange(self, exchange: Exchange) -> WarcLocation:
-        """A response (or, for a 304, a metadata) record and its request record; where the first went."""
-        writer = self._current()
-        date = warc_date(exchange.captured_at)
-        status_line = f"{exchange.status} {_reason(exchange.status)}"
-        http = StatusAndHeaders(status_line, _unchunked(exchange.response_headers), protocol=exchange.protocol)
-        if exchange.status == 304:
-            block = http.to_ascii_bytes()
-            record = writer.create_warc_record(
-                exchange.url,
-                "metadata",
-                payload=io.BytesIO(block),
-                length=len(block),
-                warc_content_type=NOT_MODIFIED_TYPE,
-                warc_headers_dict={"WARC-Date": date},
-            )
-        else:
-            record = writer.create_warc_record(
-                exchange.url,
-                "response",
-                payload=io.BytesIO(exchange.body),
-                length=len(exchange.body),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": date},
-            )
-        location = self._write(record)
-        parts = urlsplit(exchange.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request_headers = list(exchange.request_headers)
-        # What the HTTP client adds on the wire (Scrapy sets them below the middlewares)
-        if not any(name.lower() == "host" for name, _ in request_headers):
-            request_headers.insert(0, ("Host", parts.netloc))
-        if exchange.request_body and not any(name.lower() == "content-length" for name, _ in request_headers):
-            request_headers.append(("Content-Length", str(len(exchange.request_body))))
-        request = writer.create_warc_record(
-            exchange.url,
-            "request",
-            payload=io.BytesIO(exchange.request_body),
-            length=len(exchange.request_body),
-            http_headers=StatusAndHeaders(
-                f"{exchange.method} {target} {exchange.protocol}", request_headers, is_http_request=True
-            ),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id},
-        )
-        self._write(request)
-        self._rotate_if_full()
-        return location
-
-    def write_response(
-        self, url: str, captured_at: str, status: int, headers: Headers, body: bytes, source_uri: str
-    ) -> WarcLocation:
-        """A response record copied from elsewhere (no request record: we did not send it)."""
-        writer = self._current()
-        http = StatusAndHeaders(f"{status} {_reason(status)}", _unchunked(headers), protocol="HTTP/1.1")
-        record = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri},
-        )
-        location = self._write(record)
-        self._rotate_if_full()
-        return location
-
-    def finish(self) -> list[Path]:
-        """Close the current file and, when anything was written, index the folder (CDXJ); the files."""
-        self.close()
-        if self.files:
-            write_index(self.folder)
-        return list(self.files)
-
-    def close(self) -> None:
-        """Close the current file (the next write starts a new one)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-            self._writer = None
-
-    def _current(self) -> WARCWriter:
-        if self._writer is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            while True:
-                path = self.folder / f"{self.prefix}-{self.started}-{self._serial:05d}.warc.gz"
-                self._serial += 1
-                try:
-                    self._handle = open(path, "xb")  # never overwrite another run's file
-                    break
-                except FileExistsError:
-                    continue
-            self.files.append(path)
-            self._writer = _GzipMemberWriter(self._handle, self.gzip_level)
-            info = {"software": "newsroom-archive (warcio)", "format": "WARC File Format 1.1", **self.info}
-            info["conformsTo"] = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-            self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
-        return self._writer
-
-    def _write(self, record: Any) -> WarcLocation:
-        assert self._handle is not None and self._writer is not None
-        offset = self._handle.tell()
-        self._writer.write_record(record)
-        headers = record.rec_headers
-        return WarcLocation(
-            warc_file=self.files[-1].name,
-            offset=offset,
-            length=self._handle.tell() - offset,
-            record_id=headers.get_header("WARC-Record-ID"),
-            payload_digest=headers.get_header("WARC-Payload-Digest"),
-        )
-
-    def _rotate_if_full(self) -> None:
-        if self._handle is not None and self._handle.tell() >= self.max_size:
-            self.close()
-
-
-class _GzipMemberWriter(WARCWriter):
-    """warcio's writer with each record its own gzip member, at a chosen zlib level."""
-
-    def __init__(self, out: IO[bytes], level: int) -> None:
-        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
-        self.level = level
-
-    def write_record(self, record: Any, params: Any = None) -> None:
-        self._write_warc_record(_GzipMember(self.out, self.level), record)
-
-
-class _GzipMember:
-    """A file-like that gzips what is written into one member, closed by ``flush()`` (warcio
-    flushes once, at the end of each record: the same framing as its own GzippingWrapper)."""
-
-    def __init__(self, out: IO[bytes], level: int) -> None:
-        self.out = out
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-
-    def write(self, data: bytes) -> None:
-        self.out.write(self.compressor.compress(data))
-
-    def flush(self) -> None:
-        self.out.write(self.compressor.flush())
-        self.out.flush()
-
-
-def warc_date(captured_at: str) -> str:
-    """'2026-11-25T14:12:39+00:00' → '2026-11-25T14:12:39Z' (any offset is converted to UTC)."""
-    moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
-
-
-def iso_date(warc_date_value: str) -> str:
-    """A WARC-Date as the archive's timestamps: UTC, to the second, with '+00:00'."""
-    moment = datetime.fromisoformat(warc_date_value.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.replace(microsecond=0).isoformat()
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def _unchunked(headers: Headers) -> Headers:
-    """The body is stored de-chunked (as every WARC writer stores it), so the header that says
-    otherwise is kept under another name: a reader would try to de-chunk it again."""
-    return [
-        ("X-Archive-Orig-Transfer-Encoding", value) if name.lower() == "transfer-encoding" else (name, value)
-        for name, value in headers
-    ]
-
-
-# -- reading ---------------------------------------------------------------------------------
+from newsroom_scraper.evidence.warc.records import (
+    ARCHIVE_SUFFIXES,
+    NOT_MODIFIED_TYPE,
+    SOURCE_HEADER,
+    WarcCapture,
+    iso_date,
+)
+from newsroom_scraper.items import WarcLocation
 
 GZIP_MEMBER = b"\x1f\x8b\x08"  # a gzip member's magic and its method (deflate)
 RECORD_START = b"WARC/"  # what a WARC record's first line starts with
@@ -567,26 +309,3 @@ def read_record_at(folder: Path, location: WarcLocation) -> bytes:
 
 
 # -- the replay index ------------------------------------------------------------------------
-
-
-def write_index(folder: Path) -> Path:
-    """``index.cdxj`` beside the files: every response, revisit and resource, sorted (cdxj-indexer).
-
-    The 304 metadata records stay out, so replay of an article URL always finds a full capture.
-    WACZ files carry their own index and are left out. Written to a temporary name and renamed.
-    """
-    from cdxj_indexer.main import write_cdx_index
-
-    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz"]
-    target = folder / INDEX_NAME
-    partial = folder / f".{INDEX_NAME}.partial"
-    if inputs:
-        write_cdx_index(
-            str(partial),
-            inputs,
-            {"sort": True, "post_append": True, "dir_root": str(folder), "records": "response,revisit,resource"},
-        )
-    else:
-        partial.write_text("")
-    os.replace(partial, target)
-    return target

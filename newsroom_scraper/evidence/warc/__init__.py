@@ -1,0 +1,66 @@
+"""WARC: the one package that writes and reads web archive files (warcio, cdxj-indexer).
+
+The crawl hands every HTTP exchange to a ``WarcWriter`` (write.py; through
+``crawl/warc_capture.py``, Scrapy machinery): a ``request`` and a ``response`` record per
+exchange, WARC 1.1, each record its own gzip member, files rotated by size and named
+``<prefix>-<UTC timestamp>-<serial>.warc.gz``, each opening with a ``warcinfo`` record. A 304
+answer to a conditional re-check is written as a ``metadata`` record (``application/http;
+msgtype=response``) rather than a response, so a replay index built by ``write_index``
+(responses, revisits and resources only) never serves an empty 304 in place of the last full
+capture. ``iter_captures`` (read.py) reads the responses back from any ``.warc``, ``.warc.gz``
+or ``.wacz`` under a folder, whatever tool wrote them; records.py holds what both share.
+docs/archival.md describes the files, the records and the index.
+"""
+
+from newsroom_scraper.evidence.warc.read import (
+    FileEnd,
+    Joiner,
+    WarcError,
+    WarcInfo,
+    WarcItem,
+    WarcPart,
+    archive_files,
+    iter_captures,
+    iter_part,
+    read_record_at,
+    warc_parts,
+)
+from newsroom_scraper.evidence.warc.records import (
+    ARCHIVE_SUFFIXES,
+    INDEX_NAME,
+    NOT_MODIFIED_TYPE,
+    SOURCE_HEADER,
+    WARC_VERSION,
+    Exchange,
+    Headers,
+    WarcCapture,
+    iso_date,
+    warc_date,
+)
+from newsroom_scraper.evidence.warc.write import WarcWriter, write_index
+
+__all__ = [
+    "ARCHIVE_SUFFIXES",
+    "INDEX_NAME",
+    "NOT_MODIFIED_TYPE",
+    "SOURCE_HEADER",
+    "WARC_VERSION",
+    "Exchange",
+    "FileEnd",
+    "Headers",
+    "Joiner",
+    "WarcCapture",
+    "WarcError",
+    "WarcInfo",
+    "WarcItem",
+    "WarcPart",
+    "WarcWriter",
+    "archive_files",
+    "iso_date",
+    "iter_captures",
+    "iter_part",
+    "read_record_at",
+    "warc_date",
+    "warc_parts",
+    "write_index",
+]

@@ -1,0 +1,343 @@
+"""Saving what a crawl fetched: an article's row, its versions, parts, captures and word-index
+rows; a 304 (``mark_not_modified``) and a 404/410 (``mark_removed``).
+
+Every write for one article is atomic (a transaction, or a savepoint inside the crawl's group
+commit, groups.py), so a crash never leaves an article row without its version row or with half
+of its images replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from newsroom_scraper.items import PARTS, Article, Capture
+from newsroom_scraper.ops.schedule import next_recheck, schedule_start
+from newsroom_scraper.store.groups import Groups
+from newsroom_scraper.store.rows import (
+    PART_COLUMN,
+    PART_TABLES,
+    SCHEDULE_COLUMNS,
+    WORD_COLUMNS,
+    Derived,
+    content_hash,
+    derive,
+    next_recheck_of,
+    word_stems,
+)
+
+
+class Articles(Groups):
+    """Articles, versions, parts and captures as the crawl saves them, one fetched page at a time."""
+
+    def save_article(
+        self,
+        article: Article,
+        *,
+        run_id: int,
+        fetched_url: str,
+        fetched_at: str,
+        etag: str | None,
+        last_modified: str | None,
+        capture: Capture | None = None,
+    ) -> str:
+        """Store a parsed article; return "new", "changed" or "unchanged".
+
+        A new article gets version 1. Same content (see ``content_hash``) only updates
+        the fetch bookkeeping; different content becomes the next version and replaces
+        the images, videos, links and tags. The slider's related links are stored per
+        run either way. ``etag`` and ``last_modified`` are this response's validators
+        (None clears the stored one). Open errors for the canonical or fetched URL are
+        marked resolved. ``capture`` (the response's WARC record) becomes a ``captures`` row
+        pointing at the version it showed. Everything happens atomically (a transaction, or a
+        savepoint when one is open): on any exception the archive is as it was before the call.
+        """
+        data = article.to_dict()  # once: the hash and the version's JSON both read it
+        digest = content_hash(article, data)
+        seen = {"fetched_url": fetched_url, "last_checked_at": fetched_at, "etag": etag, "last_modified": last_modified}
+        seen["removed_at"] = None  # answering again clears a removal
+        kept = set(self._texts) if self._texts is not None else set()
+        try:
+            return self._save_article(article, data, digest, seen, run_id, fetched_url, fetched_at, capture)
+        except BaseException:
+            if self._texts is not None:  # rolled back: its full-text columns go with it
+                for article_id in set(self._texts) - kept:
+                    del self._texts[article_id]
+            raise
+
+    def _save_article(
+        self,
+        article: Article,
+        data: dict[str, Any],
+        digest: str,
+        seen: dict[str, Any],
+        run_id: int,
+        fetched_url: str,
+        fetched_at: str,
+        capture: Capture | None,
+    ) -> str:
+        with self.db.atomic():
+            row = self._find(article.url)
+            if row is None:
+                outcome = "new"
+                seen["recheck_due_at"] = next_recheck(
+                    schedule_start(article.published_at, fetched_at, fetched_at, 1), fetched_at
+                )
+                derived = derive(article, data, digest)
+                article_id = self._insert_article(article, self._deferred(None, derived.columns), seen)
+                self._deferred(article_id, derived.columns)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
+            elif row["content_hash"] == digest:
+                outcome = "unchanged"
+                article_id = row["id"]
+                version = row["version_count"]
+                self._update_article(article_id, {**seen, "recheck_due_at": next_recheck_of(row, fetched_at)})
+            else:
+                outcome = "changed"
+                article_id = row["id"]
+                derived = derive(article, data, digest)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id)
+                self._update_article(
+                    article_id,
+                    {
+                        **self._deferred(article_id, derived.columns),
+                        **seen,
+                        "last_changed_at": fetched_at,
+                        "version_count": version,
+                        "recheck_due_at": next_recheck(fetched_at, fetched_at),  # a change restarts the schedule
+                    },
+                )
+            self._replace_related(article_id, run_id, article)
+            self._resolve_errors([article.url, fetched_url], fetched_at)
+            if capture is not None:
+                self._add_capture(capture, article_id, version, run_id, first_of_version=outcome != "unchanged")
+        return outcome
+
+    def mark_not_modified(
+        self,
+        url: str,
+        *,
+        run_id: int,
+        checked_at: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        capture: Capture | None = None,
+    ) -> bool:
+        """Note a 304 answer for ``url`` (canonical or fetched URL); False if unknown.
+
+        Only ``last_checked_at`` changes, and the validators when the answer sent new
+        ones. Open errors for the URL are resolved too: the page is archived and
+        answered, so retrying it again would only ever get another 304.
+        ``capture`` (the 304's WARC record) becomes a ``captures`` row of the version it confirmed.
+        """
+        updates: dict[str, Any] = {"last_checked_at": checked_at, "removed_at": None}
+        if etag is not None:
+            updates["etag"] = etag
+        if last_modified is not None:
+            updates["last_modified"] = last_modified
+        with self.db.atomic():
+            rows = self._rows(f"SELECT {SCHEDULE_COLUMNS} FROM articles WHERE url = ? OR fetched_url = ?", [url, url])
+            for row in rows:
+                self._update_article(row["id"], {**updates, "recheck_due_at": next_recheck_of(row, checked_at)})
+                self._resolve_errors([url, row["url"], row["fetched_url"]], checked_at)
+                if capture is not None:
+                    self._add_capture(capture, row["id"], row["version_count"], run_id)
+        return bool(rows)
+
+    def mark_removed(self, url: str, *, removed_at: str) -> bool:
+        """Note that an archived article (canonical or fetched ``url``) answered 404 or 410.
+
+        Only a definite answer counts (the caller's business: a timeout or a 5xx is an error).
+        The versions stay; ``removed_at`` keeps the first such answer until the article is stored
+        or answers 304 again. False when the URL is no archived article.
+        """
+        cursor = self.db.execute(
+            "UPDATE articles SET removed_at = coalesce(removed_at, ?) WHERE url = ? OR fetched_url = ?",
+            [removed_at, url, url],
+        )
+        return cursor.rowcount > 0
+
+    def _find(self, url: str) -> dict[str, Any] | None:
+        """The id, content hash and schedule columns of the article with this canonical URL."""
+        rows = self._rows(f"SELECT content_hash, {SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
+        return rows[0] if rows else None
+
+    def _insert_article(
+        self, article: Article, content: dict[str, Any], seen: dict[str, Any], history: dict[str, Any] | None = None
+    ) -> int:
+        """Insert the row of a new article (version 1; ``content``: its content's columns) and return its id.
+
+        ``history``: the bookkeeping of an article rebuilt from several captures, in the same statement.
+        """
+        record = {
+            "url": article.url,
+            **content,
+            **seen,
+            "first_seen_at": seen["last_checked_at"],
+            "last_changed_at": seen["last_checked_at"],
+            "version_count": 1,
+            "district": self._teaser_district([article.url, seen["fetched_url"]]),
+            **(history or {}),
+        }
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cursor = self.db.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values()))
+        return int(cursor.lastrowid or 0)
+
+    def _add_version(
+        self,
+        article_id: int,
+        article: Article,
+        derived: Derived,
+        fetched_at: str,
+        run_id: int,
+        version: int | None = None,
+        capture_id: int | None = None,
+    ) -> int:
+        """Append the next version of an article (``derived``: its ``derive()``), make its parts current.
+
+        ``version``: its number when the caller knows it; ``capture_id``: its first capture's row.
+        """
+        if version is None:
+            (version,) = self.db.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
+                [article_id],
+            ).fetchone()
+        record = {
+            "article_id": article_id,
+            "version": version,
+            "content_hash": derived.digest,
+            "fetched_at": fetched_at,
+            "run_id": run_id,
+            "title": article.title,
+            "topline": article.topline,
+            "published_at": article.published_at,
+            "lead": article.lead,
+            "body_text": article.body_text,
+            "body_html": article.body_html,
+            "data": derived.data,
+            "capture_id": capture_id,
+        }
+        columns = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cursor = self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
+        self._index_words(int(cursor.lastrowid or 0), derived.words)
+        self._replace_parts(article_id, article)
+        return int(version)
+
+    def _index_words(self, version_id: int, stemmed: list[str], *, delete: bool = False) -> None:
+        """Add a version's stems (``word_stems``) to the word index (its rowid is the version's id), or
+        with ``delete`` take them out again (a contentless FTS5 index forgets a row only when told its values)."""
+        columns = ", ".join(WORD_COLUMNS)
+        marks = ", ".join("?" for _ in WORD_COLUMNS)
+        if delete:
+            self.db.execute(
+                f"INSERT INTO version_words (version_words, rowid, {columns}) VALUES ('delete', ?, {marks})",
+                [version_id, *stemmed],
+            )
+        else:
+            self.db.execute(f"INSERT INTO version_words (rowid, {columns}) VALUES (?, {marks})", [version_id, *stemmed])
+
+    def _index_missing_words(self) -> None:
+        """Index the versions the word index lacks: an archive from before it, or after a rebuild.
+
+        Versions are indexed in id order as they are saved, so only ids above the highest indexed
+        one can be missing: opening an up-to-date archive costs one lookup.
+        """
+        row = self.db.execute("SELECT rowid FROM version_words ORDER BY rowid DESC LIMIT 1").fetchone()
+        last = row[0] if row else 0
+        missing = self.db.execute("SELECT id, data FROM article_versions WHERE id > ? ORDER BY id", [last]).fetchall()
+        with self.db.atomic():
+            for version_id, data in missing:
+                self._index_words(version_id, word_stems(json.loads(data)))
+
+    def _replace_parts(self, article_id: int, article: Article) -> None:
+        """Make images, videos, links and tags those of the current version."""
+        for name, table in PART_TABLES.items():
+            if name == "related":  # kept per run: _replace_related
+                continue
+            items = getattr(article, name)
+            records = [vars(item) if name in PARTS else {PART_COLUMN.get(name, name): item} for item in items]
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+            self._insert_positioned(table, {"article_id": article_id}, records)
+
+    def _replace_related(self, article_id: int, run_id: int, article: Article) -> None:
+        """Store the slider as this run saw it, replacing only this run's rows."""
+        self.db.execute("DELETE FROM related_links WHERE article_id = ? AND run_id = ?", [article_id, run_id])
+        self._insert_positioned(
+            "related_links",
+            {"article_id": article_id, "run_id": run_id},
+            [vars(link) for link in article.related],
+        )
+        # A teaser names the district of the article it points to: keep it on that article.
+        for link in article.related:
+            if link.district:
+                self.db.execute(
+                    "UPDATE articles SET district = ? WHERE (url = ? OR fetched_url = ?) AND district IS NOT ?",
+                    [link.district, link.url, link.url, link.district],
+                )
+
+    def _teaser_district(self, urls: list[str | None]) -> str | None:
+        """The district of the latest captured teaser pointing to any of ``urls``, or None."""
+        present = sorted({url for url in urls if url})
+        marks = ", ".join("?" for _ in present)
+        row = self.db.execute(
+            f"""SELECT district FROM related_links WHERE url IN ({marks}) AND district IS NOT NULL
+            ORDER BY run_id DESC LIMIT 1""",
+            present,
+        ).fetchone()
+        return row[0] if row else None
+
+    def _insert_positioned(self, table: str, key: dict[str, Any], records: list[dict[str, Any]]) -> None:
+        """Insert records with ``key`` and their 1-based position in the page."""
+        if records:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
+            rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]
+            columns = list(rows[0])
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            self.db.conn.executemany(sql, [[row[column] for column in columns] for row in rows])
+
+    def _add_capture(
+        self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
+    ) -> int | None:
+        """A ``captures`` row (once per WARC record), its id (None when the record has one already); the
+        version's ``capture_id`` when it is its first."""
+        cursor = self.db.execute(
+            """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
+                warc_length, record_id, payload_digest, source, run_id, source_uri)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (record_id) DO NOTHING""",
+            [
+                capture.url,
+                article_id,
+                version,
+                capture.captured_at,
+                capture.status,
+                capture.warc_file,
+                capture.warc_offset,
+                capture.warc_length,
+                capture.record_id,
+                capture.payload_digest,
+                capture.source,
+                run_id,
+                capture.source_uri,
+            ],
+        )
+        if not cursor.rowcount:
+            return None
+        capture_id = int(cursor.lastrowid or 0)
+        if first_of_version:
+            self.db.execute(
+                "UPDATE article_versions SET capture_id = ? WHERE article_id = ? AND version = ?",
+                [capture_id, article_id, version],
+            )
+        return capture_id
+
+    def _resolve_errors(self, urls: list[str | None], resolved_at: str) -> None:
+        """Mark open errors of any of these URLs as resolved."""
+        present = sorted({url for url in urls if url})
+        marks = ", ".join("?" for _ in present)
+        self.db.execute(
+            f"""UPDATE crawl_errors SET resolved_at = ?
+            WHERE resolved_at IS NULL AND url IN ({marks})""",
+            [resolved_at, *present],
+        )

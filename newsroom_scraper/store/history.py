@@ -1,0 +1,137 @@
+"""An article's history rebuilt from its captures (``replace_history``): reparse applies a
+parser fix to every version, and imports another tool's or the Wayback Machine's captures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from newsroom_scraper.items import Capture
+from newsroom_scraper.store.articles import Articles
+from newsroom_scraper.store.rows import PART_TABLES, Derived, content_hash, derive, next_recheck_of, word_stems
+
+
+class History(Articles):
+    """Versions recomputed from captures, in capture order; the captures a backfill holds."""
+
+    def replace_history(
+        self, url: str, captures: list[Capture], run_id: int, derived: Sequence[Derived | None] | None = None
+    ) -> str:
+        """Rebuild an article from all its captures, oldest first: "new", "rebuilt", "unchanged" or "kept".
+
+        ``captures`` carry their parse (``article``) when they are 200 answers; a 304 only confirms.
+        Versions are the runs of equal content in capture order, so a parser fix changes what a
+        version holds, never how many there are, unless the fix makes two captures read alike or
+        different. "unchanged": the archive already holds exactly these captures and versions;
+        "kept": the archive holds captures or versions of the article that are not among
+        ``captures`` (versions stored without WARC, or files elsewhere), so nothing is touched.
+        ``derived``: what ``derive()`` gives for each capture's article, when computed ahead (None:
+        computed here as needed), in the order of ``captures``.
+        """
+        parsed = [c for c in captures if c.article is not None]
+        if not parsed:
+            return "kept"
+        pairs = zip(captures, derived, strict=True) if derived is not None else []
+        given = {id(c): d for c, d in pairs if d is not None}
+        hashes = {
+            id(c): given[id(c)].digest if id(c) in given else content_hash(c.article) for c in parsed if c.article
+        }
+        digests = [hashes[id(c)] for c in parsed]
+        version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
+        record_ids = {c.record_id for c in captures}
+        with self.db.atomic():
+            row = self._find(url)
+            if row is not None:
+                held_ids, held_hashes, without_capture = self._history(row["id"])
+                if without_capture or not held_ids <= record_ids:
+                    return "kept"
+                if held_ids == record_ids and held_hashes == version_hashes:
+                    return "unchanged"
+                self._forget_history(row["id"])
+            article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
+            last = parsed[-1].article
+            assert last is not None
+            self._replace_related(article_id, run_id, last)
+        return "new" if row is None else "rebuilt"
+
+    def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool]:
+        """The record ids of an article's captures, its version hashes, and whether a version has no capture."""
+        ids = {r for (r,) in self.db.execute("SELECT record_id FROM captures WHERE article_id = ?", [article_id])}
+        versions = self.db.execute(
+            "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
+        ).fetchall()
+        return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
+
+    def _forget_history(self, article_id: int) -> None:
+        versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
+        for version_id, data in versions.fetchall():
+            self._index_words(version_id, word_stems(json.loads(data)), delete=True)
+        for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+
+    def _write_history(
+        self,
+        url: str,
+        article_id: int | None,
+        captures: list[Capture],
+        hashes: dict[int, str],
+        given: dict[int, Derived],
+        run_id: int,
+    ) -> int:
+        """The article row from its captures (insert or update), then its versions and capture rows
+        (``given``: the captures' derivations computed ahead, by ``id()``)."""
+
+        def derived(capture: Capture) -> Derived:
+            assert capture.article is not None
+            return given.get(id(capture)) or derive(capture.article, digest=hashes[id(capture)])
+
+        state: dict[str, Any] = {"etag": None, "last_modified": None}
+        digest = None
+        first_captures: list[Capture] = []
+        for capture in captures:
+            if capture.article is not None:
+                state.update(fetched_url=capture.url, etag=capture.etag, last_modified=capture.last_modified)
+                if hashes[id(capture)] != digest:
+                    digest = hashes[id(capture)]
+                    first_captures.append(capture)
+            elif capture.status == 304:
+                state.update({k: getattr(capture, k) for k in ("etag", "last_modified") if getattr(capture, k)})
+        latest = first_captures[-1]
+        assert latest.article is not None and digest is not None
+        start = next(c.captured_at for c in captures if c.article is not None)
+        bookkeeping = {
+            **state,
+            "first_seen_at": start,
+            "last_checked_at": captures[-1].captured_at,
+            "last_changed_at": latest.captured_at,
+            "version_count": len(first_captures),
+        }
+        # the re-check schedule as the crawl would have left it after the last capture
+        schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
+        bookkeeping["recheck_due_at"] = next_recheck_of(schedule_row, captures[-1].captured_at)
+        columns = derived(latest).columns
+        if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
+            seen = {**state, "last_checked_at": start}
+            article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
+            self._deferred(article_id, columns)
+        else:  # the indexed columns are written only here, so the FTS index is updated once
+            self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
+        starts = {id(c) for c in first_captures}
+        version = 0
+        for capture in captures:
+            if id(capture) in starts and capture.article is not None:
+                # the capture row first, so that the version is inserted with its capture_id (not updated after)
+                version += 1
+                capture_id = self._add_capture(capture, article_id, version, run_id)
+                self._add_version(
+                    article_id, capture.article, derived(capture), capture.captured_at, run_id, version, capture_id
+                )
+            else:
+                self._add_capture(capture, article_id, version or None, run_id)
+        return article_id
+
+    def capture_keys(self, source: str) -> set[tuple[str, str]]:
+        """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
+        rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
+        return {(url, captured_at) for url, captured_at in rows}

@@ -1,0 +1,97 @@
+"""What callers ask of the archive without writing: is a URL archived, an article, the summary
+``newsroom-archive status`` shows, and search (the reader's SQL is search/sql.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from newsroom_scraper.search.sql import SEARCH_SQL
+from newsroom_scraper.search.variants import fts_query
+from newsroom_scraper.store.rechecks import Rechecks
+from newsroom_scraper.store.rows import FTS_COLUMNS
+from newsroom_scraper.store.runs import Runs
+
+_SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
+
+
+class Queries(Runs, Rechecks):
+    """Lookups, the archive's summary and search."""
+
+    def is_archived(self, urls: list[str]) -> bool:
+        """Whether any of ``urls`` is an archived article's canonical or fetched URL."""
+        marks = ", ".join("?" for _ in urls)
+        sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
+        return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
+
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """What the archive holds: articles by section, versions, runs, open errors, date range,
+        re-checks due (at ``now``, default the clock)."""
+
+        def scalar(sql: str) -> Any:
+            return self.db.execute(sql).fetchone()[0]
+
+        last_runs = self._rows("SELECT id FROM crawl_runs ORDER BY id DESC LIMIT 1")
+        return {
+            "articles": scalar("SELECT COUNT(*) FROM articles"),
+            "by_section": dict(
+                self.db.execute(
+                    "SELECT coalesce(section, '?'), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+                ).fetchall()
+            ),
+            "versions": scalar("SELECT COUNT(*) FROM article_versions"),
+            "changed_articles": scalar("SELECT COUNT(*) FROM articles WHERE version_count > 1"),
+            "oldest": scalar("SELECT MIN(published_date) FROM articles"),
+            "newest": scalar("SELECT MAX(published_date) FROM articles"),
+            "runs": scalar("SELECT COUNT(*) FROM crawl_runs"),
+            "open_errors": scalar(
+                "SELECT COUNT(DISTINCT url) FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'"
+            ),
+            "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
+            "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
+            "recent_runs": self.recent_runs(5),
+        }
+
+    def article_count(self) -> int:
+        """How many articles the archive holds."""
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def get_article(self, url: str) -> dict[str, Any] | None:
+        """The article row for a canonical (or else fetched) URL, or None."""
+        rows = self._rows(
+            "SELECT * FROM articles WHERE url = :url OR fetched_url = :url ORDER BY url = :url DESC LIMIT 1",
+            {"url": url},
+        )
+        return rows[0] if rows else None
+
+    def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Articles matching the words of ``q``, best first, with a body snippet.
+
+        ``q`` is plain words, not FTS syntax: every word must occur (as a substring,
+        in any spelling of ä/ae/a and ß/ss). Words under three characters are ignored.
+        The snippet is plain text with ``<mark>`` around hits: escape it before
+        showing it as HTML.
+        """
+        match = fts_query(q)
+        if not match:
+            return []
+        return self._rows(
+            f"""SELECT articles.id, articles.url, articles.title, articles.published_at,
+                articles.section,
+                snippet(articles_fts, {_SNIPPET_COLUMN}, '<mark>', '</mark>', '…', 64) AS snippet,
+                articles_fts.rank AS rank
+            FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid
+            WHERE articles_fts MATCH :match
+            ORDER BY articles_fts.rank LIMIT :limit""",
+            {"match": match, "limit": limit},
+        )
+
+    def search_articles(self, q: str, *, page: int = 1, **filters: str) -> list[dict[str, Any]]:
+        """The reader's search (SEARCH_SQL): whole-word hits first, then substring-only hits.
+
+        ``filters``: since, until, section, tag, district (missing ones are off). At most
+        READER_PAGE_SIZE + 1 rows (search/sql.py): one more than a page says there is a next one.
+        """
+        names = ("since", "until", "section", "tag", "district")
+        params = {"q": q, "page": page, **{name: filters.get(name) or "" for name in names}}
+        return self._rows(SEARCH_SQL, params)

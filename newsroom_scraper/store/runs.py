@@ -1,0 +1,102 @@
+"""Crawl runs and their errors: a run's record from start to finish, the errors to retry,
+the drift alerts kept with a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsroom_scraper.parser.text.dates import utc_now
+from newsroom_scraper.store.base import ArchiveBase
+from newsroom_scraper.store.rows import json_text
+
+
+class Runs(ArchiveBase):
+    """``crawl_runs`` and ``crawl_errors``: what ``Archive`` records about each crawl (or reparse)."""
+
+    def start_run(self, start_url: str, options: dict[str, Any]) -> int:
+        """Record the start of a crawl and return its run id.
+
+        Runs still unfinished are ones whose process died (SIGKILL, power loss): the crawl lock
+        makes this the only crawl, so they are marked ``killed`` rather than left open forever.
+        """
+        self.db.execute(
+            "UPDATE crawl_runs SET finish_reason = 'killed' WHERE finished_at IS NULL AND finish_reason IS NULL"
+        )
+        cursor = self.db.execute(
+            "INSERT INTO crawl_runs (started_at, start_url, options) VALUES (?, ?, ?)",
+            [utc_now(), start_url, json_text(options)],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        finish_reason: str,
+        stats: dict[str, Any],
+        counts: dict[str, Any],
+        empty_fields: dict[str, Any],
+    ) -> None:
+        """Record how a crawl ended: Scrapy's stats, the outcome counts, empty fields.
+
+        ``counts`` has the keys new, changed, unchanged, not_modified and errors;
+        missing keys are stored as 0.
+        """
+        self.db.execute(
+            """UPDATE crawl_runs SET finished_at = ?, finish_reason = ?, stats = ?,
+                new_count = ?, changed_count = ?, unchanged_count = ?,
+                not_modified_count = ?, error_count = ?, empty_fields = ?
+            WHERE id = ?""",
+            [
+                utc_now(),
+                finish_reason,
+                json_text(stats),
+                *(int(counts.get(key, 0)) for key in ("new", "changed", "unchanged", "not_modified", "errors")),
+                json_text(empty_fields),
+                run_id,
+            ],
+        )
+
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
+        """The ``crawl_runs`` row of a run (JSON columns as text), or None."""
+        rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
+        return rows[0] if rows else None
+
+    def recent_runs(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The last ``limit`` finished runs (before run ``before``, if given), newest first."""
+        return self._rows(
+            "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            [before if before is not None else 2**62, limit],
+        )
+
+    def parse_errors_by_reason(self, run_id: int) -> dict[str, int]:
+        """How many pages of a run did not parse, by short reason (``truncated``, ``no-article`` …)."""
+        rows = self.db.execute(
+            """SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1)
+                ELSE coalesce(reason, '?') END, COUNT(*)
+            FROM crawl_errors WHERE run_id = ? AND kind = 'parse' GROUP BY 1 ORDER BY 2 DESC""",
+            [run_id],
+        )
+        return dict(rows.fetchall())
+
+    def record_drift(self, run_id: int, alerts: list[str]) -> None:
+        """Keep a run's drift alerts (drift.py) with the run."""
+        self.db.execute("UPDATE crawl_runs SET drift = ? WHERE id = ?", [json_text(alerts), run_id])
+
+    def record_error(
+        self, run_id: int, url: str, kind: str, reason: str, status: int | None = None, attempts: int | None = None
+    ) -> None:
+        """Record a failed fetch, parse or store of ``url`` (``kind``: an ``errors.Failure``);
+        it is retried next run, unless it is a ``warning`` about a page that was stored."""
+        self.db.execute(
+            """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [run_id, url, kind, status, reason, utc_now(), attempts],
+        )
+
+    def retry_urls(self) -> list[str]:
+        """URLs with unresolved errors (warnings aside), each once, oldest error first."""
+        rows = self.db.execute(
+            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'
+            GROUP BY url ORDER BY MIN(id)"""
+        )
+        return [url for (url,) in rows]
