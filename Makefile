@@ -54,7 +54,7 @@ tools:
 # Every figure of docs/benchmarks.md (about 15 minutes here; 100k articles: see that page).
 BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet 'matplotlib>=3.8'
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	mkdir -p $(BENCH_OUT)
 	rm -f $(BENCH_OUT)/crawl-*.json
 	$(BIN)/python bench/parse.py
