@@ -9,7 +9,7 @@ from newsroom_scraper.items import often_empty_fields
 from newsroom_scraper.ops.drift import MIN_ARTICLES
 
 # A field empty on more than this share of the run's articles is flagged: most likely the
-# site's markup changed and layouts/dtm.py needs a look.
+# site's markup changed and parser/layouts/dtm.py needs a look.
 DRIFT_THRESHOLD = 0.5
 # Fields that are legitimately empty on many pages (no image, no video, no button): marked in
 # items.py; "published_time" is the time part of published_at (pages that show a date only).
