@@ -20,8 +20,8 @@ a before/after of a change measured in the same run.
 
 ``--profile`` adds one cProfile run of the project's crawl per page weight (concurrency 8) and
 splits its time by where the function lives: download (Twisted, Scrapy's downloader), parse
-(page, layouts, text, lxml), store (store.py, sqlite-utils, sqlite3), warc (warc.py,
-warc_capture.py, warcio, zlib, SHA-1 digests), bookkeeping (the rest: Scrapy's engine and
+(parser/, lxml), store (store/, search/, sqlite-utils, sqlite3), warc (evidence/warc/,
+crawl/warc_capture.py, warcio, zlib, SHA-1 digests), bookkeeping (the rest: Scrapy's engine and
 middlewares, the pipeline, the spider).
 """
 

@@ -238,7 +238,7 @@ class FetchedPage:
     last_modified: str | None = None
     not_modified: bool = False
     requested_url: str | None = None  # the URL asked for, when a redirect changed it
-    capture: WarcRecordRef | None = None  # its WARC record (warc_capture.py), None without WARC
+    capture: WarcRecordRef | None = None  # its WARC record (crawl/warc_capture.py), None without WARC
 
 
 @dataclass

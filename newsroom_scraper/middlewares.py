@@ -88,8 +88,8 @@ class ArchiveMiddleware:
     canonical and moved onto the crawled host, then dropped when it is off-site, not an article
     path, archived (by canonical or fetched URL), already claimed this run, older than the
     spider's ``since`` or beyond its ``max_articles``. The start requests are followed by the
-    archive's re-checks (conditional: those due by age, schedule.py, or by ``refresh_days`` or ``recheck_all``) and the retries of
-    URLs that failed before.
+    archive's re-checks (conditional: those due by age, ops/schedule.py, or by ``refresh_days`` or
+    ``recheck_all``) and the retries of URLs that failed before.
 
     Incremental discovery: a channel's next page (a request with ``meta["paging"]`` naming the
     channel) is held back until the page that links it has yielded all its articles, and is

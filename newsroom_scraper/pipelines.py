@@ -5,7 +5,7 @@ Article, or the reason it is not one). ``ArchivePipeline`` is the only writer: i
 run, stores each article atomically (a savepoint), records every failure with its URL and
 reason, and at the end writes the run's stats and the run report.
 
-The storing itself is ``ArchiveWriter``'s (archive_writer.py), in the crawl's process.
+The storing itself is ``ArchiveWriter``'s (crawl/archive_writer.py), in the crawl's process.
 
 Group commit: the writer keeps one transaction open over many items and commits it after
 ``NEWSROOM_COMMIT_ITEMS`` items or ``NEWSROOM_COMMIT_SECONDS`` seconds, whichever comes first

@@ -81,7 +81,7 @@ ITEM_PIPELINES = {
 
 # The project's own settings.
 NEWSROOM_DB = "archive/newsroom.db"
-# Re-checks: by age (schedule.py: 1, 2, 4, … 256 days after publication or a change, then every
+# Re-checks: by age (ops/schedule.py: 1, 2, 4, … 256 days after publication or a change, then every
 # 256 days). A number here (or --refresh-days N) re-checks every article published within N days
 # instead, as a fixed window; --recheck-all re-checks every article.
 NEWSROOM_REFRESH_DAYS = None

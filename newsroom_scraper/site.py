@@ -2,7 +2,7 @@
 
 If the site moves its listings, renames its press section or changes the search proxy's
 fields, this is the file to edit. It holds no markup: articles, listings and teasers are read
-by the layouts (``layouts/dtm.py``).
+by the layouts (``parser/layouts/dtm.py``).
 See ../shared/SITE-NOTES.md for where each fact comes from.
 """
 

@@ -1,4 +1,4 @@
-"""Drift alerts (drift.py) from crawl_runs rows, and the exit code of a crawl that drifted."""
+"""Drift alerts (ops/drift.py) from crawl_runs rows, and the exit code of a crawl that drifted."""
 
 from __future__ import annotations
 

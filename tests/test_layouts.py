@@ -1,4 +1,4 @@
-"""The layout registry: discovery of layout modules, dated versions, the generic fallback."""
+"""The layout registry (explicit, in order), dated versions, the generic fallback."""
 
 from __future__ import annotations
 

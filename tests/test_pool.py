@@ -1,4 +1,4 @@
-"""The process pool (pool.py): a worker's failure fails the call at once, loudly, naming the job."""
+"""The process pool (evidence/pool.py): a worker's failure fails the call at once, loudly, naming the job."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Re-checks by age: the schedule (schedule.py), the due times the store keeps, and the override
+"""Re-checks by age: the schedule (ops/schedule.py), the due times the store keeps, and the override
 options; every clock here is one the test sets."""
 
 from __future__ import annotations

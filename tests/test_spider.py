@@ -276,7 +276,7 @@ def test_archive_middleware_adds_conditional_rechecks_after_the_start(tmp_path):
 
 
 def test_every_channel_has_an_in_process_test_and_a_row_in_the_docs():
-    """A new discovery channel is a callback here and a function in discovery.py: forgetting
+    """A new discovery channel is a callback here and a function in crawl/discovery.py: forgetting
     its test or its row in docs/crawling.md fails this test."""
     from pathlib import Path
 

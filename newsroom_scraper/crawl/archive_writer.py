@@ -200,7 +200,7 @@ class ArchiveWriter:
         self.uncommitted_outcomes.clear()
 
     def _record_drift(self) -> None:
-        """Compare the finished run with the runs before it and keep the alerts (drift.py)."""
+        """Compare the finished run with the runs before it and keep the alerts (ops/drift.py)."""
         assert self.archive is not None
         run = self.archive.get_run(self.run_id)
         assert run is not None

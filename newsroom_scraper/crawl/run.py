@@ -87,7 +87,7 @@ def crawl_lock(db_path: str | Path) -> Iterator[None]:
     with open(f"{db_path}.lock", "w") as handle:
         try:
             # A POSIX record lock (lockf), not flock: a child process does not inherit it, so
-            # no process outliving a killed crawl (a forked worker did) can keep the next run out.
+            # no process outliving a killed crawl can keep the next run out.
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (BlockingIOError, PermissionError):
             raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None
@@ -105,7 +105,7 @@ def run_crawl(
     **options: Any,
 ) -> tuple[str, bool, bool]:
     """Run one crawl to its end; return the run report, whether the run failed, and whether it
-    recorded drift alerts (drift.py).
+    recorded drift alerts (ops/drift.py).
 
     Blocks, and (Twisted's reactor being what it is) can run once per process.
     """

@@ -175,7 +175,7 @@ class DoctorSpider(Spider):
         check.articles = len(found)
         check.verdict = "ok" if found else "fail"
         paging = "has a next page" if any(site.is_next_page(url) for url in pages) else "no next page"
-        check.note = paging if found else "no article teaser: the listing markup changed? (layouts/dtm.py)"
+        check.note = paging if found else "no article teaser: the listing markup changed? (parser/layouts/dtm.py)"
         yield from self._article_from(found)
 
     def parse_search(self, response: Response) -> Iterable[Request]:
@@ -208,7 +208,9 @@ class DoctorSpider(Spider):
             check.verdict, check.note = "fail", f"{article.layout}: no {', '.join(missing)}"
         elif article.layout in fallback:
             check.verdict = "fail"
-            check.note = f"read only by the {article.layout} fallback: the site's markup changed (layouts/dtm.py)"
+            check.note = (
+                f"read only by the {article.layout} fallback: the site's markup changed (parser/layouts/dtm.py)"
+            )
         else:
             check.verdict = "ok"
             check.note = f"{article.layout}, every field" + (f" (empty here: {', '.join(empty)})" if empty else "")

@@ -9,7 +9,7 @@ from newsroom_scraper.items import often_empty_fields
 from newsroom_scraper.ops.drift import MIN_ARTICLES
 
 # A field empty on more than this share of the run's articles is flagged: most likely the
-# site's markup changed and layouts/dtm.py needs a look.
+# site's markup changed and parser/layouts/dtm.py needs a look.
 DRIFT_THRESHOLD = 0.5
 # Fields that are legitimately empty on many pages (no image, no video, no button): marked in
 # items.py; "published_time" is the time part of published_at (pages that show a date only).
@@ -65,7 +65,9 @@ def format_report(run: dict[str, Any] | None) -> str:
         drift = [name for name, share in empty.items() if share > DRIFT_THRESHOLD and name not in OFTEN_EMPTY]
         stored = sum(int(run.get(key) or 0) for key in ("new_count", "changed_count", "unchanged_count"))
         if drift and stored >= MIN_ARTICLES:  # one article without a description is no drift
-            lines.append(f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see layouts/dtm.py)")
+            lines.append(
+                f"  ! markup drift? empty on most articles: {', '.join(sorted(drift))} (see parser/layouts/dtm.py)"
+            )
     for alert in _loads(run.get("drift")) or []:
         lines.append(f"  ! drift: {alert}")
     return "\n".join(lines)

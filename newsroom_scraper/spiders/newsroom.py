@@ -8,7 +8,7 @@ Discovery, in the order requests are made:
 4. the "Weitere Nachrichten" teasers of every article fetched: ``ParseMiddleware`` parses the
    page and asks ``related_requests`` for them.
 
-Each channel is a pure function of ``discovery.py`` (or ``site.search_results``); the markup of
+Each channel is a pure function of ``crawl/discovery.py`` (or ``site.search_results``); the markup of
 listings and teasers is read by the layouts. What the archive already holds is not this
 spider's business: ``ArchiveMiddleware`` drops archived URLs and adds the re-checks and retries
 (as scrapy-deltafetch does). Robots, offsite filtering, retries, cookies and throttling are
@@ -192,7 +192,7 @@ class NewsroomSpider(Spider):
     def parse_article_page(self, response: Response) -> Iterable[FetchedPage]:
         """Hand the page over untouched: ParseMiddleware parses it, the pipeline stores it."""
         headers = response.headers
-        capture = response.meta.get("capture")  # the WARC record's time and place (warc_capture.py)
+        capture = response.meta.get("capture")  # the WARC record's time and place (crawl/warc_capture.py)
         etag = headers.get("ETag")
         modified = headers.get("Last-Modified")
         yield FetchedPage(

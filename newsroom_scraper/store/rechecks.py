@@ -21,7 +21,7 @@ class Rechecks(ArchiveBase):
         self, *, now: dt.datetime, refresh_days: int | None = None, all_articles: bool = False
     ) -> list[dict[str, Any]]:
         """Articles to fetch again, newest first: those whose scheduled re-check is due at ``now``
-        (schedule.py); or, overriding the schedule, all of them, or those published in the last
+        (ops/schedule.py); or, overriding the schedule, all of them, or those published in the last
         ``refresh_days`` days (compared on ``published_date``, so that date-only values count).
         """
         if all_articles:

@@ -26,7 +26,7 @@ PART_TABLES = {"images": "images", "videos": "videos", "links": "links", "tags":
 PART_COLUMN = {"tags": "tag"}
 # The columns of the word index (version_words, migration 0006), and the Article data each holds.
 WORD_COLUMNS = ("title", "topline", "lead", "body", "tags", "credits")
-# What the next re-check of an article is computed from (schedule.py, ``next_recheck_of``).
+# What the next re-check of an article is computed from (ops/schedule.py, ``next_recheck_of``).
 SCHEDULE_COLUMNS = "id, url, fetched_url, published_at, first_seen_at, last_checked_at, last_changed_at, version_count"
 
 

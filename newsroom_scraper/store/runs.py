@@ -79,7 +79,7 @@ class Runs(ArchiveBase):
         return dict(rows.fetchall())
 
     def record_drift(self, run_id: int, alerts: list[str]) -> None:
-        """Keep a run's drift alerts (drift.py) with the run."""
+        """Keep a run's drift alerts (ops/drift.py) with the run."""
         self.db.execute("UPDATE crawl_runs SET drift = ? WHERE id = ?", [json_text(alerts), run_id])
 
     def record_error(

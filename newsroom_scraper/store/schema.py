@@ -202,7 +202,7 @@ def _error_attempts(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS(name="0004_recheck_schedule")
 def _recheck_schedule(db: sqlite_utils.Database) -> None:
-    """``articles.recheck_due_at``: when the article is next re-checked (schedule.py), indexed.
+    """``articles.recheck_due_at``: when the article is next re-checked (ops/schedule.py), indexed.
 
     Rows of an older archive get their time when ``Archive`` next opens it to write (``schedule_unscheduled``).
     """
@@ -216,7 +216,7 @@ def _recheck_schedule(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS(name="0005_run_drift")
 def _run_drift(db: sqlite_utils.Database) -> None:
-    """``crawl_runs.drift``: the run's drift alerts (drift.py) as a JSON list of lines."""
+    """``crawl_runs.drift``: the run's drift alerts (ops/drift.py) as a JSON list of lines."""
     db.execute("ALTER TABLE crawl_runs ADD COLUMN drift TEXT")
 
 
