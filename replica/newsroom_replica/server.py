@@ -393,9 +393,11 @@ def run(
     with ReplicaServer(
         site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults
     ) as server:
-        print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
+        # The handler before the line that says it listens: a SIGTERM sent on reading that line
+        # (as a test or a supervisor does) must find it, or the process dies with -15 instead.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
+        print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
         try:
             while True:
                 time.sleep(3600)
