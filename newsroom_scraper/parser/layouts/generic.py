@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cached_property
 
-import trafilatura
 from lxml import etree
 
 from newsroom_scraper.items import Image, Link, RelatedLink, Video
@@ -30,8 +29,12 @@ _TRAFILATURA_TAGS = {"p": "p", "quote": "blockquote"}
 def _main_text(html: str) -> list[Block]:
     """The main text of a page by trafilatura (a well-kept extractor), as our blocks.
 
-    Only pages no layout knows come here, so its cost (~10 ms a page) does not matter.
+    Only pages no layout knows come here, so its cost (~10 ms a page) does not matter; it is
+    imported here, when first needed, since its import alone (~70 ms) would cost every start of
+    the command and of every reparse worker.
     """
+    import trafilatura
+
     xml = trafilatura.extract(
         html,
         output_format="xml",
