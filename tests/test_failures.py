@@ -234,3 +234,17 @@ def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
     monkeypatch.setattr(crawl_module.os, "access", lambda path, mode: False)  # as for a user without write access
     with pytest.raises(ArchiveUnusable, match="is read-only"):
         crawl_module.check_archive(db)
+
+
+@pytest.mark.parametrize("header", [b"\xb2", b"\xb9\xb3", b"soon", b""])  # "²", "¹³" in latin-1
+def test_a_retry_after_that_is_no_delay_backs_off_instead_of_failing(header):
+    """HTTP's delay-seconds are ASCII digits: "²" passed str.isdigit() and raised ValueError."""
+    from scrapy.settings import Settings
+
+    from newsroom_scraper.crawl.retry import PoliteRetryMiddleware
+    from newsroom_scraper.crawl.run import project_settings
+
+    middleware = PoliteRetryMiddleware(Settings(project_settings()))
+    request = Request(URL, meta={"retry_times": 2})
+    response = Response(URL, status=503, headers={"Retry-After": header}, request=request)
+    assert middleware.wait_for(request, response) == middleware.backoff * 4

@@ -31,12 +31,14 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     2.0
     >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:05 GMT", datetime(2015, 10, 21, 7, 28, tzinfo=UTC))
     5.0
+    >>> retry_after_seconds("²") is None  # str.isdigit() says yes; HTTP's delay-seconds are ASCII digits
+    True
     """
     if not value:
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = parsedate_to_datetime(text)
