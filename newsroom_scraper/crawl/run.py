@@ -28,13 +28,12 @@ from newsroom_scraper.store import Archive, quick_check_file
 
 def project_settings(**chosen: Any) -> dict[str, Any]:
     """settings.py's settings, with ``chosen`` over them, as a dict (for ``get_crawler`` in tests
-    and tools): every component reads its defaults from there, never from a fallback of its own."""
-    settings = Settings()
-    settings.setmodule("newsroom_scraper.settings", priority="project")
-    settings.setdict(chosen, priority="cmdline")
-    # The reactor is the running process's business (CrawlerProcess installs it); a crawler made
-    # in a process that has none, as in a test, would refuse to start over it.
-    return {name: value for name, value in settings.items() if name.isupper() and name != "TWISTED_REACTOR"}
+    and tools): every component reads its defaults from there, never from a fallback of its own.
+    Scrapy's own defaults are left to the crawler that takes the dict (``get_crawler`` picks
+    those that suit the process's reactor, or its absence)."""
+    import newsroom_scraper.settings as project
+
+    return {name: getattr(project, name) for name in dir(project) if name.isupper()} | chosen
 
 
 def crawl_settings(
