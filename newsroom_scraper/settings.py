@@ -40,6 +40,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 NEWSROOM_RETRY_AFTER_MAX = 60.0
 NEWSROOM_RETRY_BACKOFF = 1.0
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt is asked (RobotsTxtMiddleware: 100): another origin is never contacted.
+    "newsroom_scraper.crawl.origin.SameOriginMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsroom_scraper.crawl.retry.PoliteRetryMiddleware": 550,  # RetryMiddleware's own place
     # Closest to the downloader: WARC sees each request as sent and each response as received

@@ -43,6 +43,11 @@ def describe(failure: Any) -> CrawlFailure:
     text = f"{type(error).__name__}: {error}"[:_MAX_REASON]
     if failure.check(IgnoreRequest):
         kind = next((kind for marker, kind in _IGNORED if marker in str(error)), Failure.NETWORK)
+        if kind == Failure.OFFSITE:  # a redirect led there: the article is the URL first asked for
+            first = request.meta.get("redirect_urls", [request.url])[0]
+            return CrawlFailure(
+                first, kind, f"{text} (redirected to {request.url})"[:_MAX_REASON], None, attempts(request)
+            )
         return CrawlFailure(request.url, kind, text, None, attempts(request))
     if failure.check(DownloadTimeoutError, TwistedTimeoutError):
         return CrawlFailure(request.url, Failure.TIMEOUT, text, None, attempts(request))

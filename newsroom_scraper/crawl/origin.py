@@ -1,0 +1,59 @@
+"""``SameOriginMiddleware``: the crawl contacts the start URL's origin alone, redirects included.
+
+Scrapy's off-site filter compares host names only: a redirect to the same host on another port
+(or scheme) was fetched, robots.txt and all, and stored under the site's URL (issue 17). This
+downloader middleware, placed before robots.txt is asked (settings.py), drops every request whose
+scheme, host or port differs from the spider's ``origin``, with Scrapy's own "Filtered offsite
+request" wording, so that an article lost this way is recorded as ``offsite`` under the URL it
+was first asked for (crawl/failures.py), counted, and tried again next run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_key(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the default port filled in and case folded.
+
+    >>> origin_key("HTTPS://WWW.Dortmund.de/newsroom/") == origin_key("https://www.dortmund.de:443/x")
+    True
+    >>> origin_key("http://127.0.0.1:8000/") == origin_key("http://127.0.0.1:8001/")
+    False
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is no number: no origin the crawl contacts
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class SameOriginMiddleware:
+    """Drops a request to any other origin than the spider's (see the module's doc)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SameOriginMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        origin: Any = getattr(spider, "origin", None)
+        if not origin or origin_key(request.url) == origin_key(origin):
+            return None
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newsroom/offsite_filtered")
+        scheme, host, port = origin_key(request.url)
+        raise IgnoreRequest(f"Filtered offsite request to {scheme}://{host}:{port}: the crawl contacts {origin} alone")
