@@ -91,7 +91,7 @@ def parse(file: str, url: str | None, content_type: str | None) -> None:
 @click.option(
     "--start-url",
     default=None,
-    help="Where discovery starts (default: the live newsroom). Only this host is ever contacted.",
+    help="Where discovery starts (default: the live newsroom). Only its origin (scheme, host, port) is ever contacted.",
 )
 @click.option(
     "--db", "db_path", default=None, type=click.Path(dir_okay=False), help="The archive (default archive/newsroom.db)."

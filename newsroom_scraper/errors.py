@@ -62,7 +62,7 @@ class Failure(_Explained):
     NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
     TOO_LARGE = "too-large", "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE`"
     REDIRECTS = "redirects", "more redirects than `REDIRECT_MAX_TIMES`"
-    OFFSITE = "offsite", "a redirect led to another host, which the crawl never contacts"
+    OFFSITE = "offsite", "a redirect led to another origin (scheme, host or port), which the crawl never contacts"
     ROBOTS = "robots", "robots.txt forbids the URL (obeyed; checked again next run)"
     PARSE = "parse", "the page is not a complete article page (`reason` is a `Reason`)"
     STORE = "store", "the archive could not store the article"
