@@ -67,3 +67,23 @@ def test_an_article_redirected_elsewhere_is_recorded_as_offsite_under_its_own_ur
     assert isinstance(recorded, CrawlFailure)
     assert (recorded.url, recorded.kind) == (ARTICLE, Failure.OFFSITE)
     assert "redirected to http://127.0.0.1:8001/newsroom/" in recorded.reason
+
+
+@pytest.mark.parametrize("target", [ARTICLE, ARTICLE + "?b=1"])
+def test_an_article_redirected_to_itself_or_back_is_not_dropped_as_a_duplicate(tmp_path, target):
+    """Scrapy's scheduler drops a request its duplicate filter has seen unless ``dont_filter``:
+    a redirect to the same URL, or back to it, ended the article silently (issue 17, 3)."""
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.dupefilters import RFPDupeFilter
+    from scrapy.http import Response
+
+    crawler, spider = crawler_and_spider(tmp_path)
+    request = spider.article_request(ARTICLE, "listing")
+    redirect = RedirectMiddleware.from_crawler(crawler)
+    seen = RFPDupeFilter.from_crawler(crawler)
+    assert not seen.request_seen(request)
+    hop = redirect.process_response(request, Response(ARTICLE, status=302, headers={"Location": target}))
+    back = redirect.process_response(hop, Response(hop.url, status=302, headers={"Location": ARTICLE}))
+    for followed in (hop, back):
+        assert isinstance(followed, Request) and followed.dont_filter  # the scheduler takes it
+    assert seen.request_seen(back)  # what the filter would have said: dropped, with no errback

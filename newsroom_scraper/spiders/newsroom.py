@@ -101,6 +101,11 @@ class NewsroomSpider(Spider):
         """A request for an article page. ``source`` names the channel that found it (the
         archive middleware counts it and claims the URL); ``day`` is the date the channel showed."""
         meta = {"source": source, "published": day, **kwargs.pop("meta", {})}
+        # ArchiveMiddleware asks for each article once a run, so Scrapy's duplicate filter has
+        # nothing to add here but a silent loss: a redirect to the same URL (a cookie being set)
+        # or back to it (A → A?b=1 → A) was dropped with no error. Unfiltered, it is followed up to
+        # REDIRECT_MAX_TIMES and then recorded as ``redirects``; crawl/origin.py keeps the origin.
+        kwargs.setdefault("dont_filter", True)
         return Request(url, callback=self.parse_article_page, errback=self.failed, meta=meta, **kwargs)
 
     def _page_request(self, url: str, callback: Any, paging: str | None = None) -> Request:
