@@ -61,7 +61,10 @@ def test_no_memory_database_and_no_file_path(db_path):
     datasette = make_datasette(db_path)
     assert list(datasette.databases) == ["_internal", "newsroom"]
     assert get(datasette, "/_memory.json?sql=select+1").status_code == 404
-    for page in ("/", "/.json", "/newsroom", "/newsroom.json", "/-/versions.json", "/-/settings.json"):
+    pages = ("/", "/.json", "/newsroom", "/newsroom.json", "/-/versions.json", "/-/settings.json")
+    listed = "/newsroom.json?sql=" + quote("select * from pragma_database_list") + "&_shape=array"
+    assert get(datasette, listed).json() == [{"seq": 0, "name": "main", "file": None}]  # issue 17, 7
+    for page in (*pages, listed, "/newsroom.json?sql=" + quote("select file from pragma_database_list")):
         response = get(datasette, page)
         assert response.status_code == 200 and str(db_path.parent) not in response.text, page
 

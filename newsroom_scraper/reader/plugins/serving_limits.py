@@ -4,7 +4,8 @@ Datasette's ``sql_time_limit_ms`` interrupts long queries, but not one long oper
 ``randomblob(1000000000)`` made a 1 GB value in one step, three requests at a time. SQLite's own
 limits, set on every connection Datasette opens, refuse such values before they are made; with
 ``max_returned_rows`` (settings.json) they bound what one request can hold in memory. The debug
-pages (who may do what, flash messages, the server's threads, the file's absolute path) answer 404.
+pages (who may do what, flash messages, the server's threads, the file's absolute path) answer 404,
+and ``pragma_database_list`` reads the path as NULL.
 """
 
 import sqlite3
@@ -35,9 +36,15 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.set_authorizer(_authorize)
 
 
+# Columns that would show the server's file system (the archive's absolute path): read as NULL.
+HIDDEN_COLUMNS = {("pragma_database_list", "file")}
+
+
 def _authorize(action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None) -> int:
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and ((arg1 or "").lower(), (arg2 or "").lower()) in HIDDEN_COLUMNS:
+        return sqlite3.SQLITE_IGNORE
     return sqlite3.SQLITE_OK
 
 
