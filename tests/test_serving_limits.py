@@ -76,3 +76,12 @@ def test_a_read_only_archive_is_served_immutable(db_path, monkeypatch):
     datasette = make_datasette(db_path)
     assert datasette.databases["newsroom"].is_mutable is False
     assert get(datasette, "/newsroom/articles.json").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/newsroom/articles/-/insert", "/newsroom/articles", "/newsroom", "/newsroom/search"])
+def test_a_write_is_refused_with_405_not_a_server_error(db_path, path):
+    """Issue 17, 7: a POST to a table answered 500 (Datasette 0.65's assertion)."""
+    datasette = make_datasette(db_path)
+    response = asyncio.run(datasette.client.post(path, json={"row": {"title": "x"}}))
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    assert get(datasette, "/newsroom/articles.json?_shape=array&_size=1").status_code == 200  # reading goes on

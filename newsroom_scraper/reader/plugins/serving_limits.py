@@ -9,6 +9,7 @@ and ``pragma_database_list`` reads the path as NULL.
 """
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from datasette.utils.asgi import Response
@@ -24,6 +25,10 @@ MAX_SQL_BYTES = 100_000
 # Functions that make a value of any size in one uninterruptible step (printf('%.*c', 1e9, 'x')
 # took 7.7 s of CPU before the length limit refused it): research needs none of them.
 DENIED_FUNCTIONS = {"randomblob", "zeroblob", "printf", "format"}
+# The archive is read-only to its readers: every page answers GET and HEAD, and a POST to a table
+# (Datasette 0.65 asserts "You may only POST to a canned query") answered 500 (issue 17, 7).
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 # Datasette's debugging and introspection pages that a public archive does not need.
 BLOCKED_PAGES = ("allow-debug", "messages", "threads", "databases", "patterns", "permissions")
 
@@ -56,3 +61,21 @@ async def _not_here(request: Any) -> Response:
 def register_routes() -> list[tuple[str, Any]]:
     # Plugin routes are matched before Datasette's own, so these replace the debug pages.
     return [(rf"^/-/{page}(\.json)?$", _not_here) for page in BLOCKED_PAGES]
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
+    """Any method but GET, HEAD and OPTIONS is answered 405 before Datasette sees it."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("method", "GET").upper() not in READ_METHODS:
+                allow = [(b"allow", b"GET, HEAD"), (b"content-type", b"text/plain; charset=utf-8")]
+                await send({"type": "http.response.start", "status": 405, "headers": allow})
+                await send({"type": "http.response.body", "body": b"Method not allowed: the archive is read-only"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
