@@ -9,6 +9,7 @@ through the entry-point group ``newsroom_archive.commands`` (the replica adds ``
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from importlib.metadata import EntryPoint, entry_points
 
@@ -267,11 +268,15 @@ def status(db_path: str) -> None:
         sys.exit(2)
     try:
         archive = Archive(db_path, read_only=True)  # status never writes the archive
+        with archive:
+            summary = archive.summary()
     except ArchiveNeedsMigration as error:
         click.echo(f"status: {error}", err=True)
         sys.exit(2)
-    with archive:
-        click.echo(format_summary(archive.summary()))
+    except sqlite3.DatabaseError as error:  # not SQLite at all, or damaged: one line, no traceback
+        click.echo(f"status: {db_path} is not a readable archive ({error}); restore it from a backup", err=True)
+        sys.exit(2)
+    click.echo(format_summary(summary))
 
 
 @main.command()

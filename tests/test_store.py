@@ -242,6 +242,17 @@ def test_status_of_an_older_archive_says_it_needs_migrating_and_leaves_it(tmp_pa
     assert untouched(path) == before
 
 
+@pytest.mark.parametrize("content", [b"garbage" * 1000, b"SQLite format 3\x00" + b"\xff" * 4080])
+def test_status_of_a_file_that_is_no_archive_says_so_in_one_line(tmp_path: Path, content: bytes) -> None:
+    """Issue 17, 8: a damaged file gave a traceback."""
+    path = tmp_path / "damaged.db"
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["status", "--db", str(path)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"status: {path} is not a readable archive (") and result.output.count("\n") == 1
+    assert path.read_bytes() == content
+
+
 # -- versions -------------------------------------------------------------------
 
 
