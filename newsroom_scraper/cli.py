@@ -302,7 +302,7 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
 
     try:
         report = run_reparse(warc_dir, db_path, progress=None if quiet else print_progress)
-    except (FileNotFoundError, WarcError) as error:
+    except (FileNotFoundError, WarcError, ArchiveBusy) as error:
         click.echo(f"reparse: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))
@@ -350,7 +350,11 @@ def wayback(
         sys.exit(2)
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     client = wayback_client(wayback_url, mementos_per_second=mementos_per_second)
-    report = backfill(db_path, folder, from_date=start, to_date=end, client=client, progress=print_progress)
+    try:
+        report = backfill(db_path, folder, from_date=start, to_date=end, client=client, progress=print_progress)
+    except ArchiveBusy as error:
+        click.echo(f"wayback: {error}", err=True)
+        sys.exit(2)
     click.echo("\n".join(report.lines()))
 
 

@@ -289,10 +289,10 @@ def test_failing_search_api_only_narrows_discovery(tmp_path):
 
 
 def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
-    from newsroom_scraper.crawl.run import crawl_lock
+    from newsroom_scraper.store import write_lock
 
     db = tmp_path / "newsroom.db"
-    with crawl_lock(db):  # as if a slow scheduled run were still going
+    with write_lock(db):  # as if a slow scheduled run were still going
         completed = subprocess.run(
             [
                 sys.executable,
@@ -309,7 +309,7 @@ def test_a_second_crawl_on_the_same_archive_stops_at_once(tmp_path):
             timeout=60,
         )
     assert completed.returncode == 2
-    assert completed.stderr == f"crawl: another crawl is writing {db} (lock {db}.lock); try again later\n"
+    assert completed.stderr == f"crawl: another crawl or reparse is writing {db} (lock {db}.lock); try again later\n"
 
 
 def test_status_summarises_the_archive(first_run):

@@ -66,3 +66,57 @@ def test_a_reparse_worker_that_dies_fails_the_reparse_with_the_part_it_read(tmp_
     with pytest.raises(PoolFailed, match=r"a worker process failed on newsroom-20260102030405-00000\.warc\.gz"):
         reparse(tmp_path / "warc", tmp_path / "a.db", wanted=DiesInWorker(os.getpid()), workers=1)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.e2e
+def test_a_reparse_while_another_process_writes_stops_at_once_and_says_so(tmp_path: Path):
+    """Issue 17, 6: a reparse during a crawl died with "database is locked" after reading all."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from newsroom_scraper.cli import main
+    from newsroom_scraper.errors import ArchiveBusy
+
+    (tmp_path / "warc").mkdir()
+    db = tmp_path / "a.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from newsroom_scraper.store import write_lock\nwith write_lock({str(db)!r}):\n    input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "a.db.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the lock is taken right after the file is opened
+        with pytest.raises(ArchiveBusy, match="another crawl or reparse is writing"):
+            reparse(tmp_path / "warc", db)
+        result = CliRunner().invoke(main, ["reparse", "--warc-dir", str(tmp_path / "warc"), "--db", str(db)])
+        assert result.exit_code == 2 and result.output.startswith("reparse: another crawl or reparse is writing")
+    finally:
+        holder.communicate(b"\n", timeout=30)
+    assert not db.exists()  # nothing was written
+    assert reparse(tmp_path / "warc", db).articles == 0  # the lock went with the process
+
+
+@pytest.mark.e2e
+def test_the_write_lock_is_reentrant_within_a_process(tmp_path: Path):
+    from newsroom_scraper.store import write_lock
+
+    db = tmp_path / "a.db"
+    with write_lock(db):
+        with write_lock(db):  # as a backfill's closing reparse takes it again
+            pass
+        # still held: another process is refused
+        import subprocess
+        import sys
+
+        code = f"from newsroom_scraper.store import write_lock\nwith write_lock({str(db)!r}): pass"
+        refused = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert refused.returncode != 0 and "ArchiveBusy" in refused.stderr

@@ -7,11 +7,8 @@ project root runs the same spider, pipelines and settings.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +17,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newsroom_scraper import site
-from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable
+from newsroom_scraper.errors import ArchiveUnusable
 from newsroom_scraper.ops.report import format_report, run_drifted, run_failed
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store import Archive, quick_check_file
+from newsroom_scraper.store import Archive, quick_check_file, write_lock
 
 
 def project_settings(**chosen: Any) -> dict[str, Any]:
@@ -76,23 +73,6 @@ def crawl_settings(
     return result
 
 
-@contextmanager
-def crawl_lock(db_path: str | Path) -> Iterator[None]:
-    """Hold ``<db>.lock`` for the duration of a crawl; ArchiveBusy when another crawl holds it.
-
-    A scheduled run that overlaps a slow one (cron does not check) stops at once instead of
-    crawling everything a second time. The operating system drops the lock if the process dies.
-    """
-    with open(f"{db_path}.lock", "w") as handle:
-        try:
-            # A POSIX record lock (lockf), not flock: a child process does not inherit it, so
-            # no process outliving a killed crawl can keep the next run out.
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except (BlockingIOError, PermissionError):
-            raise ArchiveBusy(f"another crawl is writing {db_path} (lock {db_path}.lock); try again later") from None
-        yield
-
-
 def run_crawl(
     *,
     start_url: str | None = None,
@@ -113,7 +93,7 @@ def run_crawl(
     settings = crawl_settings(**options)
     db_path = settings.get("NEWSROOM_DB")
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    with crawl_lock(db_path):
+    with write_lock(db_path):
         check_archive(db_path)
         return _crawl(
             settings,

@@ -36,7 +36,7 @@ from newsroom_scraper.evidence.warc import (
 )
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store import Archive, Derived, derive
+from newsroom_scraper.store import Archive, Derived, derive, write_lock
 
 Progress = Callable[[str], None]
 
@@ -105,7 +105,7 @@ def reparse(
     report = ReparseReport()
     started = time.monotonic()
     say = progress or (lambda line: None)
-    with Archive(db_path) as archive:
+    with write_lock(db_path), Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
         groups = _read(folder, wanted, report, say, workers)
         total = len(groups)

@@ -1,0 +1,48 @@
+"""``write_lock``: one run writes an archive at a time (a crawl, a reparse, a Wayback backfill).
+
+A scheduled crawl that overlaps a slow one (cron does not check), or a crawl started during a
+reparse, stops at once with ``ArchiveBusy`` instead of both failing later with "database is
+locked" after reading everything (issue 17). The lock is ``<db>.lock``, a POSIX record lock
+(``lockf``): the operating system drops it when the process dies, and a child process does not
+inherit it, so no process outliving a killed run can keep the next one out. It is re-entrant
+within a process (a backfill holds it and the reparse it ends with takes it again): closing a
+second handle of the file would drop the process's lock on it, so a held path is not re-opened.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from newsroom_scraper.errors import ArchiveBusy
+
+_HELD: dict[str, int] = {}  # lock file → how many ``write_lock`` blocks of this process hold it
+
+
+@contextmanager
+def write_lock(db_path: str | Path) -> Iterator[None]:
+    """Hold ``<db>.lock`` while writing the archive; ArchiveBusy when another process holds it."""
+    key = os.path.abspath(f"{db_path}.lock")
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    Path(key).parent.mkdir(parents=True, exist_ok=True)
+    with open(key, "w") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
+            raise ArchiveBusy(
+                f"another crawl or reparse is writing {db_path} (lock {db_path}.lock); try again later"
+            ) from None
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            del _HELD[key]
