@@ -92,8 +92,9 @@ class LayoutError(NewsroomError):
 
 
 class ArchiveBusy(NewsroomError):
-    """Raised by ``run_crawl`` when another crawl is writing the same archive (its lock file
-    is held). Wait for it to finish; two crawls at once would fetch everything twice."""
+    """Raised by a crawl, a reparse or a backfill when another of them is writing the same archive
+    (its lock file is held: store/lock.py). Wait for it to finish; two crawls at once would fetch
+    everything twice, and SQLite would refuse one of two writers halfway."""
 
 
 class ArchiveUnusable(NewsroomError):
