@@ -65,7 +65,10 @@ class Failure(_Explained):
     OFFSITE = "offsite", "a redirect led to another origin (scheme, host or port), which the crawl never contacts"
     ROBOTS = "robots", "robots.txt forbids the URL (obeyed; checked again next run)"
     PARSE = "parse", "the page is not a complete article page (`reason` is a `Reason`)"
-    STORE = "store", "the archive could not store the article"
+    STORE = (
+        "store",
+        "the archive could not store the article, or its WARC record (no article is kept without its evidence)",
+    )
     WARNING = "warning", "stored, but something was not trusted (a canonical URL, a charset): never retried"
 
 

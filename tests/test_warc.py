@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 import json
@@ -163,6 +164,10 @@ class _Spider:
         def info(*args: object) -> None:
             pass
 
+        @staticmethod
+        def error(*args: object) -> None:
+            pass
+
 
 def mixed_file(tmp_path: Path) -> Path:
     """One .warc.gz of our records, then another tool's (its own warcinfo), then ours again: what
@@ -271,3 +276,47 @@ def test_a_folder_splits_into_parts_in_capture_order_and_a_wacz_member_is_one_pa
     assert all(a.end == b.start for a, b in itertools.pairwise(cut))
     found = readings(tmp_path / "in", (5_000, None))
     assert found[5_000] == found[None] and len(found[None]) == 4 * 40
+
+
+def test_an_article_whose_record_cannot_be_written_is_recorded_not_stored(tmp_path: Path) -> None:
+    """Issue 17, 5: with the WARC disk full, articles were stored without a capture and, being
+    archived, never fetched again; now each is a ``store`` failure, retried next run."""
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure as TwistedFailure
+
+    from newsroom_scraper.crawl.failures import describe
+    from newsroom_scraper.errors import Failure
+
+    crawler = get_crawler(
+        settings_dict=project_settings(NEWSROOM_WARC_DIR=str(tmp_path), NEWSROOM_DB=str(tmp_path / "x.db"))
+    )
+    closed: list[str] = []
+
+    async def close_spider_async(*, reason: str) -> None:
+        closed.append(reason)
+
+    crawler.spider = _Spider()  # type: ignore[assignment]
+    crawler._engine = type("Engine", (), {"close_spider_async": staticmethod(close_spider_async)})  # type: ignore[attr-defined]
+    middleware = WarcCaptureMiddleware.from_crawler(crawler)
+
+    def full_disk(exchange: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    middleware.writer.write_exchange = full_disk  # type: ignore[method-assign,assignment]
+    url = "http://127.0.0.1:1/newsroom/nachrichten-dortmund.de/a.html"
+
+    async def two_responses() -> None:  # in a running event loop, as in a crawl
+        for n in range(2):  # the one that failed, and one arriving while the crawl closes
+            request = Request(f"{url}?{n}", meta={"source": "listing"})
+            with pytest.raises(IgnoreRequest) as raised:
+                middleware.process_response(request, Response(request.url, status=200, body=b"<>", request=request))
+            failure = TwistedFailure(raised.value)
+            failure.request = request
+            recorded = describe(failure)
+            assert (recorded.url, recorded.kind) == (request.url, Failure.STORE)
+            assert "WARC could not be written" in recorded.reason and "capture" not in request.meta
+        await asyncio.sleep(0)
+
+    asyncio.run(two_responses())
+    assert closed == ["storage-error"]
+    assert "No space left on device" in crawler.stats.get_value("newsroom/storage_error")

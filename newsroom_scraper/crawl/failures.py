@@ -24,6 +24,7 @@ _IGNORED = (
     ("max redirections reached", Failure.REDIRECTS),
     ("Filtered offsite request", Failure.OFFSITE),
     ("DOWNLOAD_MAXSIZE", Failure.TOO_LARGE),
+    ("WARC could not be written", Failure.STORE),  # crawl/warc_capture.py's NO_EVIDENCE
 )
 _MAX_REASON = 500  # characters of an exception's text kept: the reason is for people, not a dump
 

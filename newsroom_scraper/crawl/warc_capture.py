@@ -21,7 +21,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
@@ -29,6 +29,9 @@ from newsroom_scraper import __version__
 from newsroom_scraper.evidence.warc import Exchange, WarcWriter
 from newsroom_scraper.items import WarcLocation, WarcRecordRef
 from newsroom_scraper.parser.text.dates import utc_now
+
+# What an article's failure says when its response could not be written to WARC (crawl/failures.py).
+NO_EVIDENCE = "WARC could not be written"
 
 
 def warc_folder(settings: Any) -> Path:
@@ -68,13 +71,15 @@ class WarcCaptureMiddleware:
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if self.failed:
-            return response
+            raise IgnoreRequest(f"{NO_EVIDENCE}: the crawl is stopping after a WARC error")
         captured_at = utc_now()
         try:
             location: WarcLocation = self.writer.write_exchange(_exchange(request, response, captured_at))
         except OSError as error:  # a full disk, a file-size limit: no evidence can be kept
             self._fail(error)
-            return response  # stored without a capture rather than lost; the crawl is closing
+            # Not stored without its evidence: an archived article is never fetched again, so it
+            # would stay without a capture for good (issue 17, 5). Recorded instead, and retried.
+            raise IgnoreRequest(f"{NO_EVIDENCE}: {type(error).__name__}: {error}") from error
         request.meta["capture"] = WarcRecordRef(captured_at, location)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newsroom/warc_records", 2)
