@@ -120,3 +120,28 @@ def test_the_write_lock_is_reentrant_within_a_process(tmp_path: Path):
         code = f"from newsroom_scraper.store import write_lock\nwith write_lock({str(db)!r}): pass"
         refused = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert refused.returncode != 0 and "ArchiveBusy" in refused.stderr
+
+
+def test_a_gzip_bomb_in_a_warc_is_read_to_the_parsers_limit_and_refused_as_too_large(tmp_path: Path):
+    """Issue 17, 4: a 2 MB record holding an HTTP gzip bomb drove reparse to 4 GB of memory;
+    now at most one byte more than any page the parser takes is read of it."""
+    import gzip
+    import resource
+
+    from newsroom_scraper.evidence.warc import iter_captures
+    from newsroom_scraper.parser.page import MAX_PAGE_BYTES
+
+    bomb = gzip.compress(b"<html><body>" + b" " * (16 * MAX_PAGE_BYTES), compresslevel=9)  # 128 MiB inflated
+    assert len(bomb) < 1_000_000
+    writer = WarcWriter(tmp_path / "warc", started="20260102030405")
+    url = "http://127.0.0.1:1/newsroom/nachrichten-dortmund.de/bombe.html"
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    writer.write_exchange(Exchange(url, "GET", [], b"", 200, headers, bomb, "2026-01-02T03:04:05+00:00"))
+    writer.finish()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (capture,) = iter_captures(tmp_path / "warc")
+    assert len(capture.body) == MAX_PAGE_BYTES + 1
+    report = reparse(tmp_path / "warc", tmp_path / "a.db", workers=0)
+    assert report.not_articles == {"too-large": 1} and report.articles == 0
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # Linux: KiB
+    assert grown_mb < 100  # a few times the page limit, not the bomb's 128 MiB

@@ -23,6 +23,7 @@ from newsroom_scraper.evidence.warc.records import (
     iso_date,
 )
 from newsroom_scraper.items import WarcLocation
+from newsroom_scraper.parser.page import MAX_PAGE_BYTES
 
 GZIP_MEMBER = b"\x1f\x8b\x08"  # a gzip member's magic and its method (deflate)
 RECORD_START = b"WARC/"  # what a WARC record's first line starts with
@@ -253,7 +254,10 @@ def _records(
             http = record.http_headers
             if http is None:
                 continue
-            body = record.content_stream().read()
+            # At most one byte more than any page the parser takes: a small record may inflate to
+            # gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4).
+            # The parser then says ``too-large`` of what was read, and memory stays bounded.
+            body = record.content_stream().read(MAX_PAGE_BYTES + 1)
         offset = iterator.get_record_offset()
         iterator.read_to_end(record)
         location = WarcLocation(
