@@ -61,7 +61,10 @@ class Failure(_Explained):
     TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT`, every attempt"
     NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
     TOO_LARGE = "too-large", "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE`"
-    REDIRECTS = "redirects", "more redirects than `REDIRECT_MAX_TIMES`"
+    REDIRECTS = (
+        "redirects",
+        "more redirects than `REDIRECT_MAX_TIMES`, or one not followed (to `file:`, `data:`, `ftp:`)",
+    )
     OFFSITE = "offsite", "a redirect led to another origin (scheme, host or port), which the crawl never contacts"
     ROBOTS = "robots", "robots.txt forbids the URL (obeyed; checked again next run)"
     PARSE = "parse", "the page is not a complete article page (`reason` is a `Reason`)"

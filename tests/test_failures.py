@@ -248,3 +248,16 @@ def test_a_retry_after_that_is_no_delay_backs_off_instead_of_failing(header):
     request = Request(URL, meta={"retry_times": 2})
     response = Response(URL, status=503, headers={"Retry-After": header}, request=request)
     assert middleware.wait_for(request, response) == middleware.backoff * 4
+
+
+@pytest.mark.parametrize("location", [b"file:///etc/passwd", b"data:text/html,x", b"ftp://127.0.0.1/a.html", None])
+def test_a_redirect_scrapy_does_not_follow_is_a_redirects_failure_not_http(tmp_path, location):
+    """Issue 17, 8: a redirect to file:, data: or ftp: was recorded as ``http`` 302."""
+    _, spider = make_spider(tmp_path)
+    request = spider.article_request(URL, "listing")
+    headers = {"Location": location} if location else {}
+    response = Response(URL, status=302, headers=headers, request=request)
+    (recorded,) = spider.failed(failure_of(HttpError(response, "Ignoring non-200 response"), request))
+    assert (recorded.kind, recorded.status) == (Failure.REDIRECTS, 302)
+    assert recorded.reason.startswith("HTTP 302 to ") and "not followed" in recorded.reason
+    assert (location or b"no Location").decode() in recorded.reason

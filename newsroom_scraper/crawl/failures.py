@@ -40,6 +40,10 @@ def describe(failure: Any) -> CrawlFailure:
     error = failure.value
     if failure.check(HttpError):
         status = error.response.status
+        if 300 <= status < 400:  # a redirect Scrapy did not follow: to file:, data:, ftp:, or no Location
+            where = (error.response.headers.get("Location") or b"").decode("latin-1")[:200] or "no Location"
+            reason = f"HTTP {status} to {where}: not followed (the crawl follows http and https only)"
+            return CrawlFailure(request.url, Failure.REDIRECTS, reason, status, attempts(request))
         return CrawlFailure(request.url, Failure.HTTP, f"HTTP {status}", status, attempts(request))
     text = f"{type(error).__name__}: {error}"[:_MAX_REASON]
     if failure.check(IgnoreRequest):
