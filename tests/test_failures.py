@@ -59,6 +59,7 @@ def test_an_http_error_of_an_article_is_recorded_with_its_status_and_attempts(tm
             DownloadCancelledError("Received 5000000 bytes which is larger than download max size (4194304)"),
             Failure.TOO_LARGE,
         ),
+        (DownloadCancelledError(""), Failure.TOO_LARGE),  # no Content-Length: Scrapy cancels, says nothing
         (DownloadTimeoutError("Getting x took longer than 5.0 seconds."), Failure.TIMEOUT),
         (ConnectionRefusedError("refused"), Failure.NETWORK),
     ],

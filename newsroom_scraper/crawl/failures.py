@@ -58,4 +58,10 @@ def describe(failure: Any) -> CrawlFailure:
         return CrawlFailure(request.url, Failure.TIMEOUT, text, None, attempts(request))
     if failure.check(DownloadCancelledError) and "max size" in str(error):
         return CrawlFailure(request.url, Failure.TOO_LARGE, text, None, attempts(request))
+    if failure.check(DownloadCancelledError) and not str(error):
+        # Scrapy cancels a body without Content-Length once it passes DOWNLOAD_MAXSIZE and says
+        # nothing more (a timeout is a TimeoutError): it was recorded as ``network`` and
+        # fetched again every run (issue 17, 8).
+        reason = f"{text} (the body went beyond DOWNLOAD_MAXSIZE; no Content-Length announced it)"
+        return CrawlFailure(request.url, Failure.TOO_LARGE, reason, None, attempts(request))
     return CrawlFailure(request.url, Failure.NETWORK, text, None, attempts(request))
