@@ -26,7 +26,8 @@ from wayback import Mode, WaybackClient, WaybackSession
 from newsroom_scraper import __version__, site
 from newsroom_scraper.evidence.reparse import ReparseReport, reparse
 from newsroom_scraper.evidence.warc import WarcWriter, iter_captures
-from newsroom_scraper.store import Archive, write_lock
+from newsroom_scraper.store import Archive
+from newsroom_scraper.store.lock import holding_write_lock
 
 WAYBACK = "https://web.archive.org"
 _DROPPED = {"content-encoding", "transfer-encoding", "content-length"}  # the body comes decoded
@@ -84,6 +85,7 @@ def wayback_client(
     return WaybackClient(session)
 
 
+@holding_write_lock
 def backfill(
     db_path: str | Path,
     warc_dir: str | Path,
@@ -95,20 +97,6 @@ def backfill(
 ) -> BackfillReport:
     """List, fetch, write and re-parse the Wayback captures of the newsroom's articles, holding
     the archive's write lock throughout (no crawl writes meanwhile; ArchiveBusy when one does)."""
-    with write_lock(db_path):
-        return _backfill(db_path, warc_dir, from_date=from_date, to_date=to_date, client=client, progress=progress)
-
-
-def _backfill(
-    db_path: str | Path,
-    warc_dir: str | Path,
-    *,
-    from_date: date | None = None,
-    to_date: date | None = None,
-    client: WaybackClient | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> BackfillReport:
-    """List, fetch, write and re-parse the Wayback captures of the newsroom's articles."""
     warc_dir = Path(warc_dir)
     say = progress or (lambda line: None)
     client = client or wayback_client()

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from newsroom_scraper.errors import ArchiveBusy
 
+T = TypeVar("T")
+P = ParamSpec("P")
 _HELD: dict[str, int] = {}  # lock file → how many ``write_lock`` blocks of this process hold it
 
 
@@ -46,3 +50,14 @@ def write_lock(db_path: str | Path) -> Iterator[None]:
             yield
         finally:
             del _HELD[key]
+
+
+def holding_write_lock(run: Callable[Concatenate[str | Path, P], T]) -> Callable[Concatenate[str | Path, P], T]:
+    """``run(db_path, ...)`` with the archive's write lock held throughout (a decorator)."""
+
+    @wraps(run)
+    def locked(db_path: str | Path, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with write_lock(db_path):
+            return run(db_path, *args, **kwargs)
+
+    return locked
