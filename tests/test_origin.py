@@ -87,3 +87,24 @@ def test_an_article_redirected_to_itself_or_back_is_not_dropped_as_a_duplicate(t
     for followed in (hop, back):
         assert isinstance(followed, Request) and followed.dont_filter  # the scheduler takes it
     assert seen.request_seen(back)  # what the filter would have said: dropped, with no errback
+
+
+def test_cookies_ask_no_other_host_whether_a_domain_is_public(tmp_path, monkeypatch):
+    """Issue 17, 7: on a fresh install the first Set-Cookie made tldextract (through Scrapy)
+    fetch publicsuffix.org and raw.githubusercontent.com."""
+    import socket
+
+    import scrapy.downloadermiddlewares.cookies as cookies
+
+    crawler, _ = crawler_and_spider(tmp_path)
+    SameOriginMiddleware.from_crawler(crawler)
+    attempts: list[object] = []
+
+    def no_network(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    assert cookies._split_domain.suffix_list_urls == ()  # the bundled list, never a download
+    assert cookies._is_public_domain("co.uk") and not cookies._is_public_domain("www.dortmund.de")
+    assert attempts == []

@@ -6,6 +6,11 @@ downloader middleware, placed before robots.txt is asked (settings.py), drops ev
 scheme, host or port differs from the spider's ``origin``, with Scrapy's own "Filtered offsite
 request" wording, so that an article lost this way is recorded as ``offsite`` under the URL it
 was first asked for (crawl/failures.py), counted, and tried again next run.
+
+It also keeps Scrapy's cookie handling off the network: Scrapy asks tldextract whether a
+cookie's domain is a public suffix, and tldextract fetched the list from publicsuffix.org and
+GitHub on a fresh install, at the first ``Set-Cookie`` (issue 17, 7). The list bundled with
+tldextract is used instead (``offline_public_suffixes``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
+from tldextract import TLDExtract
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -38,6 +44,16 @@ def origin_key(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
+def offline_public_suffixes() -> None:
+    """Have Scrapy's cookie middleware read public suffixes from tldextract's bundled list, never
+    the network; fails loudly if Scrapy no longer has the extractor this replaces."""
+    import scrapy.downloadermiddlewares.cookies as cookies
+
+    current = cookies._split_domain  # AttributeError here: Scrapy changed, look again
+    if getattr(current, "suffix_list_urls", None) != ():
+        cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
 class SameOriginMiddleware:
     """Drops a request to any other origin than the spider's (see the module's doc)."""
 
@@ -46,6 +62,7 @@ class SameOriginMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SameOriginMiddleware:
+        offline_public_suffixes()
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
