@@ -16,7 +16,6 @@ tldextract is used instead (``offline_public_suffixes``).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
@@ -24,24 +23,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from tldextract import TLDExtract
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin_key(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of a URL, the default port filled in and case folded.
-
-    >>> origin_key("HTTPS://WWW.Dortmund.de/newsroom/") == origin_key("https://www.dortmund.de:443/x")
-    True
-    >>> origin_key("http://127.0.0.1:8000/") == origin_key("http://127.0.0.1:8001/")
-    False
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or DEFAULT_PORTS.get(scheme)
-    except ValueError:  # a port that is no number: no origin the crawl contacts
-        port = -1
-    return scheme, (parts.hostname or "").lower(), port
+from newsroom_scraper.parser.text.urls import origin_key
 
 
 def offline_public_suffixes() -> None:

@@ -99,3 +99,24 @@ def origin_of(url: str) -> str:
     """
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_key(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the default port filled in and case folded: what "the same
+    origin" compares (``origin_of`` gives the text the crawl builds URLs from).
+
+    >>> origin_key("HTTPS://WWW.Dortmund.de/newsroom/") == origin_key("https://www.dortmund.de:443/x")
+    True
+    >>> origin_key("http://127.0.0.1:8000/") == origin_key("http://127.0.0.1:8001/")
+    False
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is no number: no origin the crawl contacts
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
