@@ -8,6 +8,7 @@ spelling variants, words ANDed.
 import sqlite3
 
 from newsroom_scraper.reader.hooks import hookimpl
+from newsroom_scraper.search.sql import bounded
 from newsroom_scraper.search.variants import fts_query
 
 
@@ -17,4 +18,4 @@ def _safe_fts_query(text: str | None) -> str:
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    conn.create_function("fts_query", 1, _safe_fts_query, deterministic=True)
+    conn.create_function("fts_query", 1, bounded(_safe_fts_query), deterministic=True)  # issue 17, 1

@@ -30,6 +30,7 @@ from newsroom_scraper.search.sql import (
     SEARCH_FEED_SQL,
     SEARCH_MONTHS_SQL,
     SEARCH_SQL,
+    bounded,
     register_search_functions,
 )
 from newsroom_scraper.search.words import substring_match
@@ -41,7 +42,7 @@ SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that escape_fts is ours
 def prepare_connection(conn: sqlite3.Connection) -> None:
     register_search_functions(conn)
-    conn.create_function("escape_fts", 1, substring_match, deterministic=True)
+    conn.create_function("escape_fts", 1, bounded(substring_match), deterministic=True)
 
 
 FACETED_TABLE_PATHS = {
