@@ -251,3 +251,11 @@ async def call(app, path, send=None, client="127.0.0.1"):
 
     await app(scope, receive, collect)
     return answer["status"], answer["body"].decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("path", ["/newsroom/nosuchtable", "/nosuchdb", "/newsroom/articles/999999"])
+def test_an_html_error_page_answers_its_status_not_500(db_path, path):
+    """Datasette's error pages render without the plugins' template variables: every HTML error
+    (a missing page, a query of a ?_where= table page that ran out of time) answered 500."""
+    response = get(make_datasette(db_path), path)
+    assert response.status_code == 404 and "Suchen" in response.text  # the page, with the archive's search box

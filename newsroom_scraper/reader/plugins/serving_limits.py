@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from datasette.utils.asgi import Response
 
+from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.hooks import hookimpl
 from newsroom_scraper.search.sql import MAX_QUERY_CHARS
 
@@ -62,6 +63,13 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, database: str | 
     if action == sqlite3.SQLITE_READ and ((arg1 or "").lower(), (arg2 or "").lower()) in HIDDEN_COLUMNS:
         return sqlite3.SQLITE_IGNORE
     return sqlite3.SQLITE_OK
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    # Datasette renders its error pages (404, a query that ran out of time) without the plugins'
+    # extra_template_vars, and base.html's links need archive_db: every HTML error answered 500.
+    env.globals["archive_db"] = DATABASE_NAME
 
 
 async def _not_here(request: Any) -> Response:
