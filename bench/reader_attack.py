@@ -1,11 +1,13 @@
 """A reader's latency while four clients attack the public archive with SQL (issue 17, 1).
 
-    python bench/reader_attack.py [--articles 3000] [--seconds 30] [--attackers 4] [--one-address]
+    python bench/reader_attack.py [--articles 3000] [--seconds 10] [--rounds 3] [--attackers 4]
+                                  [--one-address] [--probe N ...]
 
 Serves an archive of N replica articles (built once and cached like bench/search.py's) with
 ``newsroom-archive serve``. One reader asks for ordinary pages in turn (an article page, the search
 page for a common and for a rarer word, a table search) for ``--seconds`` alone, then as long again
-while ``--attackers`` clients send, each as fast as it is answered, the probes of issue 17:
+while ``--attackers`` clients send, each as fast as it is answered, the probes of issue 17 (both
+phases ``--rounds`` times in turn, so that the machine's other load weighs on both alike):
 
 - the giant ``search_excerpt()``: a 30 KB text and 3,500 query words in an 81 KB address (22 s of
   uninterrupted work per request before the fix), and the same function over every article with a
@@ -101,10 +103,12 @@ def read_for(base: str, seconds: float, articles: int) -> list[tuple[float, int]
     return answers
 
 
-def attack(base: str, number: int, one_address: bool, stop: threading.Event, statuses: Counter) -> None:
+def attack(base: str, number: int, options: argparse.Namespace, stop: threading.Event, statuses: Counter) -> None:
     """One attacker: the probes in turn, each sent as soon as the last was answered, until ``stop``."""
-    address = "10.0.0.1" if one_address else f"10.0.0.{number + 1}"
+    address = "10.0.0.1" if options.one_address else f"10.0.0.{number + 1}"
     probes = attack_probes()
+    if options.probe:
+        probes = [probes[index] for index in options.probe]
     for probe in itertools.islice(itertools.cycle(probes), number, None):
         if stop.is_set():
             return
@@ -117,32 +121,45 @@ def summary(answers: list[tuple[float, int]]) -> tuple[float, float, float]:
     return statistics.median(times), percentile(times, 0.95), max(times)
 
 
+def under_attack(base: str, options: argparse.Namespace, statuses: Counter) -> list[tuple[float, int]]:
+    """The reader's answers while the attackers send their probes (started first, stopped after)."""
+    stop = threading.Event()
+    attackers = [
+        threading.Thread(target=attack, args=(base, number, options, stop, statuses))
+        for number in range(options.attackers)
+    ]
+    for thread in attackers:
+        thread.start()
+    time.sleep(1)  # every attacker busy before the reader starts
+    answers = read_for(base, options.seconds, options.articles)
+    stop.set()
+    for thread in attackers:
+        thread.join()
+    return answers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=10, help="reading time of each phase")
+    parser.add_argument("--rounds", type=int, default=3, help="alone / under attack, in turn")
     parser.add_argument("--attackers", type=int, default=4)
     parser.add_argument("--one-address", action="store_true", help="every attacker from the same address")
+    parser.add_argument("--probe", type=int, action="append", help="only these probes (0-based; repeatable)")
     options = parser.parse_args()
     db = build_archive(options.articles, options.seed)
     process, base = serve(db)
+    idle: list[tuple[float, int]] = []
+    attacked: list[tuple[float, int]] = []
+    statuses: Counter = Counter()
     try:
         for page in READER_PAGES:  # warm the caches
             get(base + quote(page.format(id=1), safe="/?=&_"))
-        idle = read_for(base, options.seconds, options.articles)
-        stop, statuses = threading.Event(), Counter()
-        attackers = [
-            threading.Thread(target=attack, args=(base, number, options.one_address, stop, statuses))
-            for number in range(options.attackers)
-        ]
-        for thread in attackers:
-            thread.start()
-        time.sleep(1)  # every attacker busy before the reader starts
-        attacked = read_for(base, options.seconds, options.articles)
-        stop.set()
-        for thread in attackers:
-            thread.join()
+        # Alone and under attack in turn: the machine's other load weighs on both alike.
+        for _ in range(options.rounds):
+            idle += read_for(base, options.seconds, options.articles)
+            attacked += under_attack(base, options, statuses)
         rss = peak_rss_mb(process.pid)
     finally:
         process.terminate()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
@@ -16,6 +19,15 @@ from newsroom_scraper.reader.web import load_settings, make_datasette
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory, archive_of, sample_articles):
     return archive_of(tmp_path_factory.mktemp("limits") / "newsroom.db", sample_articles)
+
+
+@pytest.fixture(autouse=True)
+def no_refusal_delay(monkeypatch, db_path):
+    """In-process refusals at once (a served archive answers them after REFUSAL_DELAY_SECONDS)."""
+    from datasette.plugins import pm
+
+    make_datasette(db_path)  # Datasette runs its own copy of the plugins folder's files: load it
+    monkeypatch.setattr(pm.get_plugin("serving_limits.py"), "REFUSAL_DELAY_SECONDS", 0)
 
 
 def get(datasette, path):
@@ -259,3 +271,44 @@ def test_an_html_error_page_answers_its_status_not_500(db_path, path):
     (a missing page, a query of a ?_where= table page that ran out of time) answered 500."""
     response = get(make_datasette(db_path), path)
     assert response.status_code == 404 and "Suchen" in response.text  # the page, with the archive's search box
+
+
+def _fetch(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.e2e
+def test_over_http_the_giant_probe_is_refused_and_sql_waits_in_line(db_path, serve_archive):
+    """The served archive (uvicorn): the issue's 81 KB request is refused, a client's third
+    arbitrary-SQL request at once is refused while the first two run in turn, and an article
+    page answers meanwhile."""
+    text, giant = _giant_excerpt_probe()
+    sql = quote("select search_excerpt(:t, :q)")
+    endless = "/newsroom.json?sql=" + quote(
+        "with recursive c(i) as (select 1 union all select i + 1 from c) select count(*) from c"
+    )
+    with serve_archive(db_path) as base:
+        assert _fetch(f"{base}/newsroom.json?sql={sql}&t={quote(text)}&q={quote(giant)}") == 414
+        with ThreadPoolExecutor(3) as pool:
+            queries = [pool.submit(_fetch, base + endless) for _ in range(3)]
+            page = _fetch(base + "/newsroom/articles/1")
+            statuses = sorted(query.result() for query in queries)
+    assert page == 200
+    assert statuses == [400, 400, 429]  # two ran out of time, one after the other; the third was refused
+
+
+def test_an_error_page_prints_no_traceback_with_local_variables(db_path, capsys):
+    """Datasette printed each error page's exception with rich's traceback and local variables,
+    1–5 s of the event loop per 404 or timed-out query, while no other page was answered."""
+    datasette = make_datasette(db_path)
+    endless = quote("with recursive c(i) as (select 1 union all select i + 1 from c) select count(*) from c")
+    assert get(datasette, "/newsroom/nosuchtable").status_code == 404
+    response = get(datasette, f"/newsroom.json?sql={endless}")
+    assert response.status_code == 400 and "too long" in response.json()["error"]
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err and "locals" not in printed.out + printed.err
