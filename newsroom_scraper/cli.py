@@ -12,6 +12,7 @@ import json
 import sqlite3
 import sys
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 import click
 
@@ -201,12 +202,21 @@ def crawl(
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path: str, host: str, port: int) -> None:
-    """Serve the archive read-only with Datasette (database name: newsroom)."""
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The WARC folder captures are replayed from (default: warc/ beside the database).",
+)
+def serve(db_path: str, host: str, port: int, warc_dir: str | None) -> None:
+    """Serve the archive read-only with Datasette (database name: newsroom), each capture replayed
+    from the WARC and a Memento TimeMap and TimeGate per article URL (/newsroom/-/timemap/link/URL)."""
+    from newsroom_scraper.evidence.replay import with_replay
     from newsroom_scraper.reader.web import serve as serve_archive
 
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     try:
-        serve_archive(db_path, host=host, port=port)
+        serve_archive(db_path, host=host, port=port, wrap=lambda app: with_replay(app, db_path, folder))
     except FileNotFoundError as error:
         click.echo(f"serve: {error}", err=True)
         sys.exit(2)
