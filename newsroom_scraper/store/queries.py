@@ -87,6 +87,18 @@ class Queries(Runs, Rechecks):
             {"url": url},
         )
 
+    def pages_in(self, warc_files: list[str]) -> list[dict[str, Any]]:
+        """The article captures (200 answers) whose records are in ``warc_files`` (names as
+        ``captures.warc_file``), oldest first: the URL fetched, the version's title, the time."""
+        marks = ", ".join("?" for _ in warc_files)
+        return self._rows(
+            f"""SELECT c.url, coalesce(v.title, a.title, c.url) AS title, c.captured_at FROM captures c
+            JOIN articles a ON a.id = c.article_id
+            LEFT JOIN article_versions v ON v.article_id = c.article_id AND v.version = c.version
+            WHERE c.status = 200 AND c.warc_file IN ({marks}) ORDER BY c.captured_at, c.id""",
+            warc_files,
+        )
+
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching the words of ``q``, best first, with a body snippet.
 
