@@ -99,6 +99,12 @@ class Queries(Runs, Rechecks):
             warc_files,
         )
 
+    def has_capture(self, urls: list[str]) -> bool:
+        """Whether a full (200) capture of any of ``urls`` is recorded."""
+        marks = ", ".join("?" for _ in urls)
+        sql = f"SELECT 1 FROM captures WHERE url IN ({marks}) AND status = 200 LIMIT 1"
+        return self.db.execute(sql, urls).fetchone() is not None
+
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching the words of ``q``, best first, with a body snippet.
 
