@@ -277,6 +277,7 @@ class Capture:
     payload_digest: str | None = None
     source: str = "crawl"  # crawl, import, wayback
     source_uri: str | None = None
+    kind: str = "article"  # "article": the page (or a 304 of it); "image": a picture the page shows
     etag: str | None = None
     last_modified: str | None = None
     article: Article | None = None  # its parse (reparse only)

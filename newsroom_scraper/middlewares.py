@@ -243,7 +243,7 @@ class ArchiveMiddleware:
         """An article image's URL on the crawled host, or None when it is not to be requested:
         off-site, asked for this run, or captured before (an image's URL names its content on
         this site, so one capture is enough; docs/archival.md)."""
-        spider = self.crawler.spider
+        spider: Any = self.crawler.spider
         stats = self.crawler.stats
         assert spider is not None and stats is not None
         url = canonical_url(url, spider.start_url)

@@ -57,7 +57,7 @@ def crawled(tmp_path_factory):
 
 
 def image_captures(db: Path) -> list[dict]:
-    return rows(db, "select * from captures where version is null order by id")
+    return rows(db, "select * from captures where kind = 'image' order by id")
 
 
 def test_every_image_of_every_article_is_captured_once_with_its_article(crawled):

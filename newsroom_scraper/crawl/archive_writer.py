@@ -137,7 +137,8 @@ class ArchiveWriter:
         self.stats.inc_value("newsroom/images")
         self.stats.inc_value("newsroom/image_bytes", image.size)
         if image.capture is not None:
-            capture = Capture.of_record(image.url, image.status, image.capture.captured_at, image.capture.location)
+            location = image.capture.location
+            capture = Capture.of_record(image.url, image.status, image.capture.captured_at, location, kind="image")
             self.archive.add_image_capture(image.article_url, capture, self.run_id)
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:

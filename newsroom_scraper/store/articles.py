@@ -312,8 +312,8 @@ class Articles(Groups):
         version's ``capture_id`` when it is its first."""
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
-                warc_length, record_id, payload_digest, source, run_id, source_uri)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                warc_length, record_id, payload_digest, source, run_id, source_uri, kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (record_id) DO NOTHING""",
             [
                 capture.url,
@@ -329,6 +329,7 @@ class Articles(Groups):
                 capture.source,
                 run_id,
                 capture.source_uri,
+                capture.kind,
             ],
         )
         if not cursor.rowcount:

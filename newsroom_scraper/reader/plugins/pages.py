@@ -167,15 +167,15 @@ async def _archived_images(db: Any, key: dict[str, Any]) -> list[dict[str, Any]]
     images = await _rows(db, "select * from images where article_id = :id order by position", key)
     captured: dict[str, dict[str, Any]] = {}
     if await db.table_exists("captures"):
-        sql = """select url, captured_at from captures where article_id = :id and version is null and status = 200
+        sql = """select url, captured_at from captures where article_id = :id and kind = 'image' and status = 200
             order by captured_at"""
-        for capture in await _rows(db, sql, key):
-            captured[urlsplit(capture["url"]).path] = capture
+        for row in await _rows(db, sql, key):
+            captured[urlsplit(row["url"]).path] = row
     for image in images:
         capture = captured.get(urlsplit(image["src"] or "").path)
-        image["archived"] = (
-            f"/newsroom/-/memento/{memento_timestamp(capture['captured_at'])}id_/{capture['url']}" if capture else None
-        )
+        image["archived"] = None
+        if capture is not None:
+            image["archived"] = f"/newsroom/-/memento/{memento_timestamp(capture['captured_at'])}id_/{capture['url']}"
     return images
 
 
