@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from datasette import handle_exception as datasette_errors
 from datasette.utils.asgi import Response
 
 from newsroom_scraper.reader import DATABASE_NAME
@@ -72,7 +71,10 @@ def startup(datasette: Any) -> None:
     # local variables when rich is installed (wacz and typer bring it): ~1–5 s in the event loop for
     # each 404 or query that ran out of time, while no other page was answered (issue 17, 1: "the
     # 1 s limit fires after 2.4–3.0 s under load"). Datasette still prints a plain traceback for
-    # every 500.
+    # every 500. (Imported here: imported before datasette.plugins, this module would be registered
+    # half-initialised, without its handler, and every error page would fail.)
+    from datasette import handle_exception as datasette_errors
+
     datasette_errors.rich = None
 
 
