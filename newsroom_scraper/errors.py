@@ -104,8 +104,9 @@ class ArchiveBusy(NewsroomError):
 
 
 class ArchiveUnusable(NewsroomError):
-    """Raised by ``run_crawl`` before crawling when the archive cannot be written: its file is
-    damaged (``PRAGMA quick_check`` fails) or read-only. Nothing is fetched."""
+    """Raised before a crawl, a reparse or a backfill (``store.check_archive``, ``write_lock``) when
+    the archive cannot be written: its file is damaged (``PRAGMA quick_check`` fails), read-only,
+    or cannot be created or locked (a read-only folder, a full disk). Nothing is fetched."""
 
 
 class ArchiveNeedsMigration(NewsroomError):

@@ -26,7 +26,7 @@ from wayback import Mode, WaybackClient, WaybackSession
 from newsroom_scraper import __version__, settings, site
 from newsroom_scraper.evidence.reparse import ReparseReport, reparse
 from newsroom_scraper.evidence.warc import WarcWriter, iter_captures
-from newsroom_scraper.store import Archive
+from newsroom_scraper.store import Archive, check_archive
 from newsroom_scraper.store.lock import holding_write_lock
 
 WAYBACK = "https://web.archive.org"
@@ -121,6 +121,7 @@ def backfill(
 ) -> BackfillReport:
     """List, fetch, write and re-parse the Wayback captures of the newsroom's articles, holding
     the archive's write lock throughout (no crawl writes meanwhile; ArchiveBusy when one does)."""
+    check_archive(db_path)  # before the first request: a read-only or damaged archive stops here
     warc_dir = Path(warc_dir)
     say = progress or (lambda line: None)
     client = client or wayback_client()
