@@ -177,3 +177,54 @@ def test_an_unexpected_failure_is_one_line_and_its_traceback_only_with_debug(tmp
     )
     debugged = CliRunner().invoke(main, ["--debug", *arguments])
     assert isinstance(debugged.exception, RuntimeError)  # raised on: click's runner holds its traceback
+
+
+@pytest.mark.e2e  # serves in a child process (as the user nobody, when root)
+def test_serve_answers_from_a_read_only_folder(open_folder: Path) -> None:
+    """serve on a read-only folder answered 500 on every page with no hint (WAL's -shm could not
+    be made): the archive is served immutable. Checked with real permissions, -wal/-shm left by a
+    writer beside the file (root's, not writable) and without them."""
+    import socket
+
+    python = unprivileged_python()
+    folder = open_folder / "archive"
+    folder.mkdir()
+    db = folder / "a.db"
+    Archive(db).close()
+    for leftovers in (False, True):
+        if leftovers:
+            (folder / "a.db-wal").write_bytes(b"")
+            (folder / "a.db-shm").write_bytes(b"")
+        folder.chmod(0o555)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [*python, "-m", "newsroom_scraper", "serve", "--db", str(db), "--port", str(port)]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd="/") as server:
+            try:
+                assert server.stdout is not None and "Serving the archive" in server.stdout.readline()
+                for path in ("/newsroom/articles.json", "/newsroom/crawl_runs", "/newsroom.json?sql=select+1"):
+                    assert answered(f"http://127.0.0.1:{port}{path}") == 200, path
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+                folder.chmod(0o777)
+
+
+def answered(url: str) -> int:
+    """The status of ``url``, asked again while the server does not listen yet (for at most ~5 s)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    for _ in range(50):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError):
+                raise
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url}")
