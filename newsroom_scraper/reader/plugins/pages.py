@@ -175,9 +175,17 @@ async def _version(db: Any, request: Any) -> dict[str, Any]:
         {"a": version["article_id"], "v": version["version"]},
     )
     previous = json.loads(before[0]["data"]) if before else None
+    siblings = await _rows(
+        db,
+        "select id, version from article_versions where article_id = :a order by version",
+        {"a": version["article_id"]},
+    )
+    later = [s["id"] for s in siblings if s["version"] == version["version"] + 1]
     return {
         "version": version,
         "previous_id": before[0]["id"] if before else None,
+        "next_id": later[0] if later else None,
+        "siblings": siblings,
         "changes": changes(previous, json.loads(version["data"])) if previous is not None else [],
         "captures": await _captures(db, version),
     }

@@ -1,0 +1,151 @@
+"""The reader's pages beyond search (issue 16: 6, 7, 9, 10): what changed, compare, version text,
+credits and coverage, the article's teasers and images, and the accessibility of every page.
+
+Datasette's in-process client over a copy of the reader's archive with a third run: a real change
+and a punctuation-only change, and the partnership article captured again with its teasers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsroom_scraper.items import Article, RelatedLink
+from newsroom_scraper.reader.web import make_datasette
+from newsroom_scraper.store import Archive
+
+BASE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
+ELSEWHERE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/nicht-archiviert.html"
+
+
+def save(archive: Archive, item, run: int, at: str) -> None:
+    archive.save_article(item, run_id=run, fetched_url=item.url, fetched_at=at, etag=None, last_modified=None)
+
+
+def current_article(archive: Archive, slug: str) -> Article:
+    """The stored current version of an article, as the parser made it."""
+    (data,) = archive.db.execute(
+        "select v.data from article_versions v join articles a on a.id = v.article_id"
+        " where a.url = ? and v.version = a.version_count",
+        [BASE + slug + ".html"],
+    ).fetchone()
+    return Article.from_dict(json.loads(data))
+
+
+@pytest.fixture(scope="module")
+def db_path(reader_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "archive.db"
+    shutil.copy(reader_archive, path)
+    with Archive(path) as archive:
+        items = {slug: current_article(archive, slug) for slug in ("rat-tagt", "strategie", "partnerschaft")}
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        at = "2026-11-22T10:00:00+00:00"
+        save(archive, dataclasses.replace(items["rat-tagt"], title="Sitzung im Rathaus verlegt"), run, at)
+        save(archive, dataclasses.replace(items["strategie"], title="Neue Strategie für Parks."), run, at)
+        teasers = [
+            RelatedLink(url=BASE + "kita-eroeffnet.html", title="Kita am Westpark eröffnet", district="Hörde"),
+            RelatedLink(url=ELSEWHERE, title="Nicht im Archiv"),
+            RelatedLink(url=BASE + "kita-eroeffnet.html", title="Kita am Westpark eröffnet", district="Hörde"),
+        ]
+        save(archive, dataclasses.replace(items["partnerschaft"], related=teasers), run, at)
+        archive.finish_run(run, "finished", {}, {"changed": 2}, {})
+    return path
+
+
+@pytest.fixture(scope="module")
+def get(db_path: Path):
+    datasette = make_datasette(db_path)
+
+    def fetch(path: str, status: int = 200):
+        response = asyncio.run(datasette.client.get(path))
+        assert response.status_code == status, (path, response.text[:800])
+        return response
+
+    return fetch
+
+
+def ids(db_path: Path, slug: str) -> dict[int, int]:
+    """An article's version ids by version number."""
+    with Archive(db_path) as archive:
+        rows = archive.db.execute(
+            "select v.version, v.id from article_versions v join articles a on a.id = v.article_id where a.url = ?",
+            [BASE + slug + ".html"],
+        ).fetchall()
+    return dict(rows)
+
+
+def main_of(html: str) -> str:
+    found = re.search(r"<main\b.*?</main>", html, re.S)
+    assert found, "no <main>"
+    return found.group(0)
+
+
+# -- 6: what changed ----------------------------------------------------------------------
+
+
+def test_changes_page_lists_changed_versions_newest_first_with_their_fields(get) -> None:
+    rows = get("/newsroom/changes.json?_shape=objects").json()["rows"]
+    assert [(r["title"], r["version"]) for r in rows] == [("Sitzung im Rathaus verlegt", 3), ("Sitzung im Rathaus!", 2)]
+    assert rows[0]["fields"] == "Überschrift" and rows[1]["fields"] == "Überschrift (nur Leer-/Satzzeichen), Text"
+    html = get("/newsroom/changes").text
+    assert "<h1>Änderungen</h1>" in html and 'href="/newsroom/compare?from=' in html
+    assert '<html lang="de">' in html and "select " not in html.lower()
+
+
+def test_trivial_changes_are_hidden_by_default_and_shown_on_request(get) -> None:
+    hidden = [r["title"] for r in get("/newsroom/changes.json?_shape=objects").json()["rows"]]
+    shown = [r["title"] for r in get("/newsroom/changes.json?trivial=1&_shape=objects").json()["rows"]]
+    assert "Neue Strategie für Parks." not in hidden and "Neue Strategie für Parks." in shown
+    assert 'href="?trivial=1"' in get("/newsroom/changes").text
+
+
+def test_changes_feed_names_each_change_and_links_the_comparison(get) -> None:
+    feed = feedparser.parse(get("/newsroom/changes.atom").content)
+    assert not feed.bozo and feed.feed.title == "Newsroom-Archiv: Änderungen"
+    assert [e.title for e in feed.entries] == ["Geändert: Sitzung im Rathaus verlegt", "Geändert: Sitzung im Rathaus!"]
+    assert "/newsroom/compare?from=" in feed.entries[0].link
+
+
+def test_home_page_links_its_changed_count_to_the_changes_page(get) -> None:
+    html = get("/").text
+    assert re.search(r'<a href="/newsroom/changes">\d+ geändert</a>', html)
+    assert 'href="/newsroom/changes.atom"' in html
+
+
+def test_version_page_shows_its_own_text_and_previous_and_next_links(get, db_path: Path) -> None:
+    versions = ids(db_path, "rat-tagt")
+    html = main_of(get(f"/newsroom/article_versions/{versions[2]}").text)
+    assert f'rel="prev" href="/newsroom/article_versions/{versions[1]}"' in html
+    assert f'rel="next" href="/newsroom/article_versions/{versions[3]}"' in html
+    assert "Text dieser Fassung" in html and "<h3>Sitzung im Rathaus!</h3>" in html
+    last = main_of(get(f"/newsroom/article_versions/{versions[3]}").text)
+    assert 'rel="next"' not in last and 'action="/newsroom/compare"' in last
+
+
+def test_any_two_versions_compare_and_versions_of_two_articles_do_not(get, db_path: Path) -> None:
+    versions = ids(db_path, "rat-tagt")
+    html = main_of(get(f"/newsroom/compare?from={versions[1]}&to={versions[3]}").text)
+    assert "Fassung 1 und 3" in html
+    assert 'Sitzung im Rathaus<ins><span class="visually-hidden">[+ </span> verlegt' in html
+    assert "Montagabend" in html and "Dienstagabend" in html  # the body's change of version 2 is in it
+    other = ids(db_path, "strategie")[1]
+    refused = main_of(get(f"/newsroom/compare?from={versions[1]}&to={other}").text)
+    assert "zwei Fassungen desselben Artikels" in refused
+
+
+def test_diffs_are_readable_without_colour(get, db_path: Path) -> None:
+    html = main_of(get(f"/newsroom/article_versions/{ids(db_path, 'rat-tagt')[2]}").text)
+    assert (
+        '<ins><span class="visually-hidden">[+ </span>Dienstagabend, nicht am <span class="visually-hidden"> +]</span></ins>'
+        in html
+    )
+    assert "unterstrichen</ins> = hinzugefügt" in html
+    css = get("/").text
+    assert "ins { background: #dcfce7; text-decoration: underline; }" in css
