@@ -149,3 +149,37 @@ def test_diffs_are_readable_without_colour(get, db_path: Path) -> None:
     assert "unterstrichen</ins> = hinzugefügt" in html
     css = get("/").text
     assert "ins { background: #dcfce7; text-decoration: underline; }" in css
+
+
+# -- 9: the article page ------------------------------------------------------------------
+
+
+def article_page(get, db_path: Path, slug: str) -> str:
+    with Archive(db_path) as archive:
+        row = archive.get_article(BASE + slug + ".html")
+    assert row is not None
+    return main_of(get(f"/newsroom/articles/{row['id']}").text)
+
+
+def test_teasers_are_distinct_and_link_to_the_archived_copy(get, db_path: Path) -> None:
+    html = article_page(get, db_path, "partnerschaft")
+    teasers = re.search(r'<ul class="related">(.*?)</ul>', html, re.S)
+    assert teasers, "no teaser list"
+    items = re.findall(r"<li>(.*?)</li>", teasers.group(1), re.S)
+    assert len(items) == 2  # three teasers over two days, two distinct
+    with Archive(db_path) as archive:
+        kita = archive.get_article(BASE + "kita-eroeffnet.html")
+    assert kita is not None
+    assert f'<a href="/newsroom/articles/{kita["id"]}">Kita am Westpark eröffnet</a>' in items[0]
+    assert f'href="{ELSEWHERE}"' in items[1] and "nicht im Archiv" in items[1]
+    assert "<details" not in html  # Datasette's menu script closed every open <details> on any click
+
+
+def test_images_show_a_placeholder_with_alt_caption_and_credit(get, db_path: Path) -> None:
+    html = article_page(get, db_path, "partnerschaft")
+    figure = re.search(r'<figure class="image">(.*?)</figure>', html, re.S)
+    assert figure, "no figure"
+    text = " ".join(re.sub(r"<[^>]+>", " ", figure.group(1)).split())
+    assert "Bild 1 (nicht archiviert): Festzelt vor dem Rathaus" in text
+    assert "Das Fest zum Jubiläum" in text and "Bild: Stadt Dortmund / Erika Beispielfoto" in text
+    assert 'class="image-placeholder"' in figure.group(1)

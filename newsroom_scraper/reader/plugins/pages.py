@@ -4,7 +4,7 @@
   «hits» as escaped text with <mark>), ``safe_body`` (the stored, already sanitised body HTML
   cleaned once more with an allow-list before it is shown).
 - Template variables: the home page's summary; the article page's images, tags, links, videos,
-  related teasers per capture day, versions with their changed fields; a version's word diff and
+  distinct related teasers (linked to their archived copy), versions with their changed fields; a version's word diff and
   the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
 """
 
@@ -139,22 +139,24 @@ async def _article(db: Any, request: Any) -> dict[str, Any]:
         version["changes"] = changes(previous, data) if previous is not None else []
         previous = data
         history.append(version)
+    # Each teaser once (the slider repeats the same news on every capture day), newest capture
+    # first, with the archived copy's id when the archive holds the article it points to.
     related = await _rows(
         db,
-        """select r.*, substr(c.started_at, 1, 10) as captured_on from related_links r
-        join crawl_runs c on c.id = r.run_id where r.article_id = :id order by r.run_id desc, r.position""",
+        """select r.url, max(r.title) as title, max(r.date) as date, max(r.district) as district,
+        min(substr(c.started_at, 1, 10)) as first_seen, max(substr(c.started_at, 1, 10)) as last_seen,
+        (select a.id from articles a where a.url = r.url) as archived_id
+        from related_links r join crawl_runs c on c.id = r.run_id where r.article_id = :id
+        group by r.url order by max(r.run_id) desc, min(r.position)""",
         key,
     )
-    days: dict[str, list[dict[str, Any]]] = {}
-    for link in related:
-        days.setdefault(link["captured_on"], []).append(link)
     return {
         "images": await _rows(db, "select * from images where article_id = :id order by position", key),
         "videos": await _rows(db, "select * from videos where article_id = :id order by position", key),
         "links": await _rows(db, "select * from links where article_id = :id order by position", key),
         "tags": [row["tag"] for row in await _rows(db, "select tag from tags where article_id = :id", key)],
         "history": list(reversed(history)),
-        "related_days": days,
+        "related": related,
     }
 
 
