@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 import re
 import shutil
@@ -56,6 +57,13 @@ def db_path(reader_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         ]
         save(archive, dataclasses.replace(items["partnerschaft"], related=teasers), run, at)
         archive.finish_run(run, "finished", {}, {"changed": 2}, {})
+        # The three runs on 20, 21 and 23 November: the 22nd is a day without a run.
+        for run_id, day in ((1, "2026-11-20"), (2, "2026-11-21"), (3, "2026-11-23")):
+            archive.db.execute(
+                "update crawl_runs set started_at = ?, finished_at = ? where id = ?",
+                [day + "T10:00:00+00:00", day + "T10:05:00+00:00", run_id],
+            )
+        archive.db.conn.commit()
     return path
 
 
@@ -183,3 +191,55 @@ def test_images_show_a_placeholder_with_alt_caption_and_credit(get, db_path: Pat
     assert "Bild 1 (nicht archiviert): Festzelt vor dem Rathaus" in text
     assert "Das Fest zum Jubiläum" in text and "Bild: Stadt Dortmund / Erika Beispielfoto" in text
     assert 'class="image-placeholder"' in figure.group(1)
+
+
+# -- 7: credits and coverage --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "heading"),
+    [
+        ("/newsroom/credits", "Bildnachweise – Newsroom-Archiv", "Bildnachweise"),
+        (
+            "/newsroom/credit?by=Erika+Beispielfoto",
+            "Bilder von Erika Beispielfoto – Newsroom-Archiv",
+            "Bilder von Erika Beispielfoto",
+        ),
+        (
+            "/newsroom/credit?agency=Stadt+Dortmund",
+            "Bilder der Agentur Stadt Dortmund – Newsroom-Archiv",
+            "Bilder der Agentur Stadt Dortmund",
+        ),
+        ("/newsroom/coverage", "Abdeckung – Newsroom-Archiv", "Abdeckung: Artikel und Abrufe je Tag"),
+    ],
+)
+def test_credits_and_coverage_are_german_pages_named_after_their_subject(get, path, title, heading) -> None:
+    html = get(path).text
+    assert '<html lang="de">' in html and f"<title>{title}</title>" in html and f"<h1>{heading}</h1>" in html
+    assert "select " not in html.lower() and "Custom SQL" not in html and "Run SQL" not in html
+
+
+def test_credit_page_links_article_titles_to_the_archive(get, db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        row = archive.get_article(BASE + "partnerschaft.html")
+    assert row is not None
+    html = main_of(get("/newsroom/credit?by=Erika+Beispielfoto").text)
+    assert (
+        f'<a class="article-title" href="/newsroom/articles/{row["id"]}">Jubiläum der Städtepartnerschaft</a>' in html
+    )
+    assert "images.csv?credit_by=Erika%20Beispielfoto&amp;_stream=on" in html
+    credits = main_of(get("/newsroom/credits").text)
+    assert 'href="/newsroom/credit?by=Erika%20Beispielfoto">Erika Beispielfoto</a>' in credits
+
+
+def test_coverage_shows_articles_per_day_and_days_without_a_run(get, db_path: Path) -> None:
+    days = {r["day"]: r for r in get("/newsroom/coverage.json?_shape=objects&page=1").json()["rows"]}
+    assert days["2026-11-22"]["missed"] == 1 and days["2026-11-22"]["runs"] == 0
+    assert days["2026-11-21"]["missed"] == 0 and days["2026-11-21"]["runs"] == 1
+    html = main_of(get("/newsroom/coverage").text)
+    assert "kein Abruf" in html and 'rel="next" href="?page=2"' in html
+    page = (dt.datetime.now(dt.UTC).date() - dt.date(2025, 3, 10)).days // 60 + 1  # the page that shows 10 March 2025
+    older = {r["day"]: r for r in get(f"/newsroom/coverage.json?_shape=objects&page={page}").json()["rows"]}
+    with Archive(db_path) as archive:
+        (expected,) = archive.db.execute("select count(*) from articles where published_date = '2025-03-10'").fetchone()
+    assert expected > 1 and older["2025-03-10"]["published"] == expected

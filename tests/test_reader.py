@@ -194,7 +194,7 @@ def test_credits_pages(client: Client) -> None:
 
 
 def test_coverage_page(client: Client) -> None:
-    runs = client.get("/newsroom/coverage.json?_shape=objects").json()["rows"]
+    runs = client.get("/newsroom/runs.json?_shape=objects").json()["rows"]
     assert [r["id"] for r in runs] == [2, 1] and runs[0]["hours_since_previous"] is not None
 
 
