@@ -25,6 +25,14 @@ $(CHROMIUM):
 		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	fi
 
+# axe-core (npm, MPL-2.0) checks the pages' accessibility in tests/test_browser.py: installed from the
+# npm registry into tests/.axe/ (not committed) when missing; without npm the test skips and says why.
+AXE_VERSION := 4.10.2
+AXE := tests/.axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	-@command -v npm >/dev/null && npm install --silent --prefix tests/.axe --no-save --no-audit --no-fund \
+		--no-package-lock axe-core@$(AXE_VERSION) >/dev/null || echo "npm is missing: the axe-core checks will skip"
+
 # Formatting, lint, types, then the import contracts between the layers (pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -36,7 +44,7 @@ lint: $(STAMP)
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
 PYTEST := $(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
-test: $(STAMP) $(CHROMIUM) tools lint
+test: $(STAMP) $(CHROMIUM) $(AXE) tools lint
 	$(PYTEST)
 
 # The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other
@@ -97,5 +105,5 @@ docs: $(STAMP)
 	$(BIN)/python -m newsroom_replica.fields_doc
 
 # The README's screenshots (docs/screenshots/), taken by the browser test.
-screenshots: $(STAMP) /usr/bin/chromium
+screenshots: $(STAMP) /usr/bin/chromium $(AXE)
 	NEWSROOM_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly tests/test_browser.py
