@@ -22,6 +22,16 @@ from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.diffs import changes
 from newsroom_scraper.reader.hooks import hookimpl
 
+# The home page's example searches, each with what it shows. Words of the replica's fixed vocabulary
+# (newsroom_replica/content.py) that the city's news uses as well: each finds something in the
+# demo's archive (tests/test_demo.py).
+EXAMPLE_SEARCHES = [
+    ("Kinder", "ganze Wörter in jeder Form"),
+    ("bibliothek", "Wortteile: findet „Stadtbibliothek“"),
+    ("Buergertelefon", "ae/ä, oe/ö, ue/ü, ss/ß gleich"),
+    ('"Anmeldung ist nicht erforderlich"', "eine Wortfolge in Anführungszeichen"),
+    ("Westfalenpark -Spielplatz", "-wort schließt aus"),
+]
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
 MONTHS += ["Dezember"]
@@ -120,6 +130,7 @@ async def _home(db: Any, request: Any) -> dict[str, Any]:
         "sections": sections,
         "top_tags": tags,
         "districts": districts,
+        "examples": EXAMPLE_SEARCHES,
     }
 
 
