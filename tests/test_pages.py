@@ -243,3 +243,13 @@ def test_coverage_shows_articles_per_day_and_days_without_a_run(get, db_path: Pa
     with Archive(db_path) as archive:
         (expected,) = archive.db.execute("select count(*) from articles where published_date = '2025-03-10'").fetchone()
     assert expected > 1 and older["2025-03-10"]["published"] == expected
+
+
+# -- 10: every page German, with a main landmark and a skip link ---------------------------
+
+
+@pytest.mark.parametrize("path", ["/newsroom", "/newsroom/articles", "/newsroom/crawl_runs", "/newsroom/runs"])
+def test_datasettes_own_pages_are_german_with_main_and_a_skip_link(get, path: str) -> None:
+    html = get(path).text
+    assert '<html lang="de">' in html and '<main id="inhalt">' in html
+    assert '<a class="skip-link" href="#inhalt">Zum Inhalt springen</a>' in html
