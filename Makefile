@@ -87,6 +87,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/nightly_run.py --articles 30 --added 2 --pad-kb 0 --rounds 1
 	$(BIN)/python bench/reparse.py --articles 60
 	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
+	$(BIN)/python bench/changes.py --size 100 --rounds 2
 	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 
 clean:
