@@ -4,8 +4,8 @@
   «hits» as escaped text with <mark>), ``safe_body`` (the stored, already sanitised body HTML
   cleaned once more with an allow-list before it is shown).
 - Template variables: the home page's summary; the article page's images, tags, links, videos,
-  distinct related teasers (linked to their archived copy), versions with their changed fields; a version's word diff and
-  the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
+  distinct related teasers (linked to their archived copy), versions with their changed fields; a
+  version's siblings, word diff and the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup, escape
 
+from newsroom_scraper.items import memento_timestamp
 from newsroom_scraper.parser.text.dates import BERLIN
 from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.diffs import changes
@@ -201,7 +202,22 @@ async def _version(db: Any, request: Any) -> dict[str, Any]:
         "siblings": siblings,
         "changes": changes(previous, json.loads(version["data"])) if previous is not None else [],
         "captures": await _captures(db, version),
+        "replays": _replays(version["url"], await _captures(db, version)),
     }
+
+
+def _replays(url: str, captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where each capture of a version is replayed as received (``newsroom-archive serve``'s Memento
+    routes, evidence/replay.py), with the time it names."""
+    return [
+        {
+            "captured_at": c["captured_at"],
+            "status": c["status"],
+            "path": f"/newsroom/-/memento/{memento_timestamp(c['captured_at'])}/{url}",
+        }
+        for c in captures
+        if c["status"] in (200, 304) and c["warc_file"]
+    ]
 
 
 async def _captures(db: Any, version: dict[str, Any]) -> list[dict[str, Any]]:
