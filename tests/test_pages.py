@@ -253,3 +253,20 @@ def test_datasettes_own_pages_are_german_with_main_and_a_skip_link(get, path: st
     html = get(path).text
     assert '<html lang="de">' in html and '<main id="inhalt">' in html
     assert '<a class="skip-link" href="#inhalt">Zum Inhalt springen</a>' in html
+
+
+def test_the_article_history_links_each_version_to_its_comparison(get, db_path: Path) -> None:
+    versions = ids(db_path, "rat-tagt")
+    html = article_page(get, db_path, "rat-tagt")
+    for number in (2, 3):
+        assert f'href="/newsroom/compare?from={versions[number - 1]}&amp;to={versions[number]}"' in html
+
+
+def test_every_change_is_classified_when_the_server_starts(db_path: Path) -> None:
+    datasette = make_datasette(db_path)
+
+    async def start() -> int:
+        await datasette.invoke_startup()
+        return int(await datasette._newsroom_warm_changes)  # the background task the start-up began
+
+    assert asyncio.run(start()) == 3  # rat-tagt 1→2 and 2→3, strategie's punctuation change

@@ -144,11 +144,12 @@ async def _article(db: Any, request: Any) -> dict[str, Any]:
         where v.article_id = :id order by v.version""",
         key,
     )
-    history = []
+    history: list[dict[str, Any]] = []
     previous = None
     for version in versions:
         data = json.loads(version.pop("data"))
         version["changes"] = changes(previous, data) if previous is not None else []
+        version["previous_id"] = history[-1]["id"] if history else None
         previous = data
         history.append(version)
     # Each teaser once (the slider repeats the same news on every capture day), newest capture
