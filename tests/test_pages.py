@@ -179,7 +179,7 @@ def test_teasers_are_distinct_and_link_to_the_archived_copy(get, db_path: Path) 
         kita = archive.get_article(BASE + "kita-eroeffnet.html")
     assert kita is not None
     assert f'<a href="/newsroom/articles/{kita["id"]}">Kita am Westpark eröffnet</a>' in items[0]
-    assert f'href="{ELSEWHERE}"' in items[1] and "nicht im Archiv" in items[1]
+    assert f'href="{ELSEWHERE}"' in items[1] and "nur auf dortmund.de" in items[1]
     assert "<details" not in html  # Datasette's menu script closed every open <details> on any click
 
 
@@ -188,7 +188,7 @@ def test_images_show_a_placeholder_with_alt_caption_and_credit(get, db_path: Pat
     figure = re.search(r'<figure class="image">(.*?)</figure>', html, re.S)
     assert figure, "no figure"
     text = " ".join(re.sub(r"<[^>]+>", " ", figure.group(1)).split())
-    assert "Bild 1 (nicht archiviert): Festzelt vor dem Rathaus" in text
+    assert "Bild 1 – nicht im Archiv: Festzelt vor dem Rathaus" in text
     assert "Das Fest zum Jubiläum" in text and "Bild: Stadt Dortmund / Erika Beispielfoto" in text
     assert 'class="image-placeholder"' in figure.group(1)
 
