@@ -112,7 +112,8 @@ class Routes:
                 return self._ok(render_article(state.intern))
             if path in state.entries:
                 return self._article(path)
-            return not_found()
+            gone = state.gone_status(path)
+            return Answer(gone, render_error_page(gone).encode("utf-8")) if gone else not_found()
 
     def _ok(
         self, text: str, content_type: str = "text/html; charset=utf-8", last_modified: datetime | None = None
