@@ -41,6 +41,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -212,7 +213,9 @@ def crawl(replica: Replica, db: Path, clock: datetime) -> tuple[int, float, floa
 
 
 def folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.exists() else 0.0
+    """Megabytes of WARC files in ``folder`` (the index beside them left out)."""
+    files = folder.rglob("*.warc.gz") if folder.exists() else ()
+    return sum(p.stat().st_size for p in files) / 1e6
 
 
 def pad_history(warc: Path, megabytes: float) -> None:
@@ -472,6 +475,7 @@ def main() -> None:
     parser.add_argument("--sitemap-gone", help="START:NIGHTS without a sitemap (default 3N/4 : 2)")
     parser.add_argument("--json", type=Path, help="also write every night's figures here")
     options = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the replica's stop() still runs (finally)
     started = time.monotonic()
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
