@@ -51,7 +51,8 @@ tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
 		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
-# Every figure of docs/benchmarks.md (about 15 minutes here; 100k articles: see that page).
+# Every figure of docs/benchmarks.md and the simulated month of docs/operations.md (about 15 minutes
+# here, the 30 simulated nights some 3 more; 100k articles: see docs/benchmarks.md).
 BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
