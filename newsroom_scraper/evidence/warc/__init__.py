@@ -15,8 +15,10 @@ docs/archival.md describes the files, the records and the index.
 
 from newsroom_scraper.evidence.warc.index import update_index
 from newsroom_scraper.evidence.warc.read import (
+    ArchivedResponse,
     FileEnd,
     Joiner,
+    TooLargeToReplay,
     WarcError,
     WarcInfo,
     WarcItem,
@@ -25,6 +27,7 @@ from newsroom_scraper.evidence.warc.read import (
     iter_captures,
     iter_part,
     read_record_at,
+    read_response_at,
     warc_parts,
 )
 from newsroom_scraper.evidence.warc.records import (
@@ -43,6 +46,7 @@ from newsroom_scraper.evidence.warc.write import WarcWriter, write_index
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
+    "ArchivedResponse",
     "INDEX_NAME",
     "NOT_MODIFIED_TYPE",
     "SOURCE_HEADER",
@@ -51,6 +55,7 @@ __all__ = [
     "FileEnd",
     "Headers",
     "Joiner",
+    "TooLargeToReplay",
     "WarcCapture",
     "WarcError",
     "WarcInfo",
@@ -62,6 +67,7 @@ __all__ = [
     "iter_captures",
     "iter_part",
     "read_record_at",
+    "read_response_at",
     "warc_date",
     "update_index",
     "warc_parts",
