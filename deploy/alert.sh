@@ -1,7 +1,7 @@
 #!/bin/sh
 # Tell a person that a newsroom-archive unit failed: deploy/newsroom-archive-alert@.service runs
 # this with the failed unit's name (OnFailure= of the crawl, the weekly walk, the backup, the
-# monthly WARC bundle and the off-machine copy). Settings, in /etc/newsroom-archive/alert.env:
+# monthly WACZ of the WARC files and the off-machine copy). Settings, in /etc/newsroom-archive/alert.env:
 #   ALERT_WEBHOOK=https://ntfy.sh/<a-long-random-topic>  POST the text there with curl (ntfy, or any
 #                                                        endpoint that takes a plain-text body)
 #   ALERT_WEBHOOK_JSON=1                                 send {"text": …} instead (Slack, Mattermost,

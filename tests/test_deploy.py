@@ -8,13 +8,17 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tarfile
+import sys
 import threading
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+
+from newsroom_scraper.evidence.warc import Exchange, WarcWriter
+from newsroom_scraper.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -156,27 +160,34 @@ def test_the_alert_reaches_a_webhook_plain_or_as_json_and_fails_loudly_without_o
 
 
 @pytest.mark.e2e
-def test_last_months_warc_files_are_bundled_with_a_checksum_and_stay_in_place(tmp_path):
-    warc, out = tmp_path / "archive" / "warc", tmp_path / "backups" / "warc"
-    warc.mkdir(parents=True)
-    names = ["newsroom-20261031223000-00000.warc.gz", "newsroom-20261101033000-00000.warc.gz"]
-    names += ["newsroom-20261130033000-00000.warc.gz", "newsroom-20261130033000-00001.warc.gz"]
-    names += ["newsroom-20261201033000-00000.warc.gz"]
-    for name in names:
-        (warc / name).write_bytes(name.encode() * 100)
-    (warc / "index.cdxj").write_text("")
-    command = [str(DEPLOY / "warc-month.sh"), "2026-11", str(warc), str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+def test_last_months_warc_files_are_packed_as_a_wacz_with_a_checksum_and_stay_in_place(tmp_path):
+    db = tmp_path / "archive" / "newsroom.db"
+    db.parent.mkdir()
+    Archive(db).close()  # an archive with its schema (the WACZ's pages come from its versions)
+    warc, out = tmp_path / "archive" / "warc", tmp_path / "backups" / "wacz"
+    runs = {"20261031223000": 1, "20261101033000": 1, "20261130033000": 2, "20261201033000": 1}
+    for started, files in runs.items():
+        writer = WarcWriter(warc, started=started, max_size=1 if files > 1 else 10**9)
+        for n in range(files):
+            moment = f"{started[:4]}-{started[4:6]}-{started[6:8]}T03:30:0{n}+00:00"
+            writer.write_exchange(Exchange("http://127.0.0.1:1/newsroom/a.html", "GET", [], b"", 200, [], b"x", moment))
+        writer.finish()
+    names = sorted(p.name for p in warc.glob("*.warc.gz"))
+    command = [str(DEPLOY / "warc-month.sh"), "2026-11", str(db), str(out)]
+    env = {**os.environ, "NEWSROOM_ARCHIVE": f"{sys.executable} -m newsroom_scraper"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    bundle = out / "newsroom-warc-2026-11.tar"
-    with tarfile.open(bundle) as tar:
-        assert sorted(tar.getnames()) == names[1:4]
-    check = subprocess.run(["sha256sum", "--check", bundle.name + ".sha256"], cwd=out, capture_output=True)
-    assert check.returncode == 0 and all((warc / name).exists() for name in names)
-    again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
-    assert again.returncode == 0 and "already there and intact" in again.stdout
-    bad = subprocess.run([*command[:1], "November", *command[2:]], capture_output=True, text=True)
-    assert bad.returncode == 2
+    package = out / "newsroom-2026-11.wacz"
+    with zipfile.ZipFile(package) as wacz:
+        packed = sorted(Path(n).name for n in wacz.namelist() if n.startswith("archive/"))
+    assert packed == names[1:4]  # November's three files, not October's or December's
+    check = subprocess.run(["sha256sum", "--check", package.name + ".sha256"], cwd=out, capture_output=True)
+    assert check.returncode == 0 and sorted(p.name for p in warc.glob("*.warc.gz")) == names
+    again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert subprocess.run([*command[:1], "November", *command[2:]], capture_output=True).returncode == 2
+    empty = subprocess.run([command[0], "2025-01", *command[2:]], capture_output=True, text=True, env=env)
+    assert empty.returncode == 0 and "no WARC files of 2025-01" in empty.stdout
 
 
 # -- the GitHub Actions example and publish-guard.sh ----------------------------------------
