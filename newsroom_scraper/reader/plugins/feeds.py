@@ -1,21 +1,61 @@
-"""Atom feeds that may be empty: datasette-atom 0.9 answers 500 for a query without rows.
+"""The archive's Atom feeds (RFC 4287): a saved search, a tag, the newest articles, an article's history.
 
-Its renderer takes ``max()`` of the rows' ``atom_updated``, which fails on none: a saved search
-or a tag feed with no hits yet would be an error page. This renderer is registered after it
-(trylast, so it replaces the ``.atom`` extension) and hands every non-empty result to it; an empty
-result becomes a valid feed without entries.
+One renderer for the ``.atom`` extension (registered after datasette-atom's, so it replaces it):
+
+- A query returning ``id, url, title, published_at`` (+ ``content``, ``author``) — ``search_feed``,
+  ``tag_feed``, ``new_articles`` — becomes a feed whose title and id name what it follows (the
+  query's words and filters, the tag), newest publication first, each entry linking to the archive's
+  article page (``rel=alternate``) and to the original on the city's site (``rel=via``), its id the
+  original URL, with an ``<author>``.
+- Any other query with datasette-atom's columns (``atom_id``, ``atom_title``, ``atom_updated``, …:
+  ``article_history``) is rendered by datasette-atom; an empty one is a valid feed without entries
+  (datasette-atom 0.9 answers 500 there).
+
+Every feed is served as ``application/atom+xml``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 from datasette_atom import can_render_atom, render_atom
 from feedgen.feed import FeedGenerator
 
 from newsroom_scraper.reader.hooks import hookimpl
+
+ATOM = "application/atom+xml; charset=utf-8"
+ARTICLE_COLUMNS = {"id", "url", "title", "published_at"}
+DEFAULT_AUTHOR = "Stadt Dortmund"
+FEED_ID_PREFIX = "tag:newsroom-archive,2026:"
+
+
+def feed_title(query_name: str | None, args: dict[str, str], fallback: str) -> str:
+    """The feed's title, naming what it follows.
+
+    >>> feed_title("search_feed", {"q": "Rat", "since": "2024"}, "")
+    'Newsroom-Archiv: Suche „Rat“ (since 2024)'
+    >>> feed_title("tag_feed", {"tag": "Bildung"}, "")
+    'Newsroom-Archiv: Schlagwort „Bildung“'
+    """
+    if query_name == "search_feed":
+        filters = ", ".join(f"{k} {v}" for k, v in args.items() if v and k not in ("q", "page", "sort"))
+        return f"Newsroom-Archiv: Suche „{args.get('q', '')}“" + (f" ({filters})" if filters else "")
+    if query_name == "tag_feed":
+        return f"Newsroom-Archiv: Schlagwort „{args.get('tag', '')}“"
+    if query_name == "new_articles":
+        return "Newsroom-Archiv: neue Artikel"
+    return fallback
+
+
+def atom_time(value: str | None) -> dt.datetime:
+    """A publication time as an aware datetime (a date alone is midnight UTC)."""
+    if not value:
+        return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    moment = dt.datetime.fromisoformat(value if len(value) > 10 else value + "T00:00:00+00:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def render(
@@ -30,14 +70,49 @@ def render(
     view_name: str,
     data: dict[str, Any],
 ) -> Any:
+    if ARTICLE_COLUMNS <= set(columns):
+        return _article_feed(datasette, request, rows, database, query_name)
     if rows:
-        return render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
+        response = render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
+        return Response(response.body, status=response.status, headers=response.headers, content_type=ATOM)
     feed = FeedGenerator()
     feed.id(request.url)
     feed.link(href=request.url, rel="self")
     feed.title(_title(datasette, database, query_name) or (table or "Newsroom-Archiv"))
+    feed.author({"name": DEFAULT_AUTHOR})
     feed.updated(dt.datetime.now(dt.UTC))
-    return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8", status=200)
+    return Response(feed.atom_str(pretty=True), content_type=ATOM, status=200)
+
+
+def _article_feed(datasette: Any, request: Any, rows: list[Any], database: str, query_name: str | None) -> Response:
+    """A feed of articles, newest publication first, linking to the archive's pages."""
+    args = {name: request.args.get(name) or "" for name in request.args.keys() if not name.startswith("_")}
+    base = f"{request.scheme}://{request.host}"
+    fallback = _title(datasette, database, query_name) or "Newsroom-Archiv"
+    feed = FeedGenerator()
+    feed.id(FEED_ID_PREFIX + (query_name or "feed") + ("?" + urlencode(args) if args else ""))
+    feed.title(feed_title(query_name, args, fallback))
+    feed.link(href=request.url, rel="self", type="application/atom+xml")
+    if query_name == "search_feed":
+        page = base + datasette.urls.database(database) + "/search?" + urlencode(args)
+        feed.link(href=page, rel="alternate", type="text/html")
+    feed.author({"name": DEFAULT_AUTHOR})
+    entries = sorted(rows, key=lambda row: atom_time(row["published_at"]), reverse=True)
+    feed.updated(atom_time(entries[0]["published_at"]) if entries else dt.datetime.now(dt.UTC))
+    # feedgen writes entries in reverse order of adding: add the oldest first.
+    for row in reversed(entries):
+        entry = feed.add_entry()
+        entry.id(row["url"])
+        entry.title(row["title"] or row["url"])
+        entry.updated(atom_time(row["published_at"]))
+        entry.published(atom_time(row["published_at"]))
+        entry.link(href=base + datasette.urls.row(database, "articles", row["id"]), rel="alternate", type="text/html")
+        entry.link(href=row["url"], rel="via", type="text/html")
+        keys = row.keys()
+        entry.author({"name": (row["author"] if "author" in keys else None) or DEFAULT_AUTHOR})
+        if "content" in keys and row["content"]:
+            entry.summary(str(row["content"]).replace("«", "").replace("»", ""))
+    return Response(feed.atom_str(pretty=True), content_type=ATOM, status=200)
 
 
 def _title(datasette: Any, database: str, query_name: str | None) -> str | None:
@@ -48,6 +123,10 @@ def _title(datasette: Any, database: str, query_name: str | None) -> str | None:
     return query.get("title") if isinstance(query, dict) else None
 
 
+def can_render(columns: list[str]) -> bool:
+    return ARTICLE_COLUMNS <= set(columns) or bool(can_render_atom(columns))
+
+
 @hookimpl(trylast=True)
 def register_output_renderer(datasette: Any) -> dict[str, Any]:
-    return {"extension": "atom", "render": render, "can_render": can_render_atom}
+    return {"extension": "atom", "render": render, "can_render": can_render}
