@@ -17,6 +17,7 @@ Every feed is served as ``application/atom+xml``.
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from feedgen.feed import FeedGenerator
 from newsroom_scraper.reader.hooks import hookimpl
 
 ATOM = "application/atom+xml; charset=utf-8"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 ARTICLE_COLUMNS = {"id", "url", "title", "published_at"}
 DEFAULT_AUTHOR = "Stadt Dortmund"
 FEED_ID_PREFIX = "tag:newsroom-archive,2026:"
@@ -74,7 +76,7 @@ def render(
         return _article_feed(datasette, request, rows, database, query_name)
     if rows:
         response = render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
-        return Response(response.body, status=response.status, headers=response.headers, content_type=ATOM)
+        return Response(_with_author(response.body), status=response.status, content_type=ATOM)
     feed = FeedGenerator()
     feed.id(request.url)
     feed.link(href=request.url, rel="self")
@@ -85,34 +87,52 @@ def render(
 
 
 def _article_feed(datasette: Any, request: Any, rows: list[Any], database: str, query_name: str | None) -> Response:
-    """A feed of articles, newest publication first, linking to the archive's pages."""
+    """A feed of articles, newest publication first, linking to the archive's pages (stdlib XML: feedgen
+    drops a link's rel)."""
     args = {name: request.args.get(name) or "" for name in request.args.keys() if not name.startswith("_")}
     base = f"{request.scheme}://{request.host}"
     fallback = _title(datasette, database, query_name) or "Newsroom-Archiv"
-    feed = FeedGenerator()
-    feed.id(FEED_ID_PREFIX + (query_name or "feed") + ("?" + urlencode(args) if args else ""))
-    feed.title(feed_title(query_name, args, fallback))
-    feed.link(href=request.url, rel="self", type="application/atom+xml")
+    entries = sorted(rows, key=lambda row: atom_time(row["published_at"]), reverse=True)
+    feed = ET.Element("feed", xmlns=ATOM_NS)
+    _text(feed, "id", FEED_ID_PREFIX + (query_name or "feed") + ("?" + urlencode(args) if args else ""))
+    _text(feed, "title", feed_title(query_name, args, fallback))
+    newest = atom_time(entries[0]["published_at"]) if entries else dt.datetime.now(dt.UTC)
+    _text(feed, "updated", newest.isoformat())
+    ET.SubElement(feed, "link", rel="self", type="application/atom+xml", href=request.url)
     if query_name == "search_feed":
         page = base + datasette.urls.database(database) + "/search?" + urlencode(args)
-        feed.link(href=page, rel="alternate", type="text/html")
-    feed.author({"name": DEFAULT_AUTHOR})
-    entries = sorted(rows, key=lambda row: atom_time(row["published_at"]), reverse=True)
-    feed.updated(atom_time(entries[0]["published_at"]) if entries else dt.datetime.now(dt.UTC))
-    # feedgen writes entries in reverse order of adding: add the oldest first.
-    for row in reversed(entries):
-        entry = feed.add_entry()
-        entry.id(row["url"])
-        entry.title(row["title"] or row["url"])
-        entry.updated(atom_time(row["published_at"]))
-        entry.published(atom_time(row["published_at"]))
-        entry.link(href=base + datasette.urls.row(database, "articles", row["id"]), rel="alternate", type="text/html")
-        entry.link(href=row["url"], rel="via", type="text/html")
+        ET.SubElement(feed, "link", rel="alternate", type="text/html", href=page)
+    _text(ET.SubElement(feed, "author"), "name", DEFAULT_AUTHOR)
+    for row in entries:
         keys = row.keys()
-        entry.author({"name": (row["author"] if "author" in keys else None) or DEFAULT_AUTHOR})
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "id", row["url"])
+        _text(entry, "title", row["title"] or row["url"])
+        _text(entry, "updated", atom_time(row["published_at"]).isoformat())
+        _text(entry, "published", atom_time(row["published_at"]).isoformat())
+        archived = base + datasette.urls.row(database, "articles", row["id"])
+        ET.SubElement(entry, "link", rel="alternate", type="text/html", href=archived)
+        ET.SubElement(entry, "link", rel="via", type="text/html", href=row["url"])
+        _text(ET.SubElement(entry, "author"), "name", (row["author"] if "author" in keys else None) or DEFAULT_AUTHOR)
         if "content" in keys and row["content"]:
-            entry.summary(str(row["content"]).replace("«", "").replace("»", ""))
-    return Response(feed.atom_str(pretty=True), content_type=ATOM, status=200)
+            _text(entry, "summary", str(row["content"]).replace("«", "").replace("»", ""))
+    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return Response(body, content_type=ATOM, status=200)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    """A child element holding ``text``."""
+    child = ET.SubElement(parent, tag)
+    child.text = text
+    return child
+
+
+def _with_author(body: bytes | str) -> bytes:
+    """datasette-atom's feed with the feed-level <author> RFC 4287 requires (it writes none)."""
+    text = body.encode("utf-8") if isinstance(body, str) else body
+    marker = b"</updated>"
+    author = f"<author><name>{DEFAULT_AUTHOR}</name></author>".encode()
+    return text.replace(marker, marker + author, 1) if marker in text else text
 
 
 def _title(datasette: Any, database: str, query_name: str | None) -> str | None:
