@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
