@@ -81,8 +81,8 @@ def big(big_archive: Path) -> Client:
 
 
 def hits(client: Client, query: str, extra: str = "") -> list[dict]:
-    """Every hit of search.json (no page: the whole answer)."""
-    return client.get(f"/newsroom/search.json?q={quote(query)}{extra}").json()["rows"]
+    """Every hit of search.json (streamed: the whole answer)."""
+    return client.get(f"/newsroom/search.json?q={quote(query)}{extra}&_stream=on").json()["rows"]
 
 
 def ids(rows: list[dict]) -> list[int]:
@@ -200,7 +200,7 @@ def test_a_german_month_name(big: Client) -> None:
 @pytest.mark.parametrize("field", ["since", "until"])
 @pytest.mark.parametrize("typed", ["garbage", "2026-13", "31.02.2024", "01.11.26"])
 def test_a_date_that_is_no_date_is_refused_out_loud(client: Client, field: str, typed: str) -> None:
-    response = client.get(f"/newsroom/search.json?q=Rat&{field}={quote(typed)}")
+    response = client.get(f"/newsroom/search.json?q=Rat&{field}={quote(typed)}&_stream=on")
     assert ids(response.json()["rows"]) == ids(hits(client, "Rat"))  # not applied
     (message,) = response.json()["messages"]
     assert message["field"] == field and typed in message["message"] and "kein Datum" in message["message"]
@@ -302,14 +302,14 @@ def test_tag_feed_names_the_tag(client: Client) -> None:
 
 @pytest.mark.parametrize("extension", ["json", "csv"])
 def test_search_exports_every_hit_once(big: Client, extension: str) -> None:
-    response = big.get(f"/newsroom/search.{extension}?q=Sommerfest")
+    response = big.get(f"/newsroom/search.{extension}?q=Sommerfest&_stream=on")
     found = response.json()["rows"] if extension == "json" else list(csv.DictReader(io.StringIO(response.text)))
     assert len(found) == MANY and len({str(r["id"]) for r in found}) == MANY
 
 
 def test_search_pages_do_not_repeat_a_row(big: Client) -> None:
     seen: list[int] = []
-    url = "/newsroom/search.json?q=Sommerfest&page=1"
+    url = "/newsroom/search.json?q=Sommerfest"
     while url:
         page = big.get(url).json()
         assert len(page["rows"]) <= READER_PAGE_SIZE

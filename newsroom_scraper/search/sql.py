@@ -234,9 +234,19 @@ def search_hits(conn: sqlite3.Connection, q: str, **filters: str) -> list[tuple[
     return [(row[0], row[1]) for row in conn.execute(SEARCH_IDS_SQL, params)]
 
 
-def search_hit_ids(conn: sqlite3.Connection, q: str, **filters: str) -> list[int]:
-    """The ids of search_hits(): what ``?_search=`` on the articles table reads."""
-    return [article_id for article_id, _ in search_hits(conn, q, **filters)]
+# The articles the search finds for :q, without order or filters (the table page sorts and filters
+# them itself): the current versions' word hits and the substring hits, each once. No bm25 and no
+# sort: a word in most articles costs a fraction of the ordered SEARCH_IDS_SQL.
+SEARCH_HIT_SET_SQL = """select f.article_id from version_words join search_facts f on f.version_id = version_words.rowid
+where version_words match word_match(:q)
+union
+select rowid from articles_fts where articles_fts match substring_match(:q)"""
+
+
+def search_hit_ids(conn: sqlite3.Connection, q: str) -> list[int]:
+    """The ids search_hits() finds without filters, in id order: what ``?_search=`` on the articles
+    table reads (plugins/search.py)."""
+    return [row[0] for row in conn.execute(SEARCH_HIT_SET_SQL, {"q": q})]
 
 
 def first_version_with(versions: list[tuple[int, str]], q: str) -> int | None:

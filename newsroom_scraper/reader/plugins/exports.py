@@ -45,7 +45,8 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
                 return
             args = parse_qsl((scope.get("query_string") or b"").decode("utf-8", "replace"), keep_blank_values=True)
             table_json = _TABLE_JSON.match(path)
-            if table_json and ("_stream", "on") in args and await _is_table(datasette, table_json["name"]):
+            streams = table_json and ("_stream", "on") in args and table_json["name"] not in OWN_EXPORTS
+            if streams and table_json and await _is_table(datasette, table_json["name"]):
                 await _stream_json(datasette, path, args, send)
                 return
             query_csv = _QUERY_CSV.match(path)
@@ -63,7 +64,7 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
 
 async def _is_table(datasette: Any, name: str) -> bool:
     db = datasette.databases.get(DATABASE_NAME)
-    return db is not None and (await db.table_exists(name) or await db.view_exists(name))
+    return db is not None and (await db.table_exists(name) or name in await db.view_names())
 
 
 async def _truncated_at(datasette: Any, json_path: str, args: list[tuple[str, str]]) -> int | None:

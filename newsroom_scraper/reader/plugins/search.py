@@ -5,8 +5,9 @@ and ``?_search=`` through the same search.
   register_search_functions).
 - The canned queries ``search`` (the page), ``search_feed`` and ``search_months``, whose SQL is
   search/sql.py's, so that Archive.search_articles and the page run the same query.
-- ``search.json`` and ``search.csv`` are this plugin's routes: every hit streamed (``&page=N``: that
-  page of 50, and ``next``), no row twice, the date messages in the JSON (search/filters.py).
+- ``search.json`` and ``search.csv`` are this plugin's routes: the CSV and ``search.json?_stream=on``
+  stream every hit; ``search.json`` (or ``&page=N``) is one page of 50 with ``next``; no row twice;
+  the date messages in the JSON (search/filters.py).
 - ``first_mentions`` (page, ``.json``, ``.csv``): the search's hits and the articles an earlier version
   of which matches, earliest publication first, 50 a page (FIRST_MENTIONS_SQL).
 - ``?_search=`` on the articles table becomes ``_where=id in (… search_hit_ids(q) …)``: the same hits
@@ -148,7 +149,8 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
         return "?" + urlencode({**{k: v for k, v in args.items() if v}, "page": page})
 
     def export_url(extension: str) -> str:
-        return f"search.{extension}?" + urlencode({k: v for k, v in args.items() if v and k != "page"})
+        stream = {"_stream": "on"} if extension == "json" else {}
+        return f"search.{extension}?" + urlencode({**{k: v for k, v in args.items() if v and k != "page"}, **stream})
 
     def sort_url(sort: str) -> str:
         return "?" + urlencode({k: v for k, v in {**args, "sort": sort, "page": ""}.items() if v})
@@ -208,7 +210,9 @@ def _search_params(request: Any) -> dict[str, str]:
 
 
 async def search_export(request: Any, datasette: Any) -> Any:
-    """``search.json`` / ``search.csv``: every hit in the page's order, streamed; ``page=N`` one page.
+    """``search.csv`` (and ``search.json?_stream=on``): every hit in the page's order, streamed;
+    ``search.json`` and ``page=N``: one page of READER_PAGE_SIZE, with the URL of the ``next`` (None after
+    the last), never a row of the page before.
 
     JSON (``_shape=objects``, the default): ``{"ok", "messages", "rows", "next"}``, the messages being
     the refused filters (search/filters.py); ``_shape=array``: the rows alone.
@@ -220,7 +224,8 @@ async def search_export(request: Any, datasette: Any) -> Any:
         {"field": field, "message": text} for field, text in date_filters(params["since"], params["until"]).messages
     ]
     next_url = None
-    if request.args.get("page"):
+    paged = bool(request.args.get("page")) or (extension == "json" and request.args.get("_stream") != "on")
+    if paged:
         result = await db.execute(SEARCH_SQL, params)
         page_rows = [dict(row) for row in result.rows]
         if len(page_rows) > READER_PAGE_SIZE:
