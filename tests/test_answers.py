@@ -168,6 +168,12 @@ def test_district_and_tag_filters_ignore_case_and_accents(client: Client, extra:
     assert [r["title"] for r in hits(client, "Kita OR Strategie", extra)] == [title]
 
 
+def test_filter_fields_suggest_what_the_archive_holds(client: Client) -> None:
+    html = client.get("/newsroom/search?q=Kita").text
+    assert '<datalist id="district-suggestions"><option value="Hörde">' in html
+    assert '<option value="Parkpflege">' in html
+
+
 def test_tag_feed_ignores_case(client: Client) -> None:
     feed = feedparser.parse(client.get("/newsroom/tag_feed.atom?tag=parkpflege").content)
     assert [e.title for e in feed.entries] == ["Neue Strategie für Parks"]

@@ -90,6 +90,7 @@ def _article_feed(datasette: Any, request: Any, rows: list[Any], database: str, 
     """A feed of articles, newest publication first, linking to the archive's pages (stdlib XML: feedgen
     drops a link's rel)."""
     args = {name: request.args.get(name) or "" for name in request.args.keys() if not name.startswith("_")}
+    args = {name: value for name, value in args.items() if value}
     base = f"{request.scheme}://{request.host}"
     fallback = _title(datasette, database, query_name) or "Newsroom-Archiv"
     entries = sorted(rows, key=lambda row: atom_time(row["published_at"]), reverse=True)

@@ -55,6 +55,8 @@ HIT_COLUMNS = ["id", "published_at", "topline", "title", "section", "district", 
 EXPORT_BATCH = 200
 # An export may take longer than a page (sql_time_limit_ms): finding every id of a very common word.
 EXPORT_TIME_LIMIT_MS = 20_000
+# At most this many districts and tags offered as suggestions under the filter fields.
+SUGGESTIONS = 500
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection
@@ -119,7 +121,8 @@ def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] 
             "title": "Suche im Archiv",
             "description": (
                 f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {READER_PAGE_SIZE} Treffer je Seite "
-                "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
+                "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district; "
+                "sort: newest, oldest."
             ),
             "hide_sql": True,
         },
@@ -167,6 +170,10 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
                 result = await db.execute(SEARCH_MONTHS_SQL, params)
                 found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
         counts = [month["hits"] for month in found]
+        db = datasette.get_database(DATABASE_NAME)
+        # Suggestions for the filter fields (read from the indexes on district and tag).
+        districts = await db.execute(_distinct_sql("articles", "district"))
+        tags = await db.execute(_distinct_sql("tags", "tag"))
         return {
             "months": found,
             "months_most": max(counts, default=0),
@@ -180,9 +187,22 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
             "sort_url": sort_url,
             "sorts": SORTS,
             "date_messages": dict(date_filters(args["since"], args["until"]).messages),
+            "district_suggestions": [row[0] for row in districts.rows],
+            "tag_suggestions": [row[0] for row in tags.rows],
         }
 
     return months
+
+
+def _distinct_sql(table: str, column: str) -> str:
+    """The first SUGGESTIONS distinct values of an indexed column, one index seek each (a DISTINCT
+    reads the whole index: ~100 ms for the tags of 100,000 articles)."""
+    return f"""with recursive found(value) as (
+  select min({column}) from {table}
+  union all
+  select (select min({column}) from {table} where {column} > found.value) from found where found.value is not null
+)
+select value from found where value is not null limit {SUGGESTIONS}"""
 
 
 def _every_month(hits: dict[str, int]) -> list[dict[str, Any]]:
