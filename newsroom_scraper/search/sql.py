@@ -36,14 +36,25 @@ READER_PAGE_SIZE = 50
 # 12 KB rows of articles, and only the page's rows are read from articles. Each tier keeps at
 # most the rows the page needs (:page × 50 + 1, sorted with a bounded sorter); the substring tier
 # runs only when the word tier cannot fill the page.
-_SEARCH_FILTERS = """(:section = '' or f.section = :section)
+
+
+def _spellings(table: str, column: str) -> str:
+    """The values of an indexed column that fold() to the same as the filter's (Hörde, HÖRDE, horde):
+    each distinct value found by one index seek (a GROUP BY would read the whole index)."""
+    return f"""with recursive spelling(value) as (
+    select min({column}) from {table}
+    union all
+    select (select min({column}) from {table} where {column} > spelling.value) from spelling where spelling.value is not null
+  )
+  select value from spelling where value is not null and fold(value) = fold(:{column})"""
+
+
+_SEARCH_FILTERS = f"""(:section = '' or f.section = :section)
   and (search_since(:since, :until) = '' or f.published_date >= search_since(:since, :until))
   and (search_until(:since, :until) = ''
     or substr(f.published_date, 1, length(search_until(:since, :until))) <= search_until(:since, :until))
-  and (:tag = '' or f.article_id in (select article_id from tags where tag in (
-    select tag from tags group by tag having fold(tag) = fold(:tag))))
-  and (:district = '' or f.district in (
-    select district from articles where district is not null group by district having fold(district) = fold(:district)))"""
+  and (:tag = '' or f.article_id in (select article_id from tags where tag in ({_spellings("tags", "tag")})))
+  and (:district = '' or f.district in ({_spellings("articles", "district")}))"""
 # Sorted by date (:sort newest or oldest) the search is one tier of every hit, word or substring.
 _DATED = "(:sort in ('newest', 'oldest'))"
 # The order of hits: by relevance (tier, then score, ties newest first), or by publication date.
@@ -105,16 +116,19 @@ substring_page as (
     then substring_match(:q) else '{NOTHING}' end) and {substring_only}
   order by score, published_at desc, id limit max({substring_left}, 0)
 ),
+dated_words as materialized (
+  select f.article_id as id from version_words join search_facts f on f.version_id = version_words.rowid
+  where version_words match (case when {_DATED} then word_match(:q) else '{NOTHING}' end)
+),
+dated_found as materialized (
+  select id from dated_words
+  union
+  select rowid from articles_fts where articles_fts match (case when {_DATED} then substring_match(:q) else '{NOTHING}' end)
+),
 dated_page as materialized (
-  select * from (
-    select f.article_id as id, 0 as tier, 0 as score, f.published_at
-    from version_words join search_facts f on f.version_id = version_words.rowid
-    where version_words match (case when {_DATED} then word_match(:q) else '{NOTHING}' end) and {_SEARCH_FILTERS}
-    union all
-    select f.article_id as id, 2 as tier, 0 as score, f.published_at
-    from articles_fts join search_facts f on f.article_id = articles_fts.rowid
-    where articles_fts match (case when {_DATED} then substring_match(:q) else '{NOTHING}' end) and {substring_only}
-  )
+  select f.article_id as id, case when f.article_id in (select id from dated_words) then 0 else 2 end as tier,
+    0 as score, f.published_at
+  from search_facts f where f.article_id in (select id from dated_found) and {_SEARCH_FILTERS}
   order by {_ORDER} limit {need}
 ),
 hits as (
