@@ -165,7 +165,8 @@ SEARCH_IDS_SQL = search_ids_sql()
 # The same search as an Atom feed (plugins/feeds.py): a saved search to subscribe to, newest first
 # whatever :sort says.
 SEARCH_FEED_SQL = f"""select id, url, title, published_at, excerpt as content, 'Stadt Dortmund' as author
-from ({search_sql().replace(":sort", "'newest'")})"""
+from ({search_sql().replace(":sort", "'newest'")})
+order by published_at desc limit {READER_PAGE_SIZE}"""
 # Hits per month of the same search and filters (the numbers of the search page's bar chart).
 SEARCH_MONTHS_SQL = f"""with hits as (
   select f.published_date from version_words join search_facts f on f.version_id = version_words.rowid
