@@ -146,6 +146,12 @@ def test_measured_failures_of_the_old_dialects(client: Client, reader_archive: P
     assert "Kita am Westpark eröffnet" in [r["title"] for r in hits(client, "Kit*")]
 
 
+@pytest.mark.parametrize("query", ["(" * 5000 + "Rat", "-" * 3000 + "Rat", "NOT " * 3000 + "Rat", "(Rat OR " * 2000])
+def test_deeply_nested_queries_are_no_error(client: Client, query: str) -> None:
+    client.get(f"/newsroom/search?q={quote(query)}")
+    client.get(f"/newsroom/articles.json?_search={quote(query)}")
+
+
 def test_phrase_excerpts_mark_the_phrase() -> None:
     text = "Die Kinder der Innenstadt fragen den Rat der Stadt."
     assert excerpt(text, '"Rat der Stadt"') == "Die Kinder der Innenstadt fragen den «Rat der Stadt»."

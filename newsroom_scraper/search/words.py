@@ -89,6 +89,8 @@ def normalise(query: str | None) -> str:
 
 
 _Tokens = list[tuple[str, str]]
+# How deep parentheses and NOTs may nest; deeper ones are read as words side by side.
+MAX_DEPTH = 20
 
 
 def parse_query(query: str | None) -> Node | None:
@@ -118,11 +120,11 @@ def _balanced(tokens: _Tokens) -> _Tokens:
     return kept
 
 
-def _parse_or(tokens: _Tokens, at: int) -> tuple[Node | None, int]:
+def _parse_or(tokens: _Tokens, at: int, depth: int = 0) -> tuple[Node | None, int]:
     """``a OR b OR …`` from ``at`` to a ``)`` or the end."""
     parts: list[Node] = []
     while at < len(tokens) and tokens[at][0] != "close":
-        part, at = _parse_all(tokens, at)
+        part, at = _parse_all(tokens, at, depth)
         if part is not None:
             parts.append(part)
         if at < len(tokens) and tokens[at] == ("bare", "OR"):
@@ -130,29 +132,32 @@ def _parse_or(tokens: _Tokens, at: int) -> tuple[Node | None, int]:
     return _one(parts, Any_), at
 
 
-def _parse_all(tokens: _Tokens, at: int) -> tuple[Node | None, int]:
+def _parse_all(tokens: _Tokens, at: int, depth: int) -> tuple[Node | None, int]:
     """Terms side by side up to ``OR``, ``)`` or the end; ``AND`` between them is allowed."""
     parts: list[Node] = []
     while at < len(tokens) and tokens[at][0] != "close" and tokens[at] != ("bare", "OR"):
         if tokens[at] == ("bare", "AND"):
             at += 1
             continue
-        part, at = _parse_unary(tokens, at)
+        part, at = _parse_unary(tokens, at, depth)
         if part is not None:
             parts.append(part)
     return _one(parts, All), at
 
 
-def _parse_unary(tokens: _Tokens, at: int) -> tuple[Node | None, int]:
-    """One term, a parenthesised group, or either after ``NOT``/``-``."""
+def _parse_unary(tokens: _Tokens, at: int, depth: int) -> tuple[Node | None, int]:
+    """One term, a parenthesised group, or either after ``NOT``/``-``. Deeper than MAX_DEPTH,
+    operators and parentheses are skipped (a query is never nested that deep on purpose)."""
     kind, text = tokens[at]
+    if depth > MAX_DEPTH and (kind in ("minus", "open") or (kind, text) == ("bare", "NOT")):
+        return None, at + 1
     if kind == "minus" or (kind, text) == ("bare", "NOT"):
         if at + 1 >= len(tokens) or tokens[at + 1][0] == "close" or tokens[at + 1] == ("bare", "OR"):
             return None, at + 1
-        inner, at = _parse_unary(tokens, at + 1)
+        inner, at = _parse_unary(tokens, at + 1, depth + 1)
         return (Not(inner) if inner is not None and not isinstance(inner, Not) else inner), at
     if kind == "open":
-        inner, at = _parse_or(tokens, at + 1)
+        inner, at = _parse_or(tokens, at + 1, depth + 1)
         return inner, at + 1  # past the ")" (or the end)
     words = tuple(word.lower() for word in _WORD.findall(text))
     prefix = kind == "bare" and text.endswith("*") and len(words) == 1
