@@ -38,15 +38,20 @@ READER_PAGE_SIZE = 50
 # runs only when the word tier cannot fill the page.
 
 
-def _spellings(table: str, column: str) -> str:
-    """The values of an indexed column that fold() to the same as the filter's (Hörde, HÖRDE, horde):
-    each distinct value found by one index seek (a GROUP BY would read the whole index)."""
+def distinct_values_sql(table: str, column: str) -> str:
+    """The distinct values of an indexed column as ``select value …``, one index seek each (a
+    DISTINCT or GROUP BY reads the whole index: ~100 ms for the tags of 100,000 articles)."""
     return f"""with recursive spelling(value) as (
     select min({column}) from {table}
     union all
     select (select min({column}) from {table} where {column} > spelling.value) from spelling where spelling.value is not null
   )
-  select value from spelling where value is not null and fold(value) = fold(:{column})"""
+  select value from spelling where value is not null"""
+
+
+def _spellings(table: str, column: str) -> str:
+    """The values of an indexed column that fold() to the same as the filter's (Hörde, HÖRDE, horde)."""
+    return f"{distinct_values_sql(table, column)} and fold(value) = fold(:{column})"
 
 
 _SEARCH_FILTERS = f"""(:section = '' or f.section = :section)
