@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from newsroom_scraper.cli import main
 from newsroom_scraper.errors import ArchiveNeedsMigration
 from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
-from newsroom_scraper.search.variants import fts_query, spelling_variants, word_variants
+from newsroom_scraper.search.variants import spelling_variants, word_variants
 from newsroom_scraper.store import Archive, content_hash, derive
 from newsroom_scraper.store.schema import MIGRATIONS
 
@@ -658,11 +658,6 @@ def test_spelling_variants_lists_each_new_spelling_once() -> None:
     assert spelling_variants(text) == "staedte stadte"  # straße/strasse both present
     assert spelling_variants("Die Bürger der Städte") == "buerger burger staedte stadte"
     assert spelling_variants("Ein Haus am Hafen") == ""
-
-
-def test_fts_query_quotes_words_and_drops_short_ones() -> None:
-    assert fts_query("Straße zu") == '("straße" OR "strasse")'
-    assert fts_query("a b") == ""
 
 
 _UMLAUT_FORMS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u")}
