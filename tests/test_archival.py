@@ -6,6 +6,7 @@ every article), read by every test; a test that writes copies the archive first.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -322,3 +323,80 @@ def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
     assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]
     assert {c[5].split("#")[0] for c in theirs["captures"]} == {"crawl.wacz"}
     assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records
+
+
+def response_records(warc: Path) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """Each response's URL, its HTTP headers and its request's, from the WARC files (lower-case names)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    found, requests = [], {}
+    for path in archive_files(warc):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                heads = {k.lower(): v for k, v in record.http_headers.headers} if record.http_headers else {}
+                if record.rec_type == "response":
+                    found.append((record.rec_headers.get_header("WARC-Record-ID"), record, heads))
+                elif record.rec_type == "request":
+                    requests[record.rec_headers.get_header("WARC-Concurrent-To")] = heads
+    return [(r.rec_headers.get_header("WARC-Target-URI"), heads, requests[rid]) for rid, r, heads in found]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_compressed_answers_are_crawled_indexed_and_reparsed(tmp_path, encoding):
+    """Issue 19, 2: with br the index was never written and reparse stopped; zstd pages were "binary"."""
+    site = ReplicaSite(articles=4, seed=5, newest=date.today())
+    db = tmp_path / "newsroom.db"
+    every = '{"Accept-Encoding": "gzip, deflate, br, zstd"}'  # what Scrapy asks for on its own
+    with ReplicaServer(site, encoding=encoding) as server:
+        report = crawl(server, db, "-s", f"DEFAULT_REQUEST_HEADERS={every}")
+    assert "4 new" in report and "0 errors" in report and "index not written" not in report, report
+    articles = [(url, heads) for url, heads, _ in response_records(tmp_path / "warc") if "/nachrichten" in url]
+    assert len(articles) == 4 and {heads.get("content-encoding") for _, heads in articles} == {encoding}
+    index = (tmp_path / "warc" / "index.cdxj").read_text()
+    assert all(f'"url": "{url}"' in index for url, _ in articles)
+    rebuilt = reparse(tmp_path / "warc", tmp_path / "rebuilt.db")
+    assert rebuilt.outcomes["new"] == 4 and not rebuilt.not_articles
+    assert dump(tmp_path / "rebuilt.db") == dump(db)
+
+
+def test_the_crawl_asks_only_for_encodings_that_every_warc_reader_reads(tmp_path):
+    """Issue 19, 2: gzip and deflate, not br or zstd (settings.py says why); what it writes passes
+    ``warcio check``, which stops at a brotli record."""
+    site = ReplicaSite(articles=2, seed=5, newest=date.today())
+    for encoding in ("br", "gzip"):
+        with ReplicaServer(site, encoding=encoding) as server:
+            crawl(server, tmp_path / f"{encoding}.db", "--warc-dir", str(tmp_path / encoding))
+        records = response_records(tmp_path / encoding)
+        assert {request.get("accept-encoding") for _, _, request in records} == {"gzip, deflate"}
+        codings = {heads.get("content-encoding") for _, heads, _ in records}
+        assert codings == ({None} if encoding == "br" else {"gzip"})
+    files = [str(p) for p in archive_files(tmp_path / "gzip")]
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *files], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_crawls_records_refer_name_and_date_as_warc_1_1_allows(crawled):
+    """Issue 19, 3 and 9: each 304 refers to the response it confirmed; every record names its
+    warcinfo and the server's address; dates to the microsecond; warcinfo names the run."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    _, db, warc, _, _ = crawled
+    confirmed = {r["url"]: r["record_id"] for r in rows(db, "select url, record_id from captures where run_id = 1")}
+    refers, infos, dates = {}, [], set()
+    for path in archive_files(warc):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                headers = record.rec_headers
+                if record.rec_type == "warcinfo":
+                    info = dict(line.split(": ", 1) for line in record.content_stream().read().decode().splitlines())
+                    infos.append(info)
+                    continue
+                assert headers.get_header("WARC-Warcinfo-ID") and headers.get_header("WARC-IP-Address") == "127.0.0.1"
+                dates.add(headers.get_header("WARC-Date"))
+                if record.rec_type == "metadata":
+                    assert headers.get_header("WARC-Payload-Digest") is None
+                    refers[headers.get_header("WARC-Target-URI")] = headers.get_header("WARC-Refers-To")
+    assert len(refers) == ARTICLES - 1 and all(refers[url] == confirmed[url] for url in refers)
+    assert [(i["run-id"], i["robots"]) for i in infos] == [("1", "classic"), ("2", "classic")]
+    assert all(i["start-url"].endswith("/newsroom/") and i["operator"] and i["hostname"] for i in infos)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", date) for date in dates)

@@ -37,6 +37,12 @@ import click
 @click.option("--hang", default=6.0, show_default=True, type=float, help="Seconds a timeout fault hangs.")
 @click.option("--search-down", is_flag=True, help="The search API answers 503, as a failing proxy may.")
 @click.option("--changed-markup", is_flag=True, help="Serve article pages in a relaunched markup (dtm-* renamed).")
+@click.option(
+    "--encoding",
+    type=click.Choice(["gzip", "br", "zstd"]),
+    default=None,
+    help="Compress answers so, for clients whose Accept-Encoding takes it.",
+)
 def replica(
     port: int,
     articles: int,
@@ -54,6 +60,7 @@ def replica(
     hang: float,
     search_down: bool,
     changed_markup: bool,
+    encoding: str | None,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
 
@@ -78,6 +85,7 @@ def replica(
             faults=faults,
             search_down=search_down,
             changed_markup=changed_markup,
+            encoding=encoding,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from .encodings import ENCODERS, accepts, encode
 from .faults import Fault, Faults, Gate
 from .markup import render_error_page
 from .replica_site import ReplicaSite
@@ -59,6 +60,8 @@ class ReplicaServer:
     to be sure sockets are closed. ``log`` lists every request as ``LogEntry(status, method, path)``;
     with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``. ``faults`` are
     injected at random; a ``gate`` holds article pages until the test lets them through.
+    ``encoding`` (gzip, br or zstd): every answer with a body is sent so encoded to a client
+    whose ``Accept-Encoding`` takes it (``encodings.py``), with ``Vary: Accept-Encoding``.
     """
 
     def __init__(
@@ -70,9 +73,13 @@ class ReplicaServer:
         log_path: str | Path | None = None,
         faults: Faults | None = None,
         gate: Gate | None = None,
+        encoding: str | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
+        if encoding is not None and encoding not in ENCODERS:
+            raise ValueError(f"the replica encodes in {', '.join(ENCODERS)}, not {encoding!r}")
+        self.encoding = encoding
         self.site, self.host, self.port = site, LOOPBACK[host], port
         self.require_cookie = require_cookie
         self.log_path = Path(log_path) if log_path else None
@@ -342,15 +349,22 @@ class _Handler(BaseHTTPRequestHandler):
         status = status or response.status
         self.send_response(status)
         headers = response.headers()
+        body = response.body
+        coding = self.replica.encoding
+        if coding is not None:
+            headers["Vary"] = "Accept-Encoding"
         if status == 304:  # validators only, no body
             headers.pop("Content-Type")
         else:
-            headers["Content-Length"] = str(len(response.body))
+            if coding is not None and body and accepts(self.headers.get("Accept-Encoding"), coding):
+                body = encode(coding, body)
+                headers["Content-Encoding"] = coding
+            headers["Content-Length"] = str(len(body))
         for name, value in {**headers, **(extra or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         if not head and status != 304:
-            self.wfile.write(response.body)
+            self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Every response (send_error's included) goes through here: record it."""
@@ -375,6 +389,7 @@ def run(
     faults: Faults | None = None,
     search_down: bool = False,
     changed_markup: bool = False,
+    encoding: str | None = None,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
@@ -391,7 +406,7 @@ def run(
     )
     site.search_down, site.changed_markup = search_down, changed_markup
     with ReplicaServer(
-        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults
+        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults, encoding=encoding
     ) as server:
         # The handler before the line that says it listens: a SIGTERM sent on reading that line
         # (as a test or a supervisor does) must find it, or the process dies with -15 instead.

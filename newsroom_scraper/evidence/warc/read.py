@@ -17,10 +17,12 @@ from warcio.utils import BUFF_SIZE
 
 from newsroom_scraper.evidence.warc.records import (
     ARCHIVE_SUFFIXES,
-    NOT_MODIFIED_TYPE,
+    NOT_MODIFIED_FIELDS,
+    OLD_NOT_MODIFIED_TYPE,
     SOURCE_HEADER,
     WarcCapture,
     iso_date,
+    read_not_modified_fields,
 )
 from newsroom_scraper.items import WarcLocation
 from newsroom_scraper.parser.page import MAX_PAGE_BYTES
@@ -244,12 +246,13 @@ def _records(
             yield WarcInfo(b"software: newsroom-archive" in record.content_stream().read())
             continue
         url = headers.get_header("WARC-Target-URI") or ""
-        is_304 = kind == "metadata" and (headers.get_header("Content-Type") or "").startswith(NOT_MODIFIED_TYPE)
-        if not (kind == "response" or is_304) or not url.startswith(("http://", "https://")) or not wanted(url):
+        if kind not in ("response", "metadata") or not url.startswith(("http://", "https://")) or not wanted(url):
             continue
-        if is_304:
-            http = _parse_http_head(record.content_stream().read())
-            body = b""
+        body = b""
+        if kind == "metadata":
+            http = _not_modified(headers.get_header("Content-Type") or "", record.content_stream().read())
+            if http is None:  # metadata of another kind (another tool's outlinks, say)
+                continue
         else:
             http = record.http_headers
             if http is None:
@@ -291,11 +294,18 @@ def _landed(iterator: ArchiveIterator, stop: int) -> bool:
     return iterator.offset == stop and iterator.reader.decompressor is not None and not iterator.next_line
 
 
-def _parse_http_head(block: bytes) -> StatusAndHeaders:
-    lines = block.decode("latin-1").split("\r\n")
-    protocol, _, status_line = lines[0].partition(" ")
-    headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
-    return StatusAndHeaders(status_line, headers, protocol=protocol)
+def _not_modified(content_type: str, block: bytes) -> StatusAndHeaders | None:
+    """The HTTP status and headers of a 304's metadata record, in the form of issue 19 (WARC
+    fields) or the one before (the raw HTTP head); None for any other metadata record."""
+    if content_type.startswith(OLD_NOT_MODIFIED_TYPE):
+        lines = block.decode("latin-1").split("\r\n")
+        protocol, _, status_line = lines[0].partition(" ")
+        headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
+        return StatusAndHeaders(status_line, headers, protocol=protocol)
+    if content_type.startswith(NOT_MODIFIED_FIELDS) and (fields := read_not_modified_fields(block)):
+        protocol, _, status_line = fields[0].partition(" ")
+        return StatusAndHeaders(status_line, fields[1], protocol=protocol)
+    return None
 
 
 def read_record_at(folder: Path, location: WarcLocation) -> bytes:
