@@ -15,7 +15,9 @@ docs/archival.md describes the files, the records and the index.
 from newsroom_scraper.evidence.warc import codecs
 from newsroom_scraper.evidence.warc.read import (
     FileEnd,
+    FileError,
     Joiner,
+    Skipped,
     WarcError,
     WarcInfo,
     WarcItem,
@@ -46,10 +48,12 @@ __all__ = [
     "INDEX_NAME",
     "NOT_MODIFIED_FIELDS",
     "SOURCE_HEADER",
+    "Skipped",
     "WARC_VERSION",
     "ConfirmedRecord",
     "Exchange",
     "FileEnd",
+    "FileError",
     "Headers",
     "Joiner",
     "WarcCapture",

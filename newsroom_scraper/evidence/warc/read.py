@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import zipfile
 import zlib
@@ -52,6 +53,8 @@ class WarcPart:
     member: str | None = None  # the WARC inside a WACZ
     start: int = 0
     end: int | None = None
+    whole_gzip: bool = False  # one gzip member for the whole file: read through gzip, offsets uncompressed
+    error: str | None = None  # the file cannot be read at all (a damaged WACZ): what reading it says
 
 
 @dataclass
@@ -67,14 +70,30 @@ class FileEnd:
     its records are those of a reader of the whole file up to the file's end, the later parts hold none."""
 
 
-WarcItem = WarcCapture | WarcInfo | FileEnd  # what reading a part gives, in order
+@dataclass
+class Skipped:
+    """A record that is no capture of a wanted page, and why (what reparse reports per file and kind)."""
+
+    kind: str  # the WARC-Type
+    reason: str
+
+
+@dataclass
+class FileError:
+    """A file could not be read (on): its records before the damage were given, none after."""
+
+    message: str  # "<file>: cannot read: <error>"
+
+
+WarcItem = WarcCapture | WarcInfo | FileEnd | Skipped | FileError  # what reading a part gives, in order
 
 
 def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
     """The parts of every file under ``folder``, in capture order (file order, then offset).
 
     ``size``: ``.warc.gz`` files larger than this are cut into parts of about this many bytes;
-    a ``.warc`` file and a WACZ member are one part each (no gzip members to start from).
+    a ``.warc`` file, a WACZ member and a ``.warc.gz`` gzipped as a whole are one part each (no
+    gzip members to start from). A file that cannot be opened is one part that says so (``error``).
     """
     parts: list[WarcPart] = []
     number = itertools.count()
@@ -85,8 +104,18 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
                 with zipfile.ZipFile(path) as wacz:
                     members = sorted(n for n in wacz.namelist() if n.endswith((".warc", ".warc.gz")))
             except (zipfile.BadZipFile, OSError) as error:
-                raise _cannot_read(relative, error) from error
+                parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
+                continue
             parts += [WarcPart(relative, f"{relative}#{m}", next(number), member=m) for m in members]
+            continue
+        try:
+            with open(path, "rb") as stream:
+                whole_gzip = path.name.endswith(".gz") and whole_file_gzip(stream)
+        except OSError as error:
+            parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
+            continue
+        if whole_gzip:
+            parts.append(WarcPart(relative, relative, next(number), whole_gzip=True))
             continue
         total = path.stat().st_size
         step = size if size and path.name.endswith(".warc.gz") and total > size else total or 1
@@ -101,31 +130,41 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
 def iter_captures(
     folder: Path, wanted: Callable[[str], bool] = lambda url: True, part_size: int | None = None
 ) -> Iterator[WarcCapture]:
-    """The responses (and 304 metadata records) under ``folder`` whose URL is ``wanted``.
+    """The responses, 304 metadata records and revisits under ``folder`` whose URL is ``wanted``.
 
-    Bodies are read only for wanted records. Revisit records are skipped (their content is
-    another record's). A damaged file raises ``WarcError`` naming it. ``part_size``: the files
-    are read in parts of about that many bytes, as worker processes read them (``warc_parts``):
-    the same captures.
+    Bodies are read only for wanted responses (a revisit's content is another record's). A
+    damaged file raises ``WarcError`` naming it (after the captures read before the damage).
+    ``part_size``: the files are read in parts of about that many bytes, as worker processes
+    read them (``warc_parts``): the same captures.
     """
     # Records within one capture second are ordered by the file they are in (name order, a WACZ's
     # members each counting as a file of their own) and their place in it.
     joiner = Joiner()
     for part in warc_parts(folder, part_size):
         if joiner.wants(part):
-            yield from joiner.captures(part, iter_part(folder, part, wanted))
+            for item in joiner.captures(part, iter_part(folder, part, wanted)):
+                if isinstance(item, FileError):
+                    raise WarcError(item.message)
+                if isinstance(item, WarcCapture):
+                    yield item
 
 
 def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> Iterator[WarcItem]:
-    """The wanted captures of one part, its warcinfo records, and ``FileEnd`` when a reader of the
-    whole file would read no further records (``Joiner`` joins the parts' items into that reading).
-
-    A damaged file raises ``WarcError`` naming it.
+    """The wanted captures of one part, its warcinfo records, the records skipped (``Skipped``),
+    and ``FileEnd`` when a reader of the whole file would read no further records (``Joiner``
+    joins the parts' items into that reading). A damaged file ends with a ``FileError`` naming it.
     """
+    if part.error is not None:
+        yield FileError(part.error)
+        return
     try:
         with open(folder / part.file, "rb") as stream:
             if part.member is not None:
                 with zipfile.ZipFile(stream) as wacz, wacz.open(part.member) as inner:
+                    yield from _records(inner, part, wanted)
+                return
+            if part.whole_gzip:  # valid, if slow to seek in: read as one stream (warcio would stop)
+                with gzip.GzipFile(fileobj=stream) as inner:
                     yield from _records(inner, part, wanted)
                 return
             start = _next_member(stream, part.start) if part.start else 0
@@ -136,7 +175,7 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
             yield from _records(_Aligned(stream), part, wanted, stop)
     # warcio raises AttributeError for a record head without the fields it expects (a damaged member)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed) as error:
-        raise _cannot_read(part.file, error) from error
+        yield FileError(str(_cannot_read(part.file, error)))
 
 
 class WarcError(Exception):
@@ -160,8 +199,9 @@ class Joiner:
         """Whether ``part`` holds records of its file's reading (not after a part that ran on)."""
         return part.start == 0 or self.ended != part.file
 
-    def captures(self, part: WarcPart, items: Iterable[WarcItem]) -> Iterator[WarcCapture]:
-        """The captures among ``items`` (one part's, in order), each with its ``by_us``."""
+    def captures(self, part: WarcPart, items: Iterable[WarcItem]) -> Iterator[WarcCapture | Skipped | FileError]:
+        """The captures among ``items`` (one part's, in order), each with its ``by_us``; the
+        records skipped; the file's error (which ends the file's reading like ``FileEnd``)."""
         if part.start == 0:
             self.by_us, self.ended = False, None  # a file of its own
         if not self.wants(part):
@@ -171,6 +211,11 @@ class Joiner:
                 self.by_us = item.by_us
             elif isinstance(item, FileEnd):
                 self.ended = part.file
+            elif isinstance(item, FileError):
+                self.ended = part.file
+                yield item
+            elif isinstance(item, Skipped):
+                yield item
             else:
                 item.by_us = self.by_us
                 yield item
@@ -226,7 +271,10 @@ def _opens_record(stream: IO[bytes], offset: int) -> bool:
 
 
 def _records(
-    stream: IO[bytes] | _Aligned, part: WarcPart, wanted: Callable[[str], bool], stop: int | None = None
+    stream: IO[bytes] | _Aligned | gzip.GzipFile,
+    part: WarcPart,
+    wanted: Callable[[str], bool],
+    stop: int | None = None,
 ) -> Iterator[WarcItem]:
     """The records of ``stream`` from where it stands to the one that starts at ``stop`` (None: the end).
 
@@ -245,17 +293,31 @@ def _records(
         if kind == "warcinfo":
             yield WarcInfo(b"software: newsroom-archive" in record.content_stream().read())
             continue
+        if kind == "request":
+            continue  # its response is the capture
         url = headers.get_header("WARC-Target-URI") or ""
-        if kind not in ("response", "metadata") or not url.startswith(("http://", "https://")) or not wanted(url):
+        skipped = _skip_reason(kind, url, wanted)
+        if skipped is not None:
+            yield Skipped(kind, skipped)
             continue
         body = b""
+        refers_to: tuple[str | None, str | None] = (None, None)
         if kind == "metadata":
             http = _not_modified(headers.get_header("Content-Type") or "", record.content_stream().read())
-            if http is None:  # metadata of another kind (another tool's outlinks, say)
+            if http is None:
+                yield Skipped(kind, "not a 304 (another tool's metadata)")
                 continue
+        elif kind == "revisit":
+            profile = (headers.get_header("WARC-Profile") or "").rsplit("/", 1)[-1]
+            if profile not in REVISIT_PROFILES:
+                yield Skipped(kind, f"revisit profile {profile or 'missing'}")
+                continue
+            http = record.http_headers or StatusAndHeaders(REVISIT_PROFILES[profile], [], protocol="HTTP/1.1")
+            refers_to = (headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Target-URI"))
         else:
             http = record.http_headers
             if http is None:
+                yield Skipped(kind, "no HTTP response in it")
                 continue
             # At most one byte more than any page the parser takes: a small record may inflate to
             # gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4).
@@ -279,9 +341,73 @@ def _records(
             body=body,
             source_uri=headers.get_header(SOURCE_HEADER),
             order=(part.number, offset),
+            kind=kind,
+            refers_to=refers_to[0],
+            refers_to_uri=refers_to[1],
         )
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+# The revisit profiles read (WARC 1.0 and 1.1 name them alike), and the status of one without HTTP headers
+REVISIT_PROFILES = {"identical-payload-digest": "200 OK", "server-not-modified": "304 Not Modified"}
+
+
+def _skip_reason(kind: str, url: str, wanted: Callable[[str], bool]) -> str | None:
+    """Why a record (not a request or warcinfo) is no capture to read, or None when it is one."""
+    if kind not in ("response", "metadata", "revisit"):
+        return "not a response"
+    if not url.startswith(("http://", "https://")):
+        return "not an HTTP(S) URL"
+    if not wanted(url):
+        return str(getattr(wanted, "skip_reason", "not an article URL"))
+    return None
+
+
+def whole_file_gzip(stream: IO[bytes]) -> bool:
+    """Whether a gzipped WARC is one gzip member for the whole file rather than one per record
+    (valid, but warcio stops after the first record; ``warcio recompress`` rewrites it): its first
+    member goes on past its first record."""
+    stream.seek(0)
+    if stream.read(len(GZIP_MEMBER)) != GZIP_MEMBER:
+        return False
+    stream.seek(0)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    head = b""
+    while len(head) <= _FIRST_RECORD_LIMIT:
+        block = inflater.unconsumed_tail or stream.read(BUFF_SIZE)
+        if not block:
+            return False
+        try:
+            head += inflater.decompress(block, _FIRST_RECORD_LIMIT)
+        except zlib.error:
+            return False  # damaged: the reader says so
+        end = _first_record_end(head)
+        if end == -1:
+            return False  # no WARC: the reader says so
+        if end is not None and len(head) > end:
+            return True
+        if inflater.eof:
+            return False
+    return False
+
+
+_FIRST_RECORD_LIMIT = 2 * MAX_PAGE_BYTES  # a first record longer than this is read as the file is
+
+
+def _first_record_end(head: bytes) -> int | None:
+    """Where the WARC record at the start of ``head`` ends (its two CRLFs included), once its
+    headers are there; -1 when ``head`` is no WARC record."""
+    if not head.startswith(RECORD_START[: len(head)]):
+        return -1
+    headers_end = head.find(b"\r\n\r\n")
+    if headers_end == -1:
+        return None
+    for line in head[:headers_end].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return headers_end + 4 + int(value) + 4
+    return -1
 
 
 def _missing(header: str) -> NoReturn:
@@ -314,12 +440,18 @@ def read_record_at(folder: Path, location: WarcLocation) -> bytes:
     with open(folder / path, "rb") as stream:
         if member:
             with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
-                inner.seek(location.offset)
-                record = next(iter(ArchiveIterator(inner)))
-                return bytes(record.content_stream().read())
-        stream.seek(location.offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return bytes(record.content_stream().read())
+                return _body_at(inner, location.offset)
+        if whole_file_gzip(stream):  # offsets are in the uncompressed stream
+            stream.seek(0)
+            with gzip.GzipFile(fileobj=stream) as inner:
+                return _body_at(inner, location.offset)
+        return _body_at(stream, location.offset)
+
+
+def _body_at(stream: IO[bytes] | gzip.GzipFile, offset: int) -> bytes:
+    stream.seek(offset)
+    record = next(iter(ArchiveIterator(stream)))
+    return bytes(record.content_stream().read())
 
 
 # -- the replay index ------------------------------------------------------------------------
