@@ -208,16 +208,16 @@ def mixed_file(tmp_path: Path) -> Path:
 
 
 def readings(folder: Path, sizes=(1, 700, 3_000, 20_000, None)) -> dict:
-    """Each capture as a tuple, or the error, read whole and in parts of each size."""
+    """Each capture as a tuple, then the error if any, read whole and in parts of each size."""
     found = {}
     for size in sizes:
+        captures: list = []
         try:
-            found[size] = [
-                (c.url, c.status, c.captured_at, c.headers, c.body, c.location, c.order, c.by_us, c.source_uri)
-                for c in iter_captures(folder, part_size=size)
-            ]
+            for c in iter_captures(folder, part_size=size):
+                captures.append((c.url, c.status, c.captured_at, c.headers, c.body, c.location, c.order, c.by_us))
         except WarcError as error:
-            found[size] = str(error)
+            captures.append(str(error))
+        found[size] = captures
     return found
 
 
@@ -226,9 +226,9 @@ def test_a_file_read_in_parts_gives_exactly_the_records_of_one_reading_in_order(
     assert len(warc_parts(path.parent, 3_000)) >= 8
     found = readings(path.parent)
     whole = found.pop(None)
-    assert isinstance(whole, list) and len(whole) == 40
-    assert [by_us for *_, by_us, _ in whole] == [True] * 15 + [False] * 10 + [True] * 15
-    assert [order for *_, order, _, _ in whole] == sorted(order for *_, order, _, _ in whole)
+    assert len(whole) == 40 and not any(isinstance(c, str) for c in whole)
+    assert [by_us for *_, by_us in whole] == [True] * 15 + [False] * 10 + [True] * 15
+    assert [order for *_, order, _ in whole] == sorted(order for *_, order, _ in whole)
     for size, captures in found.items():
         assert captures == whole, size
 
@@ -242,6 +242,7 @@ def test_a_damaged_file_read_in_parts_fails_or_reads_as_one_reading_does(tmp_pat
         "garbage": data[:middle] + bytes(range(256)) * 8 + data[middle:],
         "cut": data[: middle + 1000],
         "gap": data[:middle] + data[middle + 1500 :],
+        "cut in a record's head": data[: data.find(b"\x1f\x8b\x08", middle) + 5],  # in a gzip header
     }
     for at in range(len(data) // 3, 2 * len(data) // 3, 97):  # around a 16 KB block boundary of warcio's
         damaged[f"flipped at {at}"] = data[:at] + bytes(b ^ 0x5A for b in data[at : at + 4]) + data[at + 4 :]
@@ -254,10 +255,14 @@ def test_a_damaged_file_read_in_parts_fails_or_reads_as_one_reading_does(tmp_pat
         whole = found.pop(None)
         for size, captures in found.items():
             assert captures == whole, (name, size)
-        if isinstance(whole, str):
-            assert whole.startswith("x.warc.gz: cannot read: ")
-        outcomes.add("error" if isinstance(whole, str) else "fewer" if len(whole) < 40 else "all")
-    assert {"error", "fewer"} <= outcomes  # both ways of warcio: the parts must follow each
+        error = whole[-1] if whole and isinstance(whole[-1], str) else None
+        if error is not None:
+            assert error.startswith("x.warc.gz: cannot read: ")
+        outcomes.add(("error" if error else "quiet") + (", fewer" if len(whole) - bool(error) < 40 else ""))
+        if name == "cut in a record's head":  # warcio ends quietly there: reading says so (issue 19, 5)
+            assert error is not None and "a cut or damaged record follows" in error
+    # warcio raises at some damage and reads on over other (a flipped byte in a body): the parts follow each
+    assert {"error, fewer", "quiet, fewer"} <= outcomes
 
 
 def test_a_folder_splits_into_parts_in_capture_order_and_a_wacz_member_is_one_part(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -161,7 +162,7 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
         with open(folder / part.file, "rb") as stream:
             if part.member is not None:
                 with zipfile.ZipFile(stream) as wacz, wacz.open(part.member) as inner:
-                    yield from _records(inner, part, wanted)
+                    yield from _records(inner, part, wanted, size=wacz.getinfo(part.member).file_size)
                 return
             if part.whole_gzip:  # valid, if slow to seek in: read as one stream (warcio would stop)
                 with gzip.GzipFile(fileobj=stream) as inner:
@@ -172,7 +173,7 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
             if start is None or (stop is not None and start >= stop):
                 return  # no record starts in this part
             stream.seek(start)
-            yield from _records(_Aligned(stream), part, wanted, stop)
+            yield from _records(_Aligned(stream), part, wanted, stop, size=os.fstat(stream.fileno()).st_size)
     # warcio raises AttributeError for a record head without the fields it expects (a damaged member)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed) as error:
         yield FileError(str(_cannot_read(part.file, error)))
@@ -275,11 +276,13 @@ def _records(
     part: WarcPart,
     wanted: Callable[[str], bool],
     stop: int | None = None,
+    size: int | None = None,
 ) -> Iterator[WarcItem]:
     """The records of ``stream`` from where it stands to the one that starts at ``stop`` (None: the end).
 
     When no record starts exactly there, a reader of the whole file would not start one there either:
-    reading goes on to the file's end, then says so (``FileEnd``).
+    reading goes on to the file's end, then says so (``FileEnd``). ``size``: the stream's length;
+    reading that ends before it (warcio stops quietly at a cut record) ends with a ``FileError``.
     """
     iterator = ArchiveIterator(stream)
     for record in iterator:
@@ -345,6 +348,9 @@ def _records(
             refers_to=refers_to[0],
             refers_to_uri=refers_to[1],
         )
+    if size is not None and iterator.offset < size:  # warcio ends quietly at a cut or damaged record
+        message = f"the records end at byte {iterator.offset} of {size}: a cut or damaged record follows"
+        yield FileError(f"{part.file}: cannot read: {message}")
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
 
