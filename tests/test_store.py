@@ -398,6 +398,8 @@ def test_a_refresh_candidate_names_its_newest_full_capture_which_a_304_confirms(
     archive.mark_not_modified(
         URL, run_id=run_id, checked_at=T4, capture=Capture(FETCHED, T4, 304, record_id="<urn:uuid:3>")
     )
+    image = Capture("https://presse.example.de/bild.jpg", T4, 200, record_id="<urn:uuid:4>", kind="image")
+    archive.add_image_capture(URL, image, run_id)  # a picture of the page is not the page
     (candidate,) = archive.refresh_candidates(now=dt.datetime(2100, 1, 1, tzinfo=dt.UTC), all_articles=True)
     assert (candidate["confirmed_record_id"], candidate["confirmed_url"]) == ("<urn:uuid:2>", FETCHED)
 

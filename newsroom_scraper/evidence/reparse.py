@@ -211,30 +211,30 @@ def _read(
             report.unreadable[file] = item.message
             continue
         if isinstance(item, Skipped):
-            report.count(file, item.kind, SKIPPED + item.reason)
+            report.count(file, item.warc_type, SKIPPED + item.reason)
             continue
         raw, read = item, read + 1
         record_id = raw.location.record_id
         if record_id and record_id in first_file:  # e.g. a WACZ of WARC files also in the folder
-            report.count(file, raw.kind, ALREADY)
+            report.count(file, raw.warc_type, ALREADY)
             report.copies_of.setdefault(file, set()).add(first_file[record_id])
             continue
         if record_id:
             first_file[record_id] = file
         capture = _capture(raw)
-        if raw.kind == "revisit" and raw.status == 200:  # its page is another record's payload
+        if raw.warc_type == "revisit" and raw.status == 200:  # its page is another record's payload
             revisits.append((file, raw, capture))
             continue
         if raw.status == 200:
             if isinstance(outcome, str):
                 report.not_articles[outcome] += 1
-                report.count(file, raw.kind, f"{SKIPPED}not an article page ({outcome})")
+                report.count(file, raw.warc_type, f"{SKIPPED}not an article page ({outcome})")
                 continue
             assert outcome is not None
             capture.article = outcome
             canonical[raw.url] = outcome.url
         elif raw.status != 304:
-            report.count(file, raw.kind, f"{SKIPPED}status {raw.status}")
+            report.count(file, raw.warc_type, f"{SKIPPED}status {raw.status}")
             continue
         taken.append((file, raw, capture, derived))
         if read % 1000 == 0:
@@ -244,9 +244,9 @@ def _read(
     for file, raw, capture, derived in taken:
         key = capture.article.url if capture.article else canonical.get(raw.url)
         if key is None:
-            report.count(file, raw.kind, f"{SKIPPED}a 304 of a page with no full capture in the folder")
+            report.count(file, raw.warc_type, f"{SKIPPED}a 304 of a page with no full capture in the folder")
             continue
-        report.count(file, raw.kind, TAKEN)
+        report.count(file, raw.warc_type, TAKEN)
         report.captures += 1
         groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
     return groups
@@ -272,9 +272,9 @@ def _revisited(
         target = by_id.get(raw.refers_to) if raw.refers_to else None
         target = target or by_digest.get((raw.refers_to_uri or raw.url, digest))
         if target is None or target[1].article is None:
-            report.count(file, raw.kind, f"{SKIPPED}revisit of no article capture in the folder")
+            report.count(file, raw.warc_type, f"{SKIPPED}revisit of no article capture in the folder")
         elif target[0].location.payload_digest != digest:
-            report.count(file, raw.kind, f"{SKIPPED}revisit whose payload digest is not its record's")
+            report.count(file, raw.warc_type, f"{SKIPPED}revisit whose payload digest is not its record's")
         else:
             capture.article = target[1].article
             canonical.setdefault(raw.url, capture.article.url)
@@ -324,7 +324,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
 
 def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
     """Whether an item is a page to parse: a response (not a revisit or a 304) with a 200."""
-    return isinstance(item, WarcCapture) and item.kind == "response" and item.status == 200
+    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200
 
 
 Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part

@@ -15,7 +15,8 @@ from newsroom_scraper.store.rows import SCHEDULE_COLUMNS, next_recheck_of
 _KNOWN_COLUMNS = """articles.id, articles.url, fetched_url, published_at, articles.etag, articles.last_modified,
     c.record_id AS confirmed_record_id, c.url AS confirmed_url
     FROM articles LEFT JOIN captures c ON c.id = (
-        SELECT id FROM captures WHERE article_id = articles.id AND status = 200 AND record_id IS NOT NULL
+        SELECT id FROM captures WHERE article_id = articles.id AND kind = 'article' AND status = 200
+            AND record_id IS NOT NULL
         ORDER BY captured_at DESC, id DESC LIMIT 1)"""
 
 

@@ -360,3 +360,9 @@ END;
 def _issue11_search_facts(db: sqlite_utils.Database) -> None:
     """Issue 11: ``search_facts``, the narrow copy of what the search filters and sorts on (literal SQL)."""
     db.executescript(_SEARCH_FACTS_SQL_0004)
+
+
+@MIGRATIONS(name="0011_capture_kind")
+def _capture_kind(db: sqlite_utils.Database) -> None:
+    """Issue 19: ``captures.kind``, "article" (the page, or a 304 of it) or "image" (a picture it shows)."""
+    db.execute("ALTER TABLE captures ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")

@@ -14,10 +14,12 @@ docs/archival.md describes the files, the records and the index.
 
 from newsroom_scraper.evidence.warc import codecs
 from newsroom_scraper.evidence.warc.read import (
+    ArchivedResponse,
     FileEnd,
     FileError,
     Joiner,
     Skipped,
+    TooLargeToReplay,
     WarcError,
     WarcInfo,
     WarcItem,
@@ -26,6 +28,7 @@ from newsroom_scraper.evidence.warc.read import (
     iter_captures,
     iter_part,
     read_record_at,
+    read_response_at,
     warc_parts,
 )
 from newsroom_scraper.evidence.warc.records import (
@@ -45,6 +48,7 @@ from newsroom_scraper.evidence.warc.write import WarcIndexError, WarcWriter, wri
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
+    "ArchivedResponse",
     "INDEX_NAME",
     "NOT_MODIFIED_FIELDS",
     "SOURCE_HEADER",
@@ -56,6 +60,7 @@ __all__ = [
     "FileError",
     "Headers",
     "Joiner",
+    "TooLargeToReplay",
     "WarcCapture",
     "WarcError",
     "WarcInfo",
@@ -69,6 +74,7 @@ __all__ = [
     "iter_captures",
     "iter_part",
     "read_record_at",
+    "read_response_at",
     "warc_date",
     "warc_parts",
     "write_index",

@@ -8,12 +8,14 @@ import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 
@@ -75,7 +77,7 @@ class FileEnd:
 class Skipped:
     """A record that is no capture of a wanted page, and why (what reparse reports per file and kind)."""
 
-    kind: str  # the WARC-Type
+    warc_type: str
     reason: str
 
 
@@ -344,7 +346,7 @@ def _records(
             body=body,
             source_uri=headers.get_header(SOURCE_HEADER),
             order=(part.number, offset),
-            kind=kind,
+            warc_type=kind,
             refers_to=refers_to[0],
             refers_to_uri=refers_to[1],
         )
@@ -442,22 +444,59 @@ def _not_modified(content_type: str, block: bytes) -> StatusAndHeaders | None:
 
 def read_record_at(folder: Path, location: WarcLocation) -> bytes:
     """The decoded body of the response record at ``location`` (for replaying one capture)."""
+    with _record_at(folder, location) as record:
+        return bytes(record.content_stream().read())
+
+
+@contextmanager
+def _record_at(folder: Path, location: WarcLocation) -> Iterator[ArcWarcRecord]:
+    """The record at ``location``: in a file, in a WACZ member, or in a file gzipped as a whole
+    (whose offsets are in the uncompressed stream)."""
     path, _, member = location.warc_file.partition("#")
     with open(folder / path, "rb") as stream:
         if member:
             with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
-                return _body_at(inner, location.offset)
-        if whole_file_gzip(stream):  # offsets are in the uncompressed stream
+                inner.seek(location.offset)
+                yield next(iter(ArchiveIterator(inner)))
+            return
+        if whole_file_gzip(stream):
             stream.seek(0)
-            with gzip.GzipFile(fileobj=stream) as inner:
-                return _body_at(inner, location.offset)
-        return _body_at(stream, location.offset)
+            with gzip.GzipFile(fileobj=stream) as whole:
+                whole.seek(location.offset)
+                yield next(iter(ArchiveIterator(whole)))
+            return
+        stream.seek(location.offset)
+        yield next(iter(ArchiveIterator(stream)))
 
 
-def _body_at(stream: IO[bytes] | gzip.GzipFile, offset: int) -> bytes:
-    stream.seek(offset)
-    record = next(iter(ArchiveIterator(stream)))
-    return bytes(record.content_stream().read())
+@dataclass(frozen=True)
+class ArchivedResponse:
+    """A response record's body as the server sent it (transfer and content encodings undone) and its type."""
+
+    content_type: str
+    body: bytes
+
+
+class TooLargeToReplay(Exception):
+    """A record whose body inflates past the cap (a compression bomb kept as evidence)."""
+
+
+def read_response_at(folder: Path, location: WarcLocation, limit: int = MAX_PAGE_BYTES) -> ArchivedResponse:
+    """The response record at ``location``: its Content-Type and body, read up to ``limit`` bytes.
+
+    TooLargeToReplay when the body is longer (it is never inflated past ``limit`` + 1 bytes).
+    """
+    with _record_at(folder, location) as record:
+        return _bounded_response(record, limit)
+
+
+def _bounded_response(record: ArcWarcRecord, limit: int) -> ArchivedResponse:
+    body = record.content_stream().read(limit + 1)
+    if len(body) > limit:
+        raise TooLargeToReplay(f"the archived body is larger than {limit} bytes")
+    headers = record.http_headers
+    content_type = (headers.get_header("Content-Type") if headers else None) or "application/octet-stream"
+    return ArchivedResponse(content_type=content_type, body=bytes(body))
 
 
 # -- the replay index ------------------------------------------------------------------------

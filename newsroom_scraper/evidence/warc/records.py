@@ -64,7 +64,7 @@ class WarcCapture:
     source_uri: str | None = None
     by_us: bool = False  # the file's warcinfo names newsroom-archive as its software
     order: tuple[int, int] = (0, 0)  # file number, offset: the order within one capture time
-    kind: str = "response"  # the WARC-Type: response, metadata (a 304), revisit
+    warc_type: str = "response"  # response, metadata (a 304), revisit
     refers_to: str | None = None  # a revisit's WARC-Refers-To (the record whose payload it repeats)
     refers_to_uri: str | None = None  # a revisit's WARC-Refers-To-Target-URI
 
