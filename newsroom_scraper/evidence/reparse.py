@@ -11,6 +11,7 @@ No network, no Scrapy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -152,7 +153,8 @@ def reparse(
         try:
             _rebuild(archive, folder, wanted, report, say, workers, batch_size, started)
         except BaseException as error:  # the run row ends with a status whatever happens
-            _finish(archive, report, f"failed: {type(error).__name__}: {error}")
+            with contextlib.suppress(Exception):  # unless the archive itself is what failed
+                _finish(archive, report, f"failed: {type(error).__name__}: {error}")
             raise
         report.seconds = time.monotonic() - started
         _finish(archive, report, "finished")
