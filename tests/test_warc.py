@@ -469,3 +469,18 @@ def test_brotli_and_zstd_payloads_are_indexed_and_read_decoded(tmp_path: Path) -
     assert {name: c.body == page for name, c in found.items()} == {f"{n}.html": True for n in encoded}
     for capture in found.values():
         assert read_record_at(tmp_path, capture.location) == page
+
+
+def test_a_file_gzipped_as_a_whole_stays_out_of_the_index_instead_of_failing_it(tmp_path: Path) -> None:
+    """Issue 19, 5: an import gzipped as one member stopped cdxj-indexer, so every crawl's index failed."""
+    writer = WarcWriter(tmp_path, started="20260102030405")
+    writer.write_exchange(exchange())
+    writer.close()
+    whole = tmp_path / "imports" / "whole.warc.gz"
+    whole.parent.mkdir()
+    whole.write_bytes(gzip.compress(gzip.decompress(writer.files[0].read_bytes())))
+    lines = write_index(tmp_path).read_text().splitlines()
+    assert len(lines) == 1 and '"filename": "newsroom-20260102030405-00000.warc.gz"' in lines[0]
+    assert [c.location.warc_file for c in iter_captures(tmp_path)] == ["imports/whole.warc.gz", writer.files[0].name]
+    for capture in iter_captures(tmp_path):
+        assert read_record_at(tmp_path, capture.location) == b"<html>page</html>"

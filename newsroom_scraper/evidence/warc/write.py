@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsroom_scraper.evidence.warc.read import archive_files
+from newsroom_scraper.evidence.warc.read import archive_files, whole_file_gzip
 from newsroom_scraper.evidence.warc.records import (
     INDEX_NAME,
     NOT_MODIFIED_FIELDS,
@@ -232,11 +232,13 @@ def write_index(folder: Path) -> Path:
     """``index.cdxj`` beside the files: every response, revisit and resource, sorted (cdxj-indexer).
 
     The 304 metadata records stay out, so replay of an article URL always finds a full capture.
-    WACZ files carry their own index and are left out. Written to a temporary name and renamed.
+    WACZ files carry their own index and are left out, and so are files gzipped as a whole (an
+    import; cdxj-indexer stops at them, and no replay tool can seek to a record in them: ``warcio
+    recompress`` makes them indexable). Written to a temporary name and renamed.
     """
     from cdxj_indexer.main import write_cdx_index
 
-    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz"]
+    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz" and not _gzipped_whole(p)]
     target = folder / INDEX_NAME
     partial = folder / f".{INDEX_NAME}.partial"
     try:
@@ -252,3 +254,8 @@ def write_index(folder: Path) -> Path:
     finally:
         partial.unlink(missing_ok=True)  # a failed index leaves nothing half-written behind
     return target
+
+
+def _gzipped_whole(path: Path) -> bool:
+    with open(path, "rb") as stream:
+        return path.name.endswith(".gz") and whole_file_gzip(stream)
