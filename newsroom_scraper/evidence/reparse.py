@@ -18,6 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -38,7 +39,7 @@ from newsroom_scraper.evidence.warc import (
 )
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store import Archive, Derived, derive, write_lock
+from newsroom_scraper.store import Archive, Derived, check_archive, derive, write_lock
 
 Progress = Callable[[str], None]
 
@@ -148,7 +149,7 @@ def reparse(
     report = ReparseReport()
     started = time.monotonic()
     say = progress or (lambda line: None)
-    with write_lock(db_path), Archive(db_path) as archive:
+    with write_lock(db_path), _checked(db_path), Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
         try:
             _rebuild(archive, folder, wanted, report, say, workers, batch_size, started)
@@ -191,6 +192,14 @@ def _finish(archive: Archive, report: ReparseReport, reason: str) -> None:
     counts["errors"] = sum(report.not_articles.values()) + len(report.unreadable)
     stats = {"captures": report.captures, "files": report.files, "unreadable": report.unreadable}
     archive.finish_run(report.run_id, reason, stats, counts, {})
+
+
+@contextmanager
+def _checked(db_path: str | Path) -> Iterator[None]:
+    """``check_archive`` as a step of a ``with``: a read-only, damaged or uncreatable archive is
+    refused before anything is read (``ArchiveUnusable``), inside the write lock."""
+    check_archive(db_path)
+    yield
 
 
 Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (capture time, order), capture, derived

@@ -43,6 +43,13 @@ import click
     default=None,
     help="Compress answers so, for clients whose Accept-Encoding takes it.",
 )
+@click.option(
+    "--state",
+    "state_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Journal every admin change here and replay it on start: a restart keeps the site as it was.",
+)
 def replica(
     port: int,
     articles: int,
@@ -61,11 +68,14 @@ def replica(
     search_down: bool,
     changed_markup: bool,
     encoding: str | None,
+    state_path: str | None,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
 
     The fault rates (0 to 1, each drawn independently per request, the same for the same --seed)
     make it an unreliable server: 5xx answers, 429 with Retry-After, hangs, cut bodies.
+    POST /_replica/<action> changes the site while it serves (add, edit, remove, clock, switch, …:
+    see newsroom_replica/admin.py).
     """
     from .faults import Faults
     from .server import run
@@ -86,6 +96,7 @@ def replica(
             search_down=search_down,
             changed_markup=changed_markup,
             encoding=encoding,
+            state_path=state_path,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -6,13 +6,16 @@ exchange, WARC 1.1, each record its own gzip member, files rotated by size and n
 ``<prefix>-<UTC timestamp>-<serial>.warc.gz``, each opening with a ``warcinfo`` record. A 304
 answer to a conditional re-check is written as a ``metadata`` record of WARC fields
 (``application/warc-fields``, ``WARC-Refers-To`` the response it confirmed) rather than a
-response, so no replay tool serves an empty 304 in place of the last full capture. ``iter_captures`` (read.py) reads the responses back from any ``.warc``, ``.warc.gz``
+response, so no replay tool serves an empty 304 in place of the last full capture; at the end of
+a run ``update_index`` (index.py) indexes only the run's new files and merges them in, so a
+night's cost does not grow with the archive's age. ``iter_captures`` (read.py) reads the responses back from any ``.warc``, ``.warc.gz``
 or ``.wacz`` under a folder, whatever tool wrote them; records.py holds what both share.
 Importing the package makes warcio read brotli and zstd payloads (codecs.py).
 docs/archival.md describes the files, the records and the index.
 """
 
 from newsroom_scraper.evidence.warc import codecs
+from newsroom_scraper.evidence.warc.index import update_index
 from newsroom_scraper.evidence.warc.read import (
     ArchivedResponse,
     FileEnd,
@@ -76,6 +79,7 @@ __all__ = [
     "read_record_at",
     "read_response_at",
     "warc_date",
+    "update_index",
     "warc_parts",
     "write_index",
 ]

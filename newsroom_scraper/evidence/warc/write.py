@@ -109,9 +109,17 @@ class WarcWriter:
         return location
 
     def write_response(
-        self, url: str, captured_at: str, status: int, headers: Headers, body: bytes, source_uri: str
+        self,
+        url: str,
+        captured_at: str,
+        status: int,
+        headers: Headers,
+        body: bytes,
+        source_uri: str,
+        more: dict[str, str] | None = None,
     ) -> WarcLocation:
-        """A response record copied from elsewhere (no request record: we did not send it)."""
+        """A response record copied from elsewhere (no request record: we did not send it);
+        ``more``: extension fields of the record (what was checked about its source)."""
         writer = self._current()
         http = StatusAndHeaders(f"{status} {reason_phrase(status)}", unchunked(headers), protocol="HTTP/1.1")
         record = writer.create_warc_record(
@@ -119,22 +127,30 @@ class WarcWriter:
             "response",
             **_block(body),
             http_headers=http,
-            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri, **self._warcinfo_id()},
+            warc_headers_dict={
+                "WARC-Date": warc_date(captured_at),
+                SOURCE_HEADER: source_uri,
+                **self._warcinfo_id(),
+                **(more or {}),
+            },
         )
         location = self._write(record)
         self._rotate_if_full()
         return location
 
     def finish(self) -> list[Path]:
-        """Close the current file and, when anything was written, index the folder (CDXJ); the files.
+        """Close the current file and, when anything was written, bring the folder's CDXJ index up to
+        date (index.py: the new files indexed and merged, not the whole history); the files.
 
         OSError when the file cannot be closed; ``WarcIndexError`` when the index cannot be
         written, whatever the reason (the files are whole: the index can be written again).
         """
+        from newsroom_scraper.evidence.warc.index import update_index  # index.py builds on this module
+
         self.close()
         if self.files:
             try:
-                write_index(self.folder)
+                update_index(self.folder)
             except Exception as error:  # cdxj-indexer reads every record through warcio: anything may fail
                 raise WarcIndexError(f"{INDEX_NAME} not written: {type(error).__name__}: {error}") from error
         return list(self.files)
@@ -238,7 +254,7 @@ def write_index(folder: Path) -> Path:
     """
     from cdxj_indexer.main import write_cdx_index
 
-    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz" and not _gzipped_whole(p)]
+    inputs = [str(p) for p in indexable(folder)]
     target = folder / INDEX_NAME
     partial = folder / f".{INDEX_NAME}.partial"
     try:
@@ -254,6 +270,12 @@ def write_index(folder: Path) -> Path:
     finally:
         partial.unlink(missing_ok=True)  # a failed index leaves nothing half-written behind
     return target
+
+
+def indexable(folder: Path) -> list[Path]:
+    """The files an index of ``folder`` covers: not WACZ (they carry their own index), not files
+    gzipped as a whole (``write_index`` says why)."""
+    return [p for p in archive_files(folder) if p.suffix != ".wacz" and not _gzipped_whole(p)]
 
 
 def _gzipped_whole(path: Path) -> bool:
