@@ -25,6 +25,14 @@ $(CHROMIUM):
 		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	fi
 
+# axe-core (npm, MPL-2.0) checks the pages' accessibility in tests/test_browser.py: installed from the
+# npm registry into tests/.axe/ (not committed) when missing; without npm the test skips and says why.
+AXE_VERSION := 4.10.2
+AXE := tests/.axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	-@command -v npm >/dev/null && npm install --silent --prefix tests/.axe --no-save --no-audit --no-fund \
+		--no-package-lock axe-core@$(AXE_VERSION) >/dev/null || echo "npm is missing: the axe-core checks will skip"
+
 # Formatting, lint, types, then the import contracts between the layers (pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -44,7 +52,7 @@ $(REPLAYWEBPAGE):
 		npm pack --silent replaywebpage@2.5.3 >/dev/null && tar xzf replaywebpage-2.5.3.tgz || \
 		echo "npm is missing: tests/test_wacz.py's ReplayWeb.page test will skip"
 
-test: $(STAMP) $(CHROMIUM) $(REPLAYWEBPAGE) tools lint
+test: $(STAMP) $(CHROMIUM) $(AXE) $(REPLAYWEBPAGE) tools lint
 	$(PYTEST)
 
 # The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other
@@ -59,7 +67,8 @@ tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
 		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
-# Every figure of docs/benchmarks.md (about 15 minutes here; 100k articles: see that page).
+# Every figure of docs/benchmarks.md and the simulated month of docs/operations.md (about 15 minutes
+# here, the 30 simulated nights some 3 more; 100k articles: see docs/benchmarks.md).
 BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -74,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/nightly_cost.py --articles 3000
 	$(BIN)/python bench/nightly_cost.py --articles 10000
 	$(BIN)/python bench/nightly_run.py --rounds 1
+	$(BIN)/python bench/nights.py --nights 30 --history-mb 100
 	$(BIN)/python bench/reparse.py --articles 2000
 	$(BIN)/python bench/search.py --sizes 1000 10000 --rounds 3 --pages --json $(BENCH_OUT)/search.json
 	$(BIN)/python bench/growth.py --search $(BENCH_OUT)/search.json --crawl $(BENCH_OUT)/crawl-[0-9]*.json --png docs/growth.png
@@ -85,8 +95,10 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/crawl.py --articles 60 --rounds 1 --concurrency 8 --pad-kb 0 --json /tmp/newsroom-bench-quick-crawl.json
 	$(BIN)/python bench/nightly_cost.py --articles 60 --added 2
 	$(BIN)/python bench/nightly_run.py --articles 30 --added 2 --pad-kb 0 --rounds 1
+	$(BIN)/python bench/nights.py --nights 3 --articles 60 --relaunch 2:1 --search-down 1:1 --sitemap-gone 3:1
 	$(BIN)/python bench/reparse.py --articles 60
 	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
+	$(BIN)/python bench/changes.py --size 100 --rounds 2
 	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 
 clean:
@@ -105,5 +117,5 @@ docs: $(STAMP)
 	$(BIN)/python -m newsroom_replica.fields_doc
 
 # The README's screenshots (docs/screenshots/), taken by the browser test.
-screenshots: $(STAMP) /usr/bin/chromium
+screenshots: $(STAMP) /usr/bin/chromium $(AXE)
 	NEWSROOM_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly tests/test_browser.py

@@ -14,7 +14,8 @@ facets, rows, credits, tags, the chart's numbers, first mentions, feeds). Under 
 three slowest URLs (their median and max).
 
 URL templates take ``{q}`` (the query, URL-encoded). The default measures the reader's search
-page (HTML, with its per-month chart, and ``.json``) and the table search (``?_search=``).
+page (HTML, with its per-month chart, and ``.json``: one page), the page sorted by date, first
+mentions and the table search (``?_search=``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ QUERIES = {
 TEMPLATES = [
     "/newsroom/search?q={q}",
     "/newsroom/search.json?q={q}",
+    "/newsroom/search?q={q}&sort=newest",
+    "/newsroom/first_mentions?q={q}",
     "/newsroom/articles.json?_search={q}",
     "/newsroom/articles?_search={q}",
 ]
@@ -76,6 +79,9 @@ PAGES = [
     "/newsroom/credits",
     "/newsroom/credit?by=Lena+Kortmann",
     "/newsroom/coverage",
+    "/newsroom/changes",
+    "/newsroom/changes?trivial=1",
+    "/newsroom/changes.atom",
     "/newsroom/search_months?q=Stadt",
     "/newsroom/search_months.json?q=Uhr",
     "/newsroom/first_mentions?q=Stadt",

@@ -23,7 +23,9 @@ from scrapy.http import Request, Response
 
 from newsroom_scraper import site
 from newsroom_scraper.crawl.failures import attempts as describe_attempts
+from newsroom_scraper.crawl.warc_capture import CONFIRMS
 from newsroom_scraper.errors import ParseError, Reason
+from newsroom_scraper.evidence.warc import ConfirmedRecord
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.ops.schedule import moment
 from newsroom_scraper.parser.parse import parse_article
@@ -107,6 +109,7 @@ class ArchiveMiddleware:
         self.archive: Archive | None = None
         self.claimed: set[str] = set()
         self.claimed_images: set[str] = set()
+        self.too_large: set[str] = set()  # articles not asked for this run: too large last time
         self.new_requested = 0
         self.full_walk: bool | None = None  # decided once, when the run starts
 
@@ -133,6 +136,7 @@ class ArchiveMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The spider's start requests, then the re-checks and retries the archive asks for."""
         self._full_walk()  # decided before the first article is stored
+        self._hold_back_too_large(self.crawler.spider)
         async for request in start:
             yield request
         for request in self._archive_requests(self.crawler.spider):
@@ -144,7 +148,7 @@ class ArchiveMiddleware:
         candidates = archive.refresh_candidates(
             refresh_days=spider.refresh_days, now=now, all_articles=spider.recheck_all
         )
-        retries = archive.retry_urls()
+        retries = archive.retry_urls(too_large=bool(spider.recheck_all))
         requests = [self._refresh_request(spider, row) for row in candidates]
         for url in retries:
             url = canonical_url(self._on_host(spider, url))
@@ -155,13 +159,24 @@ class ArchiveMiddleware:
         )
         return requests
 
+    def _hold_back_too_large(self, spider: Any) -> None:
+        """Articles whose last answer was beyond DOWNLOAD_MAXSIZE are not asked for again, retried
+        or found, but by a --recheck-all run (``Archive.too_large_urls``); counted in the report."""
+        if not spider.recheck_all:
+            self.too_large = {canonical_url(self._on_host(spider, url)) for url in self._open().too_large_urls()}
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("newsroom/too_large_held_back", len(self.too_large))
+
     def _refresh_request(self, spider: Any, row: dict[str, Any]) -> Request:
         headers = {}
         if row.get("etag"):
             headers["If-None-Match"] = row["etag"]
         if row.get("last_modified"):
             headers["If-Modified-Since"] = row["last_modified"]
-        meta = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
+        meta: dict[str, Any] = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
+        if row.get("confirmed_record_id"):  # what a 304's WARC record refers to (crawl/warc_capture.py)
+            meta[CONFIRMS] = ConfirmedRecord(row["confirmed_record_id"], row["confirmed_url"])
         request: Request = spider.article_request(
             self._on_host(spider, row.get("fetched_url") or row["url"]), "refresh", headers=headers, meta=meta
         )
@@ -298,6 +313,8 @@ class ArchiveMiddleware:
         stats.inc_value(f"newsroom/seen_by/{source}")  # what the channel yields, archived or not
         if url in self.claimed:
             return None, True
+        if url in self.too_large:
+            return None, False
         if self._archived(url, spider):
             stats.inc_value("newsroom/archived_skipped")
             return None, False

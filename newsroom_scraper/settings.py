@@ -44,9 +44,22 @@ DOWNLOADER_MIDDLEWARES = {
     "newsroom_scraper.crawl.origin.SameOriginMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsroom_scraper.crawl.retry.PoliteRetryMiddleware": 550,  # RetryMiddleware's own place
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "newsroom_scraper.crawl.cookies.CappedCookiesMiddleware": 700,  # CookiesMiddleware's own place
     # Closest to the downloader: WARC sees each request as sent and each response as received
     # (before decompression, redirects and retries act on it).
     "newsroom_scraper.crawl.warc_capture.WarcCaptureMiddleware": 950,
+}
+# Content encodings asked for: gzip and deflate only. Scrapy would also ask for br and zstd (it
+# decodes both), but the WARC keeps the bytes as sent, and the field's tools do not read those:
+# `warcio check` and cdxj-indexer stop with an AttributeError on a brotli body (warcio 1.8.1 with
+# the brotli Scrapy installs), and neither warcio nor pywb knows zstd. The WARC record is gzipped
+# anyway, so br would save little on disk (docs/archival.md). Reading stays robust to both: other
+# tools' WARCs hold them, and a server may send them unasked (evidence/warc/codecs.py).
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
 }
 # Sizes: a live article page is ~430 KB, a listing less, a sitemap of the whole site ~2 MB.
 # Scrapy's default 1 GiB let a gzip bomb take 1.39 GB; 8 MiB is twenty pages' worth. It bounds
@@ -55,6 +68,12 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # The live site was reported to need cookies (else a redirect loop): keep them, cap redirects.
 COOKIES_ENABLED = True
+# ... but not every cookie a page sets (200 of 3.9 KB made a 781 KB Cookie header): the jar keeps
+# the first ones within RFC 6265's minimums (50 cookies, 4096 bytes each) and a Cookie header
+# below the usual 8 KB header limit of servers (crawl/cookies.py).
+NEWSROOM_COOKIES_PER_HOST = 50
+NEWSROOM_COOKIE_BYTES_PER_HOST = 8_000
+NEWSROOM_COOKIE_BYTES = 4_096
 REDIRECT_MAX_TIMES = 5
 
 # The HTTP cache is for developing against the live site without re-downloading
@@ -104,3 +123,5 @@ NEWSROOM_WARC_DIR = None  # None: warc/ beside the database (archive/warc/)
 NEWSROOM_WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file starts after this
 NEWSROOM_WARC_PREFIX = "newsroom"
 NEWSROOM_WARC_GZIP_LEVEL = 6  # zlib level of each record's gzip member (warcio's 9: 2x the time, <1 % smaller)
+# Who runs the crawl: the warcinfo record's ``operator`` (WARC 1.1: contact information). Set your own.
+NEWSROOM_WARC_OPERATOR = "newsroom-archive (https://github.com/newsroom-archive/newsroom-archive)"

@@ -171,7 +171,7 @@ def test_version_page_word_diff_and_cite_block(client: Client, db_path: Path) ->
             "select id from article_versions where article_id = ? and version = 2", [article_id(db_path, "rat-tagt")]
         ).fetchone()
     html = client.get(f"/newsroom/article_versions/{version_id}").text
-    assert "tagt am <ins>Dienstagabend, nicht am </ins>Montagabend." in html
+    assert 'tagt am <ins><span class="visually-hidden">[+ </span>Dienstagabend, nicht am <span' in html
     assert "nur Leer- oder Satzzeichen" in html
     assert "Zitieren" in html and f"/newsroom/article_versions/{version_id}" in html
     assert "2026-11-21T10:00:00+00:00 (UTC)" in html and "WARC" not in html  # no captures table yet
@@ -195,7 +195,7 @@ def test_credits_pages(client: Client) -> None:
 
 
 def test_coverage_page(client: Client) -> None:
-    runs = client.get("/newsroom/coverage.json?_shape=objects").json()["rows"]
+    runs = client.get("/newsroom/runs.json?_shape=objects").json()["rows"]
     assert [r["id"] for r in runs] == [2, 1] and runs[0]["hours_since_previous"] is not None
 
 
@@ -255,7 +255,7 @@ where (:section = '' or articles.section = :section)
   and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
   and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
   and (:district = '' or articles.district = :district)
-order by hits.tier, hits.score, articles.published_at desc"""
+order by hits.tier, hits.score, articles.published_at desc, articles.id"""
 
 
 @pytest.mark.parametrize(
@@ -268,6 +268,7 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
     with Archive(db_path) as archive:
         params = {
             "q": query,
+            "sort": "",
             **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
         }
         expected = [tuple(row) for row in archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()]
@@ -320,7 +321,7 @@ hits as (
 )
 select articles.id, hits.tier from hits join articles on articles.id = hits.id
 where {_FILTERS}
-order by hits.tier, hits.score, articles.published_at desc"""
+order by hits.tier, hits.score, articles.published_at desc, articles.id"""
 
 
 @pytest.mark.parametrize("cap", [0, 1, 3])
@@ -336,6 +337,7 @@ def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
     with Archive(db_path) as archive:
         params = {
             "q": query,
+            "sort": "",
             **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
         }
         expected = archive.db.execute(REFERENCE_CAPPED_SEARCH_SQL, {**params, "cap": cap}).fetchall()
@@ -354,7 +356,7 @@ def test_common_word_hits_in_title_topline_or_lead_come_first_then_the_newest(db
     from newsroom_scraper.search.sql import search_sql
     from newsroom_scraper.search.words import stems
 
-    params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": ""}
+    params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": "", "sort": ""}
     with Archive(db_path) as archive:
         plain = [row[0] for row in archive.db.execute(REFERENCE_SEARCH_SQL, params)]
         found = archive.db.execute(search_sql(1), params).fetchall()

@@ -210,7 +210,9 @@ async def _answer(send: Any, status: int, message: str, headers: list[tuple[byte
     await send({"type": "http.response.body", "body": (message + "\n").encode("utf-8")})
 
 
-@hookimpl
+# trylast: applied last, so outermost; it sees the request as sent (search.py turns a table's
+# _search into a _where, which is not the reader's own SQL).
+@hookimpl(trylast=True)
 def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
     """Any method but GET, HEAD and OPTIONS is answered 405 before Datasette sees it; over-long
     requests 414/400; arbitrary SQL waits for its turn (SqlGate), or 429/503 when the line is full."""
