@@ -201,13 +201,20 @@ def crawl(
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option(
+    "--base-url",
+    "public_url",
+    default=None,
+    help="The archive's public address (https://archiv.example.org) for absolute citation links "
+    "(default: the host each request names).",
+)
+def serve(db_path: str, host: str, port: int, public_url: str | None) -> None:
     """Serve the archive read-only with Datasette (database name: newsroom)."""
     from newsroom_scraper.reader.web import serve as serve_archive
 
     try:
-        serve_archive(db_path, host=host, port=port)
-    except FileNotFoundError as error:
+        serve_archive(db_path, host=host, port=port, public_url=public_url)
+    except (FileNotFoundError, ValueError) as error:
         click.echo(f"serve: {error}", err=True)
         sys.exit(2)
 

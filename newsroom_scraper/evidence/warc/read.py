@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
 import zipfile
 import zlib
@@ -12,6 +14,7 @@ from typing import IO, NoReturn
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 
@@ -247,6 +250,7 @@ def _records(
         is_304 = kind == "metadata" and (headers.get_header("Content-Type") or "").startswith(NOT_MODIFIED_TYPE)
         if not (kind == "response" or is_304) or not url.startswith(("http://", "https://")) or not wanted(url):
             continue
+        digests: tuple[str | None, str | None] = (None, None)
         if is_304:
             http = _parse_http_head(record.content_stream().read())
             body = b""
@@ -254,10 +258,7 @@ def _records(
             http = record.http_headers
             if http is None:
                 continue
-            # At most one byte more than any page the parser takes: a small record may inflate to
-            # gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4).
-            # The parser then says ``too-large`` of what was read, and memory stays bounded.
-            body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+            body, digests = _payload(record)
         offset = iterator.get_record_offset()
         iterator.read_to_end(record)
         location = WarcLocation(
@@ -266,6 +267,8 @@ def _records(
             length=iterator.get_record_length(),
             record_id=headers.get_header("WARC-Record-ID"),
             payload_digest=headers.get_header("WARC-Payload-Digest"),
+            payload_sha256=digests[0],
+            decoded_sha256=digests[1],
         )
         yield WarcCapture(
             url=url,
@@ -279,6 +282,33 @@ def _records(
         )
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+def _payload(record: ArcWarcRecord) -> tuple[bytes, tuple[str | None, str | None]]:
+    """A response's body, decoded as warcio decodes it (de-chunked, content-decoded), and the hex
+    SHA-256 of its payload as stored (the bytes after the HTTP head: what the server sent) and of
+    the body decoded (None when it is larger than any page the parser takes).
+
+    The body is at most one byte more than any page the parser takes: a small record may inflate to
+    gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4). The parser
+    then says ``too-large`` of what was read, and memory stays bounded.
+    """
+    stored = record.raw_stream
+    as_received = hashlib.sha256()
+    kept: list[bytes] = []
+    size = 0
+    while block := stored.read(BUFF_SIZE):
+        as_received.update(block)
+        if size <= MAX_PAGE_BYTES:  # the rest is hashed, never decoded: no page is that large
+            kept.append(block)
+            size += len(block)
+    record.raw_stream = io.BytesIO(b"".join(kept))  # warcio's own decoding, over the bytes read
+    try:
+        body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    finally:
+        record.raw_stream = stored  # read to its end: the iterator goes on from there
+    decoded = hashlib.sha256(body).hexdigest() if len(body) <= MAX_PAGE_BYTES else None
+    return body, (as_received.hexdigest(), decoded)
 
 
 def _missing(header: str) -> NoReturn:
