@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from click.testing import CliRunner
 
+from newsroom_scraper.cli import main
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.reader.plugins.citation import check_commands, quoted_title
 from newsroom_scraper.reader.web import make_datasette
@@ -241,3 +243,10 @@ def test_check_commands_name_the_member_of_a_wacz_and_skip_the_headers_for_the_r
     same = check_commands({"warc_file": "x.warc.gz", "warc_offset": 0, "payload_sha256": "a", "decoded_sha256": "a"})
     assert len(same) == 1
     assert quoted_title("Ohne Anführungszeichen") == "„Ohne Anführungszeichen“"
+
+
+def test_serve_refuses_a_base_url_that_is_no_public_address(cited) -> None:
+    path, _ = cited
+    result = CliRunner().invoke(main, ["serve", "--db", str(path), "--base-url", "archiv.example.org"])
+    assert result.exit_code == 2 and "--base-url 'archiv.example.org'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
