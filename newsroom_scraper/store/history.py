@@ -52,7 +52,8 @@ class History(Articles):
                     return "unchanged"
                 self._forget_history(row["id"])
             article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
-            self._follow_permalinks(url, article_id)
+            if row is not None:  # a new article's ids are all new: none to follow
+                self._follow_permalinks(url)
             last = parsed[-1].article
             assert last is not None
             self._replace_related(article_id, run_id, last)
@@ -84,7 +85,7 @@ class History(Articles):
         )
         return {record_id: version_id for record_id, version_id in rows}
 
-    def _follow_permalinks(self, url: str, article_id: int) -> None:
+    def _follow_permalinks(self, url: str) -> None:
         """Point each id issued for the article at the version now holding its capture (itself, unless
         a parser fix merged its version into an earlier one: then its address redirects there)."""
         self.db.execute(
@@ -118,6 +119,7 @@ class History(Articles):
             assert capture.article is not None
             return given.get(id(capture)) or derive(capture.article, digest=hashes[id(capture)])
 
+        rebuilt = article_id is not None
         state: dict[str, Any] = {"etag": None, "last_modified": None}
         digest = None
         first_captures: list[Capture] = []
@@ -150,7 +152,8 @@ class History(Articles):
         else:  # the indexed columns are written only here, so the FTS index is updated once
             self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
         starts = {id(c) for c in first_captures}
-        kept_ids = self._kept_ids(url, captures, starts)
+        # a new article has no ids issued yet (a lookup per article saved, in a reparse into an empty archive)
+        kept_ids = self._kept_ids(url, captures, starts) if rebuilt else [None] * len(starts)
         version = 0
         for capture in captures:
             if id(capture) in starts and capture.article is not None:

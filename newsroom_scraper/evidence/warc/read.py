@@ -302,7 +302,11 @@ def _payload(record: ArcWarcRecord) -> tuple[bytes, tuple[str | None, str | None
         if size <= MAX_PAGE_BYTES:  # the rest is hashed, never decoded: no page is that large
             kept.append(block)
             size += len(block)
-    record.raw_stream = io.BytesIO(b"".join(kept))  # warcio's own decoding, over the bytes read
+    stored_bytes = b"".join(kept)
+    if record.content_stream() is stored:  # neither chunked nor content-encoded: the body is what was sent
+        body = stored_bytes[: MAX_PAGE_BYTES + 1]
+        return body, (as_received.hexdigest(), as_received.hexdigest() if size <= MAX_PAGE_BYTES else None)
+    record.raw_stream = io.BytesIO(stored_bytes)  # warcio's own decoding, over the bytes read
     try:
         body = record.content_stream().read(MAX_PAGE_BYTES + 1)
     finally:
