@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -85,10 +86,21 @@ def check_public_url(url: str) -> None:
         raise ValueError(f"--base-url {url!r}: give the archive's public address, e.g. https://archiv.example.org")
 
 
-def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, public_url: str | None = None) -> None:
-    """Serve the archive until interrupted (``public_url``: see ``make_datasette``)."""
+def serve(
+    db_path: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    public_url: str | None = None,
+    wrap: Callable[[Any], Any] | None = None,
+) -> None:
+    """Serve the archive until interrupted (``public_url``: see ``make_datasette``); ``wrap`` puts more
+    routes in front of Datasette's app (the command adds replay and Memento from the WARC, which the
+    reader does not read itself)."""
     import uvicorn
 
     app = make_datasette(db_path, public_url=public_url).app()
+    if wrap is not None:
+        app = wrap(app)
     print(f"Serving the archive on http://{host}:{port}/{DATABASE_NAME}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
