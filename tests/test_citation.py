@@ -126,20 +126,20 @@ def test_rebuilt_histories_keep_every_issued_version_id(tmp_path: Path) -> None:
 def test_ids_of_an_older_archive_are_registered_as_issued(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
-    MIGRATIONS.apply(db, stop_before="0011_version_permalinks")
+    MIGRATIONS.apply(db, stop_before="0012_version_permalinks")
     db.close()
-    with Archive(path) as archive:  # the migrations after 0010 run on this open
+    with Archive(path) as archive:  # the migrations from 0012 on run on this open
         run = archive.start_run("crawl", {})
         c = capture(T1, "a1", "Der Rat tagt.")
         assert c.article is not None
         archive.save_article(
             c.article, run_id=run, fetched_url=URL, fetched_at=T1, etag=None, last_modified=None, capture=c
         )
-    with closing(sqlite3.connect(path)) as conn:  # make it look as an archive written before 0011
+    with closing(sqlite3.connect(path)) as conn:  # make it look as an archive written before 0012
         conn.execute("drop table version_permalinks")
         conn.execute("alter table captures drop column payload_sha256")
         conn.execute("alter table captures drop column decoded_sha256")
-        conn.execute("delete from _sqlite_migrations where name in ('0011_version_permalinks', '0012_capture_sha256')")
+        conn.execute("delete from _sqlite_migrations where name in ('0012_version_permalinks', '0013_capture_sha256')")
         conn.commit()
     with Archive(path) as archive:
         (version_id,) = archive.db.execute("select id from article_versions").fetchone()

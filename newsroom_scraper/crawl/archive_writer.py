@@ -19,7 +19,7 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from newsroom_scraper.errors import Failure
-from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
+from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedImage, FetchedPage, ParsedPage
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, drift_alerts
 from newsroom_scraper.parser.text.dates import utc_now
 from newsroom_scraper.store import Archive
@@ -123,10 +123,23 @@ class ArchiveWriter:
         elif isinstance(item, ParsedPage):
             self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
             self.stats.inc_value("newsroom/parse_errors")
+        elif isinstance(item, FetchedImage):
+            self._store_image(item)
         elif isinstance(item, CrawlFailure):
             self._record(item.url, item.kind, item.reason, item.status, item.attempts)
             if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
                 self.stats.inc_value("newsroom/removed")
+
+    def _store_image(self, image: FetchedImage) -> None:
+        """An article image's capture: counted (images and bytes, in the run report), recorded
+        beside the article's captures when its WARC record was written."""
+        assert self.archive is not None
+        self.stats.inc_value("newsroom/images")
+        self.stats.inc_value("newsroom/image_bytes", image.size)
+        if image.capture is not None:
+            location = image.capture.location
+            capture = Capture.of_record(image.url, image.status, image.capture.captured_at, location, kind="image")
+            self.archive.add_image_capture(image.article_url, capture, self.run_id)
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""

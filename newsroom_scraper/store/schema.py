@@ -362,6 +362,12 @@ def _issue11_search_facts(db: sqlite_utils.Database) -> None:
     db.executescript(_SEARCH_FACTS_SQL_0004)
 
 
+@MIGRATIONS(name="0011_capture_kind")
+def _capture_kind(db: sqlite_utils.Database) -> None:
+    """Issue 19: ``captures.kind``, "article" (the page, or a 304 of it) or "image" (a picture it shows)."""
+    db.execute("ALTER TABLE captures ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
+
+
 # Issue 19, 1: a version's address never changes once issued. `article_versions.id` is the address
 # (/newsroom/article_versions/<id>), so a rebuild of an article's history (reparse, an import, a
 # backfill, a parser fix) gives each new version the id issued for a capture it holds, and takes a
@@ -369,7 +375,7 @@ def _issue11_search_facts(db: sqlite_utils.Database) -> None:
 # the WARC record of the capture it was issued for; an id whose version merged into another (a parser
 # fix made two versions read alike) answers with a redirect to it. Every id of an older archive is
 # registered here, anchored to its version's first capture, so its existing links keep working.
-_VERSION_PERMALINKS_SQL_0011 = """
+_VERSION_PERMALINKS_SQL_0012 = """
 CREATE TABLE version_permalinks (
     id INTEGER PRIMARY KEY,  -- a version id once issued: never given to another version
     article_url TEXT NOT NULL,  -- the article's canonical URL (articles.url)
@@ -385,13 +391,13 @@ INSERT INTO version_permalinks (id, article_url, record_id, issued_at, content_h
 """
 
 
-@MIGRATIONS(name="0011_version_permalinks")
+@MIGRATIONS(name="0012_version_permalinks")
 def _issue19_version_permalinks(db: sqlite_utils.Database) -> None:
     """Issue 19, 1: every version id ever issued, with the capture it stands for (literal SQL)."""
-    db.executescript(_VERSION_PERMALINKS_SQL_0011)
+    db.executescript(_VERSION_PERMALINKS_SQL_0012)
 
 
-@MIGRATIONS(name="0012_capture_sha256")
+@MIGRATIONS(name="0013_capture_sha256")
 def _issue19_capture_sha256(db: sqlite_utils.Database) -> None:
     """Issue 19, 6: SHA-256 of each captured payload, as received (still content-encoded) and decoded.
 
