@@ -51,6 +51,9 @@ def format_report(run: dict[str, Any] | None) -> str:
     if failures:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(f"  recorded in crawl_errors, by kind: {kinds}")
+    if stats.get("newsroom/too_large_held_back"):
+        held = stats["newsroom/too_large_held_back"]
+        lines.append(f"  too-large {held} not asked for again until a --recheck-all run (too large last time)")
     if stats.get("newsroom/storage_error"):
         lines.append(f"  ! storage failed, crawl stopped: {stats['newsroom/storage_error']}")
     if stats.get("newsroom/not_stored"):
