@@ -185,6 +185,7 @@ def test_version_and_article_pages_cite_with_an_absolute_permalink_a_copy_button
     page = get(path, f"/newsroom/article_versions/{ids['first']}").text
     assert f'class="permalink" href="http://localhost/newsroom/article_versions/{ids["first"]}"' in page
     assert "„‚Zusammen stark‘ startet im Westpark“" in page and "„„" not in page
+    assert re.search(r"<h1>Fassung 1 von „<a [^>]*>‚Zusammen stark‘ startet im Westpark</a>“</h1>", page)
     assert re.search(r'<button type="button" class="copy-citation"[^>]*hidden>Zitat kopieren</button>', page)
     assert f'href="/newsroom/article_versions/{ids["first"]}.csl.json"' in page
     assert f'href="/newsroom/article_versions/{ids["first"]}.bib"' in page

@@ -49,10 +49,19 @@ _BIBTEX_ESCAPES = {
 }
 
 
+def inner_quotes(title: str | None) -> str:
+    """A title to set inside „…“: its own quotation marks become the German inner ones (‚…‘)."""
+    return (title or "").replace("„", "‚").replace("“", "‘")
+
+
 def quoted_title(title: str | None) -> str:
-    """„Title“, quoted once: quotation marks inside it become the German inner ones (‚…‘)."""
-    inner = (title or "").replace("„", "‚").replace("“", "‘")
-    return f"„{inner}“"
+    """„Title“, quoted once."""
+    return f"„{inner_quotes(title)}“"
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["inner_quotes"] = inner_quotes
 
 
 def public_origin(datasette: Any, request: Any) -> str:
