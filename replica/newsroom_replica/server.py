@@ -439,8 +439,8 @@ def run(
         # (as a test or a supervisor does) must find it, or the process dies with -15 instead.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
-        print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
-        try:
+        try:  # the line inside: a SIGTERM sent on reading it must land in this try, not just before it
+            print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
