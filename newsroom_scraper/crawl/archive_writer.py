@@ -19,7 +19,7 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from newsroom_scraper.errors import Failure
-from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage
+from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage, layout_lost
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, drift_alerts
 from newsroom_scraper.parser.text.dates import utc_now
 from newsroom_scraper.store import Archive
@@ -117,6 +117,8 @@ class ArchiveWriter:
             self.counts["not_modified"] += 1
             self.uncommitted_outcomes["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
+            if self._layout_lost(item.article, item):
+                return
             if self._store(item.article, item.fetch):
                 for warning in item.warnings:
                     self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
@@ -127,6 +129,21 @@ class ArchiveWriter:
             self._record(item.url, item.kind, item.reason, item.status, item.attempts)
             if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
                 self.stats.inc_value("newsroom/removed")
+
+    def _layout_lost(self, article: Article, item: ParsedPage) -> bool:
+        """Whether the page is an archived article its layout no longer reads (``items.layout_lost``):
+        then it is recorded as ``layout-lost`` and no version is stored. The page is in the WARC
+        already; ``reparse`` reads it once a layout does. Its re-check schedule goes on as if it
+        had been read, so a relaunch does not make every archived article due every night."""
+        assert self.archive is not None
+        urls = [article.url, item.fetch.requested_url or item.fetch.url]
+        archived = self.archive.archived_layout(urls)
+        if not layout_lost(archived, article.layout):
+            return False
+        reason = f"archived by {archived}, now read only by {article.layout}: no version stored"
+        self._record(item.fetch.url, Failure.LAYOUT_LOST, reason, item.fetch.status, item.attempts)
+        self.archive.postpone_recheck(urls, checked_at=item.fetch.fetched_at)
+        return True
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""

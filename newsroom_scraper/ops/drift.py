@@ -1,6 +1,6 @@
 """Drift alerts: has the site changed under the crawl? Compares a run with the runs before it.
 
-Three signals, each a line of text (an alert), computed from ``crawl_runs`` rows and the run's
+Four signals, each a line of text (an alert), computed from ``crawl_runs`` rows and the run's
 parse errors; no I/O here (the pipeline asks the store and records the alerts with the run):
 
 - a field whose empty rate jumped: empty on ``FIELD_JUMP`` more of the run's articles than on
@@ -10,7 +10,10 @@ parse errors; no I/O here (the pipeline asks the store and records the alerts wi
 - parse errors: at least ``MIN_ARTICLES`` pages that did not parse, the majority of the pages the
   run fetched, by reason;
 - a discovery channel that stopped yielding: it named articles in each of the previous runs
-  (``newsroom/seen_by/<channel>``) and none in this one.
+  (``newsroom/seen_by/<channel>``) and none in this one;
+- a lost layout: archived articles that the site's own layout read before and only the generic
+  fallback reads now (``newsroom/failures/layout-lost``, archive_writer.py): a relaunch. One is
+  enough, since no version of them is stored until a layout reads them again.
 
 A run with alerts ends ``newsroom-archive crawl`` with exit code ``EXIT_DRIFT`` (3), so a systemd
 ``OnFailure=`` unit or cron's mail reaches the operator; ``status`` shows the alerts of the runs.
@@ -47,8 +50,18 @@ def drift_alerts(
     """The alerts of ``run`` (a ``crawl_runs`` row) against ``previous`` (older rows, any order)
     and its parse errors by reason."""
     alerts = _field_jumps(run, previous) + _parse_errors(run, parse_errors)
-    alerts += _silent_channels(run, previous)
+    alerts += _silent_channels(run, previous) + _lost_layouts(run)
     return alerts
+
+
+def _lost_layouts(run: Mapping[str, Any]) -> list[str]:
+    lost = int(_loads(run.get("stats")).get("newsroom/failures/layout-lost", 0))
+    if not lost:
+        return []
+    return [
+        f"layout lost: {lost} archived articles read only by the generic fallback, no version stored "
+        "(the site's markup changed: teach parser/layouts/ the new markup, then reparse the WARC)"
+    ]
 
 
 def _field_jumps(run: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -24,6 +24,15 @@ class Queries(Runs, Rechecks):
         sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
         return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
 
+    def archived_layout(self, urls: list[str]) -> str | None:
+        """The layout that read the current version of the article under any of ``urls`` (canonical
+        or fetched), or None when none is archived."""
+        marks = ", ".join("?" for _ in urls)
+        row = self.db.execute(
+            f"SELECT layout FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1", [*urls, *urls]
+        ).fetchone()
+        return row[0] if row else None
+
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range,
         re-checks due (at ``now``, default the clock)."""

@@ -49,6 +49,18 @@ class Rechecks(ArchiveBase):
         ).fetchone()
         return {"due_now": due[0] or 0, "due_in_a_day": due[1] or 0, "due_in_a_week": due[2] or 0, "next": due[3]}
 
+    def postpone_recheck(self, urls: list[str], *, checked_at: str) -> None:
+        """Move the next re-check of the article under any of ``urls`` (canonical or fetched) past
+        ``checked_at``, as a check would, without touching its content or validators (a page that
+        was fetched but could not be read: a lost layout)."""
+        marks = ", ".join("?" for _ in urls)
+        rows = self._rows(
+            f"SELECT {SCHEDULE_COLUMNS} FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks})",
+            [*urls, *urls],
+        )
+        for row in rows:
+            self._update_article(row["id"], {"recheck_due_at": next_recheck_of(row, checked_at)})
+
     def schedule_unscheduled(self) -> int:
         """Give every article without a next re-check time one (an archive older than the
         schedule); returns how many. Indexed: nothing to do costs one lookup."""

@@ -94,9 +94,10 @@ class Runs(ArchiveBase):
         )
 
     def retry_urls(self) -> list[str]:
-        """URLs with unresolved errors (warnings aside), each once, oldest error first."""
+        """URLs with unresolved errors (warnings and lost layouts aside: those pages were read, and
+        are fetched again when their re-check is due), each once, oldest error first."""
         rows = self.db.execute(
-            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'
+            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind NOT IN ('warning', 'layout-lost')
             GROUP BY url ORDER BY MIN(id)"""
         )
         return [url for (url,) in rows]
