@@ -5,6 +5,8 @@ robots.txt, waits between requests and backs off when the server slows down.
 ``newsroom-archive crawl`` options and ``scrapy crawl newsroom -s NAME=value`` override them.
 """
 
+import os
+
 from newsroom_scraper import __version__
 
 BOT_NAME = "newsroom-archive"
@@ -87,8 +89,10 @@ NEWSROOM_DB = "archive/newsroom.db"
 # 256 days). A number here (or --refresh-days N) re-checks every article published within N days
 # instead, as a fixed window; --recheck-all re-checks every article.
 NEWSROOM_REFRESH_DAYS = None
-# The run's "now" (ISO 8601) instead of the clock: re-checks due and fetch times. For tests and replays.
-NEWSROOM_NOW = None
+# The run's "now" (ISO 8601) instead of the clock: re-checks due, fetch times, the run's start and
+# end, error and removal times (WARC-Date stays the real capture time). For tests, replays and the
+# night simulator; the environment variable of the same name sets it for every command (`status` too).
+NEWSROOM_NOW = os.environ.get("NEWSROOM_NOW") or None
 # Group commit (archive_writer.py): one transaction over this many items, or this many seconds,
 # whichever comes first. Each article is atomic either way (a savepoint); a commit per article
 # made storing ~1.5x slower. Datasette shows new articles at most this many seconds late.

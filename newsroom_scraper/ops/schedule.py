@@ -36,6 +36,16 @@ def moment(text: str) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def clock_now(fixed: str | None) -> str:
+    """The archive's "now": ``fixed`` (``NEWSROOM_NOW``, the test clock) when given, else the real
+    clock, in the archive's form (``iso``). Every time the archive records follows it.
+
+    >>> clock_now("2026-12-01T06:30:00+01:00")
+    '2026-12-01T05:30:00+00:00'
+    """
+    return iso(moment(fixed)) if fixed else iso(datetime.now(UTC))
+
+
 def iso(value: datetime) -> str:
     """The archive's form of a moment: UTC, to the second."""
     return value.astimezone(UTC).isoformat(timespec="seconds")

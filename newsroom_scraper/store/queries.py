@@ -8,6 +8,7 @@ from typing import Any
 
 from newsroom_scraper.search.sql import SEARCH_SQL
 from newsroom_scraper.search.variants import fts_query
+from newsroom_scraper.store.alerts import Alerts
 from newsroom_scraper.store.rechecks import Rechecks
 from newsroom_scraper.store.rows import FTS_COLUMNS
 from newsroom_scraper.store.runs import Runs
@@ -15,7 +16,7 @@ from newsroom_scraper.store.runs import Runs
 _SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
 
 
-class Queries(Runs, Rechecks):
+class Queries(Runs, Rechecks, Alerts):
     """Lookups, the archive's summary and search."""
 
     def is_archived(self, urls: list[str]) -> bool:
@@ -35,12 +36,15 @@ class Queries(Runs, Rechecks):
 
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range,
-        re-checks due (at ``now``, default the clock)."""
+        re-checks due (at ``now``, default the clock), removed articles (newest removal first)."""
 
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
 
         last_runs = self._rows("SELECT id FROM crawl_runs ORDER BY id DESC LIMIT 1")
+        removed = self._rows(
+            "SELECT url, removed_at FROM articles WHERE removed_at IS NOT NULL ORDER BY removed_at DESC, id"
+        )
         return {
             "articles": scalar("SELECT COUNT(*) FROM articles"),
             "by_section": dict(
@@ -59,6 +63,8 @@ class Queries(Runs, Rechecks):
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
             "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
             "recent_runs": self.recent_runs(5),
+            "removed": removed,
+            "open_alerts": self.open_alerts(),
         }
 
     def article_count(self) -> int:

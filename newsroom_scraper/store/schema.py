@@ -360,3 +360,29 @@ END;
 def _issue11_search_facts(db: sqlite_utils.Database) -> None:
     """Issue 11: ``search_facts``, the narrow copy of what the search filters and sorts on (literal SQL)."""
     db.executescript(_SEARCH_FACTS_SQL_0004)
+
+
+_ALERTS_SQL_0005 = """
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,  -- what `newsroom-archive ack ID` names
+    condition TEXT NOT NULL,  -- what is wrong, as a key: layout-lost, channel:sitemap, field:lead, parse-errors
+    message TEXT NOT NULL,  -- the alert's line, as the last run that saw it wrote it
+    first_run_id INTEGER REFERENCES crawl_runs(id),  -- the run that raised it
+    last_run_id INTEGER REFERENCES crawl_runs(id),  -- the last run that saw it (or repeated it)
+    raised_at TEXT NOT NULL,  -- UTC, the run's clock (NEWSROOM_NOW)
+    last_seen_at TEXT NOT NULL,
+    runs INTEGER NOT NULL,  -- how many runs raised or repeated it
+    cleared_at TEXT,  -- when a run saw the condition gone (NULL: open)
+    cleared_run_id INTEGER REFERENCES crawl_runs(id),
+    acknowledged_at TEXT,  -- when an operator acknowledged it (`ack`): runs no longer repeat it
+    acknowledged_by TEXT,
+    acknowledged_why TEXT
+);
+CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
+"""
+
+
+@MIGRATIONS(name="0011_alerts")
+def _issue18_alerts(db: sqlite_utils.Database) -> None:
+    """Issue 18: alerts that stay on until cleared or acknowledged (store/alerts.py)."""
+    db.executescript(_ALERTS_SQL_0005)
