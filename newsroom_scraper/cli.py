@@ -303,6 +303,7 @@ def status(db_path: str, as_json: bool, now: str | None) -> None:
 
     from newsroom_scraper.ops.report import format_summary, summary_data
     from newsroom_scraper.ops.schedule import moment
+    from newsroom_scraper.settings import NEWSROOM_RECHECK_BUDGET
     from newsroom_scraper.store import Archive
     from newsroom_scraper.store.lock import is_write_locked
 
@@ -317,7 +318,7 @@ def status(db_path: str, as_json: bool, now: str | None) -> None:
     try:
         archive = Archive(db_path, read_only=True)  # status never writes the archive
         with archive:
-            summary = archive.summary(at)
+            summary = archive.summary(at, NEWSROOM_RECHECK_BUDGET)
     except ArchiveNeedsMigration as error:
         click.echo(f"status: {error}", err=True)
         sys.exit(2)

@@ -89,6 +89,10 @@ NEWSROOM_DB = "archive/newsroom.db"
 # 256 days). A number here (or --refresh-days N) re-checks every article published within N days
 # instead, as a fixed window; --recheck-all re-checks every article.
 NEWSROOM_REFRESH_DAYS = None
+# A night's scheduled re-checks: at most this many conditional requests (0: no cap), those due by
+# age first, then the least recently checked (ops/schedule.py), so that every article is re-checked
+# at least every ceil(articles / (budget / 2)) days (`status` prints it): 2,837 articles → 19 days.
+NEWSROOM_RECHECK_BUDGET = 300
 # The run's "now" (ISO 8601) instead of the clock: re-checks due, fetch times, the run's start and
 # end, error and removal times (WARC-Date stays the real capture time). For tests, replays and the
 # night simulator; the environment variable of the same name sets it for every command (`status` too).

@@ -25,7 +25,8 @@ from newsroom_scraper.ops.drift import PREVIOUS_RUNS, cleared_by, drift_conditio
 from newsroom_scraper.ops.schedule import clock_now, iso, moment
 from newsroom_scraper.store import Archive
 
-# A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
+# A definite "gone" for an archived article: it is marked removed, once, and re-checked on the slow
+# removed schedule (ops/schedule.py), never recorded as an error (a timeout or a 5xx is only an error).
 REMOVED_STATUSES = (404, 410)
 # Fields whose emptiness the run report shows, so that a markup change is noticed.
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
@@ -147,9 +148,13 @@ class ArchiveWriter:
             self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
             self.stats.inc_value("newsroom/parse_errors")
         elif isinstance(item, CrawlFailure):
-            self._record(item.url, item.kind, item.reason, item.status, item.attempts)
-            if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=self.now()):
-                self.stats.inc_value("newsroom/removed")
+            removal = (
+                self.archive.mark_removed(item.url, removed_at=self.now()) if item.status in REMOVED_STATUSES else None
+            )
+            if removal is None:
+                self._record(item.url, item.kind, item.reason, item.status, item.attempts)
+            else:  # one record of the removal (removed_at), no error to retry every night
+                self.stats.inc_value(f"newsroom/{removal}")
 
     def _layout_lost(self, article: Article, item: ParsedPage) -> bool:
         """Whether the page is an archived article its layout no longer reads (``items.layout_lost``):

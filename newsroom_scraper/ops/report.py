@@ -57,6 +57,13 @@ def format_report(run: dict[str, Any] | None, writing: bool = False) -> str:
     if failures:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(f"  recorded in crawl_errors, by kind: {kinds}")
+    if stats.get("newsroom/removed") or stats.get("newsroom/still-removed"):
+        still = stats.get("newsroom/still-removed", 0)
+        lines.append(
+            f"  removed: {stats.get('newsroom/removed', 0)} archived articles answered 404/410 for the first time"
+            + (f" ({still} removed before still gone)" if still else "")
+            + "; kept, re-checked on the removed schedule"
+        )
     if stats.get("newsroom/storage_error"):
         lines.append(f"  ! storage failed, crawl stopped: {stats['newsroom/storage_error']}")
     if stats.get("newsroom/not_stored"):
@@ -160,6 +167,14 @@ def format_summary(summary: dict[str, Any], writing: bool = False) -> str:
             f", … {len(removed) - REMOVED_SHOWN} more (status --json lists all)" if len(removed) > REMOVED_SHOWN else ""
         )
         lines.append(f"Removed (answered 404/410): {len(removed)}: {shown}{more}")
+    cycle = summary.get("recheck_cycle")
+    if cycle and cycle["cycle_days"]:
+        lines.append(
+            f"Re-check cycle: every article at least every {cycle['cycle_days']} days "
+            f"(budget {cycle['budget']} re-checks a night, {cycle['articles']} articles not removed)"
+        )
+    elif cycle:
+        lines.append("Re-check cycle: none promised (no NEWSROOM_RECHECK_BUDGET): by age only")
     if summary.get("recent_runs"):
         lines.append("Recent runs:")
         lines.append(format_runs(summary["recent_runs"]))

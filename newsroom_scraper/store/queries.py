@@ -34,9 +34,10 @@ class Queries(Runs, Rechecks, Alerts):
         ).fetchone()
         return row[0] if row else None
 
-    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+    def summary(self, now: dt.datetime | None = None, budget: int | None = None) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range,
-        re-checks due (at ``now``, default the clock), removed articles (newest removal first)."""
+        re-checks due (at ``now``, default the clock), the re-check cycle a nightly ``budget`` gives,
+        removed articles (newest removal first), open alerts."""
 
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
@@ -62,6 +63,7 @@ class Queries(Runs, Rechecks, Alerts):
             ),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
             "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
+            "recheck_cycle": self.recheck_cycle(budget),
             "recent_runs": self.recent_runs(5),
             "removed": removed,
             "open_alerts": self.open_alerts(),

@@ -6,6 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from newsroom_scraper.ops.schedule import (
+    CHANGE_BONUS_DAYS,
+    CHANGE_BONUS_MAX,
+    SWEEP_MIN_AGE_DAYS,
+    recheck_cycle_days,
+    sweep_quota,
+)
 from newsroom_scraper.ops.schedule import iso as schedule_iso
 from newsroom_scraper.store.base import ArchiveBase
 from newsroom_scraper.store.rows import SCHEDULE_COLUMNS, next_recheck_of
@@ -18,14 +25,23 @@ class Rechecks(ArchiveBase):
     """``articles.recheck_due_at``: when each article is fetched again."""
 
     def refresh_candidates(
-        self, *, now: dt.datetime, refresh_days: int | None = None, all_articles: bool = False
+        self,
+        *,
+        now: dt.datetime,
+        refresh_days: int | None = None,
+        all_articles: bool = False,
+        budget: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Articles to fetch again, newest first: those whose scheduled re-check is due at ``now``
-        (ops/schedule.py); or, overriding the schedule, all of them, or those published in the last
-        ``refresh_days`` days (compared on ``published_date``, so that date-only values count).
+        """Articles to fetch again: those whose scheduled re-check is due at ``now`` (ops/schedule.py);
+        or, overriding the schedule, all of them, or those published in the last ``refresh_days``
+        days (compared on ``published_date``, so that date-only values count), newest first.
+
+        ``budget`` caps the scheduled re-checks (not the overrides): see ``_budgeted``.
         """
         if all_articles:
             return self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id")
+        if refresh_days is None and budget:
+            return self._budgeted(now, budget)
         if refresh_days is None:
             return self._rows(
                 f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ?
@@ -38,6 +54,38 @@ class Rechecks(ArchiveBase):
             ORDER BY published_date DESC, id""",
             [cutoff],
         )
+
+    def _budgeted(self, now: dt.datetime, budget: int) -> list[dict[str, Any]]:
+        """At most ``budget`` re-checks: those due by age, oldest due first, on the part of the budget
+        the sweep does not need; then the sweep: the least recently checked of the others (not
+        removed ones: they keep their own schedule), an article that changed before counting as
+        checked ``CHANGE_BONUS_DAYS`` earlier per change, and none checked within ``SWEEP_MIN_AGE_DAYS``.
+        So every article is re-checked within ``recheck_cycle_days`` nights, and the requests of a
+        night stay bounded whatever the archive's age."""
+        swept_before = schedule_iso(now - dt.timedelta(days=SWEEP_MIN_AGE_DAYS))
+        now_text = schedule_iso(now)
+        active = int(self.db.execute("SELECT COUNT(*) FROM articles WHERE removed_at IS NULL").fetchone()[0])
+        due_count = int(
+            self.db.execute("SELECT COUNT(*) FROM articles WHERE recheck_due_at <= ?", [now_text]).fetchone()[0]
+        )
+        sweep_needed = min(sweep_quota(budget), max(active - due_count, 0))
+        due = self._rows(
+            f"SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ? ORDER BY recheck_due_at, id LIMIT ?",
+            [now_text, max(budget - sweep_needed, 0)],
+        )
+        sweep = self._rows(
+            f"""SELECT {_KNOWN_COLUMNS} FROM articles
+            WHERE removed_at IS NULL AND (recheck_due_at IS NULL OR recheck_due_at > ?) AND last_checked_at <= ?
+            ORDER BY julianday(last_checked_at) - ? * min(version_count - 1, ?), id LIMIT ?""",
+            [now_text, swept_before, CHANGE_BONUS_DAYS, CHANGE_BONUS_MAX, budget - len(due)],
+        )
+        return due + sweep
+
+    def recheck_cycle(self, budget: int | None) -> dict[str, Any]:
+        """The re-check budget, the articles it covers (not removed) and the cycle it promises
+        (``recheck_cycle_days``: every article re-checked at least every N days; None: no budget)."""
+        active = int(self.db.execute("SELECT COUNT(*) FROM articles WHERE removed_at IS NULL").fetchone()[0])
+        return {"budget": budget or None, "articles": active, "cycle_days": recheck_cycle_days(active, budget)}
 
     def recheck_schedule(self, now: dt.datetime) -> dict[str, Any]:
         """How many re-checks are due at ``now``, within a day and a week after it, and the next."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from newsroom_scraper.ops.schedule import next_removed_recheck
+
 _SCHEMA_SQL_0001 = """
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,  -- rowid of articles_fts: must survive VACUUM
@@ -386,3 +388,20 @@ CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
 def _issue18_alerts(db: sqlite_utils.Database) -> None:
     """Issue 18: alerts that stay on until cleared or acknowledged (store/alerts.py)."""
     db.executescript(_ALERTS_SQL_0005)
+
+
+@MIGRATIONS(name="0012_removed_schedule")
+def _issue18_removed_schedule(db: sqlite_utils.Database) -> None:
+    """Issue 18: a removed article is no open error retried every night: its open 404/410 errors are
+    resolved (at its removal) and its next re-check follows the removed schedule."""
+    removed = db.execute("SELECT id, url, fetched_url, removed_at FROM articles WHERE removed_at IS NOT NULL")
+    for article_id, url, fetched_url, removed_at in removed.fetchall():
+        db.execute(
+            """UPDATE crawl_errors SET resolved_at = ? WHERE resolved_at IS NULL AND status IN (404, 410)
+            AND url IN (?, ?)""",
+            [removed_at, url, fetched_url or url],
+        )
+        db.execute(
+            "UPDATE articles SET recheck_due_at = ? WHERE id = ?",
+            [next_removed_recheck(removed_at, removed_at), article_id],
+        )

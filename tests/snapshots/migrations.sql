@@ -423,3 +423,5 @@ CREATE TABLE alerts (
     acknowledged_why TEXT
 );
 
+==== 0012_removed_schedule
+
