@@ -365,7 +365,9 @@ def ack(alert_id: int, why: str, by: str | None, db_path: str) -> None:
     if alert is None:
         click.echo(f"ack: no open alert {alert_id} (see `newsroom-archive status`)", err=True)
         sys.exit(2)
-    click.echo(f"Alert {alert_id} acknowledged by {who} at {alert['acknowledged_at']}: {alert['message']}")
+    click.echo(
+        f"Alert {alert_id} acknowledged by {alert['acknowledged_by']} at {alert['acknowledged_at']}: {alert['message']}"
+    )
 
 
 @main.command()

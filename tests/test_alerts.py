@@ -76,6 +76,8 @@ def test_ack_records_who_when_and_why(tmp_path):
     done = ack("1", "--why", "listing redesigned, layout update under way", "--by", "kim")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Alert 1 acknowledged by kim at 2026-12-24T08:00:00+00:00: channel listing")
+    again = ack("1", "--why", "another reason", "--by", "lee")  # the first acknowledgement is kept
+    assert again.returncode == 0 and again.stdout.startswith("Alert 1 acknowledged by kim at 2026-12-24T08:00:00")
     missing = ack("7", "--why", "x")
     assert missing.returncode == 2 and missing.stderr == "ack: no open alert 7 (see `newsroom-archive status`)\n"
     status = subprocess.run(

@@ -110,7 +110,7 @@ def test_status_json_says_interrupted_removed_alerts_cycle_and_due_on_the_test_c
     assert "None" not in text
     assert "Removed (answered 404/410): 1: https://www.dortmund.de/newsroom/s2.html" in text
     assert "alert 1: channel sitemap named no article" in text
-    assert "Re-check cycle: every article at least every 1 days (budget 300" in text
+    assert "Re-check cycle: every article at least every day (budget 300" in text
 
 
 @pytest.mark.e2e

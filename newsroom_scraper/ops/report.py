@@ -170,7 +170,7 @@ def format_summary(summary: dict[str, Any], writing: bool = False) -> str:
     cycle = summary.get("recheck_cycle")
     if cycle and cycle["cycle_days"]:
         lines.append(
-            f"Re-check cycle: every article at least every {cycle['cycle_days']} days "
+            f"Re-check cycle: every article at least every {_days(cycle['cycle_days'])} "
             f"(budget {cycle['budget']} re-checks a night, {cycle['articles']} articles not removed)"
         )
     elif cycle:
@@ -182,6 +182,10 @@ def format_summary(summary: dict[str, Any], writing: bool = False) -> str:
         lines.append("Last run:")
         lines.append(format_report(summary["last_run"], writing))
     return "\n".join(lines)
+
+
+def _days(count: int) -> str:
+    return "day" if count == 1 else f"{count} days"
 
 
 def run_failed(run: dict[str, Any] | None) -> bool:

@@ -50,12 +50,13 @@ class Alerts(ArchiveBase):
 
     def acknowledge_alert(self, alert_id: int, *, by: str, why: str, at: str) -> dict[str, Any] | None:
         """An operator has seen the alert: later runs no longer repeat it (nor exit 3 for it), and
-        their runs become the drift baseline again. Who, when and why are kept; None when no
-        such alert is open."""
+        their runs become the drift baseline again. Who, when and why are kept (the first
+        acknowledgement's: a second one changes nothing); None when no such alert is open."""
         with self.db.atomic():
-            cursor = self.db.execute(
+            self.db.execute(
                 """UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, acknowledged_why = ?
-                WHERE id = ? AND cleared_at IS NULL""",
+                WHERE id = ? AND cleared_at IS NULL AND acknowledged_at IS NULL""",
                 [at, by, why, alert_id],
             )
-        return self.get_alert(alert_id) if cursor.rowcount else None
+        alert = self.get_alert(alert_id)
+        return alert if alert is not None and alert["cleared_at"] is None else None
