@@ -57,7 +57,11 @@ class Failure(_Explained):
     is checked against it). Every kind but ``warning`` and ``layout-lost`` is retried at the next run.
     """
 
-    HTTP = "http", "the server answered 4xx or 5xx after the retries (`status` holds it)"
+    HTTP = (
+        "http",
+        "the server answered 4xx or 5xx after the retries (`status` holds it); a 404 or 410 of an archived "
+        "article is no error but its removal (`articles.removed_at`, re-checked on a slow schedule)",
+    )
     TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT`, every attempt"
     NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
     TOO_LARGE = "too-large", "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE`"
