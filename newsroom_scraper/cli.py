@@ -12,6 +12,7 @@ import json
 import sqlite3
 import sys
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 import click
 
@@ -201,12 +202,21 @@ def crawl(
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path: str, host: str, port: int) -> None:
-    """Serve the archive read-only with Datasette (database name: newsroom)."""
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The WARC folder captures are replayed from (default: warc/ beside the database).",
+)
+def serve(db_path: str, host: str, port: int, warc_dir: str | None) -> None:
+    """Serve the archive read-only with Datasette (database name: newsroom), each capture replayed
+    from the WARC and a Memento TimeMap and TimeGate per article URL (/newsroom/-/timemap/link/URL)."""
+    from newsroom_scraper.evidence.replay import with_replay
     from newsroom_scraper.reader.web import serve as serve_archive
 
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     try:
-        serve_archive(db_path, host=host, port=port)
+        serve_archive(db_path, host=host, port=port, wrap=lambda app: with_replay(app, db_path, folder))
     except FileNotFoundError as error:
         click.echo(f"serve: {error}", err=True)
         sys.exit(2)
@@ -397,6 +407,52 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
         click.echo(f"reparse: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))
+
+
+@main.command("export-wacz")
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="The archive's WARC folder (default: warc/ beside the database).",
+)
+@click.option("--month", default=None, help="Only this month (YYYY-MM); default every month, each when out of date.")
+@click.option(
+    "--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Default: wacz/ beside the database."
+)
+@click.option("--no-sign", is_flag=True, help="Leave datapackage-digest.json unsigned.")
+@click.option("--force", is_flag=True, help="Rewrite packages that are up to date.")
+def export_wacz(
+    db_path: str, warc_dir: str | None, month: str | None, out_dir: str | None, no_sign: bool, force: bool
+) -> None:
+    """Pack the crawl's WARC files of each month as a WACZ: archive/, index, pages, SHA-256 of
+    every file, signed with the archive's key (wacz-signing-key.pem beside the database)."""
+    from newsroom_scraper.evidence.wacz_export import export_wacz as run_export
+
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
+    if not Path(db_path).is_file() or not folder.is_dir():
+        click.echo(f"export-wacz: {db_path} or {folder} does not exist: run `newsroom-archive crawl` first", err=True)
+        sys.exit(2)
+    try:
+        packed = run_export(
+            Path(db_path),
+            folder,
+            out_dir=Path(out_dir) if out_dir else None,
+            month=month,
+            sign=not no_sign,
+            force=force,
+        )
+    except (ValueError, ArchiveBusy) as error:
+        click.echo(f"export-wacz: {error}", err=True)
+        sys.exit(2)
+    for pack in packed:
+        if pack.written:
+            click.echo(
+                f"{pack.path}: {pack.files} WARC file(s), {pack.pages} page(s), {pack.path.stat().st_size:,} bytes"
+            )
+        else:
+            click.echo(f"{pack.path}: up to date")
 
 
 @main.command()

@@ -7,6 +7,7 @@ The JSON names are the field names; see docs/fields.md for where each comes from
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
@@ -255,6 +256,14 @@ class FetchedPage:
     not_modified: bool = False
     requested_url: str | None = None  # the URL asked for, when a redirect changed it
     capture: WarcRecordRef | None = None  # its WARC record (crawl/warc_capture.py), None without WARC
+
+
+def memento_timestamp(captured_at: str) -> str:
+    """A capture's time as a Memento/Wayback URL writes it: '2026-11-25T14:12:39+00:00' →
+    '20261125141239' (UTC; microseconds appended when recorded)."""
+    moment = dt.datetime.fromisoformat(captured_at.replace("Z", "+00:00")).astimezone(dt.UTC)
+    digits = moment.strftime("%Y%m%d%H%M%S")
+    return digits + f"{moment.microsecond:06d}" if moment.microsecond else digits
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,15 @@ def make_datasette(db_path: str | Path) -> Datasette:
     return datasette
 
 
-def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the archive until interrupted."""
+def serve(
+    db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, wrap: Callable[[Any], Any] | None = None
+) -> None:
+    """Serve the archive until interrupted; ``wrap`` puts more routes in front of Datasette's app
+    (the command adds replay and Memento from the WARC, which the reader does not read itself)."""
     import uvicorn
 
     app = make_datasette(db_path).app()
+    if wrap is not None:
+        app = wrap(app)
     print(f"Serving the archive on http://{host}:{port}/{DATABASE_NAME}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

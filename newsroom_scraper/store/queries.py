@@ -81,6 +81,41 @@ class Queries(Runs, Rechecks, Alerts):
         )
         return rows[0] if rows else None
 
+    def mementos(self, url: str) -> list[dict[str, Any]]:
+        """Every replayable capture of ``url`` (an article's canonical or fetched URL, or any captured
+        URL), oldest first: its time, status and source, and where the body it showed is in the WARC.
+
+        A 304 shows the body of the last full (200) capture of the version it confirmed, from at or
+        before its own time; a capture whose body no WARC record holds is left out.
+        """
+        return self._rows(
+            """SELECT c.id, c.url, c.captured_at, c.status, c.source, c.source_uri, c.article_id,
+                c.version, v.id AS version_id, b.id AS body_id, b.record_id, b.warc_file, b.warc_offset, b.warc_length
+            FROM captures c
+            JOIN captures b ON b.id = CASE WHEN c.status = 200 THEN c.id ELSE (
+                SELECT r.id FROM captures r
+                WHERE r.article_id = c.article_id AND r.version = c.version AND r.status = 200
+                    AND r.warc_file IS NOT NULL AND r.captured_at <= c.captured_at
+                ORDER BY r.captured_at DESC, r.id DESC LIMIT 1) END
+            LEFT JOIN article_versions v ON v.article_id = c.article_id AND v.version = c.version
+            WHERE c.status IN (200, 304) AND b.warc_file IS NOT NULL AND (c.url = :url
+                OR c.article_id IN (SELECT id FROM articles WHERE url = :url OR fetched_url = :url))
+            ORDER BY c.captured_at, c.id""",
+            {"url": url},
+        )
+
+    def pages_in(self, warc_files: list[str]) -> list[dict[str, Any]]:
+        """The article captures (200 answers) whose records are in ``warc_files`` (names as
+        ``captures.warc_file``), oldest first: the URL fetched, the version's title, the time."""
+        marks = ", ".join("?" for _ in warc_files)
+        return self._rows(
+            f"""SELECT c.url, coalesce(v.title, a.title, c.url) AS title, c.captured_at FROM captures c
+            JOIN articles a ON a.id = c.article_id
+            LEFT JOIN article_versions v ON v.article_id = c.article_id AND v.version = c.version
+            WHERE c.status = 200 AND c.warc_file IN ({marks}) ORDER BY c.captured_at, c.id""",
+            warc_files,
+        )
+
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching the words of ``q``, best first, with a body snippet.
 

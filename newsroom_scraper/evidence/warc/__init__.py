@@ -13,8 +13,10 @@ docs/archival.md describes the files, the records and the index.
 """
 
 from newsroom_scraper.evidence.warc.read import (
+    ArchivedResponse,
     FileEnd,
     Joiner,
+    TooLargeToReplay,
     WarcError,
     WarcInfo,
     WarcItem,
@@ -23,6 +25,7 @@ from newsroom_scraper.evidence.warc.read import (
     iter_captures,
     iter_part,
     read_record_at,
+    read_response_at,
     warc_parts,
 )
 from newsroom_scraper.evidence.warc.records import (
@@ -41,6 +44,7 @@ from newsroom_scraper.evidence.warc.write import WarcWriter, write_index
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
+    "ArchivedResponse",
     "INDEX_NAME",
     "NOT_MODIFIED_TYPE",
     "SOURCE_HEADER",
@@ -49,6 +53,7 @@ __all__ = [
     "FileEnd",
     "Headers",
     "Joiner",
+    "TooLargeToReplay",
     "WarcCapture",
     "WarcError",
     "WarcInfo",
@@ -60,6 +65,7 @@ __all__ = [
     "iter_captures",
     "iter_part",
     "read_record_at",
+    "read_response_at",
     "warc_date",
     "warc_parts",
     "write_index",

@@ -12,6 +12,7 @@ from typing import IO, NoReturn
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 
@@ -310,6 +311,42 @@ def read_record_at(folder: Path, location: WarcLocation) -> bytes:
         stream.seek(location.offset)
         record = next(iter(ArchiveIterator(stream)))
         return bytes(record.content_stream().read())
+
+
+@dataclass(frozen=True)
+class ArchivedResponse:
+    """A response record's body as the server sent it (transfer and content encodings undone) and its type."""
+
+    content_type: str
+    body: bytes
+
+
+class TooLargeToReplay(Exception):
+    """A record whose body inflates past the cap (a compression bomb kept as evidence)."""
+
+
+def read_response_at(folder: Path, location: WarcLocation, limit: int = MAX_PAGE_BYTES) -> ArchivedResponse:
+    """The response record at ``location``: its Content-Type and body, read up to ``limit`` bytes.
+
+    TooLargeToReplay when the body is longer (it is never inflated past ``limit`` + 1 bytes).
+    """
+    path, _, member = location.warc_file.partition("#")
+    with open(folder / path, "rb") as stream:
+        if member:
+            with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
+                inner.seek(location.offset)
+                return _bounded_response(next(iter(ArchiveIterator(inner))), limit)
+        stream.seek(location.offset)
+        return _bounded_response(next(iter(ArchiveIterator(stream))), limit)
+
+
+def _bounded_response(record: ArcWarcRecord, limit: int) -> ArchivedResponse:
+    body = record.content_stream().read(limit + 1)
+    if len(body) > limit:
+        raise TooLargeToReplay(f"the archived body is larger than {limit} bytes")
+    headers = record.http_headers
+    content_type = (headers.get_header("Content-Type") if headers else None) or "application/octet-stream"
+    return ArchivedResponse(content_type=content_type, body=bytes(body))
 
 
 # -- the replay index ------------------------------------------------------------------------

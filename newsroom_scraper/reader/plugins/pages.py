@@ -17,6 +17,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup, escape
 
+from newsroom_scraper.items import memento_timestamp
 from newsroom_scraper.parser.text.dates import BERLIN
 from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.diffs import changes
@@ -180,7 +181,22 @@ async def _version(db: Any, request: Any) -> dict[str, Any]:
         "previous_id": before[0]["id"] if before else None,
         "changes": changes(previous, json.loads(version["data"])) if previous is not None else [],
         "captures": await _captures(db, version),
+        "replays": _replays(version["url"], await _captures(db, version)),
     }
+
+
+def _replays(url: str, captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where each capture of a version is replayed as received (``newsroom-archive serve``'s Memento
+    routes, evidence/replay.py), with the time it names."""
+    return [
+        {
+            "captured_at": c["captured_at"],
+            "status": c["status"],
+            "path": f"/newsroom/-/memento/{memento_timestamp(c['captured_at'])}/{url}",
+        }
+        for c in captures
+        if c["status"] in (200, 304) and c["warc_file"]
+    ]
 
 
 async def _captures(db: Any, version: dict[str, Any]) -> list[dict[str, Any]]:
