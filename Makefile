@@ -36,7 +36,15 @@ lint: $(STAMP)
 # "Random test order: --randomly-seed=N" above the result names the order (tests/conftest.py), and
 # `$(BIN)/python -m pytest -q --randomly-seed=N newsroom_scraper tests` replays it (`-p no:randomly`: file order).
 PYTEST := $(BIN)/python -m pytest -q newsroom_scraper replica/newsroom_replica tests
-test: $(STAMP) $(CHROMIUM) tools lint
+# ReplayWeb.page (npm `replaywebpage`, AGPL, never a dependency: a test fixture) replays the
+# WACZ that `export-wacz` writes in tests/test_wacz.py; without npm that one test skips.
+REPLAYWEBPAGE := .cache/replaywebpage/package/sw.js
+$(REPLAYWEBPAGE):
+	-@command -v npm >/dev/null 2>&1 && mkdir -p .cache/replaywebpage && cd .cache/replaywebpage && \
+		npm pack --silent replaywebpage@2.5.3 >/dev/null && tar xzf replaywebpage-2.5.3.tgz || \
+		echo "npm is missing: tests/test_wacz.py's ReplayWeb.page test will skip"
+
+test: $(STAMP) $(CHROMIUM) $(REPLAYWEBPAGE) tools lint
 	$(PYTEST)
 
 # The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other

@@ -128,6 +128,7 @@ def parse(file: str, url: str | None, content_type: str | None) -> None:
     help="Write WARC files here (default: warc/ beside the database).",
 )
 @click.option("--no-warc", is_flag=True, help="Write no WARC files (the archive then cannot be re-parsed).")
+@click.option("--no-images", is_flag=True, help="Do not fetch the articles' images into the WARC.")
 @click.option(
     "--jobdir",
     default=None,
@@ -153,6 +154,7 @@ def crawl(
     since: str | None,
     warc_dir: str | None,
     no_warc: bool,
+    no_images: bool,
     jobdir: str | None,
     log_level: str,
     extra: tuple[str, ...],
@@ -188,6 +190,7 @@ def crawl(
             since=since,
             warc_dir=warc_dir,
             warc=not no_warc,
+            images=not no_images,
             jobdir=jobdir,
             settings=overrides,
         )

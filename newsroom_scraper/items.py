@@ -258,6 +258,19 @@ class FetchedPage:
     capture: WarcRecordRef | None = None  # its WARC record (crawl/warc_capture.py), None without WARC
 
 
+@dataclass
+class FetchedImage:
+    """An image of an archived article as downloaded (crawl/images: the article page names it):
+    its WARC record becomes a ``captures`` row of the article, with no version."""
+
+    url: str  # the URL fetched
+    article_url: str  # the canonical URL of the article whose page shows it
+    status: int
+    size: int  # bytes of the body as received (decoded)
+    content_type: str | None = None
+    capture: WarcRecordRef | None = None
+
+
 def memento_timestamp(captured_at: str) -> str:
     """A capture's time as a Memento/Wayback URL writes it: '2026-11-25T14:12:39+00:00' →
     '20261125141239' (UTC; microseconds appended when recorded)."""
@@ -280,6 +293,7 @@ class Capture:
     payload_digest: str | None = None
     source: str = "crawl"  # crawl, import, wayback
     source_uri: str | None = None
+    kind: str = "article"  # "article": the page (or a 304 of it); "image": a picture the page shows
     etag: str | None = None
     last_modified: str | None = None
     article: Article | None = None  # its parse (reparse only)

@@ -73,6 +73,10 @@ class ParseMiddleware:
             # Teasers already claimed this run or archived are dropped before their Request is
             # built (most of a page's six are): ArchiveMiddleware screens them, counting as it would.
             yield from follow(article) if archive is None else follow(article, archive.screen)
+        images = getattr(self.crawler.spider, "image_requests", None)
+        if images is not None and self.crawler.settings.getbool("NEWSROOM_IMAGES"):
+            archive = _ARCHIVE_MIDDLEWARES.get(self.crawler)
+            yield from images(article) if archive is None else images(article, archive.screen_image)
 
     def _retry(self, response: Response, error: ParseError) -> Request | None:
         request, spider = response.request, self.crawler.spider
@@ -102,6 +106,7 @@ class ArchiveMiddleware:
         self.crawler = crawler
         self.archive: Archive | None = None
         self.claimed: set[str] = set()
+        self.claimed_images: set[str] = set()
         self.new_requested = 0
         self.full_walk: bool | None = None  # decided once, when the run starts
 
@@ -236,6 +241,28 @@ class ArchiveMiddleware:
         counts it; a request built on the URL with ``meta["screened"]`` is then claimed without
         being counted or looked up again. ParseMiddleware screens the teasers this way."""
         return self._screen(url, source, self.crawler.spider)[0]
+
+    def screen_image(self, url: str) -> str | None:
+        """An article image's URL on the crawled host, or None when it is not to be requested:
+        off-site, asked for this run, or captured before (an image's URL names its content on
+        this site, so one capture is enough; docs/archival.md)."""
+        spider: Any = self.crawler.spider
+        stats = self.crawler.stats
+        assert spider is not None and stats is not None
+        url = canonical_url(url, spider.start_url)
+        if origin_of(url) == site.CANONICAL_HOST:
+            url = self._on_host(spider, url)
+        if origin_of(url) != spider.origin:
+            stats.inc_value("newsroom/offsite_ignored")
+            return None
+        if url in self.claimed_images:
+            return None
+        self.claimed_images.add(url)
+        path = urlsplit(url).path
+        if self._open().has_capture([url, site.CANONICAL_HOST + path]):
+            stats.inc_value("newsroom/images_archived_skipped")
+            return None
+        return url
 
     def _claim(self, url: str, source: str, day: Any, spider: Any, screened: bool = False) -> tuple[str | None, bool]:
         """(the canonical URL to request, or None when the article is not to be fetched; whether

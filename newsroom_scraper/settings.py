@@ -105,6 +105,9 @@ NEWSROOM_COMMIT_SECONDS = 1.0
 NEWSROOM_PROGRESS_EVERY = 100  # log a progress line every N stored articles
 # WARC of every exchange (docs/archival.md): on by default, `--no-warc` turns it off.
 NEWSROOM_WARC_ENABLED = True
+# Each article's images are fetched once (same host and politeness, after the articles) into
+# the WARC and ``captures``, so the article page can show them from the archive (--no-images: not).
+NEWSROOM_IMAGES = True
 NEWSROOM_WARC_DIR = None  # None: warc/ beside the database (archive/warc/)
 NEWSROOM_WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file starts after this
 NEWSROOM_WARC_PREFIX = "newsroom"

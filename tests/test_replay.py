@@ -60,7 +60,7 @@ def captures(db: Path, sql_filter: str = "1") -> list[dict]:
     with closing(sqlite3.connect(db)) as conn:
         conn.row_factory = sqlite3.Row
         sql = f"""select c.*, a.url as article_url from captures c join articles a on a.id = c.article_id
-            where {sql_filter} order by c.captured_at, c.id"""
+            where c.kind = 'article' and {sql_filter} order by c.captured_at, c.id"""
         return [dict(row) for row in conn.execute(sql)]
 
 

@@ -18,7 +18,7 @@ from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.crawl import discovery
 from newsroom_scraper.crawl.run import project_settings
-from newsroom_scraper.items import FetchedPage, ParsedPage
+from newsroom_scraper.items import Capture, FetchedImage, FetchedPage, ParsedPage
 from newsroom_scraper.middlewares import ArchiveMiddleware, ParseMiddleware
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
 from newsroom_scraper.store import Archive
@@ -142,8 +142,12 @@ def test_parse_middleware_parses_once_and_follows_the_teasers(tmp_path):
     parsed, *requests = out
     assert isinstance(parsed, ParsedPage) and parsed.article == parse_article(html, fetched.url)
     teasers = parsed.article.related
-    assert [r.url for r in requests] == [t.url for t in teasers] and len(teasers) == 5
-    assert {r.meta["source"] for r in requests} == {"teaser"}
+    followed = [r for r in requests if "source" in r.meta]
+    assert [r.url for r in followed] == [t.url for t in teasers] and len(teasers) == 5
+    assert {r.meta["source"] for r in followed} == {"teaser"}
+    images = [r for r in requests if "image_of" in r.meta]  # then the article's pictures, after them
+    assert [r.url for r in images] == [i.src for i in parsed.article.images] and len(images) == 4
+    assert followed + images == requests and {r.priority for r in images} == {-10}
 
 
 def follow_teasers(tmp_path, screened: bool) -> tuple[int, list[str], dict]:
@@ -158,7 +162,8 @@ def follow_teasers(tmp_path, screened: bool) -> tuple[int, list[str], dict]:
     archive_one(tmp_path, ORIGIN + teasers[0])
     list(archive.process_spider_output(None, [spider.article_request(ORIGIN + teasers[1], "listing")]))
     fetched = FetchedPage(url=ORIGIN + page.path, status=200, body=html, fetched_at="2026-11-25T10:00:00+00:00")
-    built = list(ParseMiddleware(crawler).process_spider_output(response(fetched.url, html), [fetched]))[1:]
+    out = list(ParseMiddleware(crawler).process_spider_output(response(fetched.url, html), [fetched]))[1:]
+    built = [r for r in out if "source" in r.meta]  # the teasers (the pictures: test_images_…)
     try:
         kept = [r.url for r in archive.process_spider_output(None, built)]
     finally:
@@ -174,6 +179,30 @@ def test_teasers_claimed_or_archived_are_dropped_before_their_requests_are_built
     assert stats == stats_before
     assert stats["newsroom/seen_by/teaser"] == 5 and stats["newsroom/found_by/teaser"] == 3
     assert stats["newsroom/archived_skipped"] == 1 and stats["newsroom/found_by/listing"] == 1
+
+
+def test_images_are_asked_for_once_on_the_crawled_host_unless_captured_and_handed_over(tmp_path):
+    crawler, spider = make_spider(tmp_path)
+    archive = ArchiveMiddleware.from_crawler(crawler)
+    page = sample_pages()["full-summer-news"]
+    html = render_article(page).encode("utf-8")
+    article = parse_article(html, ORIGIN + page.path)
+    paths = [urlsplit(i.src).path for i in article.images]
+    archive_one(tmp_path, ORIGIN + NEWS + "other.html")
+    with Archive(tmp_path / "newsroom.db") as store:  # the first picture was captured by an earlier run
+        capture = Capture(url=ORIGIN + paths[0], captured_at="2026-01-01T00:00:00+00:00", status=200, kind="image")
+        assert store.add_image_capture(ORIGIN + NEWS + "other.html", capture, run_id=1)
+    try:
+        first = list(spider.image_requests(article, archive.screen_image))
+        again = list(spider.image_requests(article, archive.screen_image))  # another page, same pictures
+    finally:
+        archive.spider_closed(spider)
+    assert [r.url for r in first] == [ORIGIN + p for p in paths[1:]] and again == []
+    assert {r.meta["image_of"] for r in first} == {article.url}
+    assert crawler.stats.get_value("newsroom/images_archived_skipped") == 1
+    fetched = response(first[0].url, b"RIFF", cls=Response, image_of=article.url)
+    (image,) = spider.parse_image(fetched)
+    assert image == FetchedImage(url=first[0].url, article_url=article.url, status=200, size=4)
 
 
 def test_parse_middleware_keeps_the_reason_of_a_page_that_does_not_parse(tmp_path):
@@ -368,8 +397,9 @@ def test_the_async_path_parses_as_parse_article_and_retries_a_truncated_page(tmp
     broken = FetchedPage(url=ORIGIN + NEWS + "x.html", status=200, body=b"<html><main>")
 
     async def scenario():
-        parsed, *teasers = await through_the_middleware(middleware, good)
+        parsed, *requests = await through_the_middleware(middleware, good)
         assert parsed.article == parse_article(html, good.url, good.fetched_at)
+        teasers = [r for r in requests if "source" in r.meta]
         assert [r.url for r in teasers] == [t.url for t in parsed.article.related]
         (retry,) = await through_the_middleware(middleware, broken)
         assert isinstance(retry, Request) and retry.url == broken.url  # truncated: asked again

@@ -11,9 +11,13 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from contextlib import closing
 from datetime import date
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ import pytest
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc.wacz import verify_signed_data
+from newsroom_scraper.items import memento_timestamp
 
 pytestmark = pytest.mark.e2e  # crawls a replica and runs commands in child processes
 
@@ -34,13 +39,21 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
 
 
+EDIT = "Ein Satz, den die Redaktion für den WACZ-Test nachgetragen hat."
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
+    """A crawl, an edit of one article, a re-check of all (one changed capture, 304s), one export."""
     site = ReplicaSite(articles=ARTICLES, seed=3, newest=date.today())
     db = tmp_path_factory.mktemp("wacz") / "newsroom.db"
     with ReplicaServer(site) as server:
         crawled = run("crawl", "--start-url", f"{server.url}/newsroom/", "--db", str(db), *FAST)
         assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+        time.sleep(1.0 - time.time() % 1.0)  # the re-check's captures in a later second
+        site.edit_article(site.article_paths()[0], EDIT)
+        again = run("crawl", "--start-url", f"{server.url}/newsroom/", "--db", str(db), *FAST, "--recheck-all")
+        assert again.returncode == 0, again.stdout + again.stderr
     first = run("export-wacz", "--db", str(db))
     assert first.returncode == 0, first.stderr
     packages = sorted((db.parent / "wacz").glob("*.wacz"))
@@ -70,7 +83,7 @@ def test_the_package_holds_the_months_warc_index_pages_and_digests(exported):
         assert f"archive/{json.loads(line.split(' ', 2)[2])['filename']}" in files
     digest = json.loads(files["datapackage-digest.json"])
     assert digest["hash"] == "sha256:" + hashlib.sha256(files["datapackage.json"]).hexdigest()
-    assert f"{package}: {len(warcs)} WARC file(s), {ARTICLES} page(s)" in stdout
+    assert f"{package}: {len(warcs)} WARC file(s), {ARTICLES + 1} page(s)" in stdout  # + the changed one
 
 
 def test_every_article_capture_is_a_page_with_its_title(exported):
@@ -80,7 +93,8 @@ def test_every_article_capture_is_a_page_with_its_title(exported):
     pages = [json.loads(line) for line in lines[1:]]
     with closing(sqlite3.connect(db)) as conn:
         titles = dict(conn.execute("select fetched_url, title from articles").fetchall())
-    assert {p["url"]: p["title"] for p in pages} == titles
+        captures = conn.execute("select count(*) from captures where status = 200 and kind = 'article'").fetchone()[0]
+    assert {p["url"]: p["title"] for p in pages} == titles and len(pages) == captures == ARTICLES + 1
     assert all(p["ts"].endswith("Z") and len(p["ts"]) == 20 for p in pages)
 
 
@@ -122,3 +136,65 @@ def test_a_current_package_is_not_rewritten_and_an_unknown_month_is_one_line(exp
     missing = run("export-wacz", "--db", str(db), "--month", "1999-01")
     assert missing.returncode == 2
     assert missing.stderr.strip().count("\n") == 0 and "no WARC file of 1999-01" in missing.stderr
+
+
+REPLAYWEBPAGE = ROOT / ".cache" / "replaywebpage" / "package"  # `make test` fetches it with npm
+EMBED = """<!doctype html><html lang="de"><head><meta charset="utf-8"><script src="/ui.js"></script></head><body>
+<replay-web-page style="display:block;height:600px" source="/package.wacz" url="{url}" ts="{ts}"
+ replayBase="/replay/" embed="replayonly"></replay-web-page></body></html>"""
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # no request lines in the test output
+        pass
+
+
+def replayed_text(chromium, folder: Path, url: str, ts: str) -> str:
+    """The text of the page ReplayWeb.page shows for ``url`` at ``ts``, from the package in ``folder``."""
+    (folder / "index.html").write_text(EMBED.format(url=url, ts=ts), encoding="utf-8")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = chromium().new_page()
+        page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+        for _ in range(360):  # up to 90 s: the service worker indexes the package first
+            for frame in page.frames:
+                if "/replay/w/" in frame.url:
+                    try:
+                        text = frame.evaluate("document.querySelector('h1') ? document.body.innerText : ''")
+                    except Exception:  # the frame navigated away while being read
+                        continue
+                    if text:
+                        return str(text)
+            page.wait_for_timeout(250)
+        raise AssertionError(f"ReplayWeb.page showed nothing for {url} at {ts}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.e2e
+def test_replayweb_page_replays_the_first_the_changed_and_a_304_time_capture(exported, chromium, tmp_path):
+    if not (REPLAYWEBPAGE / "sw.js").exists():
+        pytest.skip("ReplayWeb.page is not in .cache/replaywebpage (make test fetches it with npm)")
+    db, package, _ = exported
+    (tmp_path / "replay").mkdir()
+    (tmp_path / "ui.js").write_bytes((REPLAYWEBPAGE / "ui.js").read_bytes())
+    (tmp_path / "replay" / "sw.js").write_bytes((REPLAYWEBPAGE / "sw.js").read_bytes())
+    (tmp_path / "package.wacz").write_bytes(package.read_bytes())
+    with closing(sqlite3.connect(db)) as conn:
+        edited = conn.execute(
+            "select c.url, c.captured_at, a.title from captures c join articles a on a.id = c.article_id"
+            " where a.version_count = 2 and c.kind = 'article' order by c.captured_at"
+        ).fetchall()
+        unchanged = conn.execute(
+            "select c.url, c.captured_at, a.title from captures c join articles a on a.id = c.article_id"
+            " where c.status = 304 order by c.captured_at limit 1"
+        ).fetchone()
+    (url, first_at, title), (_, changed_at, _) = edited
+    first = replayed_text(chromium, tmp_path, url, memento_timestamp(first_at))
+    assert title in first and EDIT not in first
+    changed = replayed_text(chromium, tmp_path, url, memento_timestamp(changed_at))
+    assert title in changed and EDIT in changed
+    # At a 304's time the last full capture is shown (the 304 is no record of the index).
+    assert unchanged[2] in replayed_text(chromium, tmp_path, unchanged[0], memento_timestamp(unchanged[1]))

@@ -20,7 +20,7 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from newsroom_scraper.errors import Failure
-from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedPage, ParsedPage, layout_lost
+from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedImage, FetchedPage, ParsedPage, layout_lost
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, cleared_by, drift_conditions
 from newsroom_scraper.ops.schedule import clock_now, iso, moment
 from newsroom_scraper.store import Archive
@@ -147,6 +147,8 @@ class ArchiveWriter:
         elif isinstance(item, ParsedPage):
             self._record(item.fetch.url, Failure.PARSE, item.error or "", item.fetch.status, item.attempts)
             self.stats.inc_value("newsroom/parse_errors")
+        elif isinstance(item, FetchedImage):
+            self._store_image(item)
         elif isinstance(item, CrawlFailure):
             removal = (
                 self.archive.mark_removed(item.url, removed_at=self.now()) if item.status in REMOVED_STATUSES else None
@@ -170,6 +172,17 @@ class ArchiveWriter:
         self._record(item.fetch.url, Failure.LAYOUT_LOST, reason, item.fetch.status, item.attempts)
         self.archive.postpone_recheck(urls, checked_at=item.fetch.fetched_at)
         return True
+
+    def _store_image(self, image: FetchedImage) -> None:
+        """An article image's capture: counted (images and bytes, in the run report), recorded
+        beside the article's captures when its WARC record was written."""
+        assert self.archive is not None
+        self.stats.inc_value("newsroom/images")
+        self.stats.inc_value("newsroom/image_bytes", image.size)
+        if image.capture is not None:
+            location = image.capture.location
+            capture = Capture.of_record(image.url, image.status, image.capture.captured_at, location, kind="image")
+            self.archive.add_image_capture(image.article_url, capture, self.run_id)
 
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""

@@ -41,6 +41,7 @@ def crawl_settings(
     timeout: float | None = None,
     warc_dir: str | None = None,
     warc: bool = True,
+    images: bool = True,
     jobdir: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Settings:
@@ -66,6 +67,8 @@ def crawl_settings(
         chosen["NEWSROOM_WARC_DIR"] = warc_dir
     if not warc:
         chosen["NEWSROOM_WARC_ENABLED"] = False
+    if not images or not warc:  # an image is fetched for its evidence only
+        chosen["NEWSROOM_IMAGES"] = False
     if jobdir:
         chosen["JOBDIR"] = jobdir
     chosen.update(settings or {})

@@ -53,6 +53,12 @@ def format_report(run: dict[str, Any] | None, writing: bool = False) -> str:
         f"{stats.get('downloader/response_count', 0)}, robots.txt forbidden: {stats.get('robotstxt/forbidden', 0)}, "
         f"off-site links ignored: {stats.get('newsroom/offsite_ignored', 0) + stats.get('offsite/filtered', 0)}",
     ]
+    if stats.get("newsroom/images") or stats.get("newsroom/images_failed"):
+        lines.append(
+            f"  images: {stats.get('newsroom/images', 0)} fetched ({stats.get('newsroom/image_bytes', 0):,} bytes), "
+            f"{stats.get('newsroom/images_archived_skipped', 0)} archived before, "
+            f"{stats.get('newsroom/images_failed', 0)} failed (warnings)"
+        )
     failures = {key.rsplit("/", 1)[1]: n for key, n in stats.items() if key.startswith("newsroom/failures/")}
     if failures:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(failures.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ from newsroom_scraper import site
 from newsroom_scraper.crawl import discovery
 from newsroom_scraper.crawl.failures import describe
 from newsroom_scraper.errors import Failure, ParseError
-from newsroom_scraper.items import Article, CrawlFailure, FetchedPage
+from newsroom_scraper.items import Article, CrawlFailure, FetchedImage, FetchedPage
 from newsroom_scraper.parser.parse import parse_listing
 from newsroom_scraper.parser.text.dates import parse_german_date, utc_now
 from newsroom_scraper.parser.text.urls import origin_of
@@ -192,6 +193,37 @@ class NewsroomSpider(Spider):
                 yield self.article_request(url, "teaser", day)
             elif (wanted := screen(url, "teaser")) is not None:
                 yield self.article_request(wanted, "teaser", day, meta={"screened": True})
+
+    def image_requests(self, article: Article, screen: Callable[[str], str | None] | None = None) -> Iterable[Request]:
+        """The images of a parsed article: called by ParseMiddleware once the page is parsed.
+
+        ``screen`` (ArchiveMiddleware's) gives each image's URL on the crawled host, or None for one
+        not to request (off-site, captured before or this run). Images wait behind the articles."""
+        for image in article.images:
+            url = image.src if screen is None else screen(image.src)
+            if url is not None:
+                meta = {"image_of": article.url}
+                yield Request(url, callback=self.parse_image, errback=self.image_failed, meta=meta, priority=-10)
+
+    def parse_image(self, response: Response) -> Iterable[FetchedImage]:
+        """Hand the image's capture over: the pipeline records it beside the article's."""
+        yield FetchedImage(
+            url=response.url,
+            article_url=response.meta["image_of"],
+            status=response.status,
+            size=len(response.body),
+            content_type=content_type(response),
+            capture=response.meta.get("capture"),
+        )
+
+    def image_failed(self, failure: Any) -> Iterable[CrawlFailure]:
+        """An image that could not be fetched: recorded as a warning of its article (never retried
+        as an article; the next re-check of the article asks for it again)."""
+        found = describe(failure)
+        self.crawler.stats.inc_value("newsroom/images_failed")
+        article = failure.request.meta.get("image_of", "?")
+        reason = f"image of {article} not archived: {found.kind}: {found.reason}"
+        yield replace(found, kind=Failure.WARNING, reason=reason)
 
     # -- article pages -----------------------------------------------------------------------
     def parse_article_page(self, response: Response) -> Iterable[FetchedPage]:

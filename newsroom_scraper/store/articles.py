@@ -113,6 +113,15 @@ class Articles(Groups):
                 self._add_capture(capture, article_id, version, run_id, first_of_version=outcome != "unchanged")
         return outcome
 
+    def add_image_capture(self, article_url: str, capture: Capture, run_id: int) -> bool:
+        """Record an article image's WARC record as a ``captures`` row of the article (no version:
+        images are evidence beside the page, not part of its text); False when the article is
+        unknown or the record was recorded before."""
+        rows = self._rows("SELECT id FROM articles WHERE url = ? OR fetched_url = ?", [article_url, article_url])
+        if not rows:
+            return False
+        return self._add_capture(capture, rows[0]["id"], None, run_id) is not None
+
     def mark_not_modified(
         self,
         url: str,
@@ -315,8 +324,8 @@ class Articles(Groups):
         version's ``capture_id`` when it is its first."""
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
-                warc_length, record_id, payload_digest, source, run_id, source_uri)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                warc_length, record_id, payload_digest, source, run_id, source_uri, kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (record_id) DO NOTHING""",
             [
                 capture.url,
@@ -332,6 +341,7 @@ class Articles(Groups):
                 capture.source,
                 run_id,
                 capture.source_uri,
+                capture.kind,
             ],
         )
         if not cursor.rowcount:

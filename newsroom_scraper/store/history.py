@@ -61,7 +61,12 @@ class History(Articles):
 
     def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool]:
         """The record ids of an article's captures, its version hashes, and whether a version has no capture."""
-        ids = {r for (r,) in self.db.execute("SELECT record_id FROM captures WHERE article_id = ?", [article_id])}
+        ids = {
+            r
+            for (r,) in self.db.execute(
+                "SELECT record_id FROM captures WHERE article_id = ? AND kind = 'article'", [article_id]
+            )
+        }
         versions = self.db.execute(
             "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
         ).fetchall()
@@ -71,8 +76,10 @@ class History(Articles):
         versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
         for version_id, data in versions.fetchall():
             self._index_words(version_id, word_stems(json.loads(data)), delete=True)
-        for table in ("article_versions", "captures", *(t for n, t in PART_TABLES.items() if n != "related")):
+        for table in ("article_versions", *(t for n, t in PART_TABLES.items() if n != "related")):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        # An image's capture is not the page's: a rebuilt history keeps it (reparse does not read images).
+        self.db.execute("DELETE FROM captures WHERE article_id = ? AND kind = 'article'", [article_id])
 
     def _write_history(
         self,

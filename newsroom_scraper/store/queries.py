@@ -98,8 +98,8 @@ class Queries(Runs, Rechecks, Alerts):
                     AND r.warc_file IS NOT NULL AND r.captured_at <= c.captured_at
                 ORDER BY r.captured_at DESC, r.id DESC LIMIT 1) END
             LEFT JOIN article_versions v ON v.article_id = c.article_id AND v.version = c.version
-            WHERE c.status IN (200, 304) AND b.warc_file IS NOT NULL AND (c.url = :url
-                OR c.article_id IN (SELECT id FROM articles WHERE url = :url OR fetched_url = :url))
+            WHERE c.status IN (200, 304) AND b.warc_file IS NOT NULL AND (c.url = :url OR c.kind = 'article'
+                AND c.article_id IN (SELECT id FROM articles WHERE url = :url OR fetched_url = :url))
             ORDER BY c.captured_at, c.id""",
             {"url": url},
         )
@@ -112,9 +112,15 @@ class Queries(Runs, Rechecks, Alerts):
             f"""SELECT c.url, coalesce(v.title, a.title, c.url) AS title, c.captured_at FROM captures c
             JOIN articles a ON a.id = c.article_id
             LEFT JOIN article_versions v ON v.article_id = c.article_id AND v.version = c.version
-            WHERE c.status = 200 AND c.warc_file IN ({marks}) ORDER BY c.captured_at, c.id""",
+            WHERE c.status = 200 AND c.kind = 'article' AND c.warc_file IN ({marks}) ORDER BY c.captured_at, c.id""",
             warc_files,
         )
+
+    def has_capture(self, urls: list[str]) -> bool:
+        """Whether a full (200) capture of any of ``urls`` is recorded."""
+        marks = ", ".join("?" for _ in urls)
+        sql = f"SELECT 1 FROM captures WHERE url IN ({marks}) AND status = 200 LIMIT 1"
+        return self.db.execute(sql, urls).fetchone() is not None
 
     def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching the words of ``q``, best first, with a body snippet.

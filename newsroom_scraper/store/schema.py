@@ -364,6 +364,12 @@ def _issue11_search_facts(db: sqlite_utils.Database) -> None:
     db.executescript(_SEARCH_FACTS_SQL_0004)
 
 
+@MIGRATIONS(name="0011_capture_kind")
+def _capture_kind(db: sqlite_utils.Database) -> None:
+    """Issue 19: ``captures.kind``, "article" (the page, or a 304 of it) or "image" (a picture it shows)."""
+    db.execute("ALTER TABLE captures ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
+
+
 _ALERTS_SQL_0005 = """
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,  -- what `newsroom-archive ack ID` names
@@ -384,13 +390,13 @@ CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
 """
 
 
-@MIGRATIONS(name="0011_alerts")
+@MIGRATIONS(name="0012_alerts")
 def _issue18_alerts(db: sqlite_utils.Database) -> None:
     """Issue 18: alerts that stay on until cleared or acknowledged (store/alerts.py)."""
     db.executescript(_ALERTS_SQL_0005)
 
 
-@MIGRATIONS(name="0012_removed_schedule")
+@MIGRATIONS(name="0013_removed_schedule")
 def _issue18_removed_schedule(db: sqlite_utils.Database) -> None:
     """Issue 18: a removed article is no open error retried every night: its open 404/410 errors are
     resolved (at its removal) and its next re-check follows the removed schedule."""

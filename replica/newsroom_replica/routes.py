@@ -11,6 +11,7 @@ Last-Modified.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ NEWS_LISTING = "/newsroom/nachrichten/"
 PRESS_LISTING = "/newsroom/presse-mitteilungen/"
 SITEMAP_INDEX = "/sitemap.xml"
 SITEMAPS = {"/sitemaps/news.xml": "news", "/sitemaps/press.xml": "press"}
+IMAGES = "/dortmund/bilder/"  # where the articles' pictures are (content.py names them)
+# Every picture is the same 1×1 lossy WebP: an image the crawl can archive and a browser can show.
+PIXEL_WEBP = base64.b64decode("UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA")
 PER_PAGE = 10  # teasers per listing page
 HOME_TEASERS = 12  # teasers on "Dortmund aktuell"
 
@@ -112,6 +116,8 @@ class Routes:
                 return self._ok(render_article(state.intern))
             if path in state.entries:
                 return self._article(path)
+            if path.startswith(IMAGES) and path.endswith(".webp"):
+                return Answer(200, PIXEL_WEBP, "image/webp", state.last_modified())
             return not_found()
 
     def _ok(

@@ -403,7 +403,26 @@ CREATE TRIGGER search_facts_version_ai AFTER INSERT ON article_versions BEGIN
     UPDATE search_facts SET version_id = new.id WHERE article_id = new.article_id AND version_count = new.version;
 END;
 
-==== 0011_alerts
+==== 0011_capture_kind
+-- table captures
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,  -- the URL fetched (WARC-Target-URI)
+    article_id INTEGER REFERENCES articles(id),
+    version INTEGER,  -- the article version this response showed (a 304: the version it confirmed)
+    captured_at TEXT NOT NULL,  -- UTC, ISO 8601 to the second (WARC-Date)
+    status INTEGER NOT NULL,  -- HTTP status
+    warc_file TEXT,  -- relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    warc_offset INTEGER,  -- where the record starts in the (uncompressed) file, as CDXJ says
+    warc_length INTEGER,  -- the record's length there, gzip member included
+    record_id TEXT UNIQUE,  -- WARC-Record-ID: an import of the same file adds nothing
+    payload_digest TEXT,  -- WARC-Payload-Digest (sha1:BASE32)
+    source TEXT NOT NULL,  -- "crawl", "import" (another tool's file) or "wayback"
+    run_id INTEGER REFERENCES crawl_runs(id),  -- the crawl or reparse run that recorded it
+    source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
+, kind TEXT NOT NULL DEFAULT 'article');
+
+==== 0012_alerts
 -- index idx_alerts_open
 CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
 -- table alerts
@@ -423,5 +442,5 @@ CREATE TABLE alerts (
     acknowledged_why TEXT
 );
 
-==== 0012_removed_schedule
+==== 0013_removed_schedule
 

@@ -124,13 +124,15 @@ def write_wacz(
             write_cdx_index(str(index), inputs, options)
         else:
             index.write_text("")
-        for path in warc_files:  # gzip already: stored, so offsets in the index stay true
+        # Every member stored, as the WACZ spec recommends and ReplayWeb.page reads best (the WARC
+        # files are gzip already; the index and pages are small).
+        for path in warc_files:
             resources.append(_add_file(wacz, f"archive/{path.name}", path, zipfile.ZIP_STORED))
-        resources.append(_add_file(wacz, "indexes/index.cdxj", index, zipfile.ZIP_DEFLATED))
+        resources.append(_add_file(wacz, "indexes/index.cdxj", index, zipfile.ZIP_STORED))
         lines = [json.dumps(PAGES_HEADER)] + [json.dumps(p.to_json(), ensure_ascii=False) for p in pages]
         pages_file = Path(scratch) / "pages.jsonl"
         pages_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        resources.append(_add_file(wacz, "pages/pages.jsonl", pages_file, zipfile.ZIP_DEFLATED))
+        resources.append(_add_file(wacz, "pages/pages.jsonl", pages_file, zipfile.ZIP_STORED))
         package = {
             "profile": "data-package",
             "resources": resources,
@@ -140,11 +142,11 @@ def write_wacz(
             "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
-        wacz.writestr("datapackage.json", package_bytes, zipfile.ZIP_DEFLATED)
+        wacz.writestr("datapackage.json", package_bytes, zipfile.ZIP_STORED)
         digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
         if key is not None:
             digest["signedData"] = sign_digest(key, digest["hash"], software)  # type: ignore[assignment]
-        wacz.writestr("datapackage-digest.json", json.dumps(digest, indent=2), zipfile.ZIP_DEFLATED)
+        wacz.writestr("datapackage-digest.json", json.dumps(digest, indent=2), zipfile.ZIP_STORED)
     os.replace(partial, target)
     return target
 
@@ -155,7 +157,9 @@ def _add_file(wacz: zipfile.ZipFile, name: str, path: Path, compression: int) ->
     size = 0
     info = zipfile.ZipInfo.from_file(path, name)
     info.compress_type = compression
-    with open(path, "rb") as source, wacz.open(info, "w", force_zip64=True) as member:
+    # No forced ZIP64 (zipfile adds it to a member over 2 GiB by itself): ReplayWeb.page reads
+    # sizes from the local header and misread every member after a ZIP64 one.
+    with open(path, "rb") as source, wacz.open(info, "w") as member:
         while block := source.read(1 << 20):
             digest.update(block)
             size += len(block)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 from markupsafe import Markup, escape
@@ -150,13 +151,32 @@ async def _article(db: Any, request: Any) -> dict[str, Any]:
     for link in related:
         days.setdefault(link["captured_on"], []).append(link)
     return {
-        "images": await _rows(db, "select * from images where article_id = :id order by position", key),
+        "images": await _archived_images(db, key),
         "videos": await _rows(db, "select * from videos where article_id = :id order by position", key),
         "links": await _rows(db, "select * from links where article_id = :id order by position", key),
         "tags": [row["tag"] for row in await _rows(db, "select tag from tags where article_id = :id", key)],
         "history": list(reversed(history)),
         "related_days": days,
     }
+
+
+async def _archived_images(db: Any, key: dict[str, Any]) -> list[dict[str, Any]]:
+    """The article's images, each with ``archived``: where ``newsroom-archive serve`` replays its
+    capture from the WARC (None when it was never fetched). A capture on the crawled host (a
+    replica) counts for the same path on the site."""
+    images = await _rows(db, "select * from images where article_id = :id order by position", key)
+    captured: dict[str, dict[str, Any]] = {}
+    if await db.table_exists("captures"):
+        sql = """select url, captured_at from captures where article_id = :id and kind = 'image' and status = 200
+            order by captured_at"""
+        for row in await _rows(db, sql, key):
+            captured[urlsplit(row["url"]).path] = row
+    for image in images:
+        capture = captured.get(urlsplit(image["src"] or "").path)
+        image["archived"] = None
+        if capture is not None:
+            image["archived"] = f"/newsroom/-/memento/{memento_timestamp(capture['captured_at'])}id_/{capture['url']}"
+    return images
 
 
 async def _version(db: Any, request: Any) -> dict[str, Any]:
