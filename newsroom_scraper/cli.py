@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,11 +51,36 @@ class CommandsWithPlugins(click.Group):
             return None
         return loaded
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a failure none of them expected is one line on stderr and exit 1
+        (issue 17, 8: a 31-line traceback), its traceback only with ``--debug``."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors (exit 2), --help, Ctrl-C
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            command = ctx.invoked_subcommand or "newsroom-archive"
+            click.echo(f"{command}: failed: {one_line(error)} (--debug shows where)", err=True)
+            sys.exit(1)
+
+
+def one_line(error: BaseException) -> str:
+    """``Type: message`` of an exception, its whitespace (line breaks too) collapsed, at most 500 characters."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= 500 else text[:499] + "…"
+
 
 @click.group(cls=CommandsWithPlugins, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsroom-archive")
-def main() -> None:
-    """Scrape, archive and serve the City of Dortmund's newsroom."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected failure (otherwise one line).")
+def main(debug: bool) -> None:
+    """Scrape, archive and serve the City of Dortmund's newsroom.
+
+    Every failure is one line on stderr; exit 2 means the command could not start (bad input,
+    an archive that is busy, read-only, damaged or cannot be created), 1 that it failed.
+    """
 
 
 @main.command()
@@ -406,7 +432,7 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
 
     try:
         report = run_reparse(warc_dir, db_path, progress=None if quiet else print_progress)
-    except (FileNotFoundError, WarcError, ArchiveBusy) as error:
+    except (FileNotFoundError, WarcError, ArchiveBusy, ArchiveUnusable) as error:
         click.echo(f"reparse: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))
@@ -446,7 +472,7 @@ def export_wacz(
             sign=not no_sign,
             force=force,
         )
-    except (ValueError, ArchiveBusy) as error:
+    except (ValueError, ArchiveBusy, ArchiveUnusable) as error:
         click.echo(f"export-wacz: {error}", err=True)
         sys.exit(2)
     for pack in packed:
@@ -502,7 +528,7 @@ def wayback(
     client = wayback_client(wayback_url, mementos_per_second=mementos_per_second)
     try:
         report = backfill(db_path, folder, from_date=start, to_date=end, client=client, progress=print_progress)
-    except ArchiveBusy as error:
+    except (ArchiveBusy, ArchiveUnusable) as error:
         click.echo(f"wayback: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))

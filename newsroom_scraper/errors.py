@@ -54,7 +54,8 @@ class Failure(_Explained):
     """Why an article request ended without a stored page: ``crawl_errors.kind``.
 
     Each member's value is stored; ``when`` says when it is recorded (docs/reliability.md's table
-    is checked against it). Every kind but ``warning`` and ``layout-lost`` is retried at the next run.
+    is checked against it). Every kind but ``warning`` and ``layout-lost`` is retried at the next run, but
+    ``too-large`` only at a --recheck-all run. A row's kind is its last attempt's.
     """
 
     HTTP = (
@@ -62,9 +63,13 @@ class Failure(_Explained):
         "the server answered 4xx or 5xx after the retries (`status` holds it); a 404 or 410 of an archived "
         "article is no error but its removal (`articles.removed_at`, re-checked on a slow schedule)",
     )
-    TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT`, every attempt"
+    TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT` at the last attempt"
     NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
-    TOO_LARGE = "too-large", "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE`"
+    TOO_LARGE = (
+        "too-large",
+        "the body, or its decompression, went beyond `DOWNLOAD_MAXSIZE` (with or without `Content-Length`, "
+        "an endless body too): asked for again only by a `--recheck-all` run",
+    )
     REDIRECTS = (
         "redirects",
         "more redirects than `REDIRECT_MAX_TIMES`, or one not followed (to `file:`, `data:`, `ftp:`)",
@@ -113,8 +118,9 @@ class ArchiveBusy(NewsroomError):
 
 
 class ArchiveUnusable(NewsroomError):
-    """Raised by ``run_crawl`` before crawling when the archive cannot be written: its file is
-    damaged (``PRAGMA quick_check`` fails) or read-only. Nothing is fetched."""
+    """Raised before a crawl, a reparse or a backfill (``store.check_archive``, ``write_lock``) when
+    the archive cannot be written: its file is damaged (``PRAGMA quick_check`` fails), read-only,
+    or cannot be created or locked (a read-only folder, a full disk). Nothing is fetched."""
 
 
 class ArchiveNeedsMigration(NewsroomError):

@@ -107,6 +107,7 @@ class ArchiveMiddleware:
         self.archive: Archive | None = None
         self.claimed: set[str] = set()
         self.claimed_images: set[str] = set()
+        self.too_large: set[str] = set()  # articles not asked for this run: too large last time
         self.new_requested = 0
         self.full_walk: bool | None = None  # decided once, when the run starts
 
@@ -133,6 +134,7 @@ class ArchiveMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The spider's start requests, then the re-checks and retries the archive asks for."""
         self._full_walk()  # decided before the first article is stored
+        self._hold_back_too_large(self.crawler.spider)
         async for request in start:
             yield request
         for request in self._archive_requests(self.crawler.spider):
@@ -147,7 +149,7 @@ class ArchiveMiddleware:
             all_articles=spider.recheck_all,
             budget=self.crawler.settings.getint("NEWSROOM_RECHECK_BUDGET"),
         )
-        retries = archive.retry_urls()
+        retries = archive.retry_urls(too_large=bool(spider.recheck_all))
         requests = [self._refresh_request(spider, row) for row in candidates]
         for url in retries:
             url = canonical_url(self._on_host(spider, url))
@@ -157,6 +159,15 @@ class ArchiveMiddleware:
             "Archive: %d articles, %d to re-check, %d to retry", archive.article_count(), len(candidates), len(retries)
         )
         return requests
+
+    def _hold_back_too_large(self, spider: Any) -> None:
+        """Articles whose last answer was beyond DOWNLOAD_MAXSIZE are not asked for again, retried
+        or found, but by a --recheck-all run (``Archive.too_large_urls``); counted in the report."""
+        if not spider.recheck_all:
+            self.too_large = {canonical_url(self._on_host(spider, url)) for url in self._open().too_large_urls()}
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("newsroom/too_large_held_back", len(self.too_large))
 
     def _refresh_request(self, spider: Any, row: dict[str, Any]) -> Request:
         headers = {}
@@ -301,6 +312,8 @@ class ArchiveMiddleware:
         stats.inc_value(f"newsroom/seen_by/{source}")  # what the channel yields, archived or not
         if url in self.claimed:
             return None, True
+        if url in self.too_large:
+            return None, False
         if self._archived(url, spider):
             stats.inc_value("newsroom/archived_skipped")
             return None, False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from newsroom_scraper.parser.text.urls import origin_of
 
@@ -41,6 +41,8 @@ def trusted_canonical(declared: str, fetched: str) -> str | None:
     page (the last path segment): the site serves one article under several hosts and both
     press-section spellings, never under another slug. Without a fetched URL it must be an
     article URL of the site; a page fetched from elsewhere (``parse --url``) only needs its host.
+    It has no query, but for the ``nid=<id>`` of a pre-2023 article URL: the site's article URLs
+    have none (SITE-NOTES), so a query could only make a second key of the same page.
     """
     parts = urlsplit(declared)
     if parts.scheme not in ("http", "https"):
@@ -48,6 +50,8 @@ def trusted_canonical(declared: str, fetched: str) -> str | None:
     fetched_parts = urlsplit(fetched)
     if origin_of(declared) != CANONICAL_HOST and (not fetched or parts.netloc != fetched_parts.netloc):
         return "another host"
+    if parts.query and parts.query != _old_query(parts):  # ?dup=1 would make a second key of the page
+        return "a query the site's article URLs do not have"
     if fetched and not ARTICLE_PATH.match(fetched_parts.path):
         return None
     if not ARTICLE_PATH.match(parts.path):
@@ -76,6 +80,14 @@ SEARCH_MAX_WINDOW = 10_000  # from + size beyond this answers HTTP 500
 # the first field present wins).
 SEARCH_URL_FIELD = "website_url"
 SEARCH_DATE_FIELDS = ("date", "datePublished", "publishDate", "published_at")
+
+
+def _old_query(parts: SplitResult) -> str:
+    """The one query an article URL of the site has: ``nid=<id>`` of a pre-2023 URL, else none."""
+    if not OLD_ARTICLE_PATH.match(parts.path):
+        return ""
+    found = re.search(r"(?:^|&)(nid=\d+)(?:&|$)", parts.query)
+    return found.group(1) if found else ""
 
 
 def is_article_url(url: str) -> bool:

@@ -225,16 +225,16 @@ def test_a_run_killed_before_it_finished_is_marked_at_the_next_start(tmp_path):
 
 
 def test_a_read_only_archive_is_refused_before_the_crawl(tmp_path, monkeypatch):
-    import newsroom_scraper.crawl.run as crawl_module
+    import newsroom_scraper.store.checks as checks
     from newsroom_scraper.errors import ArchiveUnusable
     from newsroom_scraper.store import Archive
 
     db = tmp_path / "a.db"
     Archive(db).close()
-    crawl_module.check_archive(db)  # writable and sound: nothing to say
-    monkeypatch.setattr(crawl_module.os, "access", lambda path, mode: False)  # as for a user without write access
+    checks.check_archive(db)  # writable and sound: nothing to say
+    monkeypatch.setattr(checks.os, "access", lambda path, mode: False)  # as for a user without write access
     with pytest.raises(ArchiveUnusable, match="is read-only"):
-        crawl_module.check_archive(db)
+        checks.check_archive(db)
 
 
 @pytest.mark.parametrize("header", [b"\xb2", b"\xb9\xb3", b"soon", b""])  # "²", "¹³" in latin-1

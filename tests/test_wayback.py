@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import zlib
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -98,6 +99,46 @@ def test_the_wayback_command_reads_dates_and_reports(tmp_path: Path) -> None:
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        assert "2 article captures listed, 0 already held, 2 fetched, 0 failed" in done.stdout
+        assert "2 article captures listed, 0 already held, 2 fetched, 0 too large, 0 failed" in done.stdout
         bad = subprocess.run([*command, "--from", "gestern"], capture_output=True, text=True, timeout=60)
         assert bad.returncode == 2 and "gestern" in bad.stderr
+
+
+def gzip_of_zeros(size: int) -> bytes:
+    """A gzip member inflating to ``size`` zero bytes, compressed a MiB at a time (a bomb, ~1000:1)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+    block = bytes(1 << 20)
+    return b"".join(compressor.compress(block) for _ in range(size >> 20)) + compressor.flush()
+
+
+BACKFILL_IN_A_CHILD = """
+import resource, sys
+from newsroom_scraper.evidence.wayback import backfill, wayback_client
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+client = wayback_client(sys.argv[1], search_per_second=0, mementos_per_second=0)
+report = backfill(sys.argv[2], sys.argv[3], client=client)
+print("\\n".join(report.lines()))
+print("grown_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_a_memento_that_is_a_gzip_bomb_is_a_too_large_skip_in_bounded_memory(tmp_path: Path) -> None:
+    """Issue 17, 4: a memento served as an HTTP gzip bomb was inflated whole (2 GiB: 6,236 MB peak,
+    exit 0); now it is read to the crawl's DOWNLOAD_MAXSIZE and reported as too-large."""
+    captures, new_url = stub_captures()
+    bomb = gzip_of_zeros(256 << 20)  # 256 MiB inflated, ~250 KB on the wire
+    bombed = OLD + "4713"
+    captures.append(StubCapture(bombed, "20190307080000", bomb, headers=(("Content-Encoding", "gzip"),)))
+    with WaybackStub(captures) as stub:
+        done = subprocess.run(
+            [sys.executable, "-c", BACKFILL_IN_A_CHILD, stub.url, str(tmp_path / "a.db"), str(tmp_path / "warc")],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "4 article captures listed, 0 already held, 3 fetched, 1 too large, 0 failed" in done.stdout
+    assert f"too-large: {bombed} 2019-03-07T08:00:00+00:00: more than 8388608 bytes decoded" in done.stdout
+    grown_mb = int(done.stdout.rsplit("grown_kib ", 1)[1]) / 1024
+    assert grown_mb < 96  # a few times the 8 MiB cap, not the bomb's 256 MiB
+    assert bombed not in {r["url"] for r in rows(tmp_path / "a.db", "select url from captures")}

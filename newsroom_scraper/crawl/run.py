@@ -7,7 +7,6 @@ project root runs the same spider, pipelines and settings.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -17,10 +16,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newsroom_scraper import site
-from newsroom_scraper.errors import ArchiveUnusable
 from newsroom_scraper.ops.report import format_report, run_drifted, run_failed
 from newsroom_scraper.spiders.newsroom import NewsroomSpider
-from newsroom_scraper.store import Archive, quick_check_file, write_lock
+from newsroom_scraper.store import Archive, check_archive, write_lock
 
 
 def project_settings(**chosen: Any) -> dict[str, Any]:
@@ -106,26 +104,6 @@ def run_crawl(
             since=since,
             max_articles=max_articles,
             full_discovery=full_discovery,
-        )
-
-
-def check_archive(db_path: str | Path) -> None:
-    """ArchiveUnusable unless the archive can take a crawl: sound (``PRAGMA quick_check``) and
-    writable. A damaged or read-only file would otherwise fail every article of the run."""
-    path = Path(db_path)
-    if not path.exists():
-        return
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise ArchiveUnusable(f"{path} is read-only: the crawl must write it (serving it needs no write access)")
-    try:
-        problem = quick_check_file(path)  # read-only: the pipeline's writer migrates it, if need be
-    except sqlite3.Error as error:
-        problem = f"{type(error).__name__}: {error}"
-    if problem and "readonly" in problem:
-        raise ArchiveUnusable(f"{path} is read-only ({problem}): the crawl must write it")
-    if problem:
-        raise ArchiveUnusable(
-            f"{path} is damaged ({problem}); restore it from a backup or move it away to start a new archive"
         )
 
 

@@ -17,6 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from newsroom_scraper.evidence.warc import (
 )
 from newsroom_scraper.items import Article, Capture
 from newsroom_scraper.parser.parse import parse_article
-from newsroom_scraper.store import Archive, Derived, derive, write_lock
+from newsroom_scraper.store import Archive, Derived, check_archive, derive, write_lock
 
 Progress = Callable[[str], None]
 
@@ -105,7 +106,7 @@ def reparse(
     report = ReparseReport()
     started = time.monotonic()
     say = progress or (lambda line: None)
-    with write_lock(db_path), Archive(db_path) as archive:
+    with write_lock(db_path), _checked(db_path), Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
         groups = _read(folder, wanted, report, say, workers)
         total = len(groups)
@@ -123,6 +124,14 @@ def reparse(
         counts["errors"] = sum(report.not_articles.values())
         archive.finish_run(report.run_id, "finished", {"captures": report.captures}, counts, {})
     return report
+
+
+@contextmanager
+def _checked(db_path: str | Path) -> Iterator[None]:
+    """``check_archive`` as a step of a ``with``: a read-only, damaged or uncreatable archive is
+    refused before anything is read (``ArchiveUnusable``), inside the write lock."""
+    check_archive(db_path)
+    yield
 
 
 Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (capture time, order), capture, derived

@@ -23,14 +23,15 @@ from urllib.parse import urlsplit
 import requests
 from wayback import Mode, WaybackClient, WaybackSession
 
-from newsroom_scraper import __version__, site
+from newsroom_scraper import __version__, settings, site
 from newsroom_scraper.evidence.reparse import ReparseReport, reparse
 from newsroom_scraper.evidence.warc import WarcWriter, iter_captures
-from newsroom_scraper.store import Archive
+from newsroom_scraper.store import Archive, check_archive
 from newsroom_scraper.store.lock import holding_write_lock
 
 WAYBACK = "https://web.archive.org"
 _DROPPED = {"content-encoding", "transfer-encoding", "content-length"}  # the body comes decoded
+_CHUNK = 1 << 16  # bytes of the wire read at a time (a chunk of a bomb inflates to ~1000 times that)
 
 
 @dataclass
@@ -38,50 +39,73 @@ class BackfillReport:
     listed: int = 0
     held: int = 0
     fetched: int = 0
+    too_large: list[str] = field(default_factory=list)  # mementos not read past DOWNLOAD_MAXSIZE
     failed: list[str] = field(default_factory=list)
     reparsed: ReparseReport | None = None
 
     def lines(self) -> list[str]:
         lines = [
             f"Wayback: {self.listed} article captures listed, {self.held} already held, "
-            f"{self.fetched} fetched, {len(self.failed)} failed"
+            f"{self.fetched} fetched, {len(self.too_large)} too large, {len(self.failed)} failed"
         ]
+        lines += [f"  too-large: {reason}" for reason in self.too_large[:10]]
         lines += [f"  failed: {reason}" for reason in self.failed[:10]]
         if self.reparsed is not None:
             lines += self.reparsed.lines()
         return lines
 
 
-class _Mirror(requests.adapters.HTTPAdapter):
-    """Sends what the library addresses to web.archive.org to another base URL (a mirror, a test
-    stub), and hands the answer back under the URL the library asked for."""
+class TooLarge(Exception):
+    """A body that decodes to more than the crawl's ``DOWNLOAD_MAXSIZE``: not read further."""
 
-    def __init__(self, base: str) -> None:
+
+class _Bounded(requests.adapters.HTTPAdapter):
+    """Reads every answer's body itself, decoded, and never more than ``limit`` bytes of it (a
+    memento served as an HTTP gzip bomb inflated whole: 6,236 MB for 2 GiB; issue 17, 4): beyond
+    it ``TooLarge``, which the library does not retry. With ``base``, what the library addresses
+    to web.archive.org goes to another base URL (a mirror, a test stub) and the answer comes back
+    under the URL the library asked for."""
+
+    def __init__(self, limit: int, base: str | None = None) -> None:
         super().__init__()
-        self.base = base.rstrip("/")
+        self.limit = limit
+        self.base = base.rstrip("/") if base else None
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         asked = request.url or ""
-        request.url = self.base + asked[len(WAYBACK) :]
+        if self.base:
+            request.url = self.base + asked[len(WAYBACK) :]
+        kwargs["stream"] = True  # the body is read below, bounded, instead of whole by requests
         try:
             response = super().send(request, *args, **kwargs)
         finally:
             request.url = asked
         response.url = asked
+        try:
+            body = bytearray()
+            for chunk in response.iter_content(_CHUNK):
+                body += chunk
+                if len(body) > self.limit:
+                    raise TooLarge(f"more than {self.limit} bytes decoded")
+        finally:
+            response.close()
+        # What requests' own reading leaves behind: ``content`` answers from it, without reading.
+        response._content = bytes(body)
+        response._content_consumed = True
         return response
 
 
 def wayback_client(
     wayback_url: str | None = None, search_per_second: float = 0.4, mementos_per_second: float = 1.0
 ) -> WaybackClient:
-    """A client that says who it is and is polite (0 turns a limit off, for a local stub)."""
+    """A client that says who it is, is polite (0 turns a limit off, for a local stub) and reads no
+    body beyond the crawl's ``DOWNLOAD_MAXSIZE``."""
     session = WaybackSession(
         user_agent=f"newsroom-archive/{__version__} (+https://github.com/newsroom-archive/newsroom-archive)",
         search_calls_per_second=search_per_second,
         memento_calls_per_second=mementos_per_second,
     )
-    if wayback_url:
-        session.mount(WAYBACK + "/", _Mirror(wayback_url))
+    session.mount(WAYBACK + "/", _Bounded(settings.DOWNLOAD_MAXSIZE, wayback_url))
     return WaybackClient(session)
 
 
@@ -97,6 +121,7 @@ def backfill(
 ) -> BackfillReport:
     """List, fetch, write and re-parse the Wayback captures of the newsroom's articles, holding
     the archive's write lock throughout (no crawl writes meanwhile; ArchiveBusy when one does)."""
+    check_archive(db_path)  # before the first request: a read-only or damaged archive stops here
     warc_dir = Path(warc_dir)
     say = progress or (lambda line: None)
     client = client or wayback_client()
@@ -120,6 +145,9 @@ def backfill(
                     continue
                 try:
                     memento = client.get_memento(record, mode=Mode.original)
+                except TooLarge as error:  # skipped, as the crawl skips such a page; tried again next time
+                    report.too_large.append(f"{record.original} {captured_at}: {error}")
+                    continue
                 except Exception as error:  # one unplayable memento must not stop the backfill
                     report.failed.append(f"{record.original} {captured_at}: {type(error).__name__}: {error}")
                     continue

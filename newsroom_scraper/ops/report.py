@@ -70,6 +70,9 @@ def format_report(run: dict[str, Any] | None, writing: bool = False) -> str:
             + (f" ({still} removed before still gone)" if still else "")
             + "; kept, re-checked on the removed schedule"
         )
+    if stats.get("newsroom/too_large_held_back"):
+        held = stats["newsroom/too_large_held_back"]
+        lines.append(f"  too-large {held} not asked for again until a --recheck-all run (too large last time)")
     if stats.get("newsroom/storage_error"):
         lines.append(f"  ! storage failed, crawl stopped: {stats['newsroom/storage_error']}")
     if stats.get("newsroom/not_stored"):

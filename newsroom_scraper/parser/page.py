@@ -22,7 +22,8 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from newsroom_scraper.errors import ParseError, Reason
 
-# Beyond this the menu JSON starts; a page without </head> is not searched further for it.
+# A page without </head>: its head is taken to end here (the menu JSON starts beyond). With one,
+# the head is all before it, however long (a canonical link after a 1 MB <title> is seen).
 _HEAD_LIMIT = 65536
 # Live pages are ~430 KB; twenty times that is no article page, whatever it holds (the crawl's
 # DOWNLOAD_MAXSIZE stops such a body earlier; this bounds `newsroom-archive parse` and the API).
@@ -185,7 +186,7 @@ class Page:
 
     def _cut(self) -> None:
         raw = self._raw
-        head_end = _find_tag(raw, "</head>", 0, min(len(raw), _HEAD_LIMIT))
+        head_end = _find_tag(raw, "</head>")  # found within a few KB on real pages: the search stops there
         main_end = _find_tag(raw, "</main>", last=True)
         # The last <main before the last </main> opens it: the menu JSON earlier in the page
         # can never be mistaken for the article.

@@ -19,7 +19,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from newsroom_scraper.errors import ArchiveBusy
+from newsroom_scraper.errors import ArchiveBusy, ArchiveUnusable
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -28,7 +28,8 @@ _HELD: dict[str, int] = {}  # lock file → how many ``write_lock`` blocks of th
 
 @contextmanager
 def write_lock(db_path: str | Path) -> Iterator[None]:
-    """Hold ``<db>.lock`` while writing the archive; ArchiveBusy when another process holds it."""
+    """Hold ``<db>.lock`` while writing the archive; ArchiveBusy when another process holds it,
+    ArchiveUnusable when the lock file cannot be created (a read-only folder, a full disk)."""
     key = os.path.abspath(f"{db_path}.lock")
     if _HELD.get(key):
         _HELD[key] += 1
@@ -37,8 +38,14 @@ def write_lock(db_path: str | Path) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    Path(key).parent.mkdir(parents=True, exist_ok=True)
-    with open(key, "w") as handle:
+    try:
+        Path(key).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(key, "w")  # noqa: SIM115 - closed by the with block below
+    except OSError as error:  # a read-only folder, a full disk: one line, not a traceback (issue 17, 8)
+        raise ArchiveUnusable(
+            f"cannot create the lock file {db_path}.lock ({error.strerror}): a run must write the archive's folder"
+        ) from None
+    with handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (BlockingIOError, PermissionError):

@@ -77,4 +77,6 @@ def _quick_check(conn: sqlite3.Connection) -> str | None:
         found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     except sqlite3.DatabaseError as error:
         return str(error)
-    return None if found == ["ok"] else "; ".join(found)
+    # one line: a finding is itself several lines ("*** in database main ***\nPage 20: …"), and
+    # what the crawl and status print of it must be one line (issue 17, 8)
+    return None if found == ["ok"] else "; ".join(" ".join(line.split()) for line in found)

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from newsroom_scraper.errors import Failure
 from newsroom_scraper.parser.text.dates import utc_now
 from newsroom_scraper.store.base import ArchiveBase
 from newsroom_scraper.store.rows import json_text
+
+# The URLs whose last error (the one recorded latest) is unresolved and of the kind given.
+_LAST_OF_KIND = """SELECT url FROM crawl_errors AS e WHERE resolved_at IS NULL AND kind = ?
+    AND id = (SELECT MAX(id) FROM crawl_errors WHERE url = e.url)"""
 
 
 class Runs(ArchiveBase):
@@ -107,11 +112,20 @@ class Runs(ArchiveBase):
             [run_id, url, kind, status, reason, occurred_at or utc_now(), attempts],
         )
 
-    def retry_urls(self) -> list[str]:
+    def retry_urls(self, *, too_large: bool = True) -> list[str]:
         """URLs with unresolved errors (warnings and lost layouts aside: those pages were read, and
-        are fetched again when their re-check is due), each once, oldest error first."""
+        are fetched again when their re-check is due), each once, oldest error first; without
+        ``too_large``, not those whose last error is ``too-large`` (``too_large_urls``)."""
         rows = self.db.execute(
-            """SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind NOT IN ('warning', 'layout-lost')
-            GROUP BY url ORDER BY MIN(id)"""
+            f"""SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind NOT IN ('warning', 'layout-lost')
+            {"" if too_large else f"AND url NOT IN ({_LAST_OF_KIND})"}
+            GROUP BY url ORDER BY MIN(id)""",
+            [] if too_large else [Failure.TOO_LARGE.value],
         )
         return [url for (url,) in rows]
+
+    def too_large_urls(self) -> set[str]:
+        """URLs whose last unresolved error is ``too-large``: a body beyond DOWNLOAD_MAXSIZE is
+        almost surely beyond it at the next run too, so the crawl asks for them again only in a
+        --recheck-all run, not every run (a 50 MB page cost 8 MiB each run; issue 17, 8)."""
+        return {url for (url,) in self.db.execute(_LAST_OF_KIND, [Failure.TOO_LARGE.value])}

@@ -36,6 +36,7 @@ class StubCapture:
     body: bytes
     status: int = 200
     mimetype: str = "text/html"
+    headers: tuple[tuple[str, str], ...] = ()  # more headers of the memento (``Content-Encoding: gzip``)
 
     @property
     def urlkey(self) -> str:
@@ -129,6 +130,7 @@ class WaybackStub:
             ("X-Archive-Orig-Content-Type", f"{capture.mimetype}; charset=utf-8"),
             ("X-Archive-Orig-Date", format_datetime(moment, usegmt=True)),
             ("X-Archive-Orig-Server", "Apache"),
+            *capture.headers,
         ]
         return capture.status, headers, capture.body
 

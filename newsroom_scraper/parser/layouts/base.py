@@ -11,8 +11,10 @@ body only, so a newer version that subclasses an older one does not inherit its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
 from functools import cached_property
+from html import escape
 from typing import Any, ClassVar, TypeVar
 
 from lxml.etree import XPath
@@ -31,6 +33,9 @@ REQUIRED = {"url": Reason.NO_URL, "title": Reason.NO_TITLE, "published_at": Reas
 # An article shows at least one of these besides its title (a photo news may have no text); a
 # page with none lost its body to markup that swallowed it (an unclosed <iframe> or <style>).
 BODY = ("body_text", "lead", "images", "videos")
+# What body_text and body_html may hold (items.Article's max_chars): both are cut at the same block.
+_MAX_CHARS = {f.name: f.metadata["max_chars"] for f in fields(Article)}
+BODY_TEXT_CHARS, BODY_HTML_CHARS = _MAX_CHARS["body_text"], _MAX_CHARS["body_html"]
 
 
 def attribute(method: F) -> F:
@@ -232,6 +237,37 @@ class ArticleLayout(Layout):
         """The article's text blocks in order; each layout says where they are."""
         raise NotImplementedError
 
+    @cached_property
+    def _body(self) -> tuple[str, str]:
+        """(body_text, body_html) of the same blocks: whole blocks while both fit their fields'
+        ``max_chars`` (items.Article), then the first block that does not, cut to what is left of
+        both and written as a plain paragraph (its inline markup dropped), and nothing after it.
+        A cut is a warning (one 2 MB paragraph gave 100,000 characters of text and no HTML)."""
+        texts: list[str] = []
+        htmls: list[str] = []
+        text_room, html_room = BODY_TEXT_CHARS, BODY_HTML_CHARS  # what is left, separators counted
+        blocks = self._blocks
+        for block in blocks:
+            if len(block.text) <= text_room and len(block.html) <= html_room:
+                texts.append(block.text)
+                htmls.append(block.html)
+                text_room -= len(block.text) + len("\n\n")
+                html_room -= len(block.html) + len("\n")
+                continue
+            cut = _cut_to_fit(block.text, text_room, html_room - len("<p></p>"))
+            kept = "\n\n".join([*texts, cut] if cut else texts)
+            if cut:
+                texts.append(cut)
+                htmls.append(f"<p>{_plain_html(cut)}</p>")
+            whole = len("\n\n".join(b.text for b in blocks))
+            self.page.warnings.append(
+                f"body: cut at {len(kept)} of {whole} characters of text, in block "
+                f"{blocks.index(block) + 1} of {len(blocks)} (limits: body_text {BODY_TEXT_CHARS}, "
+                f"body_html {BODY_HTML_CHARS} characters)"
+            )
+            break
+        return "\n\n".join(texts), "\n".join(htmls)
+
     @attribute
     def body_text(self) -> str:
         """the text blocks of `<main>` in order: `[slot=content]` paragraphs, lists (`- item`),
@@ -239,11 +275,26 @@ class ArticleLayout(Layout):
         images and captions, videos, call-to-action buttons, tags, the "Weitere Nachrichten" slider, and
         everything outside `<main>` (navigation, footer, privacy texts)
         """
-        return "\n\n".join(block.text for block in self._blocks)
+        return self._body[0]
 
     @attribute
     def body_html(self) -> str:
         """the same blocks as sanitised HTML: only `p h2–h6 ul ol li blockquote table tr td strong em sub sup
         br` and `a href` (absolute http/https/mailto) are written; all text is escaped
         """
-        return "\n".join(block.html for block in self._blocks)
+        return self._body[1]
+
+
+def _plain_html(text: str) -> str:
+    """``text`` as the content of a ``<p>``: escaped, its line breaks as ``<br>``."""
+    return escape(text, quote=False).replace("\n", "<br>")
+
+
+def _cut_to_fit(text: str, text_room: int, html_room: int) -> str:
+    """The longest start of ``text`` (ending at a word, if one ends near) within ``text_room``
+    characters whose ``_plain_html`` fits ``html_room``."""
+    cut = text[: max(text_room, 0)]
+    while cut and len(_plain_html(cut)) > html_room:
+        cut = cut[: len(cut) - max(len(_plain_html(cut)) - html_room, 1)]
+    space = cut.rfind(" ", max(len(cut) - 100, 0))
+    return (cut[:space] if space > 0 and len(cut) < len(text) else cut).rstrip()
