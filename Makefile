@@ -25,6 +25,14 @@ $(CHROMIUM):
 		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
 	fi
 
+# axe-core (npm, MPL-2.0) checks the pages' accessibility in tests/test_browser.py: installed from the
+# npm registry into tests/.axe/ (not committed) when missing; without npm the test skips and says why.
+AXE_VERSION := 4.10.2
+AXE := tests/.axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	-@command -v npm >/dev/null && npm install --silent --prefix tests/.axe --no-save --no-audit --no-fund \
+		--no-package-lock axe-core@$(AXE_VERSION) >/dev/null || echo "npm is missing: the axe-core checks will skip"
+
 # Formatting, lint, types, then the import contracts between the layers (pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -44,7 +52,7 @@ $(REPLAYWEBPAGE):
 		npm pack --silent replaywebpage@2.5.3 >/dev/null && tar xzf replaywebpage-2.5.3.tgz || \
 		echo "npm is missing: tests/test_wacz.py's ReplayWeb.page test will skip"
 
-test: $(STAMP) $(CHROMIUM) $(REPLAYWEBPAGE) tools lint
+test: $(STAMP) $(CHROMIUM) $(AXE) $(REPLAYWEBPAGE) tools lint
 	$(PYTEST)
 
 # The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other
@@ -87,6 +95,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/nightly_run.py --articles 30 --added 2 --pad-kb 0 --rounds 1
 	$(BIN)/python bench/reparse.py --articles 60
 	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
+	$(BIN)/python bench/changes.py --size 100 --rounds 2
 	$(BIN)/python bench/growth.py --search /tmp/newsroom-bench-quick-search.json --crawl /tmp/newsroom-bench-quick-crawl.json
 
 clean:
@@ -105,5 +114,5 @@ docs: $(STAMP)
 	$(BIN)/python -m newsroom_replica.fields_doc
 
 # The README's screenshots (docs/screenshots/), taken by the browser test.
-screenshots: $(STAMP) /usr/bin/chromium
+screenshots: $(STAMP) /usr/bin/chromium $(AXE)
 	NEWSROOM_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly tests/test_browser.py

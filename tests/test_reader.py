@@ -170,7 +170,7 @@ def test_version_page_word_diff_and_cite_block(client: Client, db_path: Path) ->
             "select id from article_versions where article_id = ? and version = 2", [article_id(db_path, "rat-tagt")]
         ).fetchone()
     html = client.get(f"/newsroom/article_versions/{version_id}").text
-    assert "tagt am <ins>Dienstagabend, nicht am </ins>Montagabend." in html
+    assert 'tagt am <ins><span class="visually-hidden">[+ </span>Dienstagabend, nicht am <span' in html
     assert "nur Leer- oder Satzzeichen" in html
     assert "Zitieren" in html and f"/newsroom/article_versions/{version_id}" in html
     assert "2026-11-21T10:00:00+00:00 (UTC)" in html and "WARC" not in html  # no captures table yet
@@ -194,7 +194,7 @@ def test_credits_pages(client: Client) -> None:
 
 
 def test_coverage_page(client: Client) -> None:
-    runs = client.get("/newsroom/coverage.json?_shape=objects").json()["rows"]
+    runs = client.get("/newsroom/runs.json?_shape=objects").json()["rows"]
     assert [r["id"] for r in runs] == [2, 1] and runs[0]["hours_since_previous"] is not None
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from newsroom_replica import ReplicaSite, quote_path
 from newsroom_replica.markup import render_article
@@ -142,3 +143,30 @@ def test_a_memento_that_is_a_gzip_bomb_is_a_too_large_skip_in_bounded_memory(tmp
     grown_mb = int(done.stdout.rsplit("grown_kib ", 1)[1]) / 1024
     assert grown_mb < 96  # a few times the 8 MiB cap, not the bomb's 256 MiB
     assert bombed not in {r["url"] for r in rows(tmp_path / "a.db", "select url from captures")}
+
+
+def test_each_memento_is_checked_against_the_cdx_digest_and_the_result_kept_in_its_record(tmp_path: Path) -> None:
+    captures, _ = stub_captures()
+    damaged = OLD + "4713"
+    captures.append(StubCapture(damaged, "20190308080000", captures[0].body, cdx_digest="A" * 32))
+    with WaybackStub(captures) as stub:
+        report = backfill(
+            tmp_path / "a.db",
+            tmp_path / "warc",
+            client=wayback_client(stub.url, search_per_second=0, mementos_per_second=0),
+        )
+    assert report.digests == {"matches": 3, "differs": 1}
+    assert report.differing == [f"{damaged} 2019-03-08T08:00:00+00:00: CDX sha1:{'A' * 32}"]
+    assert "  CDX digest check: 1 differs, 3 matches" in report.lines()
+    checks = {}
+    for path in archive_files(tmp_path / "warc"):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "response":
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    checks[uri] = (
+                        record.rec_headers.get_header("WARC-Wayback-Digest-Check"),
+                        record.rec_headers.get_header("WARC-Wayback-CDX-Digest"),
+                    )
+    assert checks[damaged] == ("differs", "sha1:" + "A" * 32)
+    assert {check for uri, (check, _) in checks.items() if uri != damaged} == {"matches"}

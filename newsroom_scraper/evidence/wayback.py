@@ -12,10 +12,13 @@ fetched again. The library rate-limits (CDX searches 0.4/s, mementos as set) and
 
 from __future__ import annotations
 
+import hashlib
 import time
+from base64 import b32encode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +43,8 @@ class BackfillReport:
     held: int = 0
     fetched: int = 0
     too_large: list[str] = field(default_factory=list)  # mementos not read past DOWNLOAD_MAXSIZE
+    digests: dict[str, int] = field(default_factory=dict)  # DigestCheck value → mementos
+    differing: list[str] = field(default_factory=list)  # mementos whose bytes are not what the CDX index says
     failed: list[str] = field(default_factory=list)
     reparsed: ReparseReport | None = None
 
@@ -48,6 +53,9 @@ class BackfillReport:
             f"Wayback: {self.listed} article captures listed, {self.held} already held, "
             f"{self.fetched} fetched, {len(self.too_large)} too large, {len(self.failed)} failed"
         ]
+        if self.digests:
+            lines.append("  CDX digest check: " + ", ".join(f"{n} {kind}" for kind, n in sorted(self.digests.items())))
+        lines += [f"  digest differs: {reason}" for reason in self.differing[:10]]
         lines += [f"  too-large: {reason}" for reason in self.too_large[:10]]
         lines += [f"  failed: {reason}" for reason in self.failed[:10]]
         if self.reparsed is not None:
@@ -153,8 +161,19 @@ def backfill(
                     continue
                 with memento:
                     headers = [(k, v) for k, v in memento.headers.items() if k.lower() not in _DROPPED]
+                    check = digest_check(record.digest, memento.content, memento.headers.get("Content-Encoding"))
+                    report.digests[check] = report.digests.get(check, 0) + 1
+                    if check == DigestCheck.DIFFERS:
+                        report.differing.append(f"{record.original} {captured_at}: CDX sha1:{record.digest}")
+                    evidence = {CDX_DIGEST_HEADER: f"sha1:{record.digest}", DIGEST_CHECK_HEADER: check}
                     writer.write_response(
-                        record.original, captured_at, memento.status_code, headers, memento.content, memento.memento_url
+                        record.original,
+                        captured_at,
+                        memento.status_code,
+                        headers,
+                        memento.content,
+                        memento.memento_url,
+                        more=evidence,
                     )
                 held.add((record.original, captured_at))
                 touched.add(_path(record.original))
@@ -167,6 +186,26 @@ def backfill(
         # every capture of the touched articles, on any host (the crawl's too), so their history is whole
         report.reparsed = reparse(warc_dir, db_path, wanted=PathIn(frozenset(touched)), progress=progress)
     return report
+
+
+class DigestCheck(StrEnum):
+    """What the bytes fetched say about the digest the Wayback Machine's CDX index lists."""
+
+    MATCHES = "matches"  # SHA-1 of the body is the CDX digest: the bytes the Internet Archive holds
+    DIFFERS = "differs"  # kept (it is what the memento served), flagged in the record and the report
+    NOT_COMPARED = "not-compared"  # content-encoded: the CDX digest is over the encoded bytes, not seen here
+
+
+CDX_DIGEST_HEADER = "WARC-Wayback-CDX-Digest"  # WARC 1.1 allows extension fields (§5)
+DIGEST_CHECK_HEADER = "WARC-Wayback-Digest-Check"
+
+
+def digest_check(cdx_digest: str, body: bytes, content_encoding: str | None) -> DigestCheck:
+    """Compare the CDX index's SHA-1 (base32) with the body fetched (decoded)."""
+    if content_encoding and content_encoding.strip().lower() not in ("", "identity"):
+        return DigestCheck.NOT_COMPARED
+    ours = b32encode(hashlib.sha1(body).digest()).decode()
+    return DigestCheck.MATCHES if ours == cdx_digest.upper().removeprefix("SHA1:") else DigestCheck.DIFFERS
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the Datasette pages (reader/plugins/pages.py) render what they return. No I/O.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,18 +85,50 @@ def word_diff(old: str, new: str) -> list[Piece]:
     return pieces
 
 
+def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
+    """Each field that differs from ``old`` to ``new``: name, label, text before, text after, and
+    whether the change is trivial (only whitespace or punctuation; never against no earlier version).
+    """
+    found = []
+    for name, label in FIELDS.items():
+        before = as_text(name, (old or {}).get(name))
+        after = as_text(name, new.get(name))
+        if before != after:
+            trivial = old is not None and _WORDS.findall(before) == _WORDS.findall(after)
+            found.append((name, label, before, after, trivial))
+    return found
+
+
 def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldChange]:
     """The fields that differ from ``old`` to ``new`` (all of them against no earlier version).
 
     >>> [(c.name, c.trivial) for c in changes({"title": "A b", "lead": "x"}, {"title": "A  b!", "lead": "y"})]
     [('title', True), ('lead', False)]
     """
-    found = []
-    for name, label in FIELDS.items():
-        before = as_text(name, (old or {}).get(name))
-        after = as_text(name, new.get(name))
-        if before == after:
-            continue
-        trivial = old is not None and _WORDS.findall(before) == _WORDS.findall(after)
-        found.append(FieldChange(name, label, trivial, word_diff(before, after)))
-    return found
+    return [
+        FieldChange(name, label, trivial, word_diff(before, after))
+        for name, label, before, after, trivial in changed_fields(old, new)
+    ]
+
+
+def change_summary(old_json: str | None, new_json: str | None) -> str:
+    """The changed fields of two versions' JSON as one line, trivial ones marked (a SQL function).
+
+    >>> change_summary('{"title": "A b", "lead": "x"}', '{"title": "A  b!", "lead": "y"}')
+    'Überschrift (nur Leer-/Satzzeichen), Vorspann'
+    """
+    if not new_json:
+        return ""
+    found = changed_fields(json.loads(old_json) if old_json else None, json.loads(new_json))
+    return ", ".join(label + (" (nur Leer-/Satzzeichen)" if trivial else "") for _, label, _, _, trivial in found)
+
+
+def only_trivial(old_json: str | None, new_json: str | None) -> int:
+    """1 when every change between two versions' JSON is trivial (or there is none), else 0 (a SQL function).
+
+    >>> only_trivial('{"title": "A b"}', '{"title": "A b!"}'), only_trivial('{"title": "A b"}', '{"title": "A c"}')
+    (1, 0)
+    """
+    if not old_json or not new_json:
+        return 0
+    return int(all(trivial for *_, trivial in changed_fields(json.loads(old_json), json.loads(new_json))))

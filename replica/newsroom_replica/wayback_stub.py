@@ -37,6 +37,7 @@ class StubCapture:
     status: int = 200
     mimetype: str = "text/html"
     headers: tuple[tuple[str, str], ...] = ()  # more headers of the memento (``Content-Encoding: gzip``)
+    cdx_digest: str | None = None  # what the CDX line says instead of the body's SHA-1 (a damaged copy)
 
     @property
     def urlkey(self) -> str:
@@ -45,7 +46,7 @@ class StubCapture:
         return f"{host}){parts.path}" + (f"?{parts.query}" if parts.query else "")
 
     def cdx_line(self) -> str:
-        digest = b32encode(hashlib.sha1(self.body).digest()).decode()
+        digest = self.cdx_digest or b32encode(hashlib.sha1(self.body).digest()).decode()
         return f"{self.urlkey} {self.timestamp} {self.original} {self.mimetype} {self.status} {digest} {len(self.body)}"
 
 

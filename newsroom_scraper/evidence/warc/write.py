@@ -100,9 +100,17 @@ class WarcWriter:
         return location
 
     def write_response(
-        self, url: str, captured_at: str, status: int, headers: Headers, body: bytes, source_uri: str
+        self,
+        url: str,
+        captured_at: str,
+        status: int,
+        headers: Headers,
+        body: bytes,
+        source_uri: str,
+        more: dict[str, str] | None = None,
     ) -> WarcLocation:
-        """A response record copied from elsewhere (no request record: we did not send it)."""
+        """A response record copied from elsewhere (no request record: we did not send it);
+        ``more``: extension fields of the record (what was checked about its source)."""
         writer = self._current()
         http = StatusAndHeaders(f"{status} {reason_phrase(status)}", unchunked(headers), protocol="HTTP/1.1")
         record = writer.create_warc_record(
@@ -111,7 +119,7 @@ class WarcWriter:
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http,
-            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri},
+            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri, **(more or {})},
         )
         location = self._write(record)
         self._rotate_if_full()

@@ -4,8 +4,8 @@
   «hits» as escaped text with <mark>), ``safe_body`` (the stored, already sanitised body HTML
   cleaned once more with an allow-list before it is shown).
 - Template variables: the home page's summary; the article page's images, tags, links, videos,
-  related teasers per capture day, versions with their changed fields; a version's word diff and
-  the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
+  distinct related teasers (linked to their archived copy), versions with their changed fields; a
+  version's siblings, word diff and the "cite this" block (with the capture's WARC record when the archive has a ``captures`` table).
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.diffs import changes
 from newsroom_scraper.reader.hooks import hookimpl
 
+# The home page's example searches, each with what it shows. Words of the replica's fixed vocabulary
+# (newsroom_replica/content.py) that the city's news uses as well: each finds something in the
+# demo's archive (tests/test_demo.py).
+EXAMPLE_SEARCHES = [
+    ("Kinder", "ganze Wörter in jeder Form"),
+    ("bibliothek", "Wortteile: findet „Stadtbibliothek“"),
+    ("Buergertelefon", "ae/ä, oe/ö, ue/ü, ss/ß gleich"),
+    ('"Anmeldung ist nicht erforderlich"', "eine Wortfolge in Anführungszeichen"),
+    ("Westfalenpark -Spielplatz", "-wort schließt aus"),
+]
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November"]
 MONTHS += ["Dezember"]
@@ -122,6 +132,7 @@ async def _home(db: Any, request: Any) -> dict[str, Any]:
         "sections": sections,
         "top_tags": tags,
         "districts": districts,
+        "examples": EXAMPLE_SEARCHES,
     }
 
 
@@ -134,29 +145,32 @@ async def _article(db: Any, request: Any) -> dict[str, Any]:
         where v.article_id = :id order by v.version""",
         key,
     )
-    history = []
+    history: list[dict[str, Any]] = []
     previous = None
     for version in versions:
         data = json.loads(version.pop("data"))
         version["changes"] = changes(previous, data) if previous is not None else []
+        version["previous_id"] = history[-1]["id"] if history else None
         previous = data
         history.append(version)
+    # Each teaser once (the slider repeats the same news on every capture day), newest capture
+    # first, with the archived copy's id when the archive holds the article it points to.
     related = await _rows(
         db,
-        """select r.*, substr(c.started_at, 1, 10) as captured_on from related_links r
-        join crawl_runs c on c.id = r.run_id where r.article_id = :id order by r.run_id desc, r.position""",
+        """select r.url, max(r.title) as title, max(r.date) as date, max(r.district) as district,
+        min(substr(c.started_at, 1, 10)) as first_seen, max(substr(c.started_at, 1, 10)) as last_seen,
+        (select a.id from articles a where a.url = r.url) as archived_id
+        from related_links r join crawl_runs c on c.id = r.run_id where r.article_id = :id
+        group by r.url order by max(r.run_id) desc, min(r.position)""",
         key,
     )
-    days: dict[str, list[dict[str, Any]]] = {}
-    for link in related:
-        days.setdefault(link["captured_on"], []).append(link)
     return {
         "images": await _archived_images(db, key),
         "videos": await _rows(db, "select * from videos where article_id = :id order by position", key),
         "links": await _rows(db, "select * from links where article_id = :id order by position", key),
         "tags": [row["tag"] for row in await _rows(db, "select tag from tags where article_id = :id", key)],
         "history": list(reversed(history)),
-        "related_days": days,
+        "related": related,
     }
 
 
@@ -196,9 +210,17 @@ async def _version(db: Any, request: Any) -> dict[str, Any]:
         {"a": version["article_id"], "v": version["version"]},
     )
     previous = json.loads(before[0]["data"]) if before else None
+    siblings = await _rows(
+        db,
+        "select id, version from article_versions where article_id = :a order by version",
+        {"a": version["article_id"]},
+    )
+    later = [s["id"] for s in siblings if s["version"] == version["version"] + 1]
     return {
         "version": version,
         "previous_id": before[0]["id"] if before else None,
+        "next_id": later[0] if later else None,
+        "siblings": siblings,
         "changes": changes(previous, json.loads(version["data"])) if previous is not None else [],
         "captures": await _captures(db, version),
         "replays": _replays(version["url"], await _captures(db, version)),
