@@ -67,7 +67,8 @@ tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
 		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
 
-# Every figure of docs/benchmarks.md (about 15 minutes here; 100k articles: see that page).
+# Every figure of docs/benchmarks.md and the simulated month of docs/operations.md (about 15 minutes
+# here, the 30 simulated nights some 3 more; 100k articles: see docs/benchmarks.md).
 BENCH_OUT ?= /tmp/newsroom-bench
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -82,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/nightly_cost.py --articles 3000
 	$(BIN)/python bench/nightly_cost.py --articles 10000
 	$(BIN)/python bench/nightly_run.py --rounds 1
+	$(BIN)/python bench/nights.py --nights 30 --history-mb 100
 	$(BIN)/python bench/reparse.py --articles 2000
 	$(BIN)/python bench/search.py --sizes 1000 10000 --rounds 3 --pages --json $(BENCH_OUT)/search.json
 	$(BIN)/python bench/growth.py --search $(BENCH_OUT)/search.json --crawl $(BENCH_OUT)/crawl-[0-9]*.json --png docs/growth.png
@@ -93,6 +95,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/crawl.py --articles 60 --rounds 1 --concurrency 8 --pad-kb 0 --json /tmp/newsroom-bench-quick-crawl.json
 	$(BIN)/python bench/nightly_cost.py --articles 60 --added 2
 	$(BIN)/python bench/nightly_run.py --articles 30 --added 2 --pad-kb 0 --rounds 1
+	$(BIN)/python bench/nights.py --nights 3 --articles 60 --relaunch 2:1 --search-down 1:1 --sitemap-gone 3:1
 	$(BIN)/python bench/reparse.py --articles 60
 	$(BIN)/python bench/search.py --sizes 100 --rounds 1 --pages --json /tmp/newsroom-bench-quick-search.json
 	$(BIN)/python bench/changes.py --size 100 --rounds 2

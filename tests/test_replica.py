@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
@@ -473,3 +474,120 @@ def test_run_prints_its_url_and_stops_on_sigterm():
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+# --- a controlled clock, removals, switches at runtime, a journal (issue 18, 9) --------------------
+
+
+def test_the_clock_dates_added_articles_and_stamps_edits():
+    site = ReplicaSite(12, seed=2, newest=NEWEST)
+    site.set_clock(datetime(2027, 3, 1, 5, 30, tzinfo=UTC))
+    path = site.add_article("Neue Brücke am Phoenix-See")
+    page = site.page(path)
+    assert (page.day, page.at) == (date(2027, 3, 1), dtime(6, 30))  # Berlin time, three months after NEWEST
+    assert site.last_modified(path) == datetime(2027, 3, 1, 5, 30, tzinfo=UTC)
+    older = site.article_paths()[5]
+    site.advance_clock(86400 * 40)
+    site.edit_article(older, "Korrektur: Die Sitzung beginnt um 17 Uhr.")
+    assert site.last_modified(older) == datetime(2027, 4, 10, 5, 30, tzinfo=UTC)
+    assert site.now() == datetime(2027, 4, 10, 5, 30, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        site.advance_clock(-1)
+
+
+def test_a_removed_article_answers_404_or_410_and_leaves_every_list():
+    site = ReplicaSite(30, seed=3, newest=NEWEST)
+    gone, withdrawn = site.article_paths()[0], site.sitemap_paths()[4]
+    site.remove_article(gone)
+    site.remove_article(quote_path(withdrawn), status=410)
+    assert site.render(quote_path(gone), BASE).status == 404
+    assert site.render(withdrawn, BASE).status == 410
+    assert gone not in site.article_paths() and withdrawn not in site.article_paths()
+    pages = [site.render(t, BASE).body.decode() for t in ("/newsroom/", "/sitemaps/news.xml", "/sitemaps/press.xml")]
+    pages += [site.search_response(b'{"query":"*","from":0,"size":100}').body.decode()]
+    pages += [site.render(p, BASE).body.decode() for p in site.article_paths()[:3]]  # sliders
+    for text in pages:
+        assert quote_path(gone) not in text and gone not in text and quote_path(withdrawn) not in text
+    with pytest.raises(ValueError):
+        site.remove_article(site.article_paths()[0], status=500)
+
+
+@pytest.mark.e2e
+def test_admin_clock_remove_and_switches_change_the_running_site_and_keep_it(fresh):
+    url = fresh.url
+    assert fetch(url + "/_replica/clock", {"set": "2027-01-10T05:00:00+00:00"})[0] == 200
+    assert json.loads(fetch(url + "/_replica/clock", {"advance": 3600})[2])["now"] == "2027-01-10T06:00:00+00:00"
+    added = json.loads(fetch(url + "/_replica/add", {})[2])
+    assert added["published_at"] == "2027-01-10T07:00:00+01:00"
+    old = fresh.site.article_paths()[20]
+    edited = json.loads(fetch(url + "/_replica/edit", {"path": old, "paragraph": "Berichtigt."})[2])
+    assert edited["modified"] == "2027-01-10T06:00:00+00:00"
+    removed = fresh.site.article_paths()[3]
+    assert fetch(url + "/_replica/remove", {"path": removed, "status": 410})[0] == 200
+    assert fetch(url + quote_path(removed))[0] == 410
+    listed = json.loads(fetch(url + "/_replica/articles", {})[2])
+    assert listed["removed"] == {removed: 410} and listed["articles"][0]["path"] == added["path"]
+
+    article = url + quote_path(added["path"])
+    assert parse_article(fetch(article)[2], article).layout == "dtm-2023"
+    for name in ("changed_markup", "search_down", "sitemap", "cookie_wall"):  # each on, then off again
+        on = name != "sitemap"
+        assert fetch(url + "/_replica/switch", {"name": name, "on": on})[0] == 200
+    relaunched = fetch(article, headers={"Cookie": "dtm_session=x"})[2]
+    assert b"<dtm-" not in relaunched and parse_article(relaunched, article).layout != "dtm-2023"
+    assert fetch(url + "/sitemap.xml", headers={"Cookie": "dtm_session=x"})[0] == 404
+    assert fetch(url + "/api/search/proxy/search", {"query": "*"})[0] == 503
+    assert fetch(url + "/newsroom/")[0] == 302  # the cookie wall
+    for name in ("changed_markup", "search_down", "sitemap", "cookie_wall"):
+        fetch(url + "/_replica/switch", {"name": name, "on": name == "sitemap"})
+    assert parse_article(fetch(article)[2], article).to_dict() == fresh.site.expected(added["path"])
+    assert fetch(url + "/sitemap.xml")[0] == 200 and fetch(url + quote_path(removed))[0] == 410
+    assert fresh.site.entry(old).page.blocks[-1].paragraphs == ["Berichtigt."]
+    assert fetch(url + "/_replica/switch", {"name": "weather", "on": True})[0] == 400
+    assert fetch(url + "/_replica/clock", {"set": "2027-01-10 05:00"})[0] == 400  # no time zone
+
+
+@pytest.mark.e2e
+def test_a_restarted_replica_replays_its_journal(tmp_path):
+    state = tmp_path / "replica-state.jsonl"
+    command = [sys.executable, "-m", "newsroom_scraper", "replica", "--port", "0", "--articles", "20"]
+    command += ["--seed", "4", "--state", str(state)]
+
+    def serve_and(step):
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+            base = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+            try:
+                return step(base)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=10)
+                process.stdout.close()
+
+    def change(base):
+        fetch(base + "/_replica/clock", {"set": "2027-02-01T09:00:00+00:00"})
+        path = json.loads(fetch(base + "/_replica/add", {"title": "Stadtfest im Februar"})[2])["path"]
+        listed = json.loads(fetch(base + "/_replica/articles", {})[2])["articles"]
+        fetch(base + "/_replica/remove", {"path": listed[5]["path"]})
+        fetch(base + "/_replica/edit", {"path": listed[9]["path"], "paragraph": "Nachtrag."})
+        fetch(base + "/_replica/switch", {"name": "search_down", "on": True})
+        return path, listed[5]["path"], listed[9]["path"], every_served(base, listed)
+
+    def every_served(base, listed):
+        return {row["path"]: fetch(base + quote_path(row["path"]))[2] for row in listed}
+
+    added, removed, edited, before = serve_and(change)
+
+    def look(base):
+        listed = json.loads(fetch(base + "/_replica/articles", {})[2])
+        clock = json.loads(fetch(base + "/_replica/clock", {})[2])
+        search = fetch(base + "/api/search/proxy/search", {"query": "*"})[0]
+        return listed, clock, search, every_served(base, [{"path": p} for p in before])
+
+    listed, clock, search, after = serve_and(look)
+    assert listed["articles"][0]["path"] == added and listed["removed"] == {removed: 404}
+    assert clock == {"now": "2027-02-01T09:00:00+00:00", "fixed": True} and search == 503
+    assert after == before  # byte for byte: the added, the edited, the removed (its error page)
+    assert b"Nachtrag." in after[edited]
+    assert len(state.read_text().splitlines()) == 6  # the site, then five changes (reads are not kept)
+    other = subprocess.run(command[:-4] + ["--seed", "5", "--state", str(state)], capture_output=True, text=True)
+    assert other.returncode == 2 and "seed 4" in other.stderr

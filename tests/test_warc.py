@@ -7,6 +7,7 @@ import gzip
 import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -320,3 +321,52 @@ def test_an_article_whose_record_cannot_be_written_is_recorded_not_stored(tmp_pa
     asyncio.run(two_responses())
     assert closed == ["storage-error"]
     assert "No space left on device" in crawler.stats.get_value("newsroom/storage_error")
+
+
+def test_a_run_indexes_only_its_new_files_and_the_index_stays_byte_identical(tmp_path: Path, monkeypatch) -> None:
+    """Issue 18, 8: the nightly index step costs what the night wrote, not the archive's age."""
+    import cdxj_indexer.main
+
+    indexed: list[list[str]] = []
+    real = cdxj_indexer.main.write_cdx_index
+    monkeypatch.setattr(
+        cdxj_indexer.main,
+        "write_cdx_index",
+        lambda out, inputs, opts: indexed.append(inputs) or real(out, inputs, opts),
+    )
+    folder, rebuilt = tmp_path / "warc", tmp_path / "rebuilt"
+    pages = itertools.count()
+    for night, started in enumerate(["20260101030000", "20260102030000", "20260103030000"]):
+        writer = WarcWriter(folder, started=started, max_size=1 if night == 1 else 10**9)  # night 1: three files
+        for hour in range(3):  # the same URL night after night: lines that sort between the old ones
+            writer.write_exchange(exchange(captured_at=f"2026-01-0{night + 1}T0{hour}:00:00+00:00"))
+            writer.write_exchange(exchange(f"http://127.0.0.1:1/newsroom/{next(pages)}.html"))
+        writer.write_exchange(exchange(status=304))
+        indexed.clear()
+        writer.finish()
+        if night:
+            assert [Path(p).name for inputs in indexed for p in inputs] == [p.name for p in writer.files]
+        shutil.rmtree(rebuilt, ignore_errors=True)
+        shutil.copytree(folder, rebuilt)
+        (rebuilt / "index.cdxj").unlink()
+        assert (folder / "index.cdxj").read_bytes() == write_index(rebuilt).read_bytes()
+    assert len((folder / "index.cdxj").read_text().splitlines()) == 3 * 6
+
+
+def test_the_index_is_rebuilt_whole_when_its_files_changed_under_it(tmp_path: Path) -> None:
+    for started in ("20260101030000", "20260102030000"):
+        writer = WarcWriter(tmp_path, started=started)
+        writer.write_exchange(exchange(captured_at=f"{started[:4]}-01-0{started[7]}T03:00:00+00:00"))
+        writer.finish()
+    first = sorted(tmp_path.glob("*.warc.gz"))[0]
+    first.unlink()  # e.g. moved away by an operator: its lines must go too
+    writer = WarcWriter(tmp_path, started="20260103030000")
+    writer.write_exchange(exchange(captured_at="2026-01-03T03:00:00+00:00"))
+    writer.finish()
+    assert "newsroom-20260101030000" not in (tmp_path / "index.cdxj").read_text()
+    assert len((tmp_path / "index.cdxj").read_text().splitlines()) == 2
+    (tmp_path / ".index.cdxj.files").write_text("not json")  # a damaged manifest: a full rebuild, no error
+    writer = WarcWriter(tmp_path, started="20260104030000")
+    writer.write_exchange(exchange(captured_at="2026-01-04T03:00:00+00:00"))
+    writer.finish()
+    assert len((tmp_path / "index.cdxj").read_text().splitlines()) == 3

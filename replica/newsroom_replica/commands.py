@@ -37,6 +37,13 @@ import click
 @click.option("--hang", default=6.0, show_default=True, type=float, help="Seconds a timeout fault hangs.")
 @click.option("--search-down", is_flag=True, help="The search API answers 503, as a failing proxy may.")
 @click.option("--changed-markup", is_flag=True, help="Serve article pages in a relaunched markup (dtm-* renamed).")
+@click.option(
+    "--state",
+    "state_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Journal every admin change here and replay it on start: a restart keeps the site as it was.",
+)
 def replica(
     port: int,
     articles: int,
@@ -54,11 +61,14 @@ def replica(
     hang: float,
     search_down: bool,
     changed_markup: bool,
+    state_path: str | None,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
 
     The fault rates (0 to 1, each drawn independently per request, the same for the same --seed)
     make it an unreliable server: 5xx answers, 429 with Retry-After, hangs, cut bodies.
+    POST /_replica/<action> changes the site while it serves (add, edit, remove, clock, switch, …:
+    see newsroom_replica/admin.py).
     """
     from .faults import Faults
     from .server import run
@@ -78,6 +88,7 @@ def replica(
             faults=faults,
             search_down=search_down,
             changed_markup=changed_markup,
+            state_path=state_path,
         )
     except ValueError as error:
         click.echo(f"replica: {error}", err=True)

@@ -113,6 +113,29 @@ class ReplicaSite(SiteState):
         self.cache.clear()
         return path
 
+    def remove_article(self, path: str, status: int = 404) -> None:
+        super().remove_article(path, status)
+        self.cache.clear()
+
+    SWITCHES = ("changed_markup", "search_down", "sitemap")
+
+    def set_switch(self, name: str, on: bool) -> None:
+        """Flip one of the site's failure switches while it serves, keeping every article and change:
+        ``changed_markup`` (article pages in a relaunched markup), ``search_down`` (the search API
+        answers 503), ``sitemap`` (off: no sitemap and none named in robots.txt)."""
+        if name not in self.SWITCHES:
+            raise ValueError(f"unknown switch {name!r} (known: {', '.join(self.SWITCHES)})")
+        with self.lock:
+            if name == "sitemap":
+                self.routes.sitemap = bool(on)
+            else:
+                setattr(self, name, bool(on))
+            self.cache.clear()
+
+    def switches(self) -> dict[str, bool]:
+        """Each switch of ``set_switch`` and whether it is on."""
+        return {name: bool(getattr(self, name)) for name in self.SWITCHES}
+
     def break_article(self, path: str) -> None:
         super().break_article(path)
         self.cache.clear()

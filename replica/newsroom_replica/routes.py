@@ -118,7 +118,8 @@ class Routes:
                 return self._article(path)
             if path.startswith(IMAGES) and path.endswith(".webp"):
                 return Answer(200, PIXEL_WEBP, "image/webp", state.last_modified())
-            return not_found()
+            gone = state.gone_status(path)
+            return Answer(gone, render_error_page(gone).encode("utf-8")) if gone else not_found()
 
     def _ok(
         self, text: str, content_type: str = "text/html; charset=utf-8", last_modified: datetime | None = None

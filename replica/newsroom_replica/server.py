@@ -11,9 +11,9 @@ when the first redirected request is exempt from its duplicate filter (start req
 and so are RobotsTxtMiddleware's robots.txt fetches): after that the cookie jar holds the
 session and no further redirects happen.
 
-Admin endpoints (POST, JSON body, answer JSON; logged with the method ``ADMIN``):
-``/_replica/edit`` ``{"path", "paragraph"}``, ``/_replica/add`` ``{"title"?, "section"?}``
-(answers ``{"path": …}``), ``/_replica/break`` and ``/_replica/restore`` ``{"path"}``.
+Admin endpoints (POST ``/_replica/<action>``, JSON body, answer JSON; logged with the method
+``ADMIN``): add, edit, remove (404/410), break, restore, clock, switch, articles; admin.py lists
+them and keeps the journal (``journal``) that lets a restarted replica carry on where it was.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from datetime import date
 from email.utils import parsedate_to_datetime
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from . import admin
+from .admin import AdminError, Journal
 from .faults import Fault, Faults, Gate
 from .markup import render_error_page
 from .replica_site import ReplicaSite
@@ -70,6 +73,7 @@ class ReplicaServer:
         log_path: str | Path | None = None,
         faults: Faults | None = None,
         gate: Gate | None = None,
+        journal: Journal | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
@@ -78,6 +82,7 @@ class ReplicaServer:
         self.log_path = Path(log_path) if log_path else None
         self.faults = faults or Faults()
         self.gate = gate
+        self.journal = journal
         self.stopping = threading.Event()  # ends the hangs of timeout faults when the server stops
         self.log: list[LogEntry] = []
         self._log_lock = threading.Lock()
@@ -315,26 +320,22 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(min(max(length, 0), MAX_BODY)) if length else b""
 
     def _admin(self, action: str, body: bytes) -> Answer:
-        """Change the site between crawls on behalf of a test in another process."""
-        site = self.replica.site
+        """Change the site on behalf of a test in another process (admin.py), journaled when asked."""
+        replica = self.replica
         try:
             data = json.loads(body or b"{}")
-            if action == "add":
-                return json_answer(200, {"path": site.add_article(data.get("title"), data.get("section", "news"))})
-            path = data["path"]
-            if action == "edit":
-                site.edit_article(path, data["paragraph"])
-            elif action == "break":
-                site.break_article(path)
-            elif action == "restore":
-                site.restore_article(path)
-            else:
-                return json_answer(404, {"error": f"unknown admin action {action!r}"})
-        except KeyError as error:
-            return json_answer(404, {"error": f"no such article or field: {error}"})
+            if not isinstance(data, dict):
+                raise AdminError("the body must be a JSON object")
+            with replica.site.lock:  # the journal keeps the order the changes were applied in
+                answer = admin.apply(replica, action, data)
+                if replica.journal is not None and admin.changes_site(action, data):
+                    # the clock as it ended up: a replay must not depend on when it runs
+                    replica.journal.record(action, {"set": answer["now"]} if action == "clock" else data)
+        except LookupError as error:  # KeyError included: no such article, or a field missing
+            return json_answer(404, {"error": f"no such article, field or action: {error}"})
         except (ValueError, TypeError, AttributeError) as error:
             return json_answer(400, {"error": str(error)})
-        return json_answer(200, {"ok": True, "path": path})
+        return json_answer(200, answer)
 
     def _send(
         self, response: Answer, head: bool = False, extra: dict[str, str] | None = None, status: int | None = None
@@ -375,24 +376,43 @@ def run(
     faults: Faults | None = None,
     search_down: bool = False,
     changed_markup: bool = False,
+    state_path: str | None = None,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
 
     Prints ``Replica newsroom: http://127.0.0.1:PORT/newsroom/ (N articles)`` once listening.
     ``pad_kb`` sizes every page's menu JSON (the live site's is ~400 KB); ``cache_mb`` bounds the
-    cache of rendered answers (0: render every answer anew).
+    cache of rendered answers (0: render every answer anew). ``state_path``: the journal of
+    admin.py; an existing one is replayed first (ValueError when it names another site).
     """
+    journal = Journal(Path(state_path)) if state_path else None
+    recorded = journal.header() if journal else None
+    newest = None
+    if recorded is not None:
+        if (recorded["articles"], recorded["seed"]) != (articles, seed):
+            raise ValueError(
+                f"{state_path} holds the changes of a site of {recorded['articles']} articles, seed "
+                f"{recorded['seed']}: start with those (or another --state file)"
+            )
+        newest = date.fromisoformat(recorded["newest"])
     site = ReplicaSite(
         articles,
         seed=seed,
+        newest=newest,
         sitemap=not no_sitemap,
         menu_bytes=pad_kb * 1024 if pad_kb is not None else ReplicaSite.MENU_BYTES,
         cache_bytes=cache_mb * 1_000_000,
     )
     site.search_down, site.changed_markup = search_down, changed_markup
-    with ReplicaServer(
-        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults
-    ) as server:
+    server = ReplicaServer(
+        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults, journal=journal
+    )
+    if journal is not None:
+        if recorded is None:
+            journal.start(articles, seed, site.newest)
+        else:
+            journal.replay(server)
+    with server:
         # The handler before the line that says it listens: a SIGTERM sent on reading that line
         # (as a test or a supervisor does) must find it, or the process dies with -15 instead.
         if threading.current_thread() is threading.main_thread():

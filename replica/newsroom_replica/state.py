@@ -16,6 +16,12 @@ newest-first list (articles added later with ``add_article`` are always in both)
 
 An article's Last-Modified is its publication moment (Europe/Berlin, as UTC), moved to "now"
 by ``edit_article``.
+
+The site's clock: "now" is the real time until ``set_clock`` fixes it (a simulation of nights
+and months); from then on ``add_article`` publishes at the clock's moment, ``edit_article``
+stamps the clock, and only ``set_clock``/``advance_clock`` move it. ``remove_article`` takes an
+article off the site: it leaves every listing, sitemap, slider and the search API, and its URL
+answers 404 or 410 from then on.
 """
 
 from __future__ import annotations
@@ -88,6 +94,8 @@ class SiteState:
         self.search_down = False  # set True to make the search API fail (HTTP 503), as a proxy may
         self.changed_markup = False  # set True to serve article pages in a relaunched markup (markup.relaunched)
         self.newest = newest or date.today()
+        self.clock: datetime | None = None  # UTC; None: the real time (see now())
+        self.removed: dict[str, int] = {}  # path → the status it answers now (404 or 410)
         self.lock = threading.RLock()
         self.entries: dict[str, Entry] = {}
         self.order: list[str] = []  # paths, newest first
@@ -188,6 +196,28 @@ class SiteState:
             raise KeyError(path)
         return entry
 
+    # --- the clock ------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The site's "now" (UTC, whole seconds): the clock when set, else the real time."""
+        with self.lock:
+            return self.clock or datetime.now(UTC).replace(microsecond=0)
+
+    def set_clock(self, moment: datetime) -> datetime:
+        """Fix the site's clock at ``moment`` (timezone-aware); it stays there until set or advanced."""
+        if moment.tzinfo is None:
+            raise ValueError("the clock needs a time zone (e.g. 2026-12-01T05:30:00+00:00)")
+        with self.lock:
+            self.clock = moment.astimezone(UTC).replace(microsecond=0)
+            return self.clock
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the clock on by ``seconds`` (from the real time when it was not set); never back."""
+        if seconds < 0:
+            raise ValueError("the clock never goes back: advance by 0 or more seconds")
+        with self.lock:
+            return self.set_clock(self.now() + timedelta(seconds=seconds))
+
     # --- mutations between crawls ---------------------------------------------------------
 
     def edit_article(self, path: str, new_paragraph: str) -> None:
@@ -196,22 +226,47 @@ class SiteState:
             entry = self.entry(path)
             blocks = entry.page.blocks + [BodyBlock("text", paragraphs=[new_paragraph])]
             entry.page = replace(entry.page, blocks=blocks)
-            now = datetime.now(UTC).replace(microsecond=0)
-            entry.modified = max(now, entry.modified) + timedelta(seconds=1)
+            # One second on at least, so that two edits within a second still change Last-Modified
+            entry.modified = max(self.now(), entry.modified + timedelta(seconds=1))
 
     def add_article(self, title: str | None = None, section: str = "news") -> str:
-        """Publish a new newest article (in both sitemap and listings); returns its path."""
+        """Publish a new newest article (in both sitemap and listings); returns its path.
+
+        It is dated by the clock when set; otherwise 30 minutes after the newest article (a site
+        built for one test stays the same whatever day the test runs).
+        """
         with self.lock:
             self._added += 1
             rng = random.Random(f"{self.seed}-added-{self._added}")
-            top = self.entries[self.order[0]].page if self.order else None
-            moment = datetime.combine(top.day, top.at or time(0, 0)) if top else datetime.combine(self.newest, time(6))
-            moment += timedelta(minutes=30)
+            if self.clock is not None:
+                moment = self.clock.astimezone(BERLIN).replace(tzinfo=None, second=0)
+            else:
+                top = self.entries[self.order[0]].page if self.order else None
+                moment = (
+                    datetime.combine(top.day, top.at or time(0, 0)) if top else datetime.combine(self.newest, time(6))
+                )
+                moment += timedelta(minutes=30)
             page_id = str(max((int(e.page.page_id) for e in self.entries.values()), default=20000) + rng.randint(1, 9))
             page, teaser = invent_article(rng, self._free_path, moment.date(), moment.time(), page_id, title, section)
             self.entries[page.path] = Entry(page, BOTH, utc(page.day, page.at), **teaser)
             self.order.insert(0, page.path)
             return page.path
+
+    def remove_article(self, path: str, status: int = 404) -> None:
+        """Take an article off the site: out of every listing, sitemap, slider and search answer;
+        its URL answers ``status`` (404 Not Found or 410 Gone) from now on."""
+        if status not in (404, 410):
+            raise ValueError(f"a removed article answers 404 or 410, not {status}")
+        with self.lock:
+            entry = self.entry(path)
+            del self.entries[entry.page.path]
+            self.order.remove(entry.page.path)
+            self.removed[entry.page.path] = status
+
+    def gone_status(self, path: str) -> int | None:
+        """404 or 410 for a removed article's raw or percent-encoded path, else None."""
+        with self.lock:
+            return self.removed.get(path) or self.removed.get(unquote(path))
 
     def break_article(self, path: str) -> None:
         """Serve the page cut off in the middle of its article (parse_article: ParseError "truncated")."""

@@ -7,11 +7,13 @@ exchange, WARC 1.1, each record its own gzip member, files rotated by size and n
 answer to a conditional re-check is written as a ``metadata`` record (``application/http;
 msgtype=response``) rather than a response, so a replay index built by ``write_index``
 (responses, revisits and resources only) never serves an empty 304 in place of the last full
-capture. ``iter_captures`` (read.py) reads the responses back from any ``.warc``, ``.warc.gz``
+capture; at the end of a run ``update_index`` (index.py) indexes only the run's new files and
+merges them in, so a night's cost does not grow with the archive's age. ``iter_captures`` (read.py) reads the responses back from any ``.warc``, ``.warc.gz``
 or ``.wacz`` under a folder, whatever tool wrote them; records.py holds what both share.
 docs/archival.md describes the files, the records and the index.
 """
 
+from newsroom_scraper.evidence.warc.index import update_index
 from newsroom_scraper.evidence.warc.read import (
     ArchivedResponse,
     FileEnd,
@@ -67,6 +69,7 @@ __all__ = [
     "read_record_at",
     "read_response_at",
     "warc_date",
+    "update_index",
     "warc_parts",
     "write_index",
 ]

@@ -126,10 +126,13 @@ class WarcWriter:
         return location
 
     def finish(self) -> list[Path]:
-        """Close the current file and, when anything was written, index the folder (CDXJ); the files."""
+        """Close the current file and, when anything was written, bring the folder's CDXJ index up to
+        date (index.py: the new files indexed and merged, not the whole history); the files."""
+        from newsroom_scraper.evidence.warc.index import update_index  # index.py builds on this module
+
         self.close()
         if self.files:
-            write_index(self.folder)
+            update_index(self.folder)
         return list(self.files)
 
     def close(self) -> None:
