@@ -6,7 +6,10 @@ pywb is GPL and pins old packages, so it is never a dependency of newsroom-archi
 installs it into a virtualenv of its own (once), makes a collection whose archive folder links
 to the WARC files and whose index is our index.cdxj, starts pywb on loopback, asks for the first
 article of the index in ``id_`` mode (the original bytes) and in normal replay mode, and prints
-what it got. Too slow for `make test` (the install alone takes a minute): run it by hand.
+what it got. Then the 304s (issue 19, 3): an article at the time of its first 304 answer, which
+must replay as the last full capture, never as the bare 304; and pywb's own indexing of the files
+(``wb-manager add``), which must hold exactly the records of our index (no 304 metadata).
+Too slow for `make test` (the install alone takes a minute): run it by hand.
 """
 
 from __future__ import annotations
@@ -49,17 +52,47 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        not_modified = first_304(warc_dir)
         try:
             base = f"http://127.0.0.1:{args.port}/newsroom"
             original = fetch(f"{base}/{stamp}id_/{url}")
             replayed = fetch(f"{base}/{stamp}/{url}")
+            at_304 = fetch(f"{base}/{not_modified[1]}id_/{not_modified[0]}") if not_modified else b""
         finally:
             server.terminate()
             server.wait()
+        ours, theirs = index_lines(warc_dir), pywb_index_lines(args.venv, Path(root), warc_dir)
     print(f"pywb ({args.venv}) replaying {url} at {stamp}:")
     print(f"  id_ mode: {len(original)} bytes, <h1>: {between(original, b'<h1', b'</h1>')}")
     print(f"  replay mode: {len(replayed)} bytes (rewritten links, pywb banner)")
+    if not_modified:
+        kind = "the bare 304 head" if b"304 Not Modified" in at_304[:200] or len(at_304) < 500 else "a full page"
+        print(f"  {not_modified[0]} at its 304 ({not_modified[1]}), id_ mode: {len(at_304)} bytes, {kind}")
+    print(f"  wb-manager add indexes {theirs} records; our index.cdxj holds {ours}")
     return 0
+
+
+def first_304(warc_dir: Path) -> tuple[str, str] | None:
+    """An article URL and the time (14 digits) of its first 304 answer in the WARC files, if any."""
+    from newsroom_scraper.evidence.warc import iter_captures
+
+    for capture in iter_captures(warc_dir, lambda url: "/newsroom/" in url and url.endswith(".html")):
+        if capture.status == 304:
+            return capture.url, "".join(ch for ch in capture.captured_at[:19] if ch.isdigit())
+    return None
+
+
+def index_lines(warc_dir: Path) -> int:
+    return len((warc_dir / "index.cdxj").read_text().splitlines())
+
+
+def pywb_index_lines(venv: Path, root: Path, warc_dir: Path) -> int:
+    """The lines of the index pywb's own ``wb-manager add`` writes of the WARC files."""
+    manager = str(venv / "bin" / "wb-manager")
+    subprocess.run([manager, "init", "check"], cwd=root, check=True, capture_output=True)
+    files = [str(p) for p in sorted(warc_dir.rglob("*.warc.gz"))]
+    subprocess.run([manager, "add", "check", *files], cwd=root, check=True, capture_output=True)
+    return len((root / "collections" / "check" / "indexes" / "index.cdxj").read_text().splitlines())
 
 
 def fetch(url: str) -> bytes:

@@ -14,7 +14,8 @@ facets, rows, credits, tags, the chart's numbers, first mentions, feeds). Under 
 three slowest URLs (their median and max).
 
 URL templates take ``{q}`` (the query, URL-encoded). The default measures the reader's search
-page (HTML, with its per-month chart, and ``.json``) and the table search (``?_search=``).
+page (HTML, with its per-month chart, and ``.json``: one page), the page sorted by date, first
+mentions and the table search (``?_search=``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ QUERIES = {
 TEMPLATES = [
     "/newsroom/search?q={q}",
     "/newsroom/search.json?q={q}",
+    "/newsroom/search?q={q}&sort=newest",
+    "/newsroom/first_mentions?q={q}",
     "/newsroom/articles.json?_search={q}",
     "/newsroom/articles?_search={q}",
 ]

@@ -436,6 +436,9 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
         click.echo(f"reparse: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))
+    if report.unreadable:  # the other files were read and stored: a partial success, exit 1
+        click.echo(f"reparse: {len(report.unreadable)} files could not be read to their end (see the report)", err=True)
+        sys.exit(1)
 
 
 @main.command("export-wacz")

@@ -23,7 +23,9 @@ from scrapy.http import Request, Response
 
 from newsroom_scraper import site
 from newsroom_scraper.crawl.failures import attempts as describe_attempts
+from newsroom_scraper.crawl.warc_capture import CONFIRMS
 from newsroom_scraper.errors import ParseError, Reason
+from newsroom_scraper.evidence.warc import ConfirmedRecord
 from newsroom_scraper.items import FetchedPage, ParsedPage
 from newsroom_scraper.ops.schedule import moment
 from newsroom_scraper.parser.parse import parse_article
@@ -175,7 +177,9 @@ class ArchiveMiddleware:
             headers["If-None-Match"] = row["etag"]
         if row.get("last_modified"):
             headers["If-Modified-Since"] = row["last_modified"]
-        meta = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
+        meta: dict[str, Any] = {"handle_httpstatus_list": [304], "archived_url": row["url"]}
+        if row.get("confirmed_record_id"):  # what a 304's WARC record refers to (crawl/warc_capture.py)
+            meta[CONFIRMS] = ConfirmedRecord(row["confirmed_record_id"], row["confirmed_url"])
         request: Request = spider.article_request(
             self._on_host(spider, row.get("fetched_url") or row["url"]), "refresh", headers=headers, meta=meta
         )

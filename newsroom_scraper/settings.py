@@ -52,6 +52,17 @@ DOWNLOADER_MIDDLEWARES = {
     # (before decompression, redirects and retries act on it).
     "newsroom_scraper.crawl.warc_capture.WarcCaptureMiddleware": 950,
 }
+# Content encodings asked for: gzip and deflate only. Scrapy would also ask for br and zstd (it
+# decodes both), but the WARC keeps the bytes as sent, and the field's tools do not read those:
+# `warcio check` and cdxj-indexer stop with an AttributeError on a brotli body (warcio 1.8.1 with
+# the brotli Scrapy installs), and neither warcio nor pywb knows zstd. The WARC record is gzipped
+# anyway, so br would save little on disk (docs/archival.md). Reading stays robust to both: other
+# tools' WARCs hold them, and a server may send them unasked (evidence/warc/codecs.py).
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
+}
 # Sizes: a live article page is ~430 KB, a listing less, a sitemap of the whole site ~2 MB.
 # Scrapy's default 1 GiB let a gzip bomb take 1.39 GB; 8 MiB is twenty pages' worth. It bounds
 # the decompressed body too (HttpCompressionMiddleware), and what it drops is recorded (too-large).
@@ -120,3 +131,5 @@ NEWSROOM_WARC_DIR = None  # None: warc/ beside the database (archive/warc/)
 NEWSROOM_WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file starts after this
 NEWSROOM_WARC_PREFIX = "newsroom"
 NEWSROOM_WARC_GZIP_LEVEL = 6  # zlib level of each record's gzip member (warcio's 9: 2x the time, <1 % smaller)
+# Who runs the crawl: the warcinfo record's ``operator`` (WARC 1.1: contact information). Set your own.
+NEWSROOM_WARC_OPERATOR = "newsroom-archive (https://github.com/newsroom-archive/newsroom-archive)"

@@ -6,6 +6,8 @@ every article), read by every test; a test that writes copies the archive first.
 
 from __future__ import annotations
 
+import gzip
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -16,11 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
 
 from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper.evidence import reparse as reparse_module
 from newsroom_scraper.evidence.reparse import reparse
-from newsroom_scraper.evidence.warc import WarcError, archive_files, iter_captures, read_record_at
+from newsroom_scraper.evidence.warc import archive_files, iter_captures, read_record_at
 from newsroom_scraper.items import WarcLocation
 from newsroom_scraper.store import Archive
 
@@ -188,22 +191,26 @@ def test_reparse_in_worker_processes_rebuilds_the_same_archive_in_capture_order(
     assert reparse(warc, tmp_path / "pooled.db", workers=2).outcomes["unchanged"] == ARTICLES
 
 
-def test_a_damaged_file_stops_reparse_in_workers_as_in_process_before_anything_is_stored(
-    crawled, tmp_path, monkeypatch
-):
+def test_a_damaged_file_is_reported_and_the_others_are_read_in_workers_as_in_process(crawled, tmp_path, monkeypatch):
+    """Issue 19, 5: one bad file stopped the whole reparse (exit 2) and left its run row without a status."""
     _, _, warc, _, _ = crawled
     monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
     folder = shutil.copytree(warc, tmp_path / "warc")
     (path,) = [p for p in archive_files(folder) if p.stat().st_size > 20_000][:1]
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2] + bytes(range(256)) * 8 + data[len(data) // 2 :])
-    errors = []
+    reports = []
     for workers in (0, 2):
-        with pytest.raises(WarcError) as error:
-            reparse(folder, tmp_path / f"{workers}.db", workers=workers)
-        errors.append(str(error.value))
-        assert rows(tmp_path / f"{workers}.db", "select count(*) as n from articles") == [{"n": 0}]
-    assert errors[0] == errors[1] and errors[0].startswith(f"{path.name}: cannot read: ")
+        report = reparse(folder, tmp_path / f"{workers}.db", workers=workers)
+        reports.append((report.unreadable, report.files, report.outcomes, report.captures))
+        (message,) = report.unreadable.values()
+        assert message.startswith(f"{path.name}: cannot read: ")
+        assert 0 < report.captures < 2 * ARTICLES and report.outcomes["new"] > 0  # the records before, the other file
+        (run,) = rows(tmp_path / f"{workers}.db", "select finish_reason, error_count, stats from crawl_runs")
+        assert run["finish_reason"] == "finished" and run["error_count"] == 1 and path.name in run["stats"]
+        assert any(line.startswith(f"  ! {path.name}: cannot read") for line in report.lines())
+    assert reports[0] == reports[1]
+    assert exact(tmp_path / "0.db") == exact(tmp_path / "2.db")
 
 
 def test_reparse_parses_in_this_process_below_the_pool_threshold_and_in_workers_above(crawled, tmp_path, monkeypatch):
@@ -323,3 +330,187 @@ def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
     assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]
     assert {c[5].split("#")[0] for c in theirs["captures"]} == {"crawl.wacz"}
     assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records
+
+
+def response_records(warc: Path) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """Each response's URL, its HTTP headers and its request's, from the WARC files (lower-case names)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    found, requests = [], {}
+    for path in archive_files(warc):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                heads = {k.lower(): v for k, v in record.http_headers.headers} if record.http_headers else {}
+                if record.rec_type == "response":
+                    found.append((record.rec_headers.get_header("WARC-Record-ID"), record, heads))
+                elif record.rec_type == "request":
+                    requests[record.rec_headers.get_header("WARC-Concurrent-To")] = heads
+    return [(r.rec_headers.get_header("WARC-Target-URI"), heads, requests[rid]) for rid, r, heads in found]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_compressed_answers_are_crawled_indexed_and_reparsed(tmp_path, encoding):
+    """Issue 19, 2: with br the index was never written and reparse stopped; zstd pages were "binary"."""
+    site = ReplicaSite(articles=4, seed=5, newest=date.today())
+    db = tmp_path / "newsroom.db"
+    every = '{"Accept-Encoding": "gzip, deflate, br, zstd"}'  # what Scrapy asks for on its own
+    with ReplicaServer(site, encoding=encoding) as server:
+        report = crawl(server, db, "-s", f"DEFAULT_REQUEST_HEADERS={every}")
+    assert "4 new" in report and "0 errors" in report and "index not written" not in report, report
+    articles = [(url, heads) for url, heads, _ in response_records(tmp_path / "warc") if "/nachrichten" in url]
+    assert len(articles) == 4 and {heads.get("content-encoding") for _, heads in articles} == {encoding}
+    index = (tmp_path / "warc" / "index.cdxj").read_text()
+    assert all(f'"url": "{url}"' in index for url, _ in articles)
+    rebuilt = reparse(tmp_path / "warc", tmp_path / "rebuilt.db")
+    assert rebuilt.outcomes["new"] == 4 and not rebuilt.not_articles
+    assert dump(tmp_path / "rebuilt.db") == dump(db)
+
+
+def test_the_crawl_asks_only_for_encodings_that_every_warc_reader_reads(tmp_path):
+    """Issue 19, 2: gzip and deflate, not br or zstd (settings.py says why); what it writes passes
+    ``warcio check``, which stops at a brotli record."""
+    site = ReplicaSite(articles=2, seed=5, newest=date.today())
+    for encoding in ("br", "gzip"):
+        with ReplicaServer(site, encoding=encoding) as server:
+            crawl(server, tmp_path / f"{encoding}.db", "--warc-dir", str(tmp_path / encoding))
+        records = response_records(tmp_path / encoding)
+        assert {request.get("accept-encoding") for _, _, request in records} == {"gzip, deflate"}
+        codings = {heads.get("content-encoding") for _, heads, _ in records}
+        assert codings == ({None} if encoding == "br" else {"gzip"})
+    files = [str(p) for p in archive_files(tmp_path / "gzip")]
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *files], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_crawls_records_refer_name_and_date_as_warc_1_1_allows(crawled):
+    """Issue 19, 3 and 9: each 304 refers to the response it confirmed; every record names its
+    warcinfo and the server's address; dates to the microsecond; warcinfo names the run."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    _, db, warc, _, _ = crawled
+    confirmed = {r["url"]: r["record_id"] for r in rows(db, "select url, record_id from captures where run_id = 1")}
+    refers, infos, dates = {}, [], set()
+    for path in archive_files(warc):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                headers = record.rec_headers
+                if record.rec_type == "warcinfo":
+                    info = dict(line.split(": ", 1) for line in record.content_stream().read().decode().splitlines())
+                    infos.append(info)
+                    continue
+                assert headers.get_header("WARC-Warcinfo-ID") and headers.get_header("WARC-IP-Address") == "127.0.0.1"
+                dates.add(headers.get_header("WARC-Date"))
+                if record.rec_type == "metadata":
+                    assert headers.get_header("WARC-Payload-Digest") is None
+                    refers[headers.get_header("WARC-Target-URI")] = headers.get_header("WARC-Refers-To")
+    assert len(refers) == ARTICLES - 1 and all(refers[url] == confirmed[url] for url in refers)
+    assert [(i["run-id"], i["robots"]) for i in infos] == [("1", "classic"), ("2", "classic")]
+    assert all(i["start-url"].endswith("/newsroom/") and i["operator"] and i["hostname"] for i in infos)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", date) for date in dates)
+
+
+def test_a_whole_file_gzipped_warc_is_read_as_its_records_are(crawled, tmp_path, monkeypatch):
+    """Issue 19, 5: a WARC gzipped as one member (valid; ``warcio recompress`` splits it) stopped reparse."""
+    _, db, warc, _, _ = crawled
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    second = archive_files(folder)[1]
+    second.write_bytes(gzip.compress(gzip.decompress(second.read_bytes())))
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
+    for workers in (0, 2):
+        report = reparse(folder, tmp_path / f"{workers}.db", workers=workers)
+        assert not report.unreadable and report.captures == 2 * ARTICLES
+        assert report.files[second.name]["metadata"]["taken"] == ARTICLES - 1
+        ours, theirs = dump(db), dump(tmp_path / f"{workers}.db")
+        assert ours["articles"] == theirs["articles"] and ours["versions"] == theirs["versions"]
+        assert [c[:6] + c[8:] for c in ours["captures"]] == [c[:6] + c[8:] for c in theirs["captures"]]
+    edited = rows(tmp_path / "0.db", "select * from captures where warc_file = ? and status = 200", second.name)
+    location = WarcLocation(second.name, edited[0]["warc_offset"], 0, edited[0]["record_id"], None)
+    assert EDIT.encode() in read_record_at(folder, location)
+
+
+def test_the_report_counts_per_file_and_kind_what_was_taken_skipped_and_already_present(crawled, tmp_path):
+    """Issue 19, 5: a WACZ of WARC files already in the folder counted its records again, silently."""
+    _, _, warc, _, _ = crawled
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    files = [str(p) for p in archive_files(folder)]
+    pack = [sys.executable, "-m", "wacz", "create", "-o", str(folder / "zz-copy.wacz"), *files]
+    subprocess.run(pack, check=True, capture_output=True, timeout=120)
+    (folder / "broken.wacz").write_bytes(b"not a zip")
+    command = [sys.executable, "-m", "newsroom_scraper", "reparse", "--warc-dir", str(folder)]
+    done = subprocess.run([*command, "--db", str(tmp_path / "r.db")], capture_output=True, text=True)
+    assert done.returncode == 1 and "1 files could not be read" in done.stderr, done.stderr
+    first, second = (Path(f).name for f in files)
+    lines = {line.split(": ", 1)[0].strip(): line for line in done.stdout.splitlines()[3:]}
+    assert f"{2 * ARTICLES} captures taken, {2 * ARTICLES} already present" in done.stdout
+    assert f"response {ARTICLES} taken" in lines[first] and "skipped (not an article URL " in lines[first]
+    assert f"metadata {ARTICLES - 1} taken" in lines[second]
+    copy = lines["zz-copy.wacz"]
+    assert (
+        f"metadata 0 taken, {ARTICLES - 1} already present" in copy and f"same records as in {first}, {second}" in copy
+    )
+    assert "! broken.wacz: cannot read: BadZipFile" in done.stdout
+
+
+def test_a_reparse_that_fails_still_ends_its_run_row(crawled, tmp_path, monkeypatch):
+    """Issue 19, 5: a failed reparse left a crawl_runs row that printed "None … None new"."""
+    _, _, warc, _, _ = crawled
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Archive, "replace_history", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        reparse(warc, tmp_path / "r.db")
+    (run,) = rows(tmp_path / "r.db", "select finish_reason, finished_at from crawl_runs")
+    assert run["finish_reason"] == "failed: OperationalError: disk I/O error" and run["finished_at"]
+
+
+def test_revisits_of_identical_payloads_are_captures_of_the_version_they_repeat(crawled, tmp_path):
+    """Issue 19, 4: revisit records were ignored, so a day the page was unchanged left no trace."""
+    from warcio.warcwriter import WARCWriter
+
+    _, db, warc, _, _ = crawled
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    (target,) = rows(db, "select * from captures where status = 200 order by id limit 1")
+    with open(folder / "zz-revisits.warc.gz", "wb") as out:
+        writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        for digest in (target["payload_digest"], "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"):  # by digest, no Refers-To
+            record = writer.create_revisit_record(
+                target["url"], digest, target["url"], "2026-01-01T00:00:00Z", http_headers=http
+            )
+            record.rec_headers.replace_header("WARC-Date", "2099-01-01T00:00:00Z")
+            writer.write_record(record)
+    archive = copy_db(db, tmp_path / "merged.db")
+    report = reparse(folder, archive)
+    assert report.outcomes["rebuilt"] == 1
+    assert report.files["zz-revisits.warc.gz"]["revisit"] == {
+        "taken": 1,
+        "skipped: revisit of no article capture in the folder": 1,
+    }
+    assert report.outcomes["rebuilt"] == 1 and report.outcomes["unchanged"] == ARTICLES - 1
+    (article,) = rows(archive, "select * from articles where id = ?", target["article_id"])
+    revisit = rows(archive, "select * from captures where article_id = ? and captured_at like '2099%'", article["id"])
+    assert [(c["status"], c["payload_digest"], c["source"]) for c in revisit] == [
+        (200, target["payload_digest"], "import")
+    ]
+    assert revisit[0]["version"] == article["version_count"] and article["last_checked_at"].startswith("2099")
+    assert rows(archive, "select sum(version_count) as n from articles") == [{"n": ARTICLES + 1}]
+
+
+def test_a_wget_dedup_warc_adds_its_revisits_as_captures(tmp_path):
+    """Issue 19, 4: wget's ``--warc-dedup`` WARC added 0 captures."""
+    if shutil.which("wget") is None:
+        pytest.skip("GNU wget is not installed (make test installs it with apt-get when run as root)")
+    site = ReplicaSite(articles=3, seed=5, newest=date.today())
+    with ReplicaServer(site) as server:
+        urls = [server.url + path for path in site.article_paths()[:2]]
+        wget = ["wget", "-q", "--no-warc-keep-log", "-O", "/dev/null"]
+        subprocess.run([*wget, "--warc-cdx", "--warc-file=one", *urls], check=True, timeout=60, cwd=tmp_path)
+        time.sleep(1.0 - time.time() % 1.0)  # the revisits a second later
+        subprocess.run([*wget, "--warc-dedup=one.cdx", "--warc-file=two", *urls], check=True, timeout=60, cwd=tmp_path)
+    report = reparse(tmp_path, tmp_path / "wget.db")
+    assert report.captures == 4 and report.outcomes["new"] == 2
+    assert report.files["two.warc.gz"]["revisit"] == {"taken": 2}
+    captures = rows(tmp_path / "wget.db", "select article_id, version, payload_digest from captures order by id")
+    assert len(captures) == 4 and {(c["article_id"], c["version"]) for c in captures} == {(1, 1), (2, 1)}

@@ -34,7 +34,7 @@ def test_wheel_holds_the_datasette_config_and_no_replica(tmp_path):
     )
     (wheel,) = tmp_path.glob("newsroom_archive-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for data in ("metadata.yml", "settings.json", "plugins/fts_query.py"):
+    for data in ("metadata.yml", "settings.json", "plugins/search.py", "templates/first-mentions.html"):
         assert f"newsroom_scraper/reader/{data}" in names
     assert not [name for name in names if "replica" in name.split("/")[0] or "/replica/" in name]
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))

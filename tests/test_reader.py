@@ -254,7 +254,7 @@ where (:section = '' or articles.section = :section)
   and (:until = '' or substr(articles.published_date, 1, length(:until)) <= :until)
   and (:tag = '' or articles.id in (select article_id from tags where tag = :tag))
   and (:district = '' or articles.district = :district)
-order by hits.tier, hits.score, articles.published_at desc"""
+order by hits.tier, hits.score, articles.published_at desc, articles.id"""
 
 
 @pytest.mark.parametrize(
@@ -267,6 +267,7 @@ def test_search_returns_what_the_plain_query_returns(db_path: Path, query: str, 
     with Archive(db_path) as archive:
         params = {
             "q": query,
+            "sort": "",
             **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
         }
         expected = [tuple(row) for row in archive.db.execute(REFERENCE_SEARCH_SQL, params).fetchall()]
@@ -319,7 +320,7 @@ hits as (
 )
 select articles.id, hits.tier from hits join articles on articles.id = hits.id
 where {_FILTERS}
-order by hits.tier, hits.score, articles.published_at desc"""
+order by hits.tier, hits.score, articles.published_at desc, articles.id"""
 
 
 @pytest.mark.parametrize("cap", [0, 1, 3])
@@ -335,6 +336,7 @@ def test_search_of_a_very_common_word_ranks_a_bounded_candidate_set(
     with Archive(db_path) as archive:
         params = {
             "q": query,
+            "sort": "",
             **{name: filters.get(name, "") for name in ("since", "until", "section", "tag", "district")},
         }
         expected = archive.db.execute(REFERENCE_CAPPED_SEARCH_SQL, {**params, "cap": cap}).fetchall()
@@ -353,7 +355,7 @@ def test_common_word_hits_in_title_topline_or_lead_come_first_then_the_newest(db
     from newsroom_scraper.search.sql import search_sql
     from newsroom_scraper.search.words import stems
 
-    params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": ""}
+    params = {"q": "Stadt", "page": 1, "since": "", "until": "", "section": "", "tag": "", "district": "", "sort": ""}
     with Archive(db_path) as archive:
         plain = [row[0] for row in archive.db.execute(REFERENCE_SEARCH_SQL, params)]
         found = archive.db.execute(search_sql(1), params).fetchall()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from newsroom_scraper.cli import main
 from newsroom_scraper.errors import ArchiveNeedsMigration
 from newsroom_scraper.items import Article, Capture, Image, Link, RelatedLink, Video
-from newsroom_scraper.search.variants import fts_query, spelling_variants, word_variants
+from newsroom_scraper.search.variants import spelling_variants, word_variants
 from newsroom_scraper.store import Archive, content_hash, derive
 from newsroom_scraper.store.schema import MIGRATIONS
 
@@ -382,9 +382,26 @@ def test_refresh_candidates_by_published_date(archive: Archive, run_id: int) -> 
 
     recent = archive.refresh_candidates(refresh_days=7, now=now)
     assert [r["url"].rsplit("/", 1)[1] for r in recent] == ["recent", "date-only"]
-    assert set(recent[0]) == {"id", "url", "fetched_url", "published_at", "etag", "last_modified"}
+    assert set(recent[0]) == {"id", "url", "fetched_url", "published_at", "etag", "last_modified"} | {
+        "confirmed_record_id",
+        "confirmed_url",
+    }
     assert len(archive.refresh_candidates(refresh_days=7, now=now, all_articles=True)) == 3
     assert archive.refresh_candidates(refresh_days=0, now=now) == []
+
+
+def test_a_refresh_candidate_names_its_newest_full_capture_which_a_304_confirms(archive: Archive, run_id: int) -> None:
+    """Issue 19, 3: the 304's WARC record refers to that response (WARC-Refers-To)."""
+    for at, record_id, lead in ((T1, "<urn:uuid:1>", "Eins"), (T2, "<urn:uuid:2>", "Zwei")):
+        capture = Capture(FETCHED, at, 200, record_id=record_id)
+        save(archive, make_article(lead=lead), run_id, at, capture=capture)
+    archive.mark_not_modified(
+        URL, run_id=run_id, checked_at=T4, capture=Capture(FETCHED, T4, 304, record_id="<urn:uuid:3>")
+    )
+    image = Capture("https://presse.example.de/bild.jpg", T4, 200, record_id="<urn:uuid:4>", kind="image")
+    archive.add_image_capture(URL, image, run_id)  # a picture of the page is not the page
+    (candidate,) = archive.refresh_candidates(now=dt.datetime(2100, 1, 1, tzinfo=dt.UTC), all_articles=True)
+    assert (candidate["confirmed_record_id"], candidate["confirmed_url"]) == ("<urn:uuid:2>", FETCHED)
 
 
 # -- runs and errors --------------------------------------------------------------
@@ -658,11 +675,6 @@ def test_spelling_variants_lists_each_new_spelling_once() -> None:
     assert spelling_variants(text) == "staedte stadte"  # straße/strasse both present
     assert spelling_variants("Die Bürger der Städte") == "buerger burger staedte stadte"
     assert spelling_variants("Ein Haus am Hafen") == ""
-
-
-def test_fts_query_quotes_words_and_drops_short_ones() -> None:
-    assert fts_query("Straße zu") == '("straße" OR "strasse")'
-    assert fts_query("a b") == ""
 
 
 _UMLAUT_FORMS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u")}

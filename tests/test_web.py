@@ -95,7 +95,7 @@ def test_archive_folder_links_to_the_packaged_configuration():
 
 
 def test_datasette_config_directory_mode_reads_the_archive_folder():
-    """What `datasette archive/` does: metadata, settings and the fts_query() plugin through the links."""
+    """What `datasette archive/` does: metadata, settings and the search plugin through the links."""
     from datasette.app import Datasette
 
     datasette = Datasette([], config_dir=ARCHIVE)
@@ -109,8 +109,8 @@ def test_datasette_config_directory_mode_reads_the_archive_folder():
     assert get("/-/settings.json")["suggest_facets"] is False
     local = sorted(plugin["name"] for plugin in get("/-/plugins.json") if plugin["name"].endswith(".py"))
     assert local == sorted(path.name for path in (ARCHIVE / "plugins").glob("*.py"))
-    assert {"feeds.py", "field_docs.py", "fts_query.py", "pages.py", "search.py", "serving_limits.py"} <= set(local)
-    rows = get("/_memory.json?sql=select+fts_query('strasse')+as+q&_shape=array")
+    assert {"feeds.py", "field_docs.py", "pages.py", "search.py", "serving_limits.py"} <= set(local)
+    rows = get("/_memory.json?sql=select+substring_match('strasse')+as+q&_shape=array")
     assert rows == [{"q": '("strasse" OR "straße")'}]
 
 

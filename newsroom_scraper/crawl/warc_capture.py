@@ -11,11 +11,14 @@ writes the CDXJ index beside it. The writing (warcio, gzip, digests: ~3 ms for a
 page) happens in the crawl's process; the response goes on once its record is written.
 
 Settings: ``NEWSROOM_WARC_ENABLED`` (``--no-warc``), ``NEWSROOM_WARC_DIR`` (default: ``warc/``
-beside the database), ``NEWSROOM_WARC_MAX_SIZE`` (rotation, bytes), ``NEWSROOM_WARC_PREFIX``.
+beside the database), ``NEWSROOM_WARC_MAX_SIZE`` (rotation, bytes), ``NEWSROOM_WARC_PREFIX``,
+``NEWSROOM_WARC_OPERATOR`` (the warcinfo's ``operator``).
 """
 
 from __future__ import annotations
 
+import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +29,13 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
 from newsroom_scraper import __version__
-from newsroom_scraper.evidence.warc import Exchange, WarcWriter
+from newsroom_scraper.evidence.warc import Exchange, WarcIndexError, WarcWriter, iso_date, warc_date
 from newsroom_scraper.items import WarcLocation, WarcRecordRef
-from newsroom_scraper.parser.text.dates import utc_now
 
 # What an article's failure says when its response could not be written to WARC (crawl/failures.py).
 NO_EVIDENCE = "WARC could not be written"
+# request.meta key of a conditional re-check: the response record a 304 answer confirms (ConfirmedRecord)
+CONFIRMS = "warc_confirms"
 
 
 def warc_folder(settings: Any) -> Path:
@@ -48,8 +52,11 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         info = {
             "software": f"newsroom-archive/{__version__} (Scrapy, warcio)",
+            "operator": settings.get("NEWSROOM_WARC_OPERATOR"),
+            "hostname": socket.gethostname(),
             "http-header-user-agent": settings.get("USER_AGENT"),
-            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            # The WARC 1.1 spec's words (annex): "classic" obeys robots.txt as written, "none" ignores it
+            "robots": "classic" if settings.getbool("ROBOTSTXT_OBEY") else "none",
             "isPartOf": "newsroom-archive",
         }
         self.writer = WarcWriter(
@@ -72,7 +79,9 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if self.failed:
             raise IgnoreRequest(f"{NO_EVIDENCE}: the crawl is stopping after a WARC error")
-        captured_at = utc_now()
+        self._name_the_run()
+        # WARC-Date to the microsecond (WARC 1.1); the archive's capture time is its second
+        captured_at = datetime.now(UTC).isoformat(timespec="microseconds")
         try:
             location: WarcLocation = self.writer.write_exchange(_exchange(request, response, captured_at))
         except OSError as error:  # a full disk, a file-size limit: no evidence can be kept
@@ -80,10 +89,18 @@ class WarcCaptureMiddleware:
             # Not stored without its evidence: an archived article is never fetched again, so it
             # would stay without a capture for good (issue 17, 5). Recorded instead, and retried.
             raise IgnoreRequest(f"{NO_EVIDENCE}: {type(error).__name__}: {error}") from error
-        request.meta["capture"] = WarcRecordRef(captured_at, location)
+        request.meta["capture"] = WarcRecordRef(iso_date(warc_date(captured_at)), location)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newsroom/warc_records", 2)
         return response
+
+    def _name_the_run(self) -> None:
+        """The warcinfo names the crawl's start URL and run (known once the spider is open)."""
+        info = self.writer.info
+        if "run-id" not in info:
+            info["start-url"] = getattr(self.crawler.spider, "start_url", None) or ""
+            assert self.crawler.stats is not None
+            info["run-id"] = str(self.crawler.stats.get_value("newsroom/run_id") or "")
 
     def _fail(self, error: Exception, *, stop: bool = True) -> None:
         """WARC cannot be written: say so and stop the crawl as a storage error does (pipelines.py)."""
@@ -97,11 +114,18 @@ class WarcCaptureMiddleware:
             deferred_from_coro(engine.close_spider_async(reason="storage-error"))
 
     def spider_closed(self, spider: Spider) -> None:
+        """Close the file and write the replay index; a failure of either fails the run (run_failed)."""
         try:
             files = self.writer.finish()
         except OSError as error:
             if not self.failed:
                 self._fail(error, stop=False)  # closed already
+            return
+        except WarcIndexError as error:
+            # Before the pipeline's spider_closed (connected later), which records the run with its stats
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("newsroom/warc_index_error", str(error))
+            spider.logger.error("WARC: %s", error)
             return
         finally:
             self.writer.close()
@@ -111,6 +135,7 @@ class WarcCaptureMiddleware:
 
 def _exchange(request: Request, response: Response, captured_at: str) -> Exchange:
     """What evidence.warc writes of one request and its response, as they went over the wire."""
+    address = getattr(response, "ip_address", None)
     return Exchange(
         url=response.url,
         method=request.method,
@@ -121,6 +146,8 @@ def _exchange(request: Request, response: Response, captured_at: str) -> Exchang
         body=response.body,
         captured_at=captured_at,
         protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        ip_address=str(address) if address is not None else None,
+        confirms=request.meta.get(CONFIRMS) if response.status == 304 else None,
     )
 
 

@@ -11,6 +11,7 @@ No network, no Scrapy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -20,18 +21,19 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from newsroom_scraper import site
 from newsroom_scraper.errors import ParseError
 from newsroom_scraper.evidence.pool import process_pool, result_of
 from newsroom_scraper.evidence.warc import (
+    FileError,
     Joiner,
+    Skipped,
     WarcCapture,
     WarcItem,
     WarcPart,
     archive_files,
-    iter_captures,
     iter_part,
     warc_parts,
 )
@@ -48,25 +50,46 @@ PART_BYTES = 1_000_000  # a worker's job: this much of a .warc.gz file (a whole 
 IN_FLIGHT = 3  # jobs per worker sent ahead of the one the main process waits for
 
 
+ALREADY = "already present"  # the same WARC record (WARC-Record-ID) was read from an earlier file
+TAKEN = "taken"  # a capture of an article's history
+SKIPPED = "skipped: "  # followed by why
+
+
 @dataclass
 class ReparseReport:
     """What a reparse read and did; ``lines()`` is what the command prints."""
 
     run_id: int = 0
-    captures: int = 0
+    captures: int = 0  # taken into the articles' histories
     not_articles: Counter[str] = field(default_factory=Counter)  # parse failure reason → count
     outcomes: Counter[str] = field(default_factory=Counter)  # new, rebuilt, unchanged, kept
+    # file → WARC-Type → outcome (TAKEN, ALREADY, SKIPPED + why) → records
+    files: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
+    copies_of: dict[str, set[str]] = field(default_factory=dict)  # file → the files its ALREADY records were read from
+    unreadable: dict[str, str] = field(default_factory=dict)  # file → what reading it said (its later records unread)
     seconds: float = 0.0
 
     @property
     def articles(self) -> int:
         return sum(self.outcomes.values())
 
+    def count(self, file: str, kind: str, outcome: str) -> None:
+        """One record of ``file`` of WARC-Type ``kind`` had ``outcome``."""
+        self.files.setdefault(file, {}).setdefault(kind, Counter())[outcome] += 1
+
+    def total(self, outcome: str) -> int:
+        """Records of every file and kind whose outcome starts with ``outcome``."""
+        return sum(
+            n for kinds in self.files.values() for c in kinds.values() for o, n in c.items() if o.startswith(outcome)
+        )
+
     def lines(self) -> list[str]:
         rate = self.articles / self.seconds if self.seconds else 0.0
         o = self.outcomes
+        files = len(self.files.keys() | self.unreadable.keys())
         lines = [
-            f"Reparse run {self.run_id}: {self.captures} captures, {self.articles} articles "
+            f"Reparse run {self.run_id}: {self.captures} captures taken, {self.total(ALREADY)} already present, "
+            f"{self.total(SKIPPED)} skipped, from {files} files; {self.articles} articles "
             f"in {self.seconds:.1f} s ({rate:.0f} articles/s)",
             f"  articles: {o['new']} new, {o['rebuilt']} rebuilt, {o['unchanged']} unchanged, "
             f"{o['kept']} kept (captures or versions outside the folder)",
@@ -74,7 +97,27 @@ class ReparseReport:
         if self.not_articles:
             reasons = ", ".join(f"{reason} {count}" for reason, count in self.not_articles.most_common())
             lines.append(f"  not article pages: {reasons}")
+        for file in sorted(self.files.keys() | self.unreadable.keys()):
+            kinds = "; ".join(_kind_line(kind, counts) for kind, counts in sorted(self.files.get(file, {}).items()))
+            if file in self.copies_of:
+                kinds += f" (already present: the same records as in {', '.join(sorted(self.copies_of[file]))})"
+            lines.append(f"  {file}: {kinds or 'no captures'}")
+            if file in self.unreadable:
+                lines.append(f"  ! {self.unreadable[file]}; its later records were not read")
         return lines
+
+
+def _kind_line(kind: str, counts: Counter[str]) -> str:
+    """'response 300 taken, 2 already present, 39 skipped (not an article URL 36, status 404 3)'."""
+    text = f"{kind} {counts[TAKEN]} taken"
+    if counts[ALREADY]:
+        text += f", {counts[ALREADY]} already present"
+    skipped = sorted(
+        ((o.removeprefix(SKIPPED), n) for o, n in counts.items() if o.startswith(SKIPPED)), key=lambda x: -x[1]
+    )
+    if skipped:
+        text += f", {sum(n for _, n in skipped)} skipped (" + ", ".join(f"{why} {n}" for why, n in skipped) + ")"
+    return text
 
 
 def is_article_capture(url: str) -> bool:
@@ -108,22 +151,47 @@ def reparse(
     say = progress or (lambda line: None)
     with write_lock(db_path), _checked(db_path), Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
-        groups = _read(folder, wanted, report, say, workers)
-        total = len(groups)
-        every = max(batch_size, 1)
-        for start in range(0, total, every):
-            with archive.batch():
-                for url in list(groups)[start : start + every]:
-                    ordered = sorted(groups[url], key=lambda c: c[0])
-                    captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
-                    report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
-            say(_progress_line("stored", min(start + every, total), total, started))
+        try:
+            _rebuild(archive, folder, wanted, report, say, workers, batch_size, started)
+        except BaseException as error:  # the run row ends with a status whatever happens
+            with contextlib.suppress(Exception):  # unless the archive itself is what failed
+                _finish(archive, report, f"failed: {type(error).__name__}: {error}")
+            raise
         report.seconds = time.monotonic() - started
-        counts = {"new": report.outcomes["new"], "changed": report.outcomes["rebuilt"]}
-        counts["unchanged"] = report.outcomes["unchanged"]
-        counts["errors"] = sum(report.not_articles.values())
-        archive.finish_run(report.run_id, "finished", {"captures": report.captures}, counts, {})
+        _finish(archive, report, "finished")
     return report
+
+
+def _rebuild(
+    archive: Archive,
+    folder: Path,
+    wanted: Callable[[str], bool],
+    report: ReparseReport,
+    say: Progress,
+    workers: int,
+    batch_size: int,
+    started: float,
+) -> None:
+    """Read and parse the captures, then rebuild each article's history from them, a batch at a time."""
+    groups = _read(folder, wanted, report, say, workers)
+    total = len(groups)
+    every = max(batch_size, 1)
+    for start in range(0, total, every):
+        with archive.batch():
+            for url in list(groups)[start : start + every]:
+                ordered = sorted(groups[url], key=lambda c: c[0])
+                captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
+                report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
+        say(_progress_line("stored", min(start + every, total), total, started))
+
+
+def _finish(archive: Archive, report: ReparseReport, reason: str) -> None:
+    """The run's row: its end, the outcome counts, what was read of each file (stats)."""
+    counts = {"new": report.outcomes["new"], "changed": report.outcomes["rebuilt"]}
+    counts["unchanged"] = report.outcomes["unchanged"]
+    counts["errors"] = sum(report.not_articles.values()) + len(report.unreadable)
+    stats = {"captures": report.captures, "files": report.files, "unreadable": report.unreadable}
+    archive.finish_run(report.run_id, reason, stats, counts, {})
 
 
 @contextmanager
@@ -141,31 +209,88 @@ def _read(
     folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
 ) -> dict[str, Group]:
     """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
-    derives from its article, when a worker computed it)."""
+    derives from its article, when a worker computed it); what was taken, skipped and already
+    present counted per file and kind, and the files that could not be read noted."""
     started = time.monotonic()
-    parsed: list[tuple[WarcCapture, Capture, Derived | None]] = []
+    taken: list[Taken] = []
+    revisits: list[tuple[str, WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
-    for raw, outcome, derived in _parsed(folder, wanted, workers):
-        report.captures += 1
+    first_file: dict[str, str] = {}  # WARC-Record-ID → the file it was read from first
+    read = 0
+    for file, item, outcome, derived in _parsed(folder, wanted, workers):
+        if isinstance(item, FileError):
+            report.unreadable[file] = item.message
+            continue
+        if isinstance(item, Skipped):
+            report.count(file, item.warc_type, SKIPPED + item.reason)
+            continue
+        raw, read = item, read + 1
+        record_id = raw.location.record_id
+        if record_id and record_id in first_file:  # e.g. a WACZ of WARC files also in the folder
+            report.count(file, raw.warc_type, ALREADY)
+            report.copies_of.setdefault(file, set()).add(first_file[record_id])
+            continue
+        if record_id:
+            first_file[record_id] = file
         capture = _capture(raw)
+        if raw.warc_type == "revisit" and raw.status == 200:  # its page is another record's payload
+            revisits.append((file, raw, capture))
+            continue
         if raw.status == 200:
             if isinstance(outcome, str):
                 report.not_articles[outcome] += 1
+                report.count(file, raw.warc_type, f"{SKIPPED}not an article page ({outcome})")
                 continue
             assert outcome is not None
             capture.article = outcome
             canonical[raw.url] = outcome.url
         elif raw.status != 304:
+            report.count(file, raw.warc_type, f"{SKIPPED}status {raw.status}")
             continue
-        parsed.append((raw, capture, derived))
-        if report.captures % 1000 == 0:
-            say(_progress_line("read", report.captures, None, started))
+        taken.append((file, raw, capture, derived))
+        if read % 1000 == 0:
+            say(_progress_line("read", read, None, started))
+    taken += _revisited(revisits, taken, canonical, report)
     groups: dict[str, Group] = {}
-    for raw, capture, derived in parsed:
+    for file, raw, capture, derived in taken:
         key = capture.article.url if capture.article else canonical.get(raw.url)
-        if key is not None:
-            groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
+        if key is None:
+            report.count(file, raw.warc_type, f"{SKIPPED}a 304 of a page with no full capture in the folder")
+            continue
+        report.count(file, raw.warc_type, TAKEN)
+        report.captures += 1
+        groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
     return groups
+
+
+Taken = tuple[str, WarcCapture, Capture, "Derived | None"]  # file, capture read, its captures row, derived
+
+
+def _revisited(
+    revisits: list[tuple[str, WarcCapture, Capture]],
+    taken: list[Taken],
+    canonical: dict[str, str],
+    report: ReparseReport,
+) -> list[Taken]:
+    """Identical-payload-digest revisits (GNU wget's ``--warc-dedup``, Heritrix, Browsertrix) as
+    captures of the page they repeat: the article was unchanged on that day. The record a revisit
+    refers to is found by its WARC-Refers-To, else by URL and payload digest, among the folder's."""
+    by_id = {raw.location.record_id: (raw, capture, derived) for _, raw, capture, derived in taken}
+    by_digest = {(raw.url, raw.location.payload_digest): (raw, capture, derived) for _, raw, capture, derived in taken}
+    found: list[Taken] = []
+    for file, raw, capture in revisits:
+        digest = raw.location.payload_digest
+        target = by_id.get(raw.refers_to) if raw.refers_to else None
+        target = target or by_digest.get((raw.refers_to_uri or raw.url, digest))
+        if target is None or target[1].article is None:
+            report.count(file, raw.warc_type, f"{SKIPPED}revisit of no article capture in the folder")
+        elif target[0].location.payload_digest != digest:
+            report.count(file, raw.warc_type, f"{SKIPPED}revisit whose payload digest is not its record's")
+        else:
+            capture.article = target[1].article
+            canonical.setdefault(raw.url, capture.article.url)
+            found.append((file, raw, capture, target[2]))
+    return found
 
 
 Parsed = Article | str | None  # the article, the reason it is not one, or None when not a 200
@@ -179,18 +304,21 @@ def _parse(raw: WarcCapture) -> Parsed:
         return error.reason
 
 
-Read = tuple[WarcCapture, Parsed, Derived | None]  # a capture, its parse, what the store derives from its article
+Read = tuple[str, WarcCapture | Skipped | FileError, Parsed, "Derived | None"]  # file, item, parse, derivation
 
 
 def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[Read]:
-    """Each wanted capture with its parse (200s only), in capture order; with ``workers``, the parts
-    of the files are read and parsed in that many processes, a few parts per worker ahead, and the
-    store's derivations of the articles are computed there too (here the store computes them)."""
-    if workers <= 0:
-        for raw in iter_captures(folder, wanted):
-            yield raw, _parse(raw) if raw.status == 200 else None, None
-        return
+    """Each wanted capture with its parse (responses with a 200 only), each record skipped and each
+    file error, in capture order, with the file each is in; with ``workers``, the parts of the files
+    are read and parsed in that many processes, a few parts per worker ahead, and the store's
+    derivations of the articles are computed there too (here the store computes them)."""
     joiner = Joiner()
+    if workers <= 0:
+        for part in warc_parts(folder):
+            if joiner.wants(part):
+                for item in joiner.captures(part, iter_part(folder, part, wanted)):
+                    yield part.file, item, _parse(item) if _is_page(item) else None, None
+        return
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
     with process_pool(workers, _init_worker, (folder, wanted)) as pool:
         try:
@@ -205,18 +333,23 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
                 future.cancel()
 
 
+def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
+    """Whether an item is a page to parse: a response (not a revisit or a 304) with a 200."""
+    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200
+
+
 Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part
 
 
 def _joined(joiner: Joiner, part: WarcPart, future: Future[list[Worked]]) -> Iterator[Read]:
-    """A worker's part as the captures of one reading of its file, with their parses."""
-    if not joiner.wants(part):  # after a part that read on to its file's end: neither its records nor its error
+    """A worker's part as the items of one reading of its file, with their parses."""
+    if not joiner.wants(part):  # after a part that read on to its file's end (or failed): not its records
         future.cancel()
         return
     items = result_of(future, f"{part.name} from byte {part.start}")
     results = {id(item): (outcome, derived) for item, outcome, derived in items}
-    for raw in joiner.captures(part, [item for item, _, _ in items]):
-        yield raw, *results[id(raw)]
+    for item in joiner.captures(part, [item for item, _, _ in items]):
+        yield part.file, item, *results[id(item)]
 
 
 _worker: dict[str, Any] = {}  # a worker process's folder and URL filter (set once: a lambda is no job argument)
@@ -227,13 +360,13 @@ def _init_worker(folder: Path, wanted: Callable[[str], bool]) -> None:
 
 
 def _read_part(part: WarcPart) -> list[Worked]:
-    """In a worker: the items of one part, each capture with its parse (None when not a 200) and the
-    store's derivation of its article, without its body (the main process does not need it)."""
+    """In a worker: the items of one part, each page with its parse and the store's derivation of
+    its article, without its body (the main process does not need it)."""
     items: list[Worked] = []
     for item in iter_part(_worker["folder"], part, _worker["wanted"]):
         outcome: Parsed = None
         if isinstance(item, WarcCapture):
-            if item.status == 200:
+            if _is_page(item):
                 outcome = _parse(item)
             item.body = b""
         items.append((item, outcome, derive(outcome) if isinstance(outcome, Article) else None))

@@ -213,6 +213,7 @@ class PathIn:
     """Whether a URL's path is one of ``paths``, on any host: a filter a spawned reparse worker can take."""
 
     paths: frozenset[str]
+    skip_reason = "not an article the backfill touched"  # what reparse's report says of the others
 
     def __call__(self, url: str) -> bool:
         return _path(url) in self.paths

@@ -77,6 +77,10 @@ def format_report(run: dict[str, Any] | None, writing: bool = False) -> str:
         lines.append(f"  ! storage failed, crawl stopped: {stats['newsroom/storage_error']}")
     if stats.get("newsroom/not_stored"):
         lines.append(f"  ! {stats['newsroom/not_stored']} pages could not be stored")
+    if stats.get("newsroom/warc_index_error"):
+        lines.append(
+            f"  ! WARC replay index not written (the WARC files are kept): {stats['newsroom/warc_index_error']}"
+        )
     stopped = {key.rsplit("/", 1)[1]: n for key, n in stats.items() if key.startswith("newsroom/paging_stopped/")}
     if "newsroom/full_walk" in stats:
         how = "full walk" if stats["newsroom/full_walk"] else "incremental"
@@ -206,4 +210,6 @@ def run_failed(run: dict[str, Any] | None) -> bool:
         return True
     if stats.get("newsroom/not_stored") or stats.get("newsroom/storage_error"):
         return True  # articles were fetched that the archive could not keep: systemd must hear of it
+    if stats.get("newsroom/warc_index_error"):
+        return True  # the WARC cannot be replayed from its index until it is rewritten
     return not stats.get("downloader/response_count")

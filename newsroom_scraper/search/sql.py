@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from newsroom_scraper.search.filters import search_since, search_until
 from newsroom_scraper.search.words import (
     NOTHING,
     body_word_match,
     excerpt,
+    fold,
     lead_word_match,
     substring_match,
     typed_substring_match,
@@ -34,12 +36,38 @@ READER_PAGE_SIZE = 50
 # 12 KB rows of articles, and only the page's rows are read from articles. Each tier keeps at
 # most the rows the page needs (:page × 50 + 1, sorted with a bounded sorter); the substring tier
 # runs only when the word tier cannot fill the page.
-_SEARCH_FILTERS = """(:section = '' or f.section = :section)
-  and (:since = '' or f.published_date >= :since)
-  and (:until = '' or substr(f.published_date, 1, length(:until)) <= :until)
-  and (:tag = '' or f.article_id in (select article_id from tags where tag = :tag))
-  and (:district = '' or f.district = :district)"""
+
+
+def distinct_values_sql(table: str, column: str) -> str:
+    """The distinct values of an indexed column as ``select value …``, one index seek each (a
+    DISTINCT or GROUP BY reads the whole index: ~100 ms for the tags of 100,000 articles)."""
+    return f"""with recursive spelling(value) as (
+    select min({column}) from {table}
+    union all
+    select (select min({column}) from {table} where {column} > spelling.value) from spelling where spelling.value is not null
+  )
+  select value from spelling where value is not null"""
+
+
+def _spellings(table: str, column: str) -> str:
+    """The values of an indexed column that fold() to the same as the filter's (Hörde, HÖRDE, horde)."""
+    return f"{distinct_values_sql(table, column)} and fold(value) = fold(:{column})"
+
+
+_SEARCH_FILTERS = f"""(:section = '' or f.section = :section)
+  and (search_since(:since, :until) = '' or f.published_date >= search_since(:since, :until))
+  and (search_until(:since, :until) = ''
+    or substr(f.published_date, 1, length(search_until(:since, :until))) <= search_until(:since, :until))
+  and (:tag = '' or f.article_id in (select article_id from tags where tag in ({_spellings("tags", "tag")})))
+  and (:district = '' or f.district in ({_spellings("articles", "district")}))"""
+# Sorted by date (:sort newest or oldest) the search is one tier of every hit, word or substring.
+_DATED = "(:sort in ('newest', 'oldest'))"
+# The order of hits: by relevance (tier, then score, ties newest first), or by publication date.
+_ORDER = """case when :sort = 'oldest' then published_at end, case when :sort = 'newest' then published_at end desc,
+    tier, score, published_at desc, id"""
 _SEARCH_NEED = f"max(cast(:page as integer), 1) * {READER_PAGE_SIZE} + 1"
+# An export reads every hit (search_ids_sql): a need no search reaches.
+_EVERY_HIT = "1000000000000"
 # A very common word (docs/reading.md): bm25 scores every hit it ranks, whatever the LIMIT. Word
 # tier: when version_words holds more than SEARCH_RANK_MAX_HITS hits of the query (all versions,
 # counted before filters, with LIMIT, from the index alone), bm25 ranks only the hits whose title,
@@ -51,32 +79,36 @@ _SEARCH_NEED = f"max(cast(:page as integer), 1) * {READER_PAGE_SIZE} + 1"
 SEARCH_RANK_MAX_HITS = 2000
 
 
-def search_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
-    """SEARCH_SQL with another cap for bm25 (tests use a small one)."""
+def _hits_sql(rank_max_hits: int, need: str) -> str:
+    """The CTEs of the search up to ``hits``: at least ``need`` of the first hits in order (all when
+    ``need`` is _EVERY_HIT), as (id, tier, score, published_at); tier 2 is a substring-only hit."""
     word_common = f"""(select count(*) > {rank_max_hits} from (select 1 from version_words
       where version_words match word_match(:q) limit {rank_max_hits + 1}))"""
-    substring_left = f"{_SEARCH_NEED} - (select count(*) from word_page) - (select count(*) from recent_word_page)"
+    ranked = f"not {_DATED}"
+    substring_left = f"{need} - (select count(*) from word_page) - (select count(*) from recent_word_page)"
     substring_only = f"""{_SEARCH_FILTERS}
     and f.article_id not in (select w.article_id from version_words join search_facts w
       on w.version_id = version_words.rowid where version_words match word_match(:q))"""
     return f"""with word_page as materialized (
   select f.article_id as id, 0 as tier, version_words.rank as score, f.published_at
   from version_words join search_facts f on f.version_id = version_words.rowid
-  where version_words match (case when {word_common} then lead_word_match(:q) else word_match(:q) end)
+  where version_words match (case when {_DATED} then '{NOTHING}' when {word_common} then lead_word_match(:q)
+    else word_match(:q) end)
     and {_SEARCH_FILTERS}
-  order by score, published_at desc limit {_SEARCH_NEED}
+  order by score, published_at desc, id limit {need}
 ),
 recent_word_page as materialized (
   select f.article_id as id, 1 as tier, 0 as score, f.published_at
   from version_words join search_facts f on f.version_id = version_words.rowid
-  where version_words match (case when {word_common} then body_word_match(:q) else '{NOTHING}' end)
+  where version_words match (case when {ranked} and {word_common} then body_word_match(:q) else '{NOTHING}' end)
     and {_SEARCH_FILTERS}
-  order by published_at desc limit max({_SEARCH_NEED} - (select count(*) from word_page), 0)
+  order by published_at desc, id limit max({need} - (select count(*) from word_page), 0)
 ),
 substring_hits as materialized (
   select f.article_id as id, f.published_at
   from articles_fts join search_facts f on f.article_id = articles_fts.rowid
-  where articles_fts match (case when {substring_left} > 0 then substring_match(:q) else '{NOTHING}' end)
+  where articles_fts match (case when {ranked} and {substring_left} > 0 then substring_match(:q)
+    else '{NOTHING}' end)
     and {substring_only}
 ),
 substring_page as (
@@ -87,12 +119,34 @@ substring_page as (
   from articles_fts join search_facts f on f.article_id = articles_fts.rowid
   where articles_fts match (case when (select count(*) from substring_hits) between 1 and {rank_max_hits}
     then substring_match(:q) else '{NOTHING}' end) and {substring_only}
-  order by score, published_at desc limit max({substring_left}, 0)
+  order by score, published_at desc, id limit max({substring_left}, 0)
 ),
+dated_words as materialized (
+  select f.article_id as id from version_words join search_facts f on f.version_id = version_words.rowid
+  where version_words match (case when {_DATED} then word_match(:q) else '{NOTHING}' end)
+),
+dated_found as materialized (
+  select id from dated_words
+  union
+  select rowid from articles_fts where articles_fts match (case when {_DATED} then substring_match(:q) else '{NOTHING}' end)
+),
+dated_page as materialized (
+  select f.article_id as id, case when f.article_id in (select id from dated_words) then 0 else 2 end as tier,
+    0 as score, f.published_at
+  from search_facts f where f.article_id in (select id from dated_found) and {_SEARCH_FILTERS}
+  order by {_ORDER} limit {need}
+),
+hits as (
+  select * from word_page union all select * from recent_word_page union all select * from substring_page
+  union all select * from dated_page
+)"""
+
+
+def search_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
+    """SEARCH_SQL with another cap for bm25 (tests use a small one)."""
+    return f"""{_hits_sql(rank_max_hits, _SEARCH_NEED)},
 page as (
-  select * from (select * from word_page union all select * from recent_word_page
-    union all select * from substring_page)
-  order by tier, score, published_at desc
+  select *, row_number() over (order by {_ORDER}) as position from hits order by {_ORDER}
   limit {READER_PAGE_SIZE + 1} offset (max(cast(:page as integer), 1) - 1) * {READER_PAGE_SIZE}
 )
 select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
@@ -102,15 +156,22 @@ select articles.id, articles.published_at, articles.topline, articles.title, art
     substr(articles.lead, 1, 200)) as excerpt,
   articles.url
 from page join articles on articles.id = page.id
-order by page.tier, page.score, page.published_at desc"""
+order by page.position"""
+
+
+def search_ids_sql(rank_max_hits: int = SEARCH_RANK_MAX_HITS) -> str:
+    """Every hit of the search, in the order of its pages: (id, match); exports and first mentions."""
+    return f"""{_hits_sql(rank_max_hits, _EVERY_HIT)}
+select id, case tier when 2 then 'substring' else 'word' end as match from hits order by {_ORDER}"""
 
 
 SEARCH_SQL = search_sql()
-# The same search as an Atom feed (datasette-atom): a saved search to subscribe to.
-SEARCH_FEED_SQL = f"""select url as atom_id, title as atom_title,
-  case when length(published_at) = 10 then published_at || 'T00:00:00+00:00' else published_at end as atom_updated,
-  url as atom_link, excerpt as atom_content
-from ({SEARCH_SQL})"""
+SEARCH_IDS_SQL = search_ids_sql()
+# The same search as an Atom feed (plugins/feeds.py): a saved search to subscribe to, newest first
+# whatever :sort says.
+SEARCH_FEED_SQL = f"""select id, url, title, published_at, excerpt as content, 'Stadt Dortmund' as author
+from ({search_sql().replace(":sort", "'newest'")})
+order by published_at desc limit {READER_PAGE_SIZE}"""
 # Hits per month of the same search and filters (the numbers of the search page's bar chart).
 SEARCH_MONTHS_SQL = f"""with hits as (
   select f.published_date from version_words join search_facts f on f.version_id = version_words.rowid
@@ -145,17 +206,76 @@ def search_chart_count_sql(max_hits: int = SEARCH_CHART_MAX_HITS) -> str:
 
 
 SEARCH_CHART_COUNT_SQL = search_chart_count_sql()
-# "When did the city first say X": every article with a version whose words match, the
-# earliest capture first (word index only: it alone covers every version).
-FIRST_MENTIONS_SQL = """select articles.id, articles.title, min(v.version) as first_version,
-  min(v.fetched_at) as first_captured_at, articles.published_at, articles.version_count, articles.url
-from version_words
-join article_versions v on v.id = version_words.rowid
-join articles on articles.id = v.article_id
+# "When did the city first say X": every hit of the search (its filters, both tiers) and every
+# article an earlier version of which holds the words (the word index covers every version; the
+# substring index only the current one), earliest publication first, with the first version whose
+# words match and when it was captured. :size rows a page (FIRST_MENTIONS_PAGE_SIZE on the page),
+# :page 1, 2, …, and one more row when there is a next page. ``total`` counts every row of the answer.
+# A substring-only hit's first version is its current one here; first_version_with() finds the
+# earliest for the rows shown.
+FIRST_MENTIONS_PAGE_SIZE = 50
+FIRST_MENTIONS_SQL = f"""with word_versions as (
+  select v.article_id as id, min(v.version) as first_version
+  from version_words join article_versions v on v.id = version_words.rowid
+  where version_words match word_match(:q)
+  group by v.article_id
+),
+substring_only as (
+  select f.article_id as id, f.version_count as first_version
+  from articles_fts join search_facts f on f.article_id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and f.article_id not in (select id from word_versions)
+),
+found as (
+  select w.*, 'word' as match from word_versions w union all select s.*, 'substring' from substring_only s
+),
+answer as (
+  select found.id, found.first_version, found.match, f.published_at, count(*) over () as total
+  from found join search_facts f on f.article_id = found.id
+  where {_SEARCH_FILTERS}
+  order by f.published_at, found.id
+  limit cast(:size as integer) + 1 offset (max(cast(:page as integer), 1) - 1) * cast(:size as integer)
+)
+select articles.id, articles.title, articles.published_at, answer.first_version,
+  v.fetched_at as first_captured_at, articles.first_seen_at, articles.version_count, answer.match,
+  answer.total, articles.url
+from answer join articles on articles.id = answer.id
+left join article_versions v on v.article_id = answer.id and v.version = answer.first_version
+order by answer.published_at, answer.id"""
+
+
+SEARCH_FILTER_NAMES = ("since", "until", "section", "tag", "district", "sort")
+
+
+def search_hits(conn: sqlite3.Connection, q: str, **filters: str) -> list[tuple[int, str]]:
+    """Every hit of the search for ``q`` (filters: since, until, section, tag, district, sort), in
+    order, as (article id, "word" or "substring"). The connection needs register_search_functions();
+    the store's ``Archive.search()`` reads this."""
+    params = {"q": q, **{name: filters.get(name) or "" for name in SEARCH_FILTER_NAMES}}
+    return [(row[0], row[1]) for row in conn.execute(SEARCH_IDS_SQL, params)]
+
+
+# The articles the search finds for :q, without order or filters (the table page sorts and filters
+# them itself): the current versions' word hits and the substring hits, each once. No bm25 and no
+# sort: a word in most articles costs a fraction of the ordered SEARCH_IDS_SQL.
+SEARCH_HIT_SET_SQL = """select f.article_id from version_words join search_facts f on f.version_id = version_words.rowid
 where version_words match word_match(:q)
-group by articles.id
-order by first_captured_at, articles.published_at
-limit 1000"""
+union
+select rowid from articles_fts where articles_fts match substring_match(:q)"""
+
+
+def search_hit_ids(conn: sqlite3.Connection, q: str) -> list[int]:
+    """The ids search_hits() finds without filters, in id order: what ``?_search=`` on the articles
+    table reads (plugins/search.py)."""
+    return [row[0] for row in conn.execute(SEARCH_HIT_SET_SQL, {"q": q})]
+
+
+def first_version_with(versions: list[tuple[int, str]], q: str) -> int | None:
+    """The first of ``versions`` (number, text) whose text shows a hit of ``q`` (search_excerpt's
+    rule), or None: the first version of a substring-only hit, which no index keeps for old versions."""
+    for number, text in sorted(versions):
+        if excerpt(text, q):
+            return number
+    return None
 
 
 def register_search_functions(conn: sqlite3.Connection) -> None:
@@ -170,3 +290,6 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("body_word_match", 1, body_word_match, deterministic=True)
     conn.create_function("typed_substring_match", 1, typed_substring_match, deterministic=True)
     conn.create_function("search_excerpt", 2, excerpt, deterministic=True)
+    conn.create_function("fold", 1, fold, deterministic=True)
+    conn.create_function("search_since", 2, search_since, deterministic=True)
+    conn.create_function("search_until", 2, search_until, deterministic=True)

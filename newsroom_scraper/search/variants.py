@@ -91,26 +91,6 @@ def spelling_variants(text: str) -> str:
     return " ".join(out)
 
 
-def fts_query(query: str) -> str:
-    """An FTS5 MATCH expression for words a reader typed, or "" when none can match.
-
-    Every word becomes a quoted phrase (so FTS syntax in the input cannot raise),
-    ORed with its spelling variants so that snippets highlight the original spelling
-    too; words are ANDed. Words shorter than three characters are dropped because a
-    trigram index never matches them and, ANDed, they would empty every result.
-
-    >>> fts_query('Strasse "AND" in Dortmund')
-    '("strasse" OR "straße") AND ("and") AND ("dortmund")'
-    """
-    groups = []
-    for word in _distinct_words(query):
-        if len(word) < MIN_QUERY_LENGTH:
-            continue
-        spellings = [word, *word_variants(word)]
-        groups.append("(" + " OR ".join(f'"{s}"' for s in spellings) + ")")
-    return " AND ".join(groups)
-
-
 @lru_cache(maxsize=65_536)
 def _cached_variants(word: str) -> tuple[str, ...]:
     """``word_variants`` of a lower-cased word, remembered: every article repeats the same words

@@ -6,14 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from newsroom_scraper.search.sql import SEARCH_SQL
-from newsroom_scraper.search.variants import fts_query
+from newsroom_scraper.search.sql import SEARCH_SQL, search_hits
 from newsroom_scraper.store.alerts import Alerts
 from newsroom_scraper.store.rechecks import Rechecks
-from newsroom_scraper.store.rows import FTS_COLUMNS
 from newsroom_scraper.store.runs import Runs
-
-_SNIPPET_COLUMN = FTS_COLUMNS.index("body_text")
 
 
 class Queries(Runs, Rechecks, Alerts):
@@ -122,27 +118,34 @@ class Queries(Runs, Rechecks, Alerts):
         sql = f"SELECT 1 FROM captures WHERE url IN ({marks}) AND status = 200 LIMIT 1"
         return self.db.execute(sql, urls).fetchone() is not None
 
-    def search(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Articles matching the words of ``q``, best first, with a body snippet.
+    def search(self, q: str, limit: int = 20, **filters: str) -> list[dict[str, Any]]:
+        """The reader's search (the page's, search/sql.py): its first ``limit`` hits, with a snippet.
 
-        ``q`` is plain words, not FTS syntax: every word must occur (as a substring,
-        in any spelling of ä/ae/a and ß/ss). Words under three characters are ignored.
-        The snippet is plain text with ``<mark>`` around hits: escape it before
-        showing it as HTML.
+        ``q`` is the search box's language (words, "phrases", OR, NOT/-word, parentheses, prefix*);
+        ``filters``: since, until, section, tag, district, sort (relevance, or newest/oldest). Each
+        row: id, url, title, published_at, section, match ("word" or "substring"), rank (1, 2, …) and
+        snippet, plain text with ``<mark>`` around hits: escape it before showing it as HTML.
         """
-        match = fts_query(q)
-        if not match:
+        hits = dict(search_hits(self.db.conn, q, **filters)[:limit])
+        ids = list(hits)
+        if not ids:
             return []
-        return self._rows(
-            f"""SELECT articles.id, articles.url, articles.title, articles.published_at,
-                articles.section,
-                snippet(articles_fts, {_SNIPPET_COLUMN}, '<mark>', '</mark>', '…', 64) AS snippet,
-                articles_fts.rank AS rank
-            FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid
-            WHERE articles_fts MATCH :match
-            ORDER BY articles_fts.rank LIMIT :limit""",
-            {"match": match, "limit": limit},
-        )
+        marks = ", ".join(str(int(i)) for i in ids)
+        found = {
+            row["id"]: row
+            for row in self._rows(
+                f"""SELECT id, url, title, published_at, section,
+                    coalesce(nullif(search_excerpt(body_text, :q), ''), search_excerpt(lead, :q)) AS snippet
+                FROM articles WHERE id IN ({marks})""",
+                {"q": q},
+            )
+        }
+        rows = []
+        for rank, article_id in enumerate(ids, start=1):
+            row = found[article_id]
+            row["snippet"] = (row["snippet"] or "").replace("«", "<mark>").replace("»", "</mark>")
+            rows.append({**row, "match": hits[article_id], "rank": rank})
+        return rows
 
     def search_articles(self, q: str, *, page: int = 1, **filters: str) -> list[dict[str, Any]]:
         """The reader's search (SEARCH_SQL): whole-word hits first, then substring-only hits.
@@ -150,6 +153,6 @@ class Queries(Runs, Rechecks, Alerts):
         ``filters``: since, until, section, tag, district (missing ones are off). At most
         READER_PAGE_SIZE + 1 rows (search/sql.py): one more than a page says there is a next one.
         """
-        names = ("since", "until", "section", "tag", "district")
+        names = ("since", "until", "section", "tag", "district", "sort")
         params = {"q": q, "page": page, **{name: filters.get(name) or "" for name in names}}
         return self._rows(SEARCH_SQL, params)

@@ -17,8 +17,14 @@ from newsroom_scraper.ops.schedule import iso as schedule_iso
 from newsroom_scraper.store.base import ArchiveBase
 from newsroom_scraper.store.rows import SCHEDULE_COLUMNS, next_recheck_of
 
-# What refresh_candidates() returns for each article.
-_KNOWN_COLUMNS = "id, url, fetched_url, published_at, etag, last_modified"
+# What refresh_candidates() returns for each article: with the newest 200 capture (the response a
+# 304 answer confirms: its WARC record is what the 304's record refers to, issue 19, 3).
+_KNOWN_COLUMNS = """articles.id, articles.url, fetched_url, published_at, articles.etag, articles.last_modified,
+    c.record_id AS confirmed_record_id, c.url AS confirmed_url
+    FROM articles LEFT JOIN captures c ON c.id = (
+        SELECT id FROM captures WHERE article_id = articles.id AND kind = 'article' AND status = 200
+            AND record_id IS NOT NULL
+        ORDER BY captured_at DESC, id DESC LIMIT 1)"""
 
 
 class Rechecks(ArchiveBase):
@@ -39,19 +45,19 @@ class Rechecks(ArchiveBase):
         ``budget`` caps the scheduled re-checks (not the overrides): see ``_budgeted``.
         """
         if all_articles:
-            return self._rows(f"SELECT {_KNOWN_COLUMNS} FROM articles ORDER BY published_date DESC, id")
+            return self._rows(f"SELECT {_KNOWN_COLUMNS} ORDER BY published_date DESC, articles.id")
         if refresh_days is None and budget:
             return self._budgeted(now, budget)
         if refresh_days is None:
             return self._rows(
-                f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ?
-                ORDER BY published_date DESC, id""",
+                f"""SELECT {_KNOWN_COLUMNS} WHERE recheck_due_at <= ?
+                ORDER BY published_date DESC, articles.id""",
                 [schedule_iso(now)],
             )
         cutoff = (now.date() - dt.timedelta(days=refresh_days)).isoformat()
         return self._rows(
-            f"""SELECT {_KNOWN_COLUMNS} FROM articles WHERE published_date >= ?
-            ORDER BY published_date DESC, id""",
+            f"""SELECT {_KNOWN_COLUMNS} WHERE published_date >= ?
+            ORDER BY published_date DESC, articles.id""",
             [cutoff],
         )
 
@@ -70,13 +76,13 @@ class Rechecks(ArchiveBase):
         )
         sweep_needed = min(sweep_quota(budget), max(active - due_count, 0))
         due = self._rows(
-            f"SELECT {_KNOWN_COLUMNS} FROM articles WHERE recheck_due_at <= ? ORDER BY recheck_due_at, id LIMIT ?",
+            f"SELECT {_KNOWN_COLUMNS} WHERE recheck_due_at <= ? ORDER BY recheck_due_at, articles.id LIMIT ?",
             [now_text, max(budget - sweep_needed, 0)],
         )
         sweep = self._rows(
-            f"""SELECT {_KNOWN_COLUMNS} FROM articles
+            f"""SELECT {_KNOWN_COLUMNS}
             WHERE removed_at IS NULL AND (recheck_due_at IS NULL OR recheck_due_at > ?) AND last_checked_at <= ?
-            ORDER BY julianday(last_checked_at) - ? * min(version_count - 1, ?), id LIMIT ?""",
+            ORDER BY julianday(last_checked_at) - ? * min(version_count - 1, ?), articles.id LIMIT ?""",
             [now_text, swept_before, CHANGE_BONUS_DAYS, CHANGE_BONUS_MAX, budget - len(due)],
         )
         return due + sweep

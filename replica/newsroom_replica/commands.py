@@ -38,6 +38,12 @@ import click
 @click.option("--search-down", is_flag=True, help="The search API answers 503, as a failing proxy may.")
 @click.option("--changed-markup", is_flag=True, help="Serve article pages in a relaunched markup (dtm-* renamed).")
 @click.option(
+    "--encoding",
+    type=click.Choice(["gzip", "br", "zstd"]),
+    default=None,
+    help="Compress answers so, for clients whose Accept-Encoding takes it.",
+)
+@click.option(
     "--state",
     "state_path",
     default=None,
@@ -61,6 +67,7 @@ def replica(
     hang: float,
     search_down: bool,
     changed_markup: bool,
+    encoding: str | None,
     state_path: str | None,
 ) -> None:
     """Serve a synthetic newsroom in the site's markup on loopback, for tests and demos.
@@ -88,6 +95,7 @@ def replica(
             faults=faults,
             search_down=search_down,
             changed_markup=changed_markup,
+            encoding=encoding,
             state_path=state_path,
         )
     except ValueError as error:

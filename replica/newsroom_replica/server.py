@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 from . import admin
 from .admin import AdminError, Journal
+from .encodings import ENCODERS, accepts, encode
 from .faults import Fault, Faults, Gate
 from .markup import render_error_page
 from .replica_site import ReplicaSite
@@ -62,6 +63,8 @@ class ReplicaServer:
     to be sure sockets are closed. ``log`` lists every request as ``LogEntry(status, method, path)``;
     with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``. ``faults`` are
     injected at random; a ``gate`` holds article pages until the test lets them through.
+    ``encoding`` (gzip, br or zstd): every answer with a body is sent so encoded to a client
+    whose ``Accept-Encoding`` takes it (``encodings.py``), with ``Vary: Accept-Encoding``.
     """
 
     def __init__(
@@ -73,10 +76,14 @@ class ReplicaServer:
         log_path: str | Path | None = None,
         faults: Faults | None = None,
         gate: Gate | None = None,
+        encoding: str | None = None,
         journal: Journal | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
+        if encoding is not None and encoding not in ENCODERS:
+            raise ValueError(f"the replica encodes in {', '.join(ENCODERS)}, not {encoding!r}")
+        self.encoding = encoding
         self.site, self.host, self.port = site, LOOPBACK[host], port
         self.require_cookie = require_cookie
         self.log_path = Path(log_path) if log_path else None
@@ -343,15 +350,22 @@ class _Handler(BaseHTTPRequestHandler):
         status = status or response.status
         self.send_response(status)
         headers = response.headers()
+        body = response.body
+        coding = self.replica.encoding
+        if coding is not None:
+            headers["Vary"] = "Accept-Encoding"
         if status == 304:  # validators only, no body
             headers.pop("Content-Type")
         else:
-            headers["Content-Length"] = str(len(response.body))
+            if coding is not None and body and accepts(self.headers.get("Accept-Encoding"), coding):
+                body = encode(coding, body)
+                headers["Content-Encoding"] = coding
+            headers["Content-Length"] = str(len(body))
         for name, value in {**headers, **(extra or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         if not head and status != 304:
-            self.wfile.write(response.body)
+            self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Every response (send_error's included) goes through here: record it."""
@@ -376,6 +390,7 @@ def run(
     faults: Faults | None = None,
     search_down: bool = False,
     changed_markup: bool = False,
+    encoding: str | None = None,
     state_path: str | None = None,
 ) -> None:
     """Serve a replica until Ctrl-C (or SIGTERM); the CLI's ``newsroom-archive replica``.
@@ -405,7 +420,14 @@ def run(
     )
     site.search_down, site.changed_markup = search_down, changed_markup
     server = ReplicaServer(
-        site, host=host, port=port, require_cookie=require_cookie, log_path=log_path, faults=faults, journal=journal
+        site,
+        host=host,
+        port=port,
+        require_cookie=require_cookie,
+        log_path=log_path,
+        faults=faults,
+        journal=journal,
+        encoding=encoding,
     )
     if journal is not None:
         if recorded is None:
@@ -417,8 +439,8 @@ def run(
         # (as a test or a supervisor does) must find it, or the process dies with -15 instead.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
-        print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
-        try:
+        try:  # the line inside: a SIGTERM sent on reading it must land in this try, not just before it
+            print(f"Replica newsroom: {server.url}/newsroom/ ({articles} articles)", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

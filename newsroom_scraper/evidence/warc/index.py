@@ -20,9 +20,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newsroom_scraper.evidence.warc.read import archive_files
 from newsroom_scraper.evidence.warc.records import INDEX_NAME
-from newsroom_scraper.evidence.warc.write import write_index
+from newsroom_scraper.evidence.warc.write import indexable, write_index
 
 MANIFEST_NAME = f".{INDEX_NAME}.files"  # {"relative/path.warc.gz": size in bytes, …}
 CDXJ_OPTIONS = {"sort": True, "post_append": True, "records": "response,revisit,resource"}  # as write_index's
@@ -30,8 +29,7 @@ CDXJ_OPTIONS = {"sort": True, "post_append": True, "records": "response,revisit,
 
 def indexable_files(folder: Path) -> dict[str, int]:
     """The files an index of ``folder`` covers (write_index's inputs): relative name → size."""
-    files = (p for p in archive_files(folder) if p.suffix != ".wacz")
-    return {p.relative_to(folder).as_posix(): p.stat().st_size for p in files}
+    return {p.relative_to(folder).as_posix(): p.stat().st_size for p in indexable(folder)}
 
 
 def update_index(folder: Path) -> Path:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
@@ -18,10 +21,12 @@ from warcio.utils import BUFF_SIZE
 
 from newsroom_scraper.evidence.warc.records import (
     ARCHIVE_SUFFIXES,
-    NOT_MODIFIED_TYPE,
+    NOT_MODIFIED_FIELDS,
+    OLD_NOT_MODIFIED_TYPE,
     SOURCE_HEADER,
     WarcCapture,
     iso_date,
+    read_not_modified_fields,
 )
 from newsroom_scraper.items import WarcLocation
 from newsroom_scraper.parser.page import MAX_PAGE_BYTES
@@ -51,6 +56,8 @@ class WarcPart:
     member: str | None = None  # the WARC inside a WACZ
     start: int = 0
     end: int | None = None
+    whole_gzip: bool = False  # one gzip member for the whole file: read through gzip, offsets uncompressed
+    error: str | None = None  # the file cannot be read at all (a damaged WACZ): what reading it says
 
 
 @dataclass
@@ -66,14 +73,30 @@ class FileEnd:
     its records are those of a reader of the whole file up to the file's end, the later parts hold none."""
 
 
-WarcItem = WarcCapture | WarcInfo | FileEnd  # what reading a part gives, in order
+@dataclass
+class Skipped:
+    """A record that is no capture of a wanted page, and why (what reparse reports per file and kind)."""
+
+    warc_type: str
+    reason: str
+
+
+@dataclass
+class FileError:
+    """A file could not be read (on): its records before the damage were given, none after."""
+
+    message: str  # "<file>: cannot read: <error>"
+
+
+WarcItem = WarcCapture | WarcInfo | FileEnd | Skipped | FileError  # what reading a part gives, in order
 
 
 def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
     """The parts of every file under ``folder``, in capture order (file order, then offset).
 
     ``size``: ``.warc.gz`` files larger than this are cut into parts of about this many bytes;
-    a ``.warc`` file and a WACZ member are one part each (no gzip members to start from).
+    a ``.warc`` file, a WACZ member and a ``.warc.gz`` gzipped as a whole are one part each (no
+    gzip members to start from). A file that cannot be opened is one part that says so (``error``).
     """
     parts: list[WarcPart] = []
     number = itertools.count()
@@ -84,8 +107,18 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
                 with zipfile.ZipFile(path) as wacz:
                     members = sorted(n for n in wacz.namelist() if n.endswith((".warc", ".warc.gz")))
             except (zipfile.BadZipFile, OSError) as error:
-                raise _cannot_read(relative, error) from error
+                parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
+                continue
             parts += [WarcPart(relative, f"{relative}#{m}", next(number), member=m) for m in members]
+            continue
+        try:
+            with open(path, "rb") as stream:
+                whole_gzip = path.name.endswith(".gz") and whole_file_gzip(stream)
+        except OSError as error:
+            parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
+            continue
+        if whole_gzip:
+            parts.append(WarcPart(relative, relative, next(number), whole_gzip=True))
             continue
         total = path.stat().st_size
         step = size if size and path.name.endswith(".warc.gz") and total > size else total or 1
@@ -100,31 +133,41 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
 def iter_captures(
     folder: Path, wanted: Callable[[str], bool] = lambda url: True, part_size: int | None = None
 ) -> Iterator[WarcCapture]:
-    """The responses (and 304 metadata records) under ``folder`` whose URL is ``wanted``.
+    """The responses, 304 metadata records and revisits under ``folder`` whose URL is ``wanted``.
 
-    Bodies are read only for wanted records. Revisit records are skipped (their content is
-    another record's). A damaged file raises ``WarcError`` naming it. ``part_size``: the files
-    are read in parts of about that many bytes, as worker processes read them (``warc_parts``):
-    the same captures.
+    Bodies are read only for wanted responses (a revisit's content is another record's). A
+    damaged file raises ``WarcError`` naming it (after the captures read before the damage).
+    ``part_size``: the files are read in parts of about that many bytes, as worker processes
+    read them (``warc_parts``): the same captures.
     """
     # Records within one capture second are ordered by the file they are in (name order, a WACZ's
     # members each counting as a file of their own) and their place in it.
     joiner = Joiner()
     for part in warc_parts(folder, part_size):
         if joiner.wants(part):
-            yield from joiner.captures(part, iter_part(folder, part, wanted))
+            for item in joiner.captures(part, iter_part(folder, part, wanted)):
+                if isinstance(item, FileError):
+                    raise WarcError(item.message)
+                if isinstance(item, WarcCapture):
+                    yield item
 
 
 def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> Iterator[WarcItem]:
-    """The wanted captures of one part, its warcinfo records, and ``FileEnd`` when a reader of the
-    whole file would read no further records (``Joiner`` joins the parts' items into that reading).
-
-    A damaged file raises ``WarcError`` naming it.
+    """The wanted captures of one part, its warcinfo records, the records skipped (``Skipped``),
+    and ``FileEnd`` when a reader of the whole file would read no further records (``Joiner``
+    joins the parts' items into that reading). A damaged file ends with a ``FileError`` naming it.
     """
+    if part.error is not None:
+        yield FileError(part.error)
+        return
     try:
         with open(folder / part.file, "rb") as stream:
             if part.member is not None:
                 with zipfile.ZipFile(stream) as wacz, wacz.open(part.member) as inner:
+                    yield from _records(inner, part, wanted, size=wacz.getinfo(part.member).file_size)
+                return
+            if part.whole_gzip:  # valid, if slow to seek in: read as one stream (warcio would stop)
+                with gzip.GzipFile(fileobj=stream) as inner:
                     yield from _records(inner, part, wanted)
                 return
             start = _next_member(stream, part.start) if part.start else 0
@@ -132,10 +175,10 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
             if start is None or (stop is not None and start >= stop):
                 return  # no record starts in this part
             stream.seek(start)
-            yield from _records(_Aligned(stream), part, wanted, stop)
+            yield from _records(_Aligned(stream), part, wanted, stop, size=os.fstat(stream.fileno()).st_size)
     # warcio raises AttributeError for a record head without the fields it expects (a damaged member)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed) as error:
-        raise _cannot_read(part.file, error) from error
+        yield FileError(str(_cannot_read(part.file, error)))
 
 
 class WarcError(Exception):
@@ -159,8 +202,9 @@ class Joiner:
         """Whether ``part`` holds records of its file's reading (not after a part that ran on)."""
         return part.start == 0 or self.ended != part.file
 
-    def captures(self, part: WarcPart, items: Iterable[WarcItem]) -> Iterator[WarcCapture]:
-        """The captures among ``items`` (one part's, in order), each with its ``by_us``."""
+    def captures(self, part: WarcPart, items: Iterable[WarcItem]) -> Iterator[WarcCapture | Skipped | FileError]:
+        """The captures among ``items`` (one part's, in order), each with its ``by_us``; the
+        records skipped; the file's error (which ends the file's reading like ``FileEnd``)."""
         if part.start == 0:
             self.by_us, self.ended = False, None  # a file of its own
         if not self.wants(part):
@@ -170,6 +214,11 @@ class Joiner:
                 self.by_us = item.by_us
             elif isinstance(item, FileEnd):
                 self.ended = part.file
+            elif isinstance(item, FileError):
+                self.ended = part.file
+                yield item
+            elif isinstance(item, Skipped):
+                yield item
             else:
                 item.by_us = self.by_us
                 yield item
@@ -225,12 +274,17 @@ def _opens_record(stream: IO[bytes], offset: int) -> bool:
 
 
 def _records(
-    stream: IO[bytes] | _Aligned, part: WarcPart, wanted: Callable[[str], bool], stop: int | None = None
+    stream: IO[bytes] | _Aligned | gzip.GzipFile,
+    part: WarcPart,
+    wanted: Callable[[str], bool],
+    stop: int | None = None,
+    size: int | None = None,
 ) -> Iterator[WarcItem]:
     """The records of ``stream`` from where it stands to the one that starts at ``stop`` (None: the end).
 
     When no record starts exactly there, a reader of the whole file would not start one there either:
-    reading goes on to the file's end, then says so (``FileEnd``).
+    reading goes on to the file's end, then says so (``FileEnd``). ``size``: the stream's length;
+    reading that ends before it (warcio stops quietly at a cut record) ends with a ``FileError``.
     """
     iterator = ArchiveIterator(stream)
     for record in iterator:
@@ -244,16 +298,31 @@ def _records(
         if kind == "warcinfo":
             yield WarcInfo(b"software: newsroom-archive" in record.content_stream().read())
             continue
+        if kind == "request":
+            continue  # its response is the capture
         url = headers.get_header("WARC-Target-URI") or ""
-        is_304 = kind == "metadata" and (headers.get_header("Content-Type") or "").startswith(NOT_MODIFIED_TYPE)
-        if not (kind == "response" or is_304) or not url.startswith(("http://", "https://")) or not wanted(url):
+        skipped = _skip_reason(kind, url, wanted)
+        if skipped is not None:
+            yield Skipped(kind, skipped)
             continue
-        if is_304:
-            http = _parse_http_head(record.content_stream().read())
-            body = b""
+        body = b""
+        refers_to: tuple[str | None, str | None] = (None, None)
+        if kind == "metadata":
+            http = _not_modified(headers.get_header("Content-Type") or "", record.content_stream().read())
+            if http is None:
+                yield Skipped(kind, "not a 304 (another tool's metadata)")
+                continue
+        elif kind == "revisit":
+            profile = (headers.get_header("WARC-Profile") or "").rsplit("/", 1)[-1]
+            if profile not in REVISIT_PROFILES:
+                yield Skipped(kind, f"revisit profile {profile or 'missing'}")
+                continue
+            http = record.http_headers or StatusAndHeaders(REVISIT_PROFILES[profile], [], protocol="HTTP/1.1")
+            refers_to = (headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Target-URI"))
         else:
             http = record.http_headers
             if http is None:
+                yield Skipped(kind, "no HTTP response in it")
                 continue
             # At most one byte more than any page the parser takes: a small record may inflate to
             # gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4).
@@ -277,9 +346,76 @@ def _records(
             body=body,
             source_uri=headers.get_header(SOURCE_HEADER),
             order=(part.number, offset),
+            warc_type=kind,
+            refers_to=refers_to[0],
+            refers_to_uri=refers_to[1],
         )
+    if size is not None and iterator.offset < size:  # warcio ends quietly at a cut or damaged record
+        message = f"the records end at byte {iterator.offset} of {size}: a cut or damaged record follows"
+        yield FileError(f"{part.file}: cannot read: {message}")
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+# The revisit profiles read (WARC 1.0 and 1.1 name them alike), and the status of one without HTTP headers
+REVISIT_PROFILES = {"identical-payload-digest": "200 OK", "server-not-modified": "304 Not Modified"}
+
+
+def _skip_reason(kind: str, url: str, wanted: Callable[[str], bool]) -> str | None:
+    """Why a record (not a request or warcinfo) is no capture to read, or None when it is one."""
+    if kind not in ("response", "metadata", "revisit"):
+        return "not a response"
+    if not url.startswith(("http://", "https://")):
+        return "not an HTTP(S) URL"
+    if not wanted(url):
+        return str(getattr(wanted, "skip_reason", "not an article URL"))
+    return None
+
+
+def whole_file_gzip(stream: IO[bytes]) -> bool:
+    """Whether a gzipped WARC is one gzip member for the whole file rather than one per record
+    (valid, but warcio stops after the first record; ``warcio recompress`` rewrites it): its first
+    member goes on past its first record."""
+    stream.seek(0)
+    if stream.read(len(GZIP_MEMBER)) != GZIP_MEMBER:
+        return False
+    stream.seek(0)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    head = b""
+    while len(head) <= _FIRST_RECORD_LIMIT:
+        block = inflater.unconsumed_tail or stream.read(BUFF_SIZE)
+        if not block:
+            return False
+        try:
+            head += inflater.decompress(block, _FIRST_RECORD_LIMIT)
+        except zlib.error:
+            return False  # damaged: the reader says so
+        end = _first_record_end(head)
+        if end == -1:
+            return False  # no WARC: the reader says so
+        if end is not None and len(head) > end:
+            return True
+        if inflater.eof:
+            return False
+    return False
+
+
+_FIRST_RECORD_LIMIT = 2 * MAX_PAGE_BYTES  # a first record longer than this is read as the file is
+
+
+def _first_record_end(head: bytes) -> int | None:
+    """Where the WARC record at the start of ``head`` ends (its two CRLFs included), once its
+    headers are there; -1 when ``head`` is no WARC record."""
+    if not head.startswith(RECORD_START[: len(head)]):
+        return -1
+    headers_end = head.find(b"\r\n\r\n")
+    if headers_end == -1:
+        return None
+    for line in head[:headers_end].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return headers_end + 4 + int(value) + 4
+    return -1
 
 
 def _missing(header: str) -> NoReturn:
@@ -292,25 +428,45 @@ def _landed(iterator: ArchiveIterator, stop: int) -> bool:
     return iterator.offset == stop and iterator.reader.decompressor is not None and not iterator.next_line
 
 
-def _parse_http_head(block: bytes) -> StatusAndHeaders:
-    lines = block.decode("latin-1").split("\r\n")
-    protocol, _, status_line = lines[0].partition(" ")
-    headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
-    return StatusAndHeaders(status_line, headers, protocol=protocol)
+def _not_modified(content_type: str, block: bytes) -> StatusAndHeaders | None:
+    """The HTTP status and headers of a 304's metadata record, in the form of issue 19 (WARC
+    fields) or the one before (the raw HTTP head); None for any other metadata record."""
+    if content_type.startswith(OLD_NOT_MODIFIED_TYPE):
+        lines = block.decode("latin-1").split("\r\n")
+        protocol, _, status_line = lines[0].partition(" ")
+        headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
+        return StatusAndHeaders(status_line, headers, protocol=protocol)
+    if content_type.startswith(NOT_MODIFIED_FIELDS) and (fields := read_not_modified_fields(block)):
+        protocol, _, status_line = fields[0].partition(" ")
+        return StatusAndHeaders(status_line, fields[1], protocol=protocol)
+    return None
 
 
 def read_record_at(folder: Path, location: WarcLocation) -> bytes:
     """The decoded body of the response record at ``location`` (for replaying one capture)."""
+    with _record_at(folder, location) as record:
+        return bytes(record.content_stream().read())
+
+
+@contextmanager
+def _record_at(folder: Path, location: WarcLocation) -> Iterator[ArcWarcRecord]:
+    """The record at ``location``: in a file, in a WACZ member, or in a file gzipped as a whole
+    (whose offsets are in the uncompressed stream)."""
     path, _, member = location.warc_file.partition("#")
     with open(folder / path, "rb") as stream:
         if member:
             with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
                 inner.seek(location.offset)
-                record = next(iter(ArchiveIterator(inner)))
-                return bytes(record.content_stream().read())
+                yield next(iter(ArchiveIterator(inner)))
+            return
+        if whole_file_gzip(stream):
+            stream.seek(0)
+            with gzip.GzipFile(fileobj=stream) as whole:
+                whole.seek(location.offset)
+                yield next(iter(ArchiveIterator(whole)))
+            return
         stream.seek(location.offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return bytes(record.content_stream().read())
+        yield next(iter(ArchiveIterator(stream)))
 
 
 @dataclass(frozen=True)
@@ -330,14 +486,8 @@ def read_response_at(folder: Path, location: WarcLocation, limit: int = MAX_PAGE
 
     TooLargeToReplay when the body is longer (it is never inflated past ``limit`` + 1 bytes).
     """
-    path, _, member = location.warc_file.partition("#")
-    with open(folder / path, "rb") as stream:
-        if member:
-            with zipfile.ZipFile(stream) as wacz, wacz.open(member) as inner:
-                inner.seek(location.offset)
-                return _bounded_response(next(iter(ArchiveIterator(inner))), limit)
-        stream.seek(location.offset)
-        return _bounded_response(next(iter(ArchiveIterator(stream))), limit)
+    with _record_at(folder, location) as record:
+        return _bounded_response(record, limit)
 
 
 def _bounded_response(record: ArcWarcRecord, limit: int) -> ArchivedResponse:

@@ -9,7 +9,12 @@ from http import HTTPStatus
 from newsroom_scraper.items import WarcLocation
 
 WARC_VERSION = "1.1"
-NOT_MODIFIED_TYPE = "application/http; msgtype=response"  # the 304 metadata records
+# A 304 answer is a ``metadata`` record of WARC fields (``NOT_MODIFIED_FIELDS``) that refers to the
+# response it confirmed; archives written before issue 19 hold it as ``OLD_NOT_MODIFIED_TYPE``.
+NOT_MODIFIED_FIELDS = "application/warc-fields"
+OLD_NOT_MODIFIED_TYPE = "application/http; msgtype=response"
+STATUS_LINE_FIELD = "http-status-line"  # "HTTP/1.1 304 Not Modified"
+HEADER_FIELD_PREFIX = "http-header-"  # one field per response header, as warcinfo's http-header-user-agent
 SOURCE_HEADER = "WARC-Source-URI"  # where a record was copied from (the Wayback memento URL)
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 INDEX_NAME = "index.cdxj"
@@ -28,8 +33,22 @@ class Exchange:
     status: int
     response_headers: Headers
     body: bytes  # as received: still content-encoded, never chunked
-    captured_at: str  # ISO 8601 UTC, to the second: becomes WARC-Date
+    captured_at: str  # ISO 8601 UTC, to the microsecond (WARC 1.1): becomes WARC-Date
     protocol: str = "HTTP/1.1"
+    ip_address: str | None = None  # the server's address: WARC-IP-Address
+    confirms: ConfirmedRecord | None = None  # for a 304: the response it confirmed (WARC-Refers-To)
+
+
+@dataclass(frozen=True)
+class ConfirmedRecord:
+    """The response record a 304 answer confirmed: its WARC-Record-ID and WARC-Target-URI.
+
+    (No WARC-Refers-To-Date: it must equal that record's WARC-Date, which the archive keeps only
+    to the second.)
+    """
+
+    record_id: str
+    url: str
 
 
 @dataclass
@@ -45,6 +64,9 @@ class WarcCapture:
     source_uri: str | None = None
     by_us: bool = False  # the file's warcinfo names newsroom-archive as its software
     order: tuple[int, int] = (0, 0)  # file number, offset: the order within one capture time
+    warc_type: str = "response"  # response, metadata (a 304), revisit
+    refers_to: str | None = None  # a revisit's WARC-Refers-To (the record whose payload it repeats)
+    refers_to_uri: str | None = None  # a revisit's WARC-Refers-To-Target-URI
 
     def header(self, name: str) -> str | None:
         """The first value of a response header, case-insensitively."""
@@ -53,9 +75,32 @@ class WarcCapture:
 
 
 def warc_date(captured_at: str) -> str:
-    """'2026-11-25T14:12:39+00:00' → '2026-11-25T14:12:39Z' (any offset is converted to UTC)."""
+    """'2026-11-25T14:12:39.123456+00:00' → '2026-11-25T14:12:39.123456Z' (any offset is converted
+    to UTC). As precise as the time given (WARC 1.1: as much precision as is accurately known): a
+    time to the second (a Wayback capture's) stays one."""
     moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
+    precise = "." in captured_at.partition("T")[2]
+    return moment.isoformat(timespec="microseconds" if precise else "seconds").replace("+00:00", "Z")
+
+
+def not_modified_fields(status_line: str, headers: Headers) -> bytes:
+    """The block of a 304's metadata record: its status line and each header as WARC fields."""
+    lines = [f"{STATUS_LINE_FIELD}: {status_line}"]
+    lines += [f"{HEADER_FIELD_PREFIX}{name}: {value}" for name, value in headers]
+    return "".join(f"{line}\r\n" for line in lines).encode("utf-8")
+
+
+def read_not_modified_fields(block: bytes) -> tuple[str, Headers] | None:
+    """The status line and headers of a block written by ``not_modified_fields``; None for other
+    WARC fields (another tool's metadata)."""
+    status_line, headers = None, []
+    for line in block.decode("utf-8", "replace").split("\r\n"):
+        name, _, value = line.partition(": ")
+        if name.lower() == STATUS_LINE_FIELD:
+            status_line = value
+        elif name.lower().startswith(HEADER_FIELD_PREFIX):
+            headers.append((name[len(HEADER_FIELD_PREFIX) :], value))
+    return (status_line, headers) if status_line else None
 
 
 def iso_date(warc_date_value: str) -> str:

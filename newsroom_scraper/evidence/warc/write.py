@@ -14,19 +14,25 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsroom_scraper.evidence.warc.read import archive_files
+from newsroom_scraper.evidence.warc.read import archive_files, whole_file_gzip
 from newsroom_scraper.evidence.warc.records import (
     INDEX_NAME,
-    NOT_MODIFIED_TYPE,
+    NOT_MODIFIED_FIELDS,
     SOURCE_HEADER,
     WARC_VERSION,
+    ConfirmedRecord,
     Exchange,
     Headers,
+    not_modified_fields,
     reason_phrase,
     unchunked,
     warc_date,
 )
 from newsroom_scraper.items import WarcLocation
+
+
+class WarcIndexError(Exception):
+    """The CDXJ index of a WARC folder could not be written."""
 
 
 @dataclass
@@ -50,31 +56,35 @@ class WarcWriter:
     _handle: IO[bytes] | None = None
     _writer: WARCWriter | None = None
     _serial: int = 0
+    _warcinfo: str = ""  # the WARC-Record-ID of the current file's warcinfo record
+
+    def _warcinfo_id(self) -> dict[str, str]:
+        """Every record names the warcinfo record of its file (WARC-Warcinfo-ID)."""
+        return {"WARC-Warcinfo-ID": self._warcinfo}
 
     def write_exchange(self, exchange: Exchange) -> WarcLocation:
         """A response (or, for a 304, a metadata) record and its request record; where the first went."""
         writer = self._current()
-        date = warc_date(exchange.captured_at)
+        common = {"WARC-Date": warc_date(exchange.captured_at), **self._warcinfo_id()}
+        if exchange.ip_address:
+            common["WARC-IP-Address"] = exchange.ip_address
         status_line = f"{exchange.status} {reason_phrase(exchange.status)}"
-        http = StatusAndHeaders(status_line, unchunked(exchange.response_headers), protocol=exchange.protocol)
+        headers = unchunked(exchange.response_headers)
         if exchange.status == 304:
-            block = http.to_ascii_bytes()
             record = writer.create_warc_record(
                 exchange.url,
                 "metadata",
-                payload=io.BytesIO(block),
-                length=len(block),
-                warc_content_type=NOT_MODIFIED_TYPE,
-                warc_headers_dict={"WARC-Date": date},
+                **_block(not_modified_fields(f"{exchange.protocol} {status_line}", headers)),
+                warc_content_type=NOT_MODIFIED_FIELDS,
+                warc_headers_dict={**common, **_refers_to(exchange.confirms)},
             )
         else:
             record = writer.create_warc_record(
                 exchange.url,
                 "response",
-                payload=io.BytesIO(exchange.body),
-                length=len(exchange.body),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": date},
+                **_block(exchange.body),
+                http_headers=StatusAndHeaders(status_line, headers, protocol=exchange.protocol),
+                warc_headers_dict=common,
             )
         location = self._write(record)
         parts = urlsplit(exchange.url)
@@ -88,12 +98,11 @@ class WarcWriter:
         request = writer.create_warc_record(
             exchange.url,
             "request",
-            payload=io.BytesIO(exchange.request_body),
-            length=len(exchange.request_body),
+            **_block(exchange.request_body),
             http_headers=StatusAndHeaders(
                 f"{exchange.method} {target} {exchange.protocol}", request_headers, is_http_request=True
             ),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": location.record_id},
+            warc_headers_dict={**common, "WARC-Concurrent-To": location.record_id},
         )
         self._write(request)
         self._rotate_if_full()
@@ -116,10 +125,14 @@ class WarcWriter:
         record = writer.create_warc_record(
             url,
             "response",
-            payload=io.BytesIO(body),
-            length=len(body),
+            **_block(body),
             http_headers=http,
-            warc_headers_dict={"WARC-Date": warc_date(captured_at), SOURCE_HEADER: source_uri, **(more or {})},
+            warc_headers_dict={
+                "WARC-Date": warc_date(captured_at),
+                SOURCE_HEADER: source_uri,
+                **self._warcinfo_id(),
+                **(more or {}),
+            },
         )
         location = self._write(record)
         self._rotate_if_full()
@@ -127,12 +140,19 @@ class WarcWriter:
 
     def finish(self) -> list[Path]:
         """Close the current file and, when anything was written, bring the folder's CDXJ index up to
-        date (index.py: the new files indexed and merged, not the whole history); the files."""
+        date (index.py: the new files indexed and merged, not the whole history); the files.
+
+        OSError when the file cannot be closed; ``WarcIndexError`` when the index cannot be
+        written, whatever the reason (the files are whole: the index can be written again).
+        """
         from newsroom_scraper.evidence.warc.index import update_index  # index.py builds on this module
 
         self.close()
         if self.files:
-            update_index(self.folder)
+            try:
+                update_index(self.folder)
+            except Exception as error:  # cdxj-indexer reads every record through warcio: anything may fail
+                raise WarcIndexError(f"{INDEX_NAME} not written: {type(error).__name__}: {error}") from error
         return list(self.files)
 
     def close(self) -> None:
@@ -157,7 +177,9 @@ class WarcWriter:
             self._writer = _GzipMemberWriter(self._handle, self.gzip_level)
             info = {"software": "newsroom-archive (warcio)", "format": "WARC File Format 1.1", **self.info}
             info["conformsTo"] = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-            self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
+            warcinfo = self._writer.create_warcinfo_record(path.name, info)
+            self._warcinfo = warcinfo.rec_headers.get_header("WARC-Record-ID")
+            self._writer.write_record(warcinfo)
         return self._writer
 
     def _write(self, record: Any) -> WarcLocation:
@@ -178,8 +200,25 @@ class WarcWriter:
             self.close()
 
 
+def _block(data: bytes) -> dict[str, Any]:
+    """A record's block (or payload, after its HTTP headers), as warcio's ``create_warc_record`` takes it."""
+    return {"payload": io.BytesIO(data), "length": len(data)}
+
+
+def _refers_to(confirmed: ConfirmedRecord | None) -> dict[str, str]:
+    """The WARC headers that tie a 304's metadata record to the response it confirmed."""
+    if confirmed is None:  # an archive without that response's record (written with --no-warc)
+        return {}
+    return {"WARC-Refers-To": confirmed.record_id, "WARC-Refers-To-Target-URI": confirmed.url}
+
+
 class _GzipMemberWriter(WARCWriter):  # type: ignore[misc]  # warcio has no types
-    """warcio's writer with each record its own gzip member, at a chosen zlib level."""
+    """warcio's writer with each record its own gzip member, at a chosen zlib level.
+
+    A metadata record has no payload (WARC 1.1, 6.8): warcio would give it a WARC-Payload-Digest.
+    """
+
+    NO_PAYLOAD_DIGEST_TYPES = (*WARCWriter.NO_PAYLOAD_DIGEST_TYPES, "metadata")
 
     def __init__(self, out: IO[bytes], level: int) -> None:
         super().__init__(out, gzip=False, warc_version=WARC_VERSION)
@@ -209,20 +248,36 @@ def write_index(folder: Path) -> Path:
     """``index.cdxj`` beside the files: every response, revisit and resource, sorted (cdxj-indexer).
 
     The 304 metadata records stay out, so replay of an article URL always finds a full capture.
-    WACZ files carry their own index and are left out. Written to a temporary name and renamed.
+    WACZ files carry their own index and are left out, and so are files gzipped as a whole (an
+    import; cdxj-indexer stops at them, and no replay tool can seek to a record in them: ``warcio
+    recompress`` makes them indexable). Written to a temporary name and renamed.
     """
     from cdxj_indexer.main import write_cdx_index
 
-    inputs = [str(p) for p in archive_files(folder) if p.suffix != ".wacz"]
+    inputs = [str(p) for p in indexable(folder)]
     target = folder / INDEX_NAME
     partial = folder / f".{INDEX_NAME}.partial"
-    if inputs:
-        write_cdx_index(
-            str(partial),
-            inputs,
-            {"sort": True, "post_append": True, "dir_root": str(folder), "records": "response,revisit,resource"},
-        )
-    else:
-        partial.write_text("")
-    os.replace(partial, target)
+    try:
+        if inputs:
+            write_cdx_index(
+                str(partial),
+                inputs,
+                {"sort": True, "post_append": True, "dir_root": str(folder), "records": "response,revisit,resource"},
+            )
+        else:
+            partial.write_text("")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed index leaves nothing half-written behind
     return target
+
+
+def indexable(folder: Path) -> list[Path]:
+    """The files an index of ``folder`` covers: not WACZ (they carry their own index), not files
+    gzipped as a whole (``write_index`` says why)."""
+    return [p for p in archive_files(folder) if p.suffix != ".wacz" and not _gzipped_whole(p)]
+
+
+def _gzipped_whole(path: Path) -> bool:
+    with open(path, "rb") as stream:
+        return path.name.endswith(".gz") and whole_file_gzip(stream)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -133,6 +134,7 @@ async def _home(db: Any, request: Any) -> dict[str, Any]:
         "top_tags": tags,
         "districts": districts,
         "examples": EXAMPLE_SEARCHES,
+        "file_mb": round(os.path.getsize(db.path) / 1e6, 1) if db.path and os.path.exists(db.path) else None,
     }
 
 

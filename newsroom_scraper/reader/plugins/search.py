@@ -1,47 +1,72 @@
-"""The reader's search in Datasette: SQL functions, the search queries, and ``?_search=`` made safe.
+"""The reader's search in Datasette: SQL functions, the search queries, its exports, first mentions,
+and ``?_search=`` through the same search.
 
-- ``word_match()``, ``substring_match()``, ``search_excerpt()`` on every connection
-  (search/sql.py's register_search_functions), and ``escape_fts()`` replaced by ``substring_match()``: Datasette's
-  ``?_search=`` on a table then follows the same rules as the search page (phrases, -word,
-  spellings) and no input can be an FTS5 syntax error (Datasette's own escape_fts answers 400 for
-  a lone quote).
-- The canned queries ``search``, ``search_months`` and ``first_mentions``, whose SQL is search/sql.py's
-  (SEARCH_SQL, …), so that Archive.search_articles and the page run the same query.
-- Facets on demand when the articles table is searched: ``?_search=`` without a ``_facet`` gets
-  ``_nofacet=1``. Each of the table's four facets re-runs the search and looks up every hit (~90 ms
-  each for a word in most of 100,000 articles); the plain table page keeps them (indexed, a few ms),
-  and ``&_facet=section`` on a search shows them all.
+- ``word_match()``, ``substring_match()``, ``search_excerpt()`` … on every connection (search/sql.py's
+  register_search_functions).
+- The canned queries ``search`` (the page), ``search_feed`` and ``search_months``, whose SQL is
+  search/sql.py's, so that Archive.search_articles and the page run the same query.
+- ``search.json`` and ``search.csv`` are this plugin's routes: the CSV and ``search.json?_stream=on``
+  stream every hit; ``search.json`` (or ``&page=N``) is one page of 50 with ``next``; no row twice;
+  the date messages in the JSON (search/filters.py).
+- ``first_mentions`` (page, ``.json``, ``.csv``): the search's hits and the articles an earlier version
+  of which matches, earliest publication first, 50 a page (FIRST_MENTIONS_SQL).
+- ``?_search=`` on the articles table becomes ``_where=id in (… search_hit_ids(q) …)``: the same hits
+  as the search page (both indexes), never an FTS5 syntax error. Without a ``_facet`` it gets
+  ``_nofacet=1``: each of the table's four facets re-runs the search (~90 ms each for a word in most
+  of 100,000 articles); ``&_facet=section`` on a search shows them all.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from datasette.utils.asgi import AsgiStream, Response
+
 from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.hooks import hookimpl
+from newsroom_scraper.search.filters import date_filters
 from newsroom_scraper.search.sql import (
+    FIRST_MENTIONS_PAGE_SIZE,
     FIRST_MENTIONS_SQL,
     READER_PAGE_SIZE,
     SEARCH_CHART_COUNT_SQL,
     SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
+    SEARCH_IDS_SQL,
     SEARCH_MONTHS_SQL,
     SEARCH_SQL,
+    distinct_values_sql,
+    first_version_with,
     register_search_functions,
+    search_hit_ids,
 )
 from newsroom_scraper.search.words import substring_match
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
-SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "page"]
+SEARCH_PARAMS = ["q", "since", "until", "section", "tag", "district", "sort", "page"]
+SORTS = {"": "Relevanz", "newest": "neueste zuerst", "oldest": "älteste zuerst"}
+HIT_COLUMNS = ["id", "published_at", "topline", "title", "section", "district", "match", "excerpt", "url"]
+# Rows looked up at a time while a whole search streams (its ids are found first, in order).
+EXPORT_BATCH = 200
+# An export may take longer than a page (sql_time_limit_ms): finding every id of a very common word.
+EXPORT_TIME_LIMIT_MS = 20_000
+# At most this many districts and tags offered as suggestions under the filter fields.
+SUGGESTIONS = 500
 
 
-@hookimpl(trylast=True)  # after Datasette's own prepare_connection, so that escape_fts is ours
+@hookimpl(trylast=True)  # after Datasette's own prepare_connection
 def prepare_connection(conn: sqlite3.Connection) -> None:
     register_search_functions(conn)
+    # Datasette's escape_fts() (for ?_search_<column>=) answers 400 for a lone quote: ours never fails.
     conn.create_function("escape_fts", 1, substring_match, deterministic=True)
+    # The ids the search finds for q, as a JSON list: what ?_search= on the articles table reads.
+    conn.create_function("search_hit_ids", 1, lambda q: json.dumps(search_hit_ids(conn, q or "")))
 
 
 FACETED_TABLE_PATHS = {
@@ -65,16 +90,25 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
 
 
 def search_without_facets(query_string: bytes) -> bytes:
-    """The query string with ``_nofacet=1`` added when it searches and asks for no facet.
+    """The query string with ``_search`` turned into the search's hits, and ``_nofacet=1`` added when
+    it searches and asks for no facet.
 
-    >>> search_without_facets(b"_search=Stadt"), search_without_facets(b"_search=Stadt&_facet=section")
-    (b'_search=Stadt&_nofacet=1', b'_search=Stadt&_facet=section')
+    >>> search_without_facets(b"_search=Stadt")
+    b'_where=id+in+%28select+value+from+json_each%28search_hit_ids%28%27Stadt%27%29%29%29&_nofacet=1'
+    >>> b"_nofacet" in search_without_facets(b"_search=Stadt&_facet=section")
+    False
     """
-    args = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    searches = any((name == "_search" or name.startswith("_search_")) and value.strip() for name, value in args)
-    if not searches or any(name.startswith("_facet") or name == "_nofacet" for name, _ in args):
+    args = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
+    if not any(name == "_search" for name, _ in args):
         return query_string
-    return query_string + b"&_nofacet=1"
+    searched = [value for name, value in args if name == "_search" and value.strip()]
+    kept = [(name, value) for name, value in args if name not in ("_search", "_searchmode")]
+    if searched:
+        quoted = "'" + searched[0].replace("'", "''") + "'"
+        kept.append(("_where", f"id in (select value from json_each(search_hit_ids({quoted})))"))
+        if not any(name.startswith("_facet") or name == "_nofacet" for name, _ in args):
+            kept.append(("_nofacet", "1"))
+    return urlencode(kept).encode("ascii")
 
 
 @hookimpl
@@ -88,26 +122,21 @@ def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] 
             "title": "Suche im Archiv",
             "description": (
                 f"Ganze Wörter in jeder Form zuerst, dann Wortteile; {READER_PAGE_SIZE} Treffer je Seite "
-                "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district."
+                "(page=2, …). Filter: since, until (Datum, Monat oder Jahr), section, tag, district; "
+                "sort: newest, oldest."
             ),
             "hide_sql": True,
         },
         "search_feed": {
             "sql": SEARCH_FEED_SQL,
             "params": SEARCH_PARAMS,
-            "title": "Newsroom-Archiv: gespeicherte Suche",
+            "title": "Newsroom-Archiv: Suche",
             "hide_sql": True,
         },
         "search_months": {
             "sql": SEARCH_MONTHS_SQL,
-            "params": SEARCH_PARAMS[:-1],
+            "params": SEARCH_PARAMS[:-2],
             "title": "Treffer je Monat",
-            "hide_sql": True,
-        },
-        "first_mentions": {
-            "sql": FIRST_MENTIONS_SQL,
-            "params": ["q"],
-            "title": "Wann zuerst? Alle Fassungen, früheste Erfassung zuerst",
             "hide_sql": True,
         },
     }
@@ -123,8 +152,15 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
     def page_url(page: int) -> str:
         return "?" + urlencode({**{k: v for k, v in args.items() if v}, "page": page})
 
+    def export_url(extension: str) -> str:
+        stream = {"_stream": "on"} if extension == "json" else {}
+        return f"search.{extension}?" + urlencode({**{k: v for k, v in args.items() if v and k != "page"}, **stream})
+
+    def sort_url(sort: str) -> str:
+        return "?" + urlencode({k: v for k, v in {**args, "sort": sort, "page": ""}.items() if v})
+
     async def months() -> dict[str, Any]:
-        params = {name: args[name] for name in SEARCH_PARAMS[:-1]}
+        params = {name: args[name] for name in SEARCH_PARAMS[:-2]}
         found = []
         too_many = False
         if params["q"].strip():
@@ -135,6 +171,10 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
                 result = await db.execute(SEARCH_MONTHS_SQL, params)
                 found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
         counts = [month["hits"] for month in found]
+        db = datasette.get_database(DATABASE_NAME)
+        # Suggestions for the filter fields (read from the indexes on district and tag).
+        districts = await db.execute(f"{distinct_values_sql('articles', 'district')} limit {SUGGESTIONS}")
+        tags = await db.execute(f"{distinct_values_sql('tags', 'tag')} limit {SUGGESTIONS}")
         return {
             "months": found,
             "months_most": max(counts, default=0),
@@ -144,6 +184,12 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
             "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
             "page_url": page_url,
             "page_size": READER_PAGE_SIZE,
+            "export_url": export_url,
+            "sort_url": sort_url,
+            "sorts": SORTS,
+            "date_messages": dict(date_filters(args["since"], args["until"]).messages),
+            "district_suggestions": [row[0] for row in districts.rows],
+            "tag_suggestions": [row[0] for row in tags.rows],
         }
 
     return months
@@ -161,3 +207,182 @@ def _every_month(hits: dict[str, int]) -> list[dict[str, Any]]:
         months.append({"month": key, "hits": hits.get(key, 0)})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+# -- the search's exports: every hit, or one page, never a row twice -----------------------------
+
+
+def _search_params(request: Any) -> dict[str, str]:
+    """The search's parameters from a request ("" for those not given, and for an unknown sort)."""
+    params = {name: request.args.get(name) or "" for name in SEARCH_PARAMS}
+    params["sort"] = params["sort"] if params["sort"] in SORTS else ""
+    return params
+
+
+async def search_export(request: Any, datasette: Any) -> Any:
+    """``search.csv`` (and ``search.json?_stream=on``): every hit in the page's order, streamed;
+    ``search.json`` and ``page=N``: one page of READER_PAGE_SIZE, with the URL of the ``next`` (None after
+    the last), never a row of the page before.
+
+    JSON (``_shape=objects``, the default): ``{"ok", "messages", "rows", "next"}``, the messages being
+    the refused filters (search/filters.py); ``_shape=array``: the rows alone.
+    """
+    extension = request.url_vars["format"]
+    params = _search_params(request)
+    db = datasette.get_database(DATABASE_NAME)
+    messages = [
+        {"field": field, "message": text} for field, text in date_filters(params["since"], params["until"]).messages
+    ]
+    next_url = None
+    paged = bool(request.args.get("page")) or (extension == "json" and request.args.get("_stream") != "on")
+    if paged:
+        result = await db.execute(SEARCH_SQL, params)
+        page_rows = [dict(row) for row in result.rows]
+        if len(page_rows) > READER_PAGE_SIZE:
+            page_rows = page_rows[:READER_PAGE_SIZE]
+            page = max(int(params["page"]) if params["page"].isdigit() else 1, 1)
+            next_url = (
+                request.path
+                + "?"
+                + urlencode({**{name: request.args.get(name) for name in request.args.keys()}, "page": page + 1})
+            )
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            for row in page_rows:
+                yield row
+
+    else:
+        found = await db.execute(SEARCH_IDS_SQL, params, custom_time_limit=EXPORT_TIME_LIMIT_MS)
+        hits = [(row["id"], row["match"]) for row in found.rows]
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            for start in range(0, len(hits), EXPORT_BATCH):
+                for row in await _hit_rows(db, hits[start : start + EXPORT_BATCH], params["q"]):
+                    yield row
+
+    return _stream(extension, request, rows(), HIT_COLUMNS, {"messages": messages, "next": next_url})
+
+
+async def _hit_rows(db: Any, hits: list[tuple[int, str]], q: str) -> list[dict[str, Any]]:
+    """The rows of ``hits`` (id, match), in that order, as the search page shows them."""
+    marks = ", ".join(str(int(article_id)) for article_id, _ in hits)
+    sql = f"""select articles.id, articles.published_at, articles.topline, articles.title, articles.section,
+      articles.district,
+      coalesce(nullif(search_excerpt(articles.body_text, :q), ''), nullif(search_excerpt(articles.lead, :q), ''),
+        substr(articles.lead, 1, 200)) as excerpt, articles.url
+    from articles where articles.id in ({marks})"""
+    by_id = {row["id"]: dict(row) for row in (await db.execute(sql, {"q": q})).rows}
+    return [{**by_id[article_id], "match": match} for article_id, match in hits if article_id in by_id]
+
+
+def _stream(
+    extension: str, request: Any, rows: AsyncIterator[dict[str, Any]], columns: list[str], extra: dict[str, Any]
+) -> AsgiStream:
+    """Rows as CSV or JSON, written as they come (constant memory, whatever their number)."""
+    array = request.args.get("_shape") == "array"
+
+    async def write(out: Any) -> None:
+        if extension == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(columns)
+            async for row in rows:
+                writer.writerow([row.get(c) for c in columns])
+                if buffer.tell() > 65_536:
+                    await out.write(buffer.getvalue())
+                    buffer.seek(0)
+                    buffer.truncate()
+            await out.write(buffer.getvalue())
+            return
+        await out.write("[" if array else '{"ok": true, "rows": [')
+        first = True
+        async for row in rows:
+            await out.write(("" if first else ",\n") + json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False))
+            first = False
+        await out.write("]" if array else "], " + json.dumps(extra, ensure_ascii=False)[1:])
+
+    content_type = "text/csv; charset=utf-8" if extension == "csv" else "application/json; charset=utf-8"
+    return AsgiStream(write, content_type=content_type)
+
+
+# -- first mentions: "when did the city first say X" ------------------------------------------------
+
+FIRST_MENTION_COLUMNS = ["id", "title", "published_at", "first_version", "first_captured_at", "first_seen_at"]
+FIRST_MENTION_COLUMNS += ["version_count", "match", "total", "url"]
+FIRST_MENTION_PARAMS = ["q", "since", "until", "section", "tag", "district"]
+
+
+async def first_mentions(request: Any, datasette: Any) -> Any:
+    """The first mentions of a search, earliest publication first: a German page of 50 rows with
+    pages, or the whole answer as ``.json``/``.csv`` (``page=N`` for one page of those too)."""
+    extension = request.url_vars.get("format") or ""
+    params: dict[str, Any] = {name: request.args.get(name) or "" for name in FIRST_MENTION_PARAMS}
+    page_text = request.args.get("page") or "1"
+    page = max(int(page_text), 1) if page_text.isdigit() else 1
+    whole = bool(extension) and not request.args.get("page")
+    size = 10**12 if whole else FIRST_MENTIONS_PAGE_SIZE
+    db = datasette.get_database(DATABASE_NAME)
+    messages = [{"field": f, "message": m} for f, m in date_filters(params["since"], params["until"]).messages]
+    found: list[dict[str, Any]] = []
+    if params["q"].strip():
+        result = await db.execute(
+            FIRST_MENTIONS_SQL, {**params, "page": page, "size": size}, custom_time_limit=EXPORT_TIME_LIMIT_MS
+        )
+        found = [dict(row) for row in result.rows]
+    has_next = len(found) > size
+    found = found[:size]
+    for row in found:
+        if row["match"] == "substring" and row["version_count"] > 1:
+            await _first_substring_version(db, row, params["q"])
+    total = found[0]["total"] if found else 0
+    args = {k: v for k, v in params.items() if v}
+    next_url = request.path + "?" + urlencode({**args, "page": page + 1}) if has_next else None
+    if extension:
+        extra = {"total": total, "messages": messages, "next": next_url}
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            for row in found:
+                yield row
+
+        return _stream(extension, request, rows(), FIRST_MENTION_COLUMNS, extra)
+    context = {
+        "database": DATABASE_NAME,
+        "archive_db": DATABASE_NAME,
+        "q": params["q"],
+        "args": args,
+        "rows": found,
+        "total": total,
+        "page": page,
+        "page_size": FIRST_MENTIONS_PAGE_SIZE,
+        "prev_url": "?" + urlencode({**args, "page": page - 1}) if page > 1 else None,
+        "next_url": "?" + urlencode({**args, "page": page + 1}) if has_next else None,
+        "export": {ext: f"first_mentions.{ext}?" + urlencode(args) for ext in ("json", "csv")},
+        "messages": dict(date_filters(params["since"], params["until"]).messages),
+    }
+    return Response.html(await datasette.render_template("first-mentions.html", context, request=request))
+
+
+async def _first_substring_version(db: Any, row: dict[str, Any], q: str) -> None:
+    """Set a substring-only hit's first version (and its capture time) to the earliest whose text shows the hit."""
+    result = await db.execute(
+        "select version, fetched_at, data from article_versions where article_id = :id order by version",
+        {"id": row["id"]},
+    )
+    texts = {}
+    for version in result.rows:
+        data = json.loads(version["data"] or "{}")
+        parts = [data.get(key) for key in ("title", "topline", "lead", "body_text")]
+        parts += [", ".join(data.get("tags") or [])]
+        texts[version["version"]] = (" ".join(str(part) for part in parts if part), version["fetched_at"])
+    first = first_version_with([(number, text) for number, (text, _) in texts.items()], q)
+    if first is not None:
+        row["first_version"], row["first_captured_at"] = first, texts[first][1]
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    # Plugin routes are matched before Datasette's own: these replace the canned query's .json/.csv.
+    return [
+        (rf"^/{DATABASE_NAME}/search\.(?P<format>json|csv)$", search_export),
+        (rf"^/{DATABASE_NAME}/first_mentions(\.(?P<format>json|csv))?$", first_mentions),
+    ]

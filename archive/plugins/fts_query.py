@@ -1,1 +1,0 @@
-../../newsroom_scraper/reader/plugins/fts_query.py
