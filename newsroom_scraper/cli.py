@@ -237,7 +237,14 @@ def crawl(
     type=click.Path(file_okay=False),
     help="The WARC folder captures are replayed from (default: warc/ beside the database).",
 )
-def serve(db_path: str, host: str, port: int, warc_dir: str | None) -> None:
+@click.option(
+    "--base-url",
+    "public_url",
+    default=None,
+    help="The archive's public address (https://archiv.example.org) for absolute citation links "
+    "(default: the host each request names).",
+)
+def serve(db_path: str, host: str, port: int, warc_dir: str | None, public_url: str | None) -> None:
     """Serve the archive read-only with Datasette (database name: newsroom), each capture replayed
     from the WARC and a Memento TimeMap and TimeGate per article URL (/newsroom/-/timemap/link/URL)."""
     from newsroom_scraper.evidence.replay import with_replay
@@ -245,8 +252,10 @@ def serve(db_path: str, host: str, port: int, warc_dir: str | None) -> None:
 
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     try:
-        serve_archive(db_path, host=host, port=port, wrap=lambda app: with_replay(app, db_path, folder))
-    except FileNotFoundError as error:
+        serve_archive(
+            db_path, host=host, port=port, public_url=public_url, wrap=lambda app: with_replay(app, db_path, folder)
+        )
+    except (FileNotFoundError, ValueError) as error:
         click.echo(f"serve: {error}", err=True)
         sys.exit(2)
 

@@ -228,6 +228,8 @@ class WarcLocation:
     length: int
     record_id: str
     payload_digest: str | None
+    payload_sha256: str | None = None  # hex SHA-256 of the HTTP body as received (still content-encoded)
+    decoded_sha256: str | None = None  # hex SHA-256 of the body content-decoded (what the parser read)
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,8 @@ class Capture:
     warc_offset: int | None = None
     warc_length: int | None = None
     payload_digest: str | None = None
+    payload_sha256: str | None = None  # the HTTP body as received, hex
+    decoded_sha256: str | None = None  # the body content-decoded, hex
     source: str = "crawl"  # crawl, import, wayback
     source_uri: str | None = None
     kind: str = "article"  # "article": the page (or a 304 of it); "image": a picture the page shows
@@ -312,6 +316,8 @@ class Capture:
             warc_offset=location.offset,
             warc_length=location.length,
             payload_digest=location.payload_digest,
+            payload_sha256=location.payload_sha256,
+            decoded_sha256=location.decoded_sha256,
             **more,
         )
 

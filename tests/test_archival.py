@@ -6,7 +6,11 @@ every article), read by every test; a test that writes copies the archive first.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import datetime as dt
 import gzip
+import os
 import re
 import shutil
 import sqlite3
@@ -20,11 +24,16 @@ from pathlib import Path
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 
-from newsroom_replica import ReplicaServer, ReplicaSite
+from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
+from newsroom_replica.markup import render_article
+from newsroom_replica.wayback_stub import StubCapture, WaybackStub
 from newsroom_scraper.evidence import reparse as reparse_module
 from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc import archive_files, iter_captures, read_record_at
+from newsroom_scraper.evidence.wayback import backfill, wayback_client
 from newsroom_scraper.items import WarcLocation
+from newsroom_scraper.reader.plugins.citation import check_commands
+from newsroom_scraper.reader.web import make_datasette
 from newsroom_scraper.store import Archive
 
 pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conftest.py: e2e)
@@ -118,6 +127,7 @@ def dump(db: Path) -> dict[str, list[tuple]]:
         "captures": sorted(
             (r["aurl"], r["url"], r["version"], r["captured_at"], r["status"], r["warc_file"], r["warc_offset"])
             + (r["warc_length"], r["record_id"], r["payload_digest"], r["source"])
+            + (r["payload_sha256"], r["decoded_sha256"])
             for r in rows(db, "select a.url as aurl, c.* from captures c join articles a on a.id = c.article_id")
         ),
     }
@@ -330,6 +340,108 @@ def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
     assert [v[:7] for v in ours["versions"]] == [v[:7] for v in theirs["versions"]]
     assert {c[5].split("#")[0] for c in theirs["captures"]} == {"crawl.wacz"}
     assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records
+
+
+def issued_versions(db: Path) -> dict[int, dict]:
+    """Every version id the archive has issued, with the record of its capture, its title and text."""
+    sql = """select v.id, c.record_id, v.title, v.body_text from article_versions v
+        join captures c on c.id = v.capture_id"""
+    return {r["id"]: r for r in rows(db, sql)}
+
+
+def assert_answers(db: Path, issued: dict[int, dict], title_suffix: str = "") -> None:
+    """Each issued permalink answers (the reader, through Datasette) with its version: the same text,
+    and the capture it was issued for among the version's captures."""
+    datasette = make_datasette(db)
+    for version_id, then in issued.items():
+        response = asyncio.run(datasette.client.get(f"/newsroom/article_versions/{version_id}.json?_shape=objects"))
+        assert response.status_code == 200, version_id
+        (now,) = response.json()["rows"]
+        assert (now["title"], now["body_text"]) == (then["title"] + title_suffix, then["body_text"]), version_id
+        held = rows(
+            db,
+            """select c.record_id from captures c join article_versions v
+            on v.article_id = c.article_id and v.version = c.version where v.id = ?""",
+            version_id,
+        )
+        assert then["record_id"] in {h["record_id"] for h in held}, version_id
+
+
+def test_every_issued_permalink_answers_with_its_version_after_a_reparse_an_import_and_a_backfill(
+    crawled, tmp_path, monkeypatch
+):
+    """Issue 19, 1. Before: each rebuild renumbered the versions (a wget import 1,358 of 1,508)."""
+    site, db, warc, _, _ = crawled
+    archive = copy_db(db, tmp_path / "cited.db")
+    issued = issued_versions(archive)
+    assert len(issued) == ARTICLES + 1
+    folder = shutil.copytree(warc, tmp_path / "warc")
+
+    # 1. A parser fix, reparsed from the archive's own WARC: every history rebuilt, every text changed.
+    parse = reparse_module.parse_article
+
+    def fixed_parser(html, url, fetched_at=None, *, content_type=None):
+        article = parse(html, url, fetched_at, content_type=content_type)
+        article.title = article.title + " (fixed)"
+        return article
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reparse_module, "parse_article", fixed_parser)
+        assert reparse(folder, archive).outcomes["rebuilt"] == ARTICLES
+    assert_answers(archive, issued, title_suffix=" (fixed)")
+    changed = rows(
+        archive,
+        "select count(*) as n from version_permalinks p join article_versions v on v.id = p.id "
+        "where p.content_hash != v.content_hash",
+    )
+    assert changed == [{"n": ARTICLES + 1}]  # the fix is recorded as a change of content, not of address
+
+    # 2. Another tool's WARC (GNU wget) imported beside the crawl's.
+    if (db.parent / "wget").exists():
+        shutil.copytree(db.parent / "wget", folder / "imports")
+    assert reparse(folder, archive).outcomes["rebuilt"] == ARTICLES  # the fix undone, wget's captures added
+    assert_answers(archive, issued)
+
+    # 3. A Wayback backfill of captures older than the crawl's: one with other content (a new version 1
+    # before the crawl's), one with the content of the edited article's first version (it joins it).
+    older = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).strftime("%Y%m%d%H%M%S")
+    first, edited = site.article_paths()[0], site.article_paths()[3]
+    draft = dataclasses.replace(site.page(first), title="Eine frühere Überschrift")
+    before_edit = site.page(edited)
+    before_edit = dataclasses.replace(before_edit, blocks=before_edit.blocks[:-1])
+    stub_captures = [
+        StubCapture("https://www.dortmund.de" + quote_path(first), older, render_article(draft).encode()),
+        StubCapture("https://www.dortmund.de" + quote_path(edited), older, render_article(before_edit).encode()),
+    ]
+    with WaybackStub(stub_captures) as stub:
+        report = backfill(archive, folder, client=wayback_client(stub.url, search_per_second=0, mementos_per_second=0))
+    assert report.fetched == 2 and report.reparsed is not None and report.reparsed.outcomes["rebuilt"] == 2
+    history = rows(
+        archive,
+        """select v.id, v.version, c.source from article_versions v join captures c on c.id = v.capture_id
+        join articles a on a.id = v.article_id where a.url like ? order by v.version""",
+        "%" + quote_path(first).rsplit("/", 1)[-1],
+    )
+    assert [(h["version"], h["source"]) for h in history] == [(1, "wayback"), (2, "crawl")]
+    assert history[1]["id"] in issued and history[0]["id"] > max(issued)  # renumbered place, same address
+    assert_answers(archive, issued)
+
+
+def test_the_cite_blocks_commands_recompute_each_payload_sha256_from_the_warc(crawled):
+    """Issue 19, 6: the SHA-256 the cite block shows, recomputed by the command it shows (warcio, coreutils)."""
+    _, db, warc, _, _ = crawled
+    responses = rows(db, "select * from captures where status = 200 order by id")
+    assert responses and all(r["payload_sha256"] and r["decoded_sha256"] for r in responses)
+    assert all(r["payload_sha256"] is None for r in rows(db, "select * from captures where status = 304"))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for capture in responses[:2]:
+        checks = check_commands(capture)
+        assert checks and all(c["expect"] in (capture["payload_sha256"], capture["decoded_sha256"]) for c in checks)
+        for check in checks:
+            done = subprocess.run(
+                ["bash", "-c", check["command"]], cwd=warc, env=env, capture_output=True, text=True, timeout=60
+            )
+            assert done.stdout.split()[0] == check["expect"], (check, done.stderr)
 
 
 def response_records(warc: Path) -> list[tuple[str, dict[str, str], dict[str, str]]]:

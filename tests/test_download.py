@@ -46,3 +46,11 @@ def test_the_home_page_offers_the_file_and_it_is_the_whole_archive_as_of_the_req
     again.write_bytes(second.content)
     assert count(again, "select count(*) from tags") == 0 < count(saved, "select count(*) from tags")
     snapshot_path(db).unlink()
+
+
+def test_a_missing_page_is_a_german_404_not_a_500(reader_archive):
+    """Datasette renders error pages without the plugins' variables: base.html names the database
+    itself (a missing version id answered 500 once the cite block needed it)."""
+    for path in ("/newsroom/article_versions/999999", "/newsroom/articles/999999", "/nothing-here"):
+        response = fetch(reader_archive, path)
+        assert response.status_code == 404 and '<html lang="de">' in response.text, path

@@ -197,7 +197,7 @@ def test_serve_puts_replay_in_front_of_the_reader(history, monkeypatch):
     db, _ = history
     seen = {}
 
-    def fake_serve(db_path, *, host, port, wrap):
+    def fake_serve(db_path, *, host, port, wrap, public_url=None):
         seen["app"] = wrap(inner_app)
 
     monkeypatch.setattr("newsroom_scraper.reader.web.serve", fake_serve)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from datasette.app import Datasette
@@ -47,15 +48,23 @@ def load_settings(path: Path = CONFIG_DIR / "settings.json") -> dict[str, Any]:
     return settings
 
 
-def make_datasette(db_path: str | Path) -> Datasette:
-    """A Datasette app serving ``db_path`` as the database ``DATABASE_NAME``, whatever the file is called."""
+def make_datasette(db_path: str | Path, *, public_url: str | None = None) -> Datasette:
+    """A Datasette app serving ``db_path`` as the database ``DATABASE_NAME``, whatever the file is called.
+
+    ``public_url``: where readers reach the archive (``https://archiv.example.org``; the paths follow
+    it), for the absolute permalinks of citations; None: the host each request names.
+    """
     path = Path(db_path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `newsroom-archive crawl` first")
     templates = CONFIG_DIR / "templates"
     plugins = CONFIG_DIR / "plugins"
+    metadata = load_metadata()
+    if public_url:
+        check_public_url(public_url)
+        metadata.setdefault("plugins", {}).setdefault("newsroom-citation", {})["public_url"] = public_url
     datasette = Datasette(
-        metadata=load_metadata(),
+        metadata=metadata,
         settings=load_settings(),
         template_dir=str(templates) if templates.is_dir() else None,
         plugins_dir=str(plugins) if any(plugins.glob("*.py")) else None,
@@ -70,14 +79,27 @@ def make_datasette(db_path: str | Path) -> Datasette:
     return datasette
 
 
+def check_public_url(url: str) -> None:
+    """Refuse a public address that is no absolute http(s) URL without query (ValueError)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"--base-url {url!r}: give the archive's public address, e.g. https://archiv.example.org")
+
+
 def serve(
-    db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, wrap: Callable[[Any], Any] | None = None
+    db_path: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    public_url: str | None = None,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> None:
-    """Serve the archive until interrupted; ``wrap`` puts more routes in front of Datasette's app
-    (the command adds replay and Memento from the WARC, which the reader does not read itself)."""
+    """Serve the archive until interrupted (``public_url``: see ``make_datasette``); ``wrap`` puts more
+    routes in front of Datasette's app (the command adds replay and Memento from the WARC, which the
+    reader does not read itself)."""
     import uvicorn
 
-    app = make_datasette(db_path).app()
+    app = make_datasette(db_path, public_url=public_url).app()
     if wrap is not None:
         app = wrap(app)
     print(f"Serving the archive on http://{host}:{port}/{DATABASE_NAME}", flush=True)

@@ -76,6 +76,7 @@ class Articles(Groups):
         fetched_at: str,
         capture: Capture | None,
     ) -> str:
+        record_id = capture.record_id if capture is not None else None
         with self.db.atomic():
             row = self._find(article.url)
             if row is None:
@@ -86,7 +87,7 @@ class Articles(Groups):
                 derived = derive(article, data, digest)
                 article_id = self._insert_article(article, self._deferred(None, derived.columns), seen)
                 self._deferred(article_id, derived.columns)
-                version = self._add_version(article_id, article, derived, fetched_at, run_id)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id, record_id=record_id)
             elif row["content_hash"] == digest:
                 outcome = "unchanged"
                 article_id = row["id"]
@@ -96,7 +97,7 @@ class Articles(Groups):
                 outcome = "changed"
                 article_id = row["id"]
                 derived = derive(article, data, digest)
-                version = self._add_version(article_id, article, derived, fetched_at, run_id)
+                version = self._add_version(article_id, article, derived, fetched_at, run_id, record_id=record_id)
                 self._update_article(
                     article_id,
                     {
@@ -214,17 +215,25 @@ class Articles(Groups):
         run_id: int,
         version: int | None = None,
         capture_id: int | None = None,
+        *,
+        record_id: str | None = None,
+        version_id: int | None = None,
     ) -> int:
         """Append the next version of an article (``derived``: its ``derive()``), make its parts current.
 
         ``version``: its number when the caller knows it; ``capture_id``: its first capture's row.
+        ``version_id``: the id (its address) issued for it before (a rebuild keeps it); None issues a
+        new one, never issued before, anchored to ``record_id`` (its first capture's WARC-Record-ID).
         """
         if version is None:
             (version,) = self.db.execute(
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM article_versions WHERE article_id = ?",
                 [article_id],
             ).fetchone()
+        if version_id is None:
+            version_id = self._issue_version_id(article.url, record_id, fetched_at, derived.digest)
         record = {
+            "id": version_id,
             "article_id": article_id,
             "version": version,
             "content_hash": derived.digest,
@@ -241,10 +250,24 @@ class Articles(Groups):
         }
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
-        cursor = self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
-        self._index_words(int(cursor.lastrowid or 0), derived.words)
+        self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
+        self._index_words(version_id, derived.words)
         self._replace_parts(article_id, article)
         return int(version)
+
+    def _issue_version_id(self, article_url: str, record_id: str | None, issued_at: str, digest: str) -> int:
+        """A new version id, above every id ever issued (a rebuild deletes rows: their ids are never
+        given again), registered in ``version_permalinks`` with the capture it stands for."""
+        (version_id,) = self.db.execute(
+            """SELECT max(coalesce((SELECT max(id) FROM version_permalinks), 0),
+                coalesce((SELECT max(id) FROM article_versions), 0)) + 1"""
+        ).fetchone()
+        self.db.execute(
+            """INSERT INTO version_permalinks (id, article_url, record_id, issued_at, content_hash, version_id)
+            VALUES (?, ?, ?, ?, ?, ?)""",
+            [version_id, article_url, record_id, issued_at, digest, version_id],
+        )
+        return int(version_id)
 
     def _index_words(self, version_id: int, stemmed: list[str], *, delete: bool = False) -> None:
         """Add a version's stems (``word_stems``) to the word index (its rowid is the version's id), or
@@ -324,8 +347,9 @@ class Articles(Groups):
         version's ``capture_id`` when it is its first."""
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
-                warc_length, record_id, payload_digest, source, run_id, source_uri, kind)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                warc_length, record_id, payload_digest, source, run_id, source_uri, kind, payload_sha256,
+                decoded_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (record_id) DO NOTHING""",
             [
                 capture.url,
@@ -342,6 +366,8 @@ class Articles(Groups):
                 run_id,
                 capture.source_uri,
                 capture.kind,
+                capture.payload_sha256,
+                capture.decoded_sha256,
             ],
         )
         if not cursor.rowcount:

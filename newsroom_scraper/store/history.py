@@ -49,11 +49,15 @@ class History(Articles):
             if row is not None:
                 held_ids, held_hashes, without_capture = self._history(row["id"])
                 if without_capture or not held_ids <= record_ids:
+                    self._fill_capture_digests(captures)
                     return "kept"
                 if held_ids == record_ids and held_hashes == version_hashes:
+                    self._fill_capture_digests(captures)
                     return "unchanged"
                 self._forget_history(row["id"])
             article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
+            if row is not None:  # a new article's ids are all new: none to follow
+                self._follow_permalinks(url)
             last = parsed[-1].article
             assert last is not None
             self._replace_related(article_id, run_id, last)
@@ -71,6 +75,35 @@ class History(Articles):
             "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
         ).fetchall()
         return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
+
+    def _fill_capture_digests(self, captures: list[Capture]) -> None:
+        """Give capture rows stored before the payload SHA-256 columns their digests (issue 19, 6)."""
+        known = [
+            [c.payload_sha256, c.decoded_sha256, c.record_id] for c in captures if c.record_id and c.payload_sha256
+        ]
+        self.db.conn.executemany(
+            """UPDATE captures SET payload_sha256 = ?, decoded_sha256 = ?
+            WHERE record_id = ? AND payload_sha256 IS NULL""",
+            known,
+        )
+
+    def _issued_ids(self, url: str) -> dict[str, int]:
+        """The version ids issued for an article, by the WARC-Record-ID of the capture each stands for."""
+        rows = self.db.execute(
+            "SELECT record_id, id FROM version_permalinks WHERE article_url = ? AND record_id IS NOT NULL", [url]
+        )
+        return {record_id: version_id for record_id, version_id in rows}
+
+    def _follow_permalinks(self, url: str) -> None:
+        """Point each id issued for the article at the version now holding its capture (itself, unless
+        a parser fix merged its version into an earlier one: then its address redirects there)."""
+        self.db.execute(
+            """UPDATE version_permalinks SET version_id = (
+                SELECT v.id FROM captures c JOIN article_versions v ON v.article_id = c.article_id
+                AND v.version = c.version WHERE c.record_id = version_permalinks.record_id)
+            WHERE article_url = ? AND record_id IS NOT NULL""",
+            [url],
+        )
 
     def _forget_history(self, article_id: int) -> None:
         versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
@@ -97,6 +130,7 @@ class History(Articles):
             assert capture.article is not None
             return given.get(id(capture)) or derive(capture.article, digest=hashes[id(capture)])
 
+        rebuilt = article_id is not None
         state: dict[str, Any] = {"etag": None, "last_modified": None}
         digest = None
         first_captures: list[Capture] = []
@@ -129,6 +163,8 @@ class History(Articles):
         else:  # the indexed columns are written only here, so the FTS index is updated once
             self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
         starts = {id(c) for c in first_captures}
+        # a new article has no ids issued yet (a lookup per article saved, in a reparse into an empty archive)
+        kept_ids = self._kept_ids(url, captures, starts) if rebuilt else [None] * len(starts)
         version = 0
         for capture in captures:
             if id(capture) in starts and capture.article is not None:
@@ -136,11 +172,36 @@ class History(Articles):
                 version += 1
                 capture_id = self._add_capture(capture, article_id, version, run_id)
                 self._add_version(
-                    article_id, capture.article, derived(capture), capture.captured_at, run_id, version, capture_id
+                    article_id,
+                    capture.article,
+                    derived(capture),
+                    capture.captured_at,
+                    run_id,
+                    version,
+                    capture_id,
+                    record_id=capture.record_id,
+                    version_id=kept_ids[version - 1],
                 )
             else:
                 self._add_capture(capture, article_id, version or None, run_id)
         return article_id
+
+    def _kept_ids(self, url: str, captures: list[Capture], starts: set[int]) -> list[int | None]:
+        """For each version of a rebuilt history (``starts``: its first captures), the id it keeps: the
+        earliest id issued for any capture it holds (None: none was, it gets a new one).
+
+        Ids stand for captures, not for places in the history: a backfill's older capture becoming
+        version 1, an import's capture joining a version, a parser fix changing a version's text, all
+        leave each id with the version holding the capture it was issued for.
+        """
+        issued = self._issued_ids(url)
+        held: list[list[int]] = []
+        for capture in captures:
+            if id(capture) in starts:
+                held.append([])
+            if held and capture.record_id in issued:
+                held[-1].append(issued[capture.record_id])
+        return [min(ids, default=None) for ids in held]
 
     def capture_keys(self, source: str) -> set[tuple[str, str]]:
         """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""

@@ -370,6 +370,49 @@ def _capture_kind(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE captures ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
 
 
+# Issue 19, 1: a version's address never changes once issued. `article_versions.id` is the address
+# (/newsroom/article_versions/<id>), so a rebuild of an article's history (reparse, an import, a
+# backfill, a parser fix) gives each new version the id issued for a capture it holds, and takes a
+# fresh one (above every id ever issued) only for a version none was issued for. Each id is anchored to
+# the WARC record of the capture it was issued for; an id whose version merged into another (a parser
+# fix made two versions read alike) answers with a redirect to it. Every id of an older archive is
+# registered here, anchored to its version's first capture, so its existing links keep working.
+_VERSION_PERMALINKS_SQL_0012 = """
+CREATE TABLE version_permalinks (
+    id INTEGER PRIMARY KEY,  -- a version id once issued: never given to another version
+    article_url TEXT NOT NULL,  -- the article's canonical URL (articles.url)
+    record_id TEXT,  -- WARC-Record-ID of the capture it was issued for (NULL: a version stored without WARC)
+    issued_at TEXT NOT NULL,  -- that capture's time (UTC)
+    content_hash TEXT NOT NULL,  -- the version's content hash when the id was issued
+    version_id INTEGER  -- the article_versions.id answering for it now: itself, or the version it merged into
+);
+CREATE INDEX idx_version_permalinks_article_url ON version_permalinks(article_url);
+INSERT INTO version_permalinks (id, article_url, record_id, issued_at, content_hash, version_id)
+    SELECT v.id, a.url, c.record_id, v.fetched_at, v.content_hash, v.id
+    FROM article_versions v JOIN articles a ON a.id = v.article_id LEFT JOIN captures c ON c.id = v.capture_id;
+"""
+
+
+@MIGRATIONS(name="0012_version_permalinks")
+def _issue19_version_permalinks(db: sqlite_utils.Database) -> None:
+    """Issue 19, 1: every version id ever issued, with the capture it stands for (literal SQL)."""
+    db.executescript(_VERSION_PERMALINKS_SQL_0012)
+
+
+@MIGRATIONS(name="0013_capture_sha256")
+def _issue19_capture_sha256(db: sqlite_utils.Database) -> None:
+    """Issue 19, 6: SHA-256 of each captured payload, as received (still content-encoded) and decoded.
+
+    Filled by the crawl for new captures and by the next reparse for older rows (NULL until then).
+    """
+    db.executescript(
+        """
+        ALTER TABLE captures ADD COLUMN payload_sha256 TEXT;  -- hex SHA-256 of the HTTP body as received
+        ALTER TABLE captures ADD COLUMN decoded_sha256 TEXT;  -- hex SHA-256 of the body content-decoded
+        """
+    )
+
+
 _ALERTS_SQL_0005 = """
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,  -- what `newsroom-archive ack ID` names
@@ -390,13 +433,13 @@ CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
 """
 
 
-@MIGRATIONS(name="0012_alerts")
+@MIGRATIONS(name="0014_alerts")
 def _issue18_alerts(db: sqlite_utils.Database) -> None:
     """Issue 18: alerts that stay on until cleared or acknowledged (store/alerts.py)."""
     db.executescript(_ALERTS_SQL_0005)
 
 
-@MIGRATIONS(name="0013_removed_schedule")
+@MIGRATIONS(name="0015_removed_schedule")
 def _issue18_removed_schedule(db: sqlite_utils.Database) -> None:
     """Issue 18: a removed article is no open error retried every night: its open 404/410 errors are
     resolved (at its removal) and its next re-check follows the removed schedule."""

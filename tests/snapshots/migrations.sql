@@ -422,7 +422,39 @@ CREATE TABLE captures (
     source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
 , kind TEXT NOT NULL DEFAULT 'article');
 
-==== 0012_alerts
+==== 0012_version_permalinks
+-- index idx_version_permalinks_article_url
+CREATE INDEX idx_version_permalinks_article_url ON version_permalinks(article_url);
+-- table version_permalinks
+CREATE TABLE version_permalinks (
+    id INTEGER PRIMARY KEY,  -- a version id once issued: never given to another version
+    article_url TEXT NOT NULL,  -- the article's canonical URL (articles.url)
+    record_id TEXT,  -- WARC-Record-ID of the capture it was issued for (NULL: a version stored without WARC)
+    issued_at TEXT NOT NULL,  -- that capture's time (UTC)
+    content_hash TEXT NOT NULL,  -- the version's content hash when the id was issued
+    version_id INTEGER  -- the article_versions.id answering for it now: itself, or the version it merged into
+);
+
+==== 0013_capture_sha256
+-- table captures
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,  -- the URL fetched (WARC-Target-URI)
+    article_id INTEGER REFERENCES articles(id),
+    version INTEGER,  -- the article version this response showed (a 304: the version it confirmed)
+    captured_at TEXT NOT NULL,  -- UTC, ISO 8601 to the second (WARC-Date)
+    status INTEGER NOT NULL,  -- HTTP status
+    warc_file TEXT,  -- relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    warc_offset INTEGER,  -- where the record starts in the (uncompressed) file, as CDXJ says
+    warc_length INTEGER,  -- the record's length there, gzip member included
+    record_id TEXT UNIQUE,  -- WARC-Record-ID: an import of the same file adds nothing
+    payload_digest TEXT,  -- WARC-Payload-Digest (sha1:BASE32)
+    source TEXT NOT NULL,  -- "crawl", "import" (another tool's file) or "wayback"
+    run_id INTEGER REFERENCES crawl_runs(id),  -- the crawl or reparse run that recorded it
+    source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
+, kind TEXT NOT NULL DEFAULT 'article', payload_sha256 TEXT, decoded_sha256 TEXT);
+
+==== 0014_alerts
 -- index idx_alerts_open
 CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
 -- table alerts
@@ -442,5 +474,5 @@ CREATE TABLE alerts (
     acknowledged_why TEXT
 );
 
-==== 0013_removed_schedule
+==== 0015_removed_schedule
 

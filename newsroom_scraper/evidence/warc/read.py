@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import itertools
 import os
 import zipfile
@@ -305,6 +307,7 @@ def _records(
         if skipped is not None:
             yield Skipped(kind, skipped)
             continue
+        digests: tuple[str | None, str | None] = (None, None)  # a response's payload SHA-256s
         body = b""
         refers_to: tuple[str | None, str | None] = (None, None)
         if kind == "metadata":
@@ -324,10 +327,7 @@ def _records(
             if http is None:
                 yield Skipped(kind, "no HTTP response in it")
                 continue
-            # At most one byte more than any page the parser takes: a small record may inflate to
-            # gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4).
-            # The parser then says ``too-large`` of what was read, and memory stays bounded.
-            body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+            body, digests = _payload(record)
         offset = iterator.get_record_offset()
         iterator.read_to_end(record)
         location = WarcLocation(
@@ -336,6 +336,8 @@ def _records(
             length=iterator.get_record_length(),
             record_id=headers.get_header("WARC-Record-ID"),
             payload_digest=headers.get_header("WARC-Payload-Digest"),
+            payload_sha256=digests[0],
+            decoded_sha256=digests[1],
         )
         yield WarcCapture(
             url=url,
@@ -355,6 +357,37 @@ def _records(
         yield FileError(f"{part.file}: cannot read: {message}")
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+def _payload(record: ArcWarcRecord) -> tuple[bytes, tuple[str | None, str | None]]:
+    """A response's body, decoded as warcio decodes it (de-chunked, content-decoded), and the hex
+    SHA-256 of its payload as stored (the bytes after the HTTP head: what the server sent) and of
+    the body decoded (None when it is larger than any page the parser takes).
+
+    The body is at most one byte more than any page the parser takes: a small record may inflate to
+    gigabytes (a gzip bomb the crawl refused is still evidence in its WARC; issue 17, 4). The parser
+    then says ``too-large`` of what was read, and memory stays bounded.
+    """
+    stored = record.raw_stream
+    as_received = hashlib.sha256()
+    kept: list[bytes] = []
+    size = 0
+    while block := stored.read(BUFF_SIZE):
+        as_received.update(block)
+        if size <= MAX_PAGE_BYTES:  # the rest is hashed, never decoded: no page is that large
+            kept.append(block)
+            size += len(block)
+    stored_bytes = b"".join(kept)
+    if record.content_stream() is stored:  # neither chunked nor content-encoded: the body is what was sent
+        body = stored_bytes[: MAX_PAGE_BYTES + 1]
+        return body, (as_received.hexdigest(), as_received.hexdigest() if size <= MAX_PAGE_BYTES else None)
+    record.raw_stream = io.BytesIO(stored_bytes)  # warcio's own decoding, over the bytes read
+    try:
+        body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    finally:
+        record.raw_stream = stored  # read to its end: the iterator goes on from there
+    decoded = hashlib.sha256(body).hexdigest() if len(body) <= MAX_PAGE_BYTES else None
+    return body, (as_received.hexdigest(), decoded)
 
 
 # The revisit profiles read (WARC 1.0 and 1.1 name them alike), and the status of one without HTTP headers

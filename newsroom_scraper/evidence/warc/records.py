@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 
+from warcio.bufferedreaders import BufferedReader
+
 from newsroom_scraper.items import WarcLocation
+from newsroom_scraper.parser.page import MAX_PAGE_BYTES
 
 WARC_VERSION = "1.1"
 # A 304 answer is a ``metadata`` record of WARC fields (``NOT_MODIFIED_FIELDS``) that refers to the
@@ -107,6 +112,21 @@ def iso_date(warc_date_value: str) -> str:
     """A WARC-Date as the archive's timestamps: UTC, to the second, with '+00:00'."""
     moment = datetime.fromisoformat(warc_date_value.replace("Z", "+00:00")).astimezone(UTC)
     return moment.replace(microsecond=0).isoformat()
+
+
+def payload_digests(headers: Headers, body: bytes) -> tuple[str, str | None]:
+    """Hex SHA-256 of a stored HTTP body as received and of it content-decoded as warcio decodes it
+    on reading (``warcio extract --payload``); the second None when it decodes to more than any page
+    the parser takes (reading stops there too) or does not decode."""
+    received = hashlib.sha256(body).hexdigest()
+    encoding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), None)
+    if not encoding or encoding not in BufferedReader.get_supported_decompressors():
+        return received, received if len(body) <= MAX_PAGE_BYTES else None
+    try:
+        decoded = BufferedReader(io.BytesIO(body), decomp_type=encoding).read(MAX_PAGE_BYTES + 1)
+    except Exception:  # warcio's decoders raise what their libraries raise (zlib.error, brotli.error, …)
+        return received, None
+    return received, hashlib.sha256(decoded).hexdigest() if len(decoded) <= MAX_PAGE_BYTES else None
 
 
 def reason_phrase(status: int) -> str:

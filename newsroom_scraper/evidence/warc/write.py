@@ -24,6 +24,7 @@ from newsroom_scraper.evidence.warc.records import (
     Exchange,
     Headers,
     not_modified_fields,
+    payload_digests,
     reason_phrase,
     unchunked,
     warc_date,
@@ -86,7 +87,8 @@ class WarcWriter:
                 http_headers=StatusAndHeaders(status_line, headers, protocol=exchange.protocol),
                 warc_headers_dict=common,
             )
-        location = self._write(record)
+        digests = None if exchange.status == 304 else payload_digests(exchange.response_headers, exchange.body)
+        location = self._write(record, digests)
         parts = urlsplit(exchange.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = list(exchange.request_headers)
@@ -134,7 +136,7 @@ class WarcWriter:
                 **(more or {}),
             },
         )
-        location = self._write(record)
+        location = self._write(record, payload_digests(headers, body))
         self._rotate_if_full()
         return location
 
@@ -182,7 +184,9 @@ class WarcWriter:
             self._writer.write_record(warcinfo)
         return self._writer
 
-    def _write(self, record: Any) -> WarcLocation:
+    def _write(self, record: Any, digests: tuple[str, str | None] | None = None) -> WarcLocation:
+        """Write ``record``; where it went, with its payload's SHA-256 as received and decoded
+        (``payload_digests``) when it has a payload."""
         assert self._handle is not None and self._writer is not None
         offset = self._handle.tell()
         self._writer.write_record(record)
@@ -193,6 +197,8 @@ class WarcWriter:
             length=self._handle.tell() - offset,
             record_id=headers.get_header("WARC-Record-ID"),
             payload_digest=headers.get_header("WARC-Payload-Digest"),
+            payload_sha256=digests[0] if digests else None,
+            decoded_sha256=digests[1] if digests else None,
         )
 
     def _rotate_if_full(self) -> None:

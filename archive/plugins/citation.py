@@ -1,0 +1,1 @@
+../../newsroom_scraper/reader/plugins/citation.py
