@@ -85,6 +85,9 @@ def prepare_jinja2_environment(env: Any) -> None:
     env.filters["german_datetime"] = german_datetime
     env.filters["marked"] = marked
     env.filters["safe_body"] = safe_body
+    # Also for the pages Datasette renders without the plugins' variables (its 404 and error pages,
+    # whose base.html links the search: a missing version id answered 500 without it).
+    env.globals["archive_db"] = DATABASE_NAME
 
 
 @hookimpl
