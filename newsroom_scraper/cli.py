@@ -265,17 +265,48 @@ def serve(db_path: str, host: str, port: int, warc_dir: str | None, public_url: 
 @click.option("--delay", type=float, default=None, help="Seconds between requests (default 1.0, as the crawl).")
 @click.option("--timeout", type=float, default=None, help="Seconds before a request is given up (default 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
-def doctor(start_url: str | None, delay: float | None, timeout: float | None, as_json: bool) -> None:
+@click.option(
+    "--db",
+    "db_path",
+    default="archive/newsroom.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The archive whose last runs say which channels used to yield articles (read only; skipped when missing).",
+)
+def doctor(start_url: str | None, delay: float | None, timeout: float | None, as_json: bool, db_path: str) -> None:
     """Probe the site politely: which discovery channels answer, cookies, does the parser work.
 
     A handful of requests with the crawl's own manners, nothing written. Exits 0 when every check
-    passed, 1 when a discovery channel or the parser is broken.
+    passed, 1 when a discovery channel or the parser is broken, or when a channel the archive's last
+    runs found articles through (a sitemap, say) names none now.
     """
     from newsroom_scraper.ops.doctor import diagnose, format_table
 
-    diagnosis = diagnose(start_url, delay=delay, timeout=timeout)
+    diagnosis = diagnose(start_url, delay=delay, timeout=timeout, usual=_usual_channels(db_path, start_url))
     click.echo(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2) if as_json else format_table(diagnosis))
     sys.exit(diagnosis.exit_code)
+
+
+def _usual_channels(db_path: str, start_url: str | None) -> dict[str, int]:
+    """The channels the archive's last healthy runs of the same site found articles through; {}
+    without a readable archive (doctor then judges the site alone)."""
+    from pathlib import Path
+
+    from newsroom_scraper import site
+    from newsroom_scraper.ops.drift import PREVIOUS_RUNS, usual_channels
+    from newsroom_scraper.parser.text.urls import origin_of
+    from newsroom_scraper.store import Archive
+
+    if not Path(db_path).exists():
+        return {}
+    origin = origin_of(start_url or site.DEFAULT_START_URL)
+    try:
+        with Archive(db_path, read_only=True) as archive:
+            runs = archive.recent_runs(PREVIOUS_RUNS, healthy=True)
+    except (sqlite3.DatabaseError, ArchiveNeedsMigration) as error:
+        click.echo(f"doctor: {db_path} not read ({error}): judging the site alone", err=True)
+        return {}
+    return usual_channels([run for run in runs if origin_of(run.get("start_url") or "") == origin])
 
 
 @main.command()
@@ -304,27 +335,87 @@ def backup(db_path: str, to: str, overwrite: bool) -> None:
 
 @main.command()
 @click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
-def status(db_path: str) -> None:
-    """Show what the archive holds and how its last crawl went."""
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (for scripts).")
+@click.option(
+    "--now",
+    envvar="NEWSROOM_NOW",
+    default=None,
+    help="The moment re-checks are counted due at (ISO 8601; default: the NEWSROOM_NOW variable, else the clock).",
+)
+def status(db_path: str, as_json: bool, now: str | None) -> None:
+    """Show what the archive holds and how its last crawl went.
+
+    Exits 2 with one line when the archive is missing, damaged or needs a migration.
+    """
     from pathlib import Path
 
-    from newsroom_scraper.ops.report import format_summary
+    from newsroom_scraper.ops.report import format_summary, summary_data
+    from newsroom_scraper.ops.schedule import moment
+    from newsroom_scraper.settings import NEWSROOM_RECHECK_BUDGET
     from newsroom_scraper.store import Archive
+    from newsroom_scraper.store.lock import is_write_locked
 
     if not Path(db_path).exists():
         click.echo(f"status: {db_path} does not exist: run `newsroom-archive crawl` first", err=True)
         sys.exit(2)
     try:
+        at = moment(now) if now else None
+    except ValueError:
+        click.echo(f"status: --now {now!r} is no ISO 8601 date or time", err=True)
+        sys.exit(2)
+    try:
         archive = Archive(db_path, read_only=True)  # status never writes the archive
         with archive:
-            summary = archive.summary()
+            summary = archive.summary(at, NEWSROOM_RECHECK_BUDGET)
     except ArchiveNeedsMigration as error:
         click.echo(f"status: {error}", err=True)
         sys.exit(2)
     except sqlite3.DatabaseError as error:  # not SQLite at all, or damaged: one line, no traceback
         click.echo(f"status: {db_path} is not a readable archive ({error}); restore it from a backup", err=True)
         sys.exit(2)
-    click.echo(format_summary(summary))
+    writing = is_write_locked(db_path)
+    if as_json:
+        click.echo(json.dumps(summary_data(summary, writing), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(format_summary(summary, writing))
+
+
+@main.command()
+@click.argument("alert_id", type=int)
+@click.option(
+    "--why", required=True, help="Why the alert may rest (kept with it): what was done, or why nothing needs doing."
+)
+@click.option("--by", "by", default=None, help="Who acknowledges it (default: the user running the command).")
+@click.option("--db", "db_path", default="archive/newsroom.db", show_default=True, type=click.Path(dir_okay=False))
+def ack(alert_id: int, why: str, by: str | None, db_path: str) -> None:
+    """Acknowledge an open alert (its id is in the run report and `status`): later runs stop repeating
+    it and exiting 3 for it. It closes by itself once a run sees its condition gone.
+
+    Exits 2 with one line when there is no such open alert or no archive.
+    """
+    import getpass
+    from pathlib import Path
+
+    from newsroom_scraper.ops.schedule import clock_now
+    from newsroom_scraper.settings import NEWSROOM_NOW
+    from newsroom_scraper.store import Archive
+
+    if not Path(db_path).exists():
+        click.echo(f"ack: {db_path} does not exist", err=True)
+        sys.exit(2)
+    who = by or getpass.getuser()
+    try:
+        with Archive(db_path) as archive:
+            alert = archive.acknowledge_alert(alert_id, by=who, why=why, at=clock_now(NEWSROOM_NOW))
+    except (sqlite3.DatabaseError, ValueError) as error:
+        click.echo(f"ack: {db_path} is not a writable archive ({error})", err=True)
+        sys.exit(2)
+    if alert is None:
+        click.echo(f"ack: no open alert {alert_id} (see `newsroom-archive status`)", err=True)
+        sys.exit(2)
+    click.echo(
+        f"Alert {alert_id} acknowledged by {alert['acknowledged_by']} at {alert['acknowledged_at']}: {alert['message']}"
+    )
 
 
 @main.command()

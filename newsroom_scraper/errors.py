@@ -54,11 +54,15 @@ class Failure(_Explained):
     """Why an article request ended without a stored page: ``crawl_errors.kind``.
 
     Each member's value is stored; ``when`` says when it is recorded (docs/reliability.md's table
-    is checked against it). Every kind but ``warning`` is retried at the next run, but
+    is checked against it). Every kind but ``warning`` and ``layout-lost`` is retried at the next run, but
     ``too-large`` only at a --recheck-all run. A row's kind is its last attempt's.
     """
 
-    HTTP = "http", "the server answered 4xx or 5xx after the retries (`status` holds it)"
+    HTTP = (
+        "http",
+        "the server answered 4xx or 5xx after the retries (`status` holds it); a 404 or 410 of an archived "
+        "article is no error but its removal (`articles.removed_at`, re-checked on a slow schedule)",
+    )
     TIMEOUT = "timeout", "no answer within `DOWNLOAD_TIMEOUT` at the last attempt"
     NETWORK = "network", "the connection failed or the body was cut short (`Content-Length` not reached)"
     TOO_LARGE = (
@@ -73,6 +77,11 @@ class Failure(_Explained):
     OFFSITE = "offsite", "a redirect led to another origin (scheme, host or port), which the crawl never contacts"
     ROBOTS = "robots", "robots.txt forbids the URL (obeyed; checked again next run)"
     PARSE = "parse", "the page is not a complete article page (`reason` is a `Reason`)"
+    LAYOUT_LOST = (
+        "layout-lost",
+        "an article one of the site's layouts read is now read only by the generic fallback (a relaunch): "
+        "no version is stored, the page stays in the WARC for `reparse`; not retried, the re-check schedule goes on",
+    )
     STORE = (
         "store",
         "the archive could not store the article, or its WARC record (no article is kept without its evidence)",

@@ -167,6 +167,22 @@ def _cap_part(item: Any) -> Any:
     return replace(item, **{k: v[:MAX_PART_CHARS] for k, v in vars(item).items() if isinstance(v, str)})
 
 
+# ``Article.layout`` of the generic fallback (parser/layouts/generic.py): a best-effort reading,
+# never allowed to replace what one of the site's own layouts read (``layout_lost``).
+FALLBACK_LAYOUT = "generic"
+
+
+def layout_lost(archived_layout: str | None, new_layout: str) -> bool:
+    """Whether a page now read by ``new_layout`` must not become a version of an article whose
+    current version ``archived_layout`` read: the site's own layout no longer recognises the page
+    (a relaunch), and the fallback's reading would only be a worse copy of the same article.
+
+    >>> layout_lost("dtm-2023", "generic"), layout_lost("generic", "generic"), layout_lost(None, "generic")
+    (True, False, False)
+    """
+    return new_layout == FALLBACK_LAYOUT and archived_layout not in (None, FALLBACK_LAYOUT)
+
+
 # The list fields whose items are records, and the record type of each.
 PARTS: dict[str, type] = {"images": Image, "videos": Video, "links": Link, "related": RelatedLink}
 

@@ -146,7 +146,10 @@ class ArchiveMiddleware:
         archive = self._open()
         now = moment(spider.clock) if getattr(spider, "clock", None) else datetime.now(UTC)
         candidates = archive.refresh_candidates(
-            refresh_days=spider.refresh_days, now=now, all_articles=spider.recheck_all
+            refresh_days=spider.refresh_days,
+            now=now,
+            all_articles=spider.recheck_all,
+            budget=self.crawler.settings.getint("NEWSROOM_RECHECK_BUDGET"),
         )
         retries = archive.retry_urls(too_large=bool(spider.recheck_all))
         requests = [self._refresh_request(spider, row) for row in candidates]

@@ -59,6 +59,7 @@ class ArchivePipeline:
             settings.getint("NEWSROOM_PROGRESS_EVERY"),
             self.crawler.stats,
             spider.logger.log,
+            clock=settings.get("NEWSROOM_NOW") or None,
         )
         self.run_id = self.writer.open(getattr(spider, "options", {}))
         self.crawler.stats.set_value("newsroom/run_id", self.run_id)

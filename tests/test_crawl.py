@@ -374,8 +374,8 @@ def test_an_edit_is_found_when_its_recheck_is_due(tmp_path):
 
 
 def test_a_changed_markup_ends_the_run_with_drift_alerts(own_run):
-    """The replica relaunches its article pages (dtm-* renamed): the weekly run re-reads them with
-    the generic fallback, fields go empty, the slider is gone, and the crawl exits with 3."""
+    """The replica relaunches its article pages (dtm-* renamed): the weekly run re-reads them, only
+    the generic fallback reads them, so no version is stored (layout lost), and the crawl exits with 3."""
     from newsroom_scraper.ops.drift import EXIT_DRIFT
 
     site, server, db, _ = own_run
@@ -389,9 +389,9 @@ def test_a_changed_markup_ends_the_run_with_drift_alerts(own_run):
         cwd=ROOT,
     )
     assert completed.returncode == EXIT_DRIFT, completed.stdout + completed.stderr
-    assert "  ! drift: field related empty on 100% of the articles (usually 0%)" in completed.stdout
-    assert "  ! drift: channel teaser named no article (it did in the previous 1 runs)" in completed.stdout
+    assert f"  ! drift: layout lost: {ARTICLES} archived articles read only by the generic fallback" in completed.stdout
+    assert f"layout-lost {ARTICLES}" in completed.stdout and "0 changed" in completed.stdout
     status = subprocess.run(
         [sys.executable, "-m", "newsroom_scraper", "status", "--db", str(db)], capture_output=True, text=True
     )
-    assert "drift alert(s)" in status.stdout and "! drift: field related" in status.stdout
+    assert "drift alert(s)" in status.stdout and "! drift: layout lost" in status.stdout

@@ -92,3 +92,27 @@ def test_a_site_without_robots_txt_is_no_failure(monkeypatch):
     found = checks(completed)
     assert found["robots.txt"]["status"] == 404 and found["robots.txt"]["verdict"] == "ok"
     assert found["sitemaps"]["verdict"] == "skip"
+
+
+def test_a_sitemap_the_archive_used_that_vanished_is_broken(tmp_path):
+    """Issue 18, 2: a site without sitemaps passes, but a sitemap the archive's runs found articles
+    through and that is gone now is broken discovery (it used to say "not used", exit 0)."""
+    site = ReplicaSite(articles=30, seed=23, newest=date.today())
+    db = tmp_path / "newsroom.db"
+    with ReplicaServer(site) as server:
+        crawled = subprocess.run(
+            [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
+            + ["--db", str(db), "--delay", "0", "--concurrency", "8", "--log-level", "WARNING"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+        assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+        site.routes.sitemap = False  # robots.txt names no sitemap any more
+        completed = doctor(server, "--json", "--db", str(db))
+        unknown = doctor(server, "--json", "--db", str(tmp_path / "none.db"))
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert json.loads(completed.stdout)["broken"] == ["sitemaps"]
+    assert "the archive's last runs found" in checks(completed)["sitemaps"]["note"]
+    assert unknown.returncode == 0 and checks(unknown)["sitemaps"]["verdict"] == "skip"  # no history: not used

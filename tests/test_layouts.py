@@ -159,3 +159,20 @@ def test_generic_article_body_is_escaped():
         article.body_html
         == "<p>Erster Absatz &lt;img src=x onerror=alert(1)&gt;</p>\n<p>Zweiter &amp; letzter Absatz</p>"
     )
+
+
+def test_the_generic_fallback_never_reads_teaser_sliders_as_article_text():
+    """Issue 18, 1: a relaunched page read by the fallback held the "Weitere Nachrichten" slider in
+    its text, which changes every day: a new version every night. Teaser blocks are never text."""
+    from newsroom_replica.markup import relaunched
+
+    page = next(page for page in sample_pages().values() if page.related and any(t.text for t in page.related))
+    article = parse_article(relaunched(render_article(page)), "https://www.dortmund.de" + page.path)
+    assert article.layout == "generic" and article.body_text
+    assert "Weitere Nachrichten" not in article.body_text
+    for teaser in page.related:
+        assert teaser.title not in article.body_text
+        assert not teaser.text or teaser.text not in article.body_text
+    aside = "<aside><h2>Mehr zum Thema</h2><p>Ein anderer Artikel, jeden Tag ein anderer.</p></aside>"
+    html = relaunched(render_article(page)).replace("</main>", aside + "</main>")
+    assert "jeden Tag ein anderer" not in parse_article(html, "https://www.dortmund.de" + page.path).body_text

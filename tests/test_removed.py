@@ -89,3 +89,44 @@ def test_removal_survives_reopening(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         row = archive.get_article(URL)
         assert row is not None and row["removed_at"] == "2026-02-01T00:00:00+00:00"
+
+
+def test_a_removed_article_is_one_record_on_a_slow_schedule_not_an_error_a_night(tmp_path: Path) -> None:
+    """Issue 18, 3: nine removed URLs had 1,015 open crawl_errors rows after six months, fetched
+    every night. Now the 404 is the removal (one record), no error, and asked again 7, 30, 90 days on."""
+    import datetime as dt
+
+    from newsroom_scraper.ops.report import format_report
+
+    pipeline = pipeline_with_article(tmp_path)
+    archive = pipeline.archive
+    assert archive is not None
+    pipeline.clock = "2026-03-01T05:30:00+00:00"
+    pipeline.write(CrawlFailure(url=FETCHED, kind="http", reason="HTTP 404", status=404))
+    assert removed_at(pipeline) == "2026-03-01T05:30:00+00:00"  # the run's clock, not the real one
+    assert archive.retry_urls() == []  # not fetched again tomorrow
+    assert archive.db.execute("select count(*) from crawl_errors").fetchone()[0] == 0
+    assert pipeline.stats.get_value("newsroom/removed") == 1
+    run = pipeline.finish("finished")
+    assert run is not None and "  removed: 1 archived articles answered 404/410 for the first time" in format_report(
+        run
+    )
+
+    def due(day: str) -> list[str]:
+        with Archive(tmp_path / "a.db") as reopened:
+            now = dt.datetime.fromisoformat(f"{day}T06:00:00+00:00")
+            return [row["url"] for row in reopened.refresh_candidates(now=now, budget=300)]
+
+    assert due("2026-03-02") == [] and due("2026-03-07") == []  # neither due by age nor swept
+    assert due("2026-03-08") == [URL]  # a week after its removal
+    with Archive(tmp_path / "a.db") as reopened:
+        assert reopened.mark_removed(FETCHED, removed_at="2026-03-08T05:30:00+00:00") == "still-removed"
+        row = reopened.get_article(URL)
+        assert row is not None and row["removed_at"] == "2026-03-01T05:30:00+00:00"
+        assert row["recheck_due_at"] == "2026-03-31T05:30:00+00:00"  # then 30 days after the removal
+
+
+def test_a_404_of_a_url_never_archived_stays_an_error(tmp_path: Path) -> None:
+    pipeline = pipeline_with_article(tmp_path)
+    pipeline.write(CrawlFailure(url=FETCHED.replace("ein-test", "nie-da"), kind="http", reason="HTTP 404", status=404))
+    assert pipeline.archive is not None and len(pipeline.archive.retry_urls()) == 1

@@ -110,3 +110,73 @@ def test_an_archive_older_than_the_schedule_gets_due_times_when_opened(tmp_path)
         archive.db.execute("update articles set recheck_due_at = null")
     with Archive(path) as archive:
         assert due(archive) == at(1)
+
+
+def test_a_nightly_budget_rechecks_every_article_within_the_cycle_it_promises(tmp_path):
+    """Issue 18, 3: at most NEWSROOM_RECHECK_BUDGET re-checks a night, due by age first, then the
+    least recently checked (changed ones sooner), so every article is re-checked every N nights."""
+    from newsroom_scraper.ops.schedule import recheck_cycle_days
+
+    articles, budget, start = 40, 10, dt.datetime(2026, 6, 1, 5, 30, tzinfo=dt.UTC)
+    with Archive(tmp_path / "a.db") as archive:
+        run = archive.start_run("test", {})
+        for n in range(articles):  # published over two years: most are far from their next step by age
+            published = (start - dt.timedelta(days=3 + 17 * n)).date().isoformat()
+            archive.save_article(
+                Article(
+                    url=f"https://www.dortmund.de/newsroom/a{n}.html",
+                    title="T",
+                    published_at=published,
+                    layout="dtm-2023",
+                    body_text=f"Text {n}.",
+                ),
+                run_id=run,
+                fetched_url=f"http://127.0.0.1:9/newsroom/a{n}.html",
+                fetched_at=start.isoformat(),
+                etag=None,
+                last_modified=None,
+            )
+        cycle = recheck_cycle_days(articles, budget)
+        assert cycle == 8 and archive.recheck_cycle(budget)["cycle_days"] == 8
+        last_checked = dict.fromkeys(range(articles), 0)
+        longest = 0
+        for night in range(1, 25):
+            now = start + dt.timedelta(days=night)
+            rows = archive.refresh_candidates(now=now, budget=budget)
+            assert len(rows) <= budget
+            for row in rows:
+                archive.mark_not_modified(row["fetched_url"], run_id=run, checked_at=now.isoformat(timespec="seconds"))
+                n = int(row["url"].rsplit("/a", 1)[1].removesuffix(".html"))
+                longest = max(longest, night - last_checked[n])
+                last_checked[n] = night
+        longest = max([longest, *(24 - night for night in last_checked.values())])
+        assert longest <= cycle, f"an article waited {longest} nights (promised: {cycle})"
+
+
+def test_the_sweep_checks_an_article_that_changed_before_sooner(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        run = archive.start_run("test", {})
+        for n, bodies in enumerate((["Eins."], ["Zwei.", "Zwei, korrigiert."])):
+            for day, body in enumerate(bodies):
+                archive.save_article(
+                    Article(
+                        url=f"https://www.dortmund.de/newsroom/b{n}.html",
+                        title="T",
+                        published_at="2024-01-01",
+                        layout="dtm-2023",
+                        body_text=body,
+                    ),
+                    run_id=run,
+                    fetched_url=f"http://127.0.0.1:9/newsroom/b{n}.html",
+                    fetched_at=f"2026-01-0{day + 1}T05:30:00+00:00",
+                    etag=None,
+                    last_modified=None,
+                )
+            archive.mark_not_modified(
+                f"http://127.0.0.1:9/newsroom/b{n}.html", run_id=run, checked_at="2026-06-01T05:30:00+00:00"
+            )
+        now = dt.datetime(2026, 6, 3, 5, 30, tzinfo=dt.UTC)  # neither is due by age
+        assert archive.refresh_candidates(now=now, budget=0) == []
+        assert [row["url"] for row in archive.refresh_candidates(now=now, budget=1)] == [
+            "https://www.dortmund.de/newsroom/b1.html"  # checked as long ago, but corrected once
+        ]

@@ -814,3 +814,28 @@ def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_pat
         archive.check_integrity()
         assert [r["title"] for r in archive.search("Leeds")] == ["Jubiläum in Leeds"]
         assert archive.search("Städtepartnerschaft")  # the body, still indexed after the rebuild
+
+
+def test_reparse_keeps_no_version_a_lost_layout_read(tmp_path):
+    """Issue 18, 1: captures of a relaunch, read only by the generic fallback, make no version of an
+    article the site's layout read before; they stay captures of the version in force."""
+    from newsroom_scraper.items import Article, Capture
+
+    url = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/relaunch.html"
+
+    def capture(n: int, layout: str, text: str) -> Capture:
+        article = Article(url=url, title="Relaunch", published_at="2026-01-01", layout=layout, body_text=text)
+        return Capture(
+            url=url, captured_at=f"2026-01-0{n}T05:00:00+00:00", status=200, record_id=f"r{n}", article=article
+        )
+
+    captures = [
+        capture(1, "dtm-2023", "Text."),
+        capture(2, "generic", "Text. Weitere Nachrichten"),
+        capture(3, "dtm-2023", "Text."),
+    ]
+    with Archive(tmp_path / "a.db") as archive:
+        assert archive.replace_history(url, captures, archive.start_run("reparse", {})) == "new"
+        row = archive.get_article(url)
+        assert row is not None and row["version_count"] == 1 and row["layout"] == "dtm-2023"
+        assert archive.db.execute("select count(*) from captures").fetchone()[0] == 3

@@ -10,6 +10,7 @@ and reused without a crawler.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import time
@@ -19,12 +20,13 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from newsroom_scraper.errors import Failure
-from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedImage, FetchedPage, ParsedPage
-from newsroom_scraper.ops.drift import PREVIOUS_RUNS, drift_alerts
-from newsroom_scraper.parser.text.dates import utc_now
+from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedImage, FetchedPage, ParsedPage, layout_lost
+from newsroom_scraper.ops.drift import PREVIOUS_RUNS, cleared_by, drift_conditions
+from newsroom_scraper.ops.schedule import clock_now, iso, moment
 from newsroom_scraper.store import Archive
 
-# A definite "gone" for an archived article: it is marked removed (a timeout or a 5xx is only an error).
+# A definite "gone" for an archived article: it is marked removed, once, and re-checked on the slow
+# removed schedule (ops/schedule.py), never recorded as an error (a timeout or a 5xx is only an error).
 REMOVED_STATUSES = (404, 410)
 # Fields whose emptiness the run report shows, so that a markup change is noticed.
 WATCHED_FIELDS = [f.name for f in fields(Article) if f.name not in ("url", "layout")]
@@ -45,9 +47,18 @@ class ArchiveWriter:
     """Stores items in the archive, in groups (see the module's doc); counts what it stored."""
 
     def __init__(
-        self, db_path: str, commit_items: int, commit_seconds: float, progress_every: int, stats: Stats, log: Log
+        self,
+        db_path: str,
+        commit_items: int,
+        commit_seconds: float,
+        progress_every: int,
+        stats: Stats,
+        log: Log,
+        clock: str | None = None,
     ) -> None:
         self.db_path = db_path
+        self.clock = clock  # NEWSROOM_NOW: the run's fixed "now" (None: the real clock)
+        self.started = time.monotonic()
         self.stats = stats
         self.log = log
         self.counts: Counter[str] = Counter()
@@ -66,8 +77,19 @@ class ArchiveWriter:
     def open(self, options: dict[str, Any]) -> int:
         """Open the archive and start the run; its id."""
         self.archive = Archive(self.db_path)
-        self.run_id = self.archive.start_run(options.get("start_url", ""), options)
+        self.started = time.monotonic()
+        self.run_id = self.archive.start_run(options.get("start_url", ""), options, started_at=self.now())
         return self.run_id
+
+    def now(self) -> str:
+        """The run's clock: NEWSROOM_NOW when set (tests, replays, the night simulator), else the real one."""
+        return clock_now(self.clock)
+
+    def finished_at(self) -> str:
+        """When the run ended on its clock: a fixed "now" plus the time the run really took."""
+        if not self.clock:
+            return clock_now(None)
+        return iso(moment(self.clock) + dt.timedelta(seconds=round(time.monotonic() - self.started)))
 
     def write(self, item: Any) -> None:
         """One item into the open transaction (a group, see the module's doc)."""
@@ -117,6 +139,8 @@ class ArchiveWriter:
             self.counts["not_modified"] += 1
             self.uncommitted_outcomes["not_modified"] += 1
         elif isinstance(item, ParsedPage) and item.article is not None:
+            if self._layout_lost(item.article, item):
+                return
             if self._store(item.article, item.fetch):
                 for warning in item.warnings:
                     self._record(item.fetch.url, Failure.WARNING, warning, item.fetch.status, item.attempts)
@@ -126,9 +150,28 @@ class ArchiveWriter:
         elif isinstance(item, FetchedImage):
             self._store_image(item)
         elif isinstance(item, CrawlFailure):
-            self._record(item.url, item.kind, item.reason, item.status, item.attempts)
-            if item.status in REMOVED_STATUSES and self.archive.mark_removed(item.url, removed_at=utc_now()):
-                self.stats.inc_value("newsroom/removed")
+            removal = (
+                self.archive.mark_removed(item.url, removed_at=self.now()) if item.status in REMOVED_STATUSES else None
+            )
+            if removal is None:
+                self._record(item.url, item.kind, item.reason, item.status, item.attempts)
+            else:  # one record of the removal (removed_at), no error to retry every night
+                self.stats.inc_value(f"newsroom/{removal}")
+
+    def _layout_lost(self, article: Article, item: ParsedPage) -> bool:
+        """Whether the page is an archived article its layout no longer reads (``items.layout_lost``):
+        then it is recorded as ``layout-lost`` and no version is stored. The page is in the WARC
+        already; ``reparse`` reads it once a layout does. Its re-check schedule goes on as if it
+        had been read, so a relaunch does not make every archived article due every night."""
+        assert self.archive is not None
+        urls = [article.url, item.fetch.requested_url or item.fetch.url]
+        archived = self.archive.archived_layout(urls)
+        if not layout_lost(archived, article.layout):
+            return False
+        reason = f"archived by {archived}, now read only by {article.layout}: no version stored"
+        self._record(item.fetch.url, Failure.LAYOUT_LOST, reason, item.fetch.status, item.attempts)
+        self.archive.postpone_recheck(urls, checked_at=item.fetch.fetched_at)
+        return True
 
     def _store_image(self, image: FetchedImage) -> None:
         """An article image's capture: counted (images and bytes, in the run report), recorded
@@ -144,7 +187,7 @@ class ArchiveWriter:
     def _record(self, url: str, kind: str, reason: str, status: int | None, attempts: int) -> None:
         """One crawl_errors row; counted in the run report by kind (warnings are no errors)."""
         assert self.archive is not None
-        self.archive.record_error(self.run_id, url, kind, reason, status, attempts)
+        self.archive.record_error(self.run_id, url, kind, reason, status, attempts, occurred_at=self.now())
         self.stats.inc_value(f"newsroom/failures/{kind}")
         if kind != Failure.WARNING:
             self.counts["errors"] += 1
@@ -172,6 +215,7 @@ class ArchiveWriter:
         self.counts[outcome] += 1
         self.uncommitted_outcomes[outcome] += 1
         self.parsed += 1
+        self.stats.inc_value(f"newsroom/read_by/{article.layout}")  # a lost layout's alert clears on it
         for name in WATCHED_FIELDS:
             if not getattr(article, name):
                 self.empty[name] += 1
@@ -213,14 +257,30 @@ class ArchiveWriter:
         self.uncommitted_outcomes.clear()
 
     def _record_drift(self) -> None:
-        """Compare the finished run with the runs before it and keep the alerts (ops/drift.py)."""
+        """Compare the finished run with the last healthy runs, raise, repeat or clear the alerts
+        (ops/drift.py, store/alerts.py), and keep with the run the lines of those not acknowledged:
+        they end its report and make the crawl exit 3."""
         assert self.archive is not None
         run = self.archive.get_run(self.run_id)
         assert run is not None
-        previous = self.archive.recent_runs(PREVIOUS_RUNS, before=self.run_id)
-        self.archive.record_drift(
-            self.run_id, drift_alerts(run, previous, self.archive.parse_errors_by_reason(self.run_id))
-        )
+        baseline = self.archive.recent_runs(PREVIOUS_RUNS, before=self.run_id, healthy=True)
+        parse_errors = self.archive.parse_errors_by_reason(self.run_id)
+        found = drift_conditions(run, baseline, parse_errors)
+        opened = {alert["condition"]: alert for alert in self.archive.open_alerts()}
+        at, lines = self.finished_at(), []
+        for condition, open_alert in opened.items():
+            if condition not in found and cleared_by(condition, run, parse_errors):
+                self.archive.clear_alert(open_alert["id"], run_id=self.run_id, at=at)
+            elif condition not in found:  # this run could not tell: the alarm stays on
+                found[condition] = open_alert["message"]
+        for condition, message in found.items():
+            alert_id = self.archive.raise_alert(condition, message, run_id=self.run_id, at=at)
+            earlier = opened.get(condition)
+            if earlier is not None and earlier["acknowledged_at"]:
+                continue  # an operator knows: no repeat, no exit 3
+            since = f", since run {earlier['first_run_id']}" if earlier is not None else ""
+            lines.append(f"{message} [alert {alert_id}{since}]")
+        self.archive.record_drift(self.run_id, lines)
 
     def finish(self, reason: str) -> dict[str, Any] | None:
         """Commit, write the run record (with the crawl's stats) and its drift alerts, close the
@@ -238,7 +298,8 @@ class ArchiveWriter:
         empty_fields = {name: round(self.empty[name] / self.parsed, 3) for name in watched} if self.parsed else {}
         counts = {key: self.counts.get(key, 0) for key in ("new", "changed", "unchanged", "not_modified", "errors")}
         try:
-            self.archive.finish_run(self.run_id, reason, dict(self.stats.get_stats()), counts, empty_fields)
+            stats = dict(self.stats.get_stats())
+            self.archive.finish_run(self.run_id, reason, stats, counts, empty_fields, finished_at=self.finished_at())
             self._record_drift()
             self._commit()
             run = self.archive.get_run(self.run_id)

@@ -39,6 +39,8 @@ from newsroom_scraper.spiders.newsroom import content_type
 EXIT_OK, EXIT_BROKEN = 0, 1
 # The checks, in the order the table shows them.
 CHECKS = ("robots.txt", "start page", "listing", "search API", "sitemaps", "article")
+# The discovery channels of the crawl (newsroom/seen_by/<channel>) and the check that probes each.
+CHANNEL_CHECKS = {"sitemap": "sitemaps", "listing": "listing", "search": "search API"}
 # Fields every article has; an empty one on the sampled article means the parser is broken.
 # (The others are empty on some pages: they are listed, not failed.)
 REQUIRED_FIELDS = ("title", "published_at", "body_text")
@@ -71,6 +73,17 @@ class Diagnosis:
     @property
     def exit_code(self) -> int:
         return EXIT_BROKEN if self.broken else EXIT_OK
+
+    def expect(self, usual: dict[str, int]) -> None:
+        """Fail a channel the archive's last healthy runs found articles through (``usual``: channel →
+        the fewest a run named, ops/drift.py ``usual_channels``) that now names none or is not offered:
+        a sitemap that vanished is broken discovery, not a site without sitemaps."""
+        for channel, named in usual.items():
+            check = self.checks.get(CHANNEL_CHECKS.get(channel, ""))
+            if check is None or check.verdict == "fail" or (check.verdict == "ok" and check.articles):
+                continue
+            check.verdict = "fail"
+            check.note = f"{check.note}; but the archive's last runs found {named}+ articles a run through it"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -253,9 +266,12 @@ class DoctorSpider(Spider):
             article.note = "no channel named an article"
 
 
-def diagnose(start_url: str | None = None, log_level: str = "ERROR", **options: Any) -> Diagnosis:
+def diagnose(
+    start_url: str | None = None, log_level: str = "ERROR", usual: dict[str, int] | None = None, **options: Any
+) -> Diagnosis:
     """Run the probe (blocking, once per process, as any Scrapy crawl) and return its diagnosis.
 
+    ``usual``: the channels the archive's runs found articles through (``Diagnosis.expect``);
     ``options`` are those of ``crawl_settings`` (delay, timeout, settings, …): the crawl's manners.
     """
     settings = crawl_settings(**options)
@@ -266,6 +282,7 @@ def diagnose(start_url: str | None = None, log_level: str = "ERROR", **options: 
     process.crawl(crawler, start_url=start_url or site.DEFAULT_START_URL)
     process.start()
     assert isinstance(crawler.spider, DoctorSpider)
+    crawler.spider.diagnosis.expect(usual or {})
     return crawler.spider.diagnosis
 
 

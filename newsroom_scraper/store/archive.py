@@ -8,6 +8,7 @@ file and combines one mixin per job, as sqlite-utils' Database is one object:
 - groups.py: many saves in one transaction (``batch``, ``begin_group``, ``commit_group`` …);
 - history.py: an article rebuilt from its captures (``replace_history``, for reparse);
 - rechecks.py: what to fetch again (``refresh_candidates``, the re-check schedule);
+- alerts.py: alerts that stay on until cleared or acknowledged (``raise_alert``, ``acknowledge_alert``);
 - queries.py: lookups, ``summary`` and search (its SQL: search/sql.py);
 - maintenance.py: integrity checks, ``backup_file`` and ``verify_file``.
 

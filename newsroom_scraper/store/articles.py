@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from newsroom_scraper.items import PARTS, Article, Capture
-from newsroom_scraper.ops.schedule import next_recheck, schedule_start
+from newsroom_scraper.ops.schedule import next_recheck, next_removed_recheck, schedule_start
 from newsroom_scraper.store.groups import Groups
 from newsroom_scraper.store.rows import (
     PART_COLUMN,
@@ -154,18 +154,30 @@ class Articles(Groups):
                     self._add_capture(capture, row["id"], row["version_count"], run_id)
         return bool(rows)
 
-    def mark_removed(self, url: str, *, removed_at: str) -> bool:
-        """Note that an archived article (canonical or fetched ``url``) answered 404 or 410.
+    def mark_removed(self, url: str, *, removed_at: str) -> str | None:
+        """Note that an archived article (canonical or fetched ``url``) answered 404 or 410 at
+        ``removed_at``: "removed" the first time, "still-removed" after; None when the URL is no
+        archived article.
 
         Only a definite answer counts (the caller's business: a timeout or a 5xx is an error).
         The versions stay; ``removed_at`` keeps the first such answer until the article is stored
-        or answers 304 again. False when the URL is no archived article.
+        or answers 304 again. The removal is the one record of it: open errors of the URL are
+        resolved (a removed article is no error to retry every night), and its next re-check
+        follows the removed schedule (ops/schedule.py ``next_removed_recheck``).
         """
-        cursor = self.db.execute(
-            "UPDATE articles SET removed_at = coalesce(removed_at, ?) WHERE url = ? OR fetched_url = ?",
-            [removed_at, url, url],
-        )
-        return cursor.rowcount > 0
+        with self.db.atomic():
+            rows = self._rows(
+                "SELECT id, url, fetched_url, removed_at FROM articles WHERE url = ? OR fetched_url = ?", [url, url]
+            )
+            for row in rows:
+                since = row["removed_at"] or removed_at
+                self._update_article(
+                    row["id"], {"removed_at": since, "recheck_due_at": next_removed_recheck(since, removed_at)}
+                )
+                self._resolve_errors([url, row["url"], row["fetched_url"]], removed_at)
+        if not rows:
+            return None
+        return "still-removed" if all(row["removed_at"] for row in rows) else "removed"
 
     def _find(self, url: str) -> dict[str, Any] | None:
         """The id, content hash and schedule columns of the article with this canonical URL."""

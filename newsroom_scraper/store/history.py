@@ -3,11 +3,12 @@ parser fix to every version, and imports another tool's or the Wayback Machine's
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from newsroom_scraper.items import Capture
+from newsroom_scraper.items import Capture, layout_lost
 from newsroom_scraper.store.articles import Articles
 from newsroom_scraper.store.rows import PART_TABLES, Derived, content_hash, derive, next_recheck_of, word_stems
 
@@ -27,8 +28,11 @@ class History(Articles):
         "kept": the archive holds captures or versions of the article that are not among
         ``captures`` (versions stored without WARC, or files elsewhere), so nothing is touched.
         ``derived``: what ``derive()`` gives for each capture's article, when computed ahead (None:
-        computed here as needed), in the order of ``captures``.
+        computed here as needed), in the order of ``captures``. A capture only the generic fallback
+        read, of an article a site's layout read before it, makes no version (``items.layout_lost``):
+        it is kept as a capture of the version before it, as the crawl kept it (a ``layout-lost`` error).
         """
+        captures = _readable(captures)
         parsed = [c for c in captures if c.article is not None]
         if not parsed:
             return "kept"
@@ -207,3 +211,18 @@ class History(Articles):
         """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
         rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
         return {(url, captured_at) for url, captured_at in rows}
+
+
+def _readable(captures: list[Capture]) -> list[Capture]:
+    """``captures`` in the same order, the parse taken off those whose layout was lost: the generic
+    fallback's reading of an article one of the site's layouts read in an earlier capture."""
+    layout: str | None = None
+    kept = []
+    for capture in captures:
+        article = capture.article
+        if article is not None and layout_lost(layout, article.layout):
+            capture = dataclasses.replace(capture, article=None)
+        elif article is not None:
+            layout = article.layout
+        kept.append(capture)
+    return kept

@@ -59,6 +59,25 @@ def write_lock(db_path: str | Path) -> Iterator[None]:
             del _HELD[key]
 
 
+def is_write_locked(db_path: str | Path) -> bool:
+    """Whether a process holds ``<db>.lock`` now (a crawl, reparse or backfill is writing): ``status``
+    tells a running crawl from one that was interrupted. Asks without taking the lock for long."""
+    key = os.path.abspath(f"{db_path}.lock")
+    if _HELD.get(key):
+        return True
+    try:
+        handle = open(key)
+    except OSError:  # never locked, or not ours to read: nobody is writing through it
+        return False
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return False
+
+
 def holding_write_lock(run: Callable[Concatenate[str | Path, P], T]) -> Callable[Concatenate[str | Path, P], T]:
     """``run(db_path, ...)`` with the archive's write lock held throughout (a decorator)."""
 

@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Any
 
 from newsroom_scraper.search.sql import SEARCH_SQL, search_hits
+from newsroom_scraper.store.alerts import Alerts
 from newsroom_scraper.store.rechecks import Rechecks
 from newsroom_scraper.store.runs import Runs
 
 
-class Queries(Runs, Rechecks):
+class Queries(Runs, Rechecks, Alerts):
     """Lookups, the archive's summary and search."""
 
     def is_archived(self, urls: list[str]) -> bool:
@@ -20,14 +21,27 @@ class Queries(Runs, Rechecks):
         sql = f"SELECT 1 FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1"
         return self.db.execute(sql, [*urls, *urls]).fetchone() is not None
 
-    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+    def archived_layout(self, urls: list[str]) -> str | None:
+        """The layout that read the current version of the article under any of ``urls`` (canonical
+        or fetched), or None when none is archived."""
+        marks = ", ".join("?" for _ in urls)
+        row = self.db.execute(
+            f"SELECT layout FROM articles WHERE url IN ({marks}) OR fetched_url IN ({marks}) LIMIT 1", [*urls, *urls]
+        ).fetchone()
+        return row[0] if row else None
+
+    def summary(self, now: dt.datetime | None = None, budget: int | None = None) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range,
-        re-checks due (at ``now``, default the clock)."""
+        re-checks due (at ``now``, default the clock), the re-check cycle a nightly ``budget`` gives,
+        removed articles (newest removal first), open alerts."""
 
         def scalar(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
 
         last_runs = self._rows("SELECT id FROM crawl_runs ORDER BY id DESC LIMIT 1")
+        removed = self._rows(
+            "SELECT url, removed_at FROM articles WHERE removed_at IS NOT NULL ORDER BY removed_at DESC, id"
+        )
         return {
             "articles": scalar("SELECT COUNT(*) FROM articles"),
             "by_section": dict(
@@ -45,7 +59,10 @@ class Queries(Runs, Rechecks):
             ),
             "last_run": self.get_run(last_runs[0]["id"]) if last_runs else None,
             "rechecks": self.recheck_schedule(now or dt.datetime.now(dt.UTC)),
+            "recheck_cycle": self.recheck_cycle(budget),
             "recent_runs": self.recent_runs(5),
+            "removed": removed,
+            "open_alerts": self.open_alerts(),
         }
 
     def article_count(self) -> int:

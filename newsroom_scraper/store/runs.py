@@ -18,18 +18,19 @@ _LAST_OF_KIND = """SELECT url FROM crawl_errors AS e WHERE resolved_at IS NULL A
 class Runs(ArchiveBase):
     """``crawl_runs`` and ``crawl_errors``: what ``Archive`` records about each crawl (or reparse)."""
 
-    def start_run(self, start_url: str, options: dict[str, Any]) -> int:
+    def start_run(self, start_url: str, options: dict[str, Any], *, started_at: str | None = None) -> int:
         """Record the start of a crawl and return its run id.
 
         Runs still unfinished are ones whose process died (SIGKILL, power loss): the crawl lock
         makes this the only crawl, so they are marked ``killed`` rather than left open forever.
+        ``started_at``: the run's clock (``NEWSROOM_NOW``), default the real one.
         """
         self.db.execute(
             "UPDATE crawl_runs SET finish_reason = 'killed' WHERE finished_at IS NULL AND finish_reason IS NULL"
         )
         cursor = self.db.execute(
             "INSERT INTO crawl_runs (started_at, start_url, options) VALUES (?, ?, ?)",
-            [utc_now(), start_url, json_text(options)],
+            [started_at or utc_now(), start_url, json_text(options)],
         )
         return int(cursor.lastrowid or 0)
 
@@ -40,6 +41,8 @@ class Runs(ArchiveBase):
         stats: dict[str, Any],
         counts: dict[str, Any],
         empty_fields: dict[str, Any],
+        *,
+        finished_at: str | None = None,
     ) -> None:
         """Record how a crawl ended: Scrapy's stats, the outcome counts, empty fields.
 
@@ -52,7 +55,7 @@ class Runs(ArchiveBase):
                 not_modified_count = ?, error_count = ?, empty_fields = ?
             WHERE id = ?""",
             [
-                utc_now(),
+                finished_at or utc_now(),
                 finish_reason,
                 json_text(stats),
                 *(int(counts.get(key, 0)) for key in ("new", "changed", "unchanged", "not_modified", "errors")),
@@ -66,10 +69,12 @@ class Runs(ArchiveBase):
         rows = self._rows("SELECT * FROM crawl_runs WHERE id = ?", [run_id])
         return rows[0] if rows else None
 
-    def recent_runs(self, limit: int, before: int | None = None) -> list[dict[str, Any]]:
-        """The last ``limit`` finished runs (before run ``before``, if given), newest first."""
+    def recent_runs(self, limit: int, before: int | None = None, *, healthy: bool = False) -> list[dict[str, Any]]:
+        """The last ``limit`` finished runs (before run ``before``, if given), newest first;
+        ``healthy``: only those that repeated or raised no alert (the drift baseline, ops/drift.py)."""
+        only_healthy = "AND (drift IS NULL OR drift = '[]')" if healthy else ""
         return self._rows(
-            "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            f"SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL AND id < ? {only_healthy} ORDER BY id DESC LIMIT ?",
             [before if before is not None else 2**62, limit],
         )
 
@@ -88,21 +93,31 @@ class Runs(ArchiveBase):
         self.db.execute("UPDATE crawl_runs SET drift = ? WHERE id = ?", [json_text(alerts), run_id])
 
     def record_error(
-        self, run_id: int, url: str, kind: str, reason: str, status: int | None = None, attempts: int | None = None
+        self,
+        run_id: int,
+        url: str,
+        kind: str,
+        reason: str,
+        status: int | None = None,
+        attempts: int | None = None,
+        *,
+        occurred_at: str | None = None,
     ) -> None:
-        """Record a failed fetch, parse or store of ``url`` (``kind``: an ``errors.Failure``);
-        it is retried next run, unless it is a ``warning`` about a page that was stored."""
+        """Record a failed fetch, parse or store of ``url`` (``kind``: an ``errors.Failure``) at
+        ``occurred_at`` (the run's clock, default the real one); it is retried next run, unless it
+        is a ``warning`` about a page that was stored or a ``layout-lost``."""
         self.db.execute(
             """INSERT INTO crawl_errors (run_id, url, kind, status, reason, occurred_at, attempts)
             VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [run_id, url, kind, status, reason, utc_now(), attempts],
+            [run_id, url, kind, status, reason, occurred_at or utc_now(), attempts],
         )
 
     def retry_urls(self, *, too_large: bool = True) -> list[str]:
-        """URLs with unresolved errors (warnings aside), each once, oldest error first; without
+        """URLs with unresolved errors (warnings and lost layouts aside: those pages were read, and
+        are fetched again when their re-check is due), each once, oldest error first; without
         ``too_large``, not those whose last error is ``too-large`` (``too_large_urls``)."""
         rows = self.db.execute(
-            f"""SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind != 'warning'
+            f"""SELECT url FROM crawl_errors WHERE resolved_at IS NULL AND kind NOT IN ('warning', 'layout-lost')
             {"" if too_large else f"AND url NOT IN ({_LAST_OF_KIND})"}
             GROUP BY url ORDER BY MIN(id)""",
             [] if too_large else [Failure.TOO_LARGE.value],

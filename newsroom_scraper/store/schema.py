@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from newsroom_scraper.ops.schedule import next_removed_recheck
+
 _SCHEMA_SQL_0001 = """
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,  -- rowid of articles_fts: must survive VACUUM
@@ -409,3 +411,46 @@ def _issue19_capture_sha256(db: sqlite_utils.Database) -> None:
         ALTER TABLE captures ADD COLUMN decoded_sha256 TEXT;  -- hex SHA-256 of the body content-decoded
         """
     )
+
+
+_ALERTS_SQL_0005 = """
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,  -- what `newsroom-archive ack ID` names
+    condition TEXT NOT NULL,  -- what is wrong, as a key: layout-lost, channel:sitemap, field:lead, parse-errors
+    message TEXT NOT NULL,  -- the alert's line, as the last run that saw it wrote it
+    first_run_id INTEGER REFERENCES crawl_runs(id),  -- the run that raised it
+    last_run_id INTEGER REFERENCES crawl_runs(id),  -- the last run that saw it (or repeated it)
+    raised_at TEXT NOT NULL,  -- UTC, the run's clock (NEWSROOM_NOW)
+    last_seen_at TEXT NOT NULL,
+    runs INTEGER NOT NULL,  -- how many runs raised or repeated it
+    cleared_at TEXT,  -- when a run saw the condition gone (NULL: open)
+    cleared_run_id INTEGER REFERENCES crawl_runs(id),
+    acknowledged_at TEXT,  -- when an operator acknowledged it (`ack`): runs no longer repeat it
+    acknowledged_by TEXT,
+    acknowledged_why TEXT
+);
+CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
+"""
+
+
+@MIGRATIONS(name="0014_alerts")
+def _issue18_alerts(db: sqlite_utils.Database) -> None:
+    """Issue 18: alerts that stay on until cleared or acknowledged (store/alerts.py)."""
+    db.executescript(_ALERTS_SQL_0005)
+
+
+@MIGRATIONS(name="0015_removed_schedule")
+def _issue18_removed_schedule(db: sqlite_utils.Database) -> None:
+    """Issue 18: a removed article is no open error retried every night: its open 404/410 errors are
+    resolved (at its removal) and its next re-check follows the removed schedule."""
+    removed = db.execute("SELECT id, url, fetched_url, removed_at FROM articles WHERE removed_at IS NOT NULL")
+    for article_id, url, fetched_url, removed_at in removed.fetchall():
+        db.execute(
+            """UPDATE crawl_errors SET resolved_at = ? WHERE resolved_at IS NULL AND status IN (404, 410)
+            AND url IN (?, ?)""",
+            [removed_at, url, fetched_url or url],
+        )
+        db.execute(
+            "UPDATE articles SET recheck_due_at = ? WHERE id = ?",
+            [next_removed_recheck(removed_at, removed_at), article_id],
+        )

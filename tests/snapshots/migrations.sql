@@ -454,3 +454,25 @@ CREATE TABLE captures (
     source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
 , kind TEXT NOT NULL DEFAULT 'article', payload_sha256 TEXT, decoded_sha256 TEXT);
 
+==== 0014_alerts
+-- index idx_alerts_open
+CREATE INDEX idx_alerts_open ON alerts(cleared_at, condition);
+-- table alerts
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,  -- what `newsroom-archive ack ID` names
+    condition TEXT NOT NULL,  -- what is wrong, as a key: layout-lost, channel:sitemap, field:lead, parse-errors
+    message TEXT NOT NULL,  -- the alert's line, as the last run that saw it wrote it
+    first_run_id INTEGER REFERENCES crawl_runs(id),  -- the run that raised it
+    last_run_id INTEGER REFERENCES crawl_runs(id),  -- the last run that saw it (or repeated it)
+    raised_at TEXT NOT NULL,  -- UTC, the run's clock (NEWSROOM_NOW)
+    last_seen_at TEXT NOT NULL,
+    runs INTEGER NOT NULL,  -- how many runs raised or repeated it
+    cleared_at TEXT,  -- when a run saw the condition gone (NULL: open)
+    cleared_run_id INTEGER REFERENCES crawl_runs(id),
+    acknowledged_at TEXT,  -- when an operator acknowledged it (`ack`): runs no longer repeat it
+    acknowledged_by TEXT,
+    acknowledged_why TEXT
+);
+
+==== 0015_removed_schedule
+

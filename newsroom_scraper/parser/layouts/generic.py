@@ -8,12 +8,14 @@ best-effort. Metadata comes from JSON-LD and Open Graph; the text from JSON-LD
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 from functools import cached_property
 
 from lxml import etree
+from lxml.etree import XPath
 
-from newsroom_scraper.items import Image, Link, RelatedLink, Video
+from newsroom_scraper.items import FALLBACK_LAYOUT, Image, Link, RelatedLink, Video
 from newsroom_scraper.parser.layouts.base import ArticleLayout, LayoutFamily, attribute
 from newsroom_scraper.parser.page import Page
 from newsroom_scraper.parser.text.clean import collapse_or_none, text_of
@@ -24,10 +26,37 @@ from newsroom_scraper.parser.text.urls import web_url
 
 # trafilatura's XML: <head rend="h2">, <p>, <list rend="ul"><item>, <quote>.
 _TRAFILATURA_TAGS = {"p": "p", "quote": "blockquote"}
+# Teaser sliders and lists of other articles ("Weitere Nachrichten"): never the article's text.
+# They change every day, so a text that held them would make a new version every night (issue 18).
+# Custom elements named like a teaser, slider or carousel (dtm-teaserslider, stadt-teaser …),
+# anything classed or named so, <aside>, and the block a "more news" heading opens.
+_TEASER_BLOCKS = XPath(
+    "//*[contains(local-name(), 'teaser') or contains(local-name(), 'slider') or contains(local-name(), 'carousel')"
+    " or contains(@class, 'slider') or contains(@class, 'carousel') or contains(@id, 'slider')"
+    " or @id = 'more-news' or local-name() = 'aside']"
+)
+_HEADINGS = XPath("//h2 | //h3 | //h4")
+_MORE_NEWS = {"weitere nachrichten", "weitere meldungen", "mehr zum thema", "das könnte sie auch interessieren"}
+_PAGE_FRAME = {"html", "body", "main", "article"}
 
 
-def _main_text(html: str) -> list[Block]:
-    """The main text of a page by trafilatura (a well-kept extractor), as our blocks.
+def _without_teasers(document: etree._Element) -> etree._Element:
+    """A copy of the page without its teaser blocks (``_TEASER_BLOCKS``, the block of a ``_MORE_NEWS`` heading)."""
+    cleaned = copy.deepcopy(document)
+    doomed = list(_TEASER_BLOCKS(cleaned))
+    for heading in (h for h in _HEADINGS(cleaned) if text_of(h).strip().casefold() in _MORE_NEWS):
+        parent = heading.getparent()
+        # the heading's own block, unless that is the page's frame (then the heading alone)
+        doomed.append(parent if parent is not None and parent.tag not in _PAGE_FRAME else heading)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.getparent().remove(element)
+    return cleaned
+
+
+def _main_text(document: etree._Element) -> list[Block]:
+    """The main text of a page (its tree) by trafilatura (a well-kept extractor), as our blocks,
+    teaser blocks left out.
 
     Only pages no layout knows come here, so its cost (~10 ms a page) does not matter; it is
     imported here, when first needed, since its import alone (~70 ms) would cost every start of
@@ -36,7 +65,8 @@ def _main_text(html: str) -> list[Block]:
     import trafilatura
 
     xml = trafilatura.extract(
-        html,
+        # as text: trafilatura reads only lxml.html's trees, not the parser's plain etree
+        etree.tostring(_without_teasers(document), encoding=str, method="html"),
         output_format="xml",
         include_comments=False,
         include_tables=False,
@@ -66,7 +96,7 @@ class GenericLayout(LayoutFamily):
     class V1(ArticleLayout):
         """Any complete page that declares itself an article in JSON-LD or Open Graph."""
 
-        version = "generic"
+        version = FALLBACK_LAYOUT
 
         @classmethod
         def matches(cls, page: Page) -> bool:
@@ -81,7 +111,7 @@ class GenericLayout(LayoutFamily):
             if isinstance(body, str) and body.strip():
                 return [block for line in body.split("\n") if (block := text_block("p", line))]
             title = self.title()
-            return [block for block in _main_text(self.page.source) if block.text != title]
+            return [block for block in _main_text(self.page.document) if block.text != title]
 
         @attribute
         def title(self) -> str | None:
