@@ -25,7 +25,6 @@ from urllib.parse import parse_qsl
 
 from datasette.utils.asgi import Response
 
-from newsroom_scraper.reader import DATABASE_NAME
 from newsroom_scraper.reader.hooks import hookimpl
 from newsroom_scraper.search.sql import MAX_QUERY_CHARS
 
@@ -77,13 +76,6 @@ def startup(datasette: Any) -> None:
     from datasette import handle_exception as datasette_errors
 
     datasette_errors.rich = None
-
-
-@hookimpl
-def prepare_jinja2_environment(env: Any) -> None:
-    # Datasette renders its error pages (404, a query that ran out of time) without the plugins'
-    # extra_template_vars, and base.html's links need archive_db: every HTML error answered 500.
-    env.globals["archive_db"] = DATABASE_NAME
 
 
 async def _not_here(request: Any) -> Response:
