@@ -49,14 +49,15 @@ def test_a_relaunch_stores_no_junk_versions_and_alerts_every_night(tmp_path):
         site.changed_markup = True
         added = None
         for n in range(1, RELAUNCH_NIGHTS + 1):
-            if n == 2:  # an article published during the relaunch: the fallback reads it, once
+            if n == 2:  # an article published during the relaunch: read only by the fallback, not stored
                 added = site.expected(site.add_article())["url"]
             # --recheck-all: every archived article is due, every night (the worst case)
             completed = night(server, db, today + timedelta(days=n), "--recheck-all")
             assert completed.returncode == EXIT_DRIFT, f"night {n}: " + completed.stdout + completed.stderr
             assert "! drift: layout lost:" in completed.stdout, f"night {n}: {completed.stdout}"
             assert "layout-lost" in completed.stdout  # counted in the report, by kind
-        assert scalar(db, "select count(distinct url) from crawl_errors where kind = 'layout-lost'") == archived
+        assert scalar(db, "select count(distinct url) from crawl_errors where kind = 'layout-lost'") == archived + 1
+        assert scalar(db, "select count(*) from articles") == archived  # the new one waits for a layout
         site.changed_markup = False
         back = night(server, db, today + timedelta(days=RELAUNCH_NIGHTS + 1), "--recheck-all")
         assert back.returncode == 0, back.stdout + back.stderr
@@ -66,12 +67,11 @@ def test_a_relaunch_stores_no_junk_versions_and_alerts_every_night(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute(junk, [added]).fetchone()[0] == 0
         assert conn.execute("select max(version_count) from articles where url != ?", [added]).fetchone()[0] == 1
-        # the new article: the fallback's reading (stable across the nights: no slider text in it),
-        # then the site's layout once the markup came back
+        # the new article: stored once the site's layout read it again, never from the fallback
         layouts = conn.execute(
             """select json_extract(v.data, '$.layout') from article_versions v join articles a
             on a.id = v.article_id where a.url = ? order by v.version""",
             [added],
         ).fetchall()
-    assert [layout for (layout,) in layouts] == ["generic", "dtm-2023"]
+    assert [layout for (layout,) in layouts] == ["dtm-2023"]
     assert scalar(db, "select count(*) from crawl_errors where kind = 'layout-lost' and resolved_at is null") == 0

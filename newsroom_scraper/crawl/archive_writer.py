@@ -20,7 +20,16 @@ from dataclasses import fields
 from typing import Any, Protocol
 
 from newsroom_scraper.errors import Failure
-from newsroom_scraper.items import Article, Capture, CrawlFailure, FetchedImage, FetchedPage, ParsedPage, layout_lost
+from newsroom_scraper.items import (
+    FALLBACK_LAYOUT,
+    Article,
+    Capture,
+    CrawlFailure,
+    FetchedImage,
+    FetchedPage,
+    ParsedPage,
+    layout_lost,
+)
 from newsroom_scraper.ops.drift import PREVIOUS_RUNS, cleared_by, drift_conditions
 from newsroom_scraper.ops.schedule import clock_now, iso, moment
 from newsroom_scraper.store import Archive
@@ -58,6 +67,7 @@ class ArchiveWriter:
     ) -> None:
         self.db_path = db_path
         self.clock = clock  # NEWSROOM_NOW: the run's fixed "now" (None: the real clock)
+        self.site_layout_known = False  # whether the archive's articles are read by a site layout (open())
         self.started = time.monotonic()
         self.stats = stats
         self.log = log
@@ -79,6 +89,7 @@ class ArchiveWriter:
         self.archive = Archive(self.db_path)
         self.started = time.monotonic()
         self.run_id = self.archive.start_run(options.get("start_url", ""), options, started_at=self.now())
+        self.site_layout_known = self.archive.site_layout_known()
         return self.run_id
 
     def now(self) -> str:
@@ -166,6 +177,17 @@ class ArchiveWriter:
         assert self.archive is not None
         urls = [article.url, item.fetch.requested_url or item.fetch.url]
         archived = self.archive.archived_layout(urls)
+        if archived is None and article.layout == FALLBACK_LAYOUT and self.site_layout_known:
+            # A new article the site's layout does not read, while the archive's are read by it: the
+            # site changed under the crawl. Kept in the WARC, asked for again each run (an open
+            # error) and stored once a layout reads it, so a relaunch writes no fallback version.
+            reason = (
+                f"a new article read only by {article.layout}, where the archive's articles are read by a site layout"
+            )
+            self._record(
+                item.fetch.url, Failure.LAYOUT_LOST, reason + ": not stored yet", item.fetch.status, item.attempts
+            )
+            return True
         if not layout_lost(archived, article.layout):
             return False
         reason = f"archived by {archived}, now read only by {article.layout}: no version stored"

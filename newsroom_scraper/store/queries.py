@@ -30,6 +30,11 @@ class Queries(Runs, Rechecks, Alerts):
         ).fetchone()
         return row[0] if row else None
 
+    def site_layout_known(self) -> bool:
+        """Whether any archived article's current version was read by a site layout (not the fallback)."""
+        sql = "SELECT 1 FROM articles WHERE layout IS NOT NULL AND layout != 'generic' LIMIT 1"
+        return self.db.execute(sql).fetchone() is not None
+
     def summary(self, now: dt.datetime | None = None, budget: int | None = None) -> dict[str, Any]:
         """What the archive holds: articles by section, versions, runs, open errors, date range,
         re-checks due (at ``now``, default the clock), the re-check cycle a nightly ``budget`` gives,
