@@ -59,3 +59,28 @@ def test_every_example_search_of_the_home_page_finds_something(demo_archive: Pat
     for href in examples:
         hits = get(datasette, href.replace("/search?", "/search.json?", 1) + "&_shape=objects").json()["rows"]
         assert hits, f"{href} finds nothing in the demo's archive"
+
+
+@pytest.mark.e2e  # run_demo starts a replica on loopback
+def test_the_demo_serves_captures_replayed_as_serve_does(tmp_path, monkeypatch):
+    import httpx
+
+    from newsroom_replica import demo
+
+    served = {}
+    monkeypatch.setattr(demo, "build_demo_archive", lambda site, url, db: 0)
+    monkeypatch.setattr(demo, "serve", lambda db, host, port, wrap=None: served.update(wrap=wrap))
+    assert demo.run_demo(port=0, articles=3, db_path=str(tmp_path / "newsroom.db")) == 0
+    assert served["wrap"] is not None
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def fetch(path: str) -> int:
+        transport = httpx.ASGITransport(app=served["wrap"](inner))
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo.test") as client:
+            return (await client.get(path)).status_code
+
+    assert asyncio.run(fetch("/newsroom/-/timemap/link/https://www.dortmund.de/newsroom/x.html")) == 404  # replay's
+    assert asyncio.run(fetch("/newsroom/articles")) == 299  # the reader's

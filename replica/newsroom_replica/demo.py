@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from newsroom_scraper.evidence.replay import with_replay
 from newsroom_scraper.reader.web import serve
 
 from .replica_site import ReplicaSite
@@ -40,7 +41,9 @@ def run_demo(*, port: int = 8001, articles: int = 300, db_path: str = "archive/n
             print("The crawl failed; see above.", file=sys.stderr)
             return returncode
         print(f"Datasette: http://127.0.0.1:{port}/  (Ctrl-C stops the demo)", flush=True)
-        serve(db_path, host="127.0.0.1", port=port)
+        # as `newsroom-archive serve` does: each capture replayed from the WARC (images included)
+        warc = Path(db_path).parent / "warc"
+        serve(db_path, host="127.0.0.1", port=port, wrap=lambda app: with_replay(app, db_path, warc))
         return 0
     except KeyboardInterrupt:
         return 0
