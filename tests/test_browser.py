@@ -106,6 +106,45 @@ def test_a_reader_follows_the_changes_page_to_a_comparison(page, server: str) ->
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_a_journalist_dates_a_search_finds_its_first_mention_compares_cites_and_subscribes(page, server: str) -> None:
+    """Issue 16's journey: a German date filter → first mention → changes → compare two versions →
+    copy the citation → the search's feed."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page.goto(server + "/newsroom/search?q=Rat")
+    page.fill("#since", "1.11.2024")
+    page.fill("#until", "März 2025")
+    page.press("#until", "Enter")  # submits the search form with both dates
+    page.wait_for_url("**/newsroom/search?*since=1.11.2024*")
+    assert page.locator(".message-error").count() == 0  # both dates understood
+    assert page.locator("a.hit-title", has_text="Sitzung im Rathaus!").count() == 1
+    shoot(page, "journey-search-dated")
+
+    page.locator("a", has_text="Wann zuerst?").click()
+    page.wait_for_url("**/newsroom/first_mentions?*")
+    assert page.locator("td a", has_text="Sitzung im Rathaus!").count() == 1
+    shoot(page, "journey-first-mention")
+
+    page.goto(server + "/newsroom/changes")
+    page.locator("a.compare").first.click()
+    page.wait_for_url("**/newsroom/compare?from=*&to=*")
+    assert page.locator(".diff ins").count() >= 1
+    page.locator("a", has_text="Fassung 2").first.click()
+    page.locator("#citation-text").wait_for()
+    citation = page.locator("#citation-text").inner_text()
+    page.click("button.copy-citation")
+    page.locator(".copy-status", has_text="Zitat kopiert.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == citation.strip()
+    assert server + "/newsroom/article_versions/" in citation
+    shoot(page, "journey-citation")
+
+    page.goto(server + "/newsroom/search?q=Rat&since=1.11.2024")
+    feed_url = page.locator("a", has_text="Als Feed").get_attribute("href")
+    feed = page.request.get(server + feed_url if feed_url.startswith("/") else feed_url)
+    assert feed.status == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    assert "Sitzung im Rathaus!" in feed.text() and "<author>" in feed.text()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_clicking_in_the_article_keeps_its_teasers_open(page, server: str) -> None:
     page.goto(server + "/newsroom/search?q=Städtepartnerschaft")
     page.locator("a.hit-title").first.click()
