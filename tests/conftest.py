@@ -185,6 +185,28 @@ EXTRA = [
 ]
 
 
+class ReaderClient:
+    """Datasette's in-process client on an archive, called synchronously (the reader's tests)."""
+
+    def __init__(self, db_path: Path) -> None:
+        from newsroom_scraper.reader.web import make_datasette
+
+        self.datasette = make_datasette(db_path)
+
+    def get(self, path: str, status: int = 200) -> Any:
+        import asyncio
+
+        response = asyncio.run(self.datasette.client.get(path))
+        assert response.status_code == status, (path, response.text[:800])
+        return response
+
+
+@pytest.fixture(scope="session")
+def reader_client() -> type[ReaderClient]:
+    """``reader_client(db_path)``: a ReaderClient on that archive."""
+    return ReaderClient
+
+
 @pytest.fixture(scope="session")
 def reader_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive for the reader's pages: the sample pages, articles made for search, two versions of one."""

@@ -12,13 +12,13 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import feedparser
 import pytest
 
 from newsroom_scraper.items import Article
-from newsroom_scraper.reader.web import make_datasette
 from newsroom_scraper.search.sql import MAX_QUERY_CHARS, READER_PAGE_SIZE
 from newsroom_scraper.search.words import excerpt
 from newsroom_scraper.store import Archive
@@ -27,22 +27,13 @@ BASE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 MANY = 130  # articles of the big archive, each holding "Sommerfest"
 
-
-class Client:
-    """Datasette's in-process client, called synchronously."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.datasette = make_datasette(db_path)
-
-    def get(self, path: str, status: int = 200):
-        response = asyncio.run(self.datasette.client.get(path))
-        assert response.status_code == status, (path, response.text[:800])
-        return response
+if TYPE_CHECKING:  # the one client of the reader's tests (tests/conftest.py)
+    from conftest import ReaderClient as Client
 
 
 @pytest.fixture(scope="module")
-def client(reader_archive: Path) -> Client:
-    return Client(reader_archive)
+def client(reader_archive: Path, reader_client):
+    return reader_client(reader_archive)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +67,8 @@ def big_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def big(big_archive: Path) -> Client:
-    return Client(big_archive)
+def big(big_archive: Path, reader_client) -> Client:
+    return reader_client(big_archive)
 
 
 def hits(client: Client, query: str, extra: str = "") -> list[dict]:

@@ -3,9 +3,9 @@ browsing, credits, districts, coverage, feeds, the home page; and search input t
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import feedparser
@@ -13,21 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsroom_scraper.reader.web import make_datasette
 from newsroom_scraper.search.sql import MAX_QUERY_CHARS, READER_PAGE_SIZE
 from newsroom_scraper.store import Archive
 
-
-class Client:
-    """Datasette's in-process client, called synchronously."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.datasette = make_datasette(db_path)
-
-    def get(self, path: str, status: int = 200):
-        response = asyncio.run(self.datasette.client.get(path))
-        assert response.status_code == status, (path, response.text[:800])
-        return response
+if TYPE_CHECKING:  # the one client of the reader's tests (tests/conftest.py)
+    from conftest import ReaderClient as Client
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +26,8 @@ def db_path(reader_archive: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(db_path: Path) -> Client:
-    return Client(db_path)
+def client(db_path: Path, reader_client) -> Client:
+    return reader_client(db_path)
 
 
 BASE = "https://www.dortmund.de/newsroom/nachrichten-dortmund.de/"
