@@ -354,3 +354,13 @@ def test_arbitrary_sql_says_it_was_truncated(big: Client) -> None:
     body = big.get(f"/newsroom.csv?sql={sql}").text
     assert body.rstrip().splitlines()[-1].startswith("# truncated at 100 rows")
     assert big.get(f"/newsroom.json?sql={sql}").json()["truncated"] is True
+
+
+def test_a_feed_says_it_holds_the_newest_entries_only(client: Client) -> None:
+    import xml.etree.ElementTree as ET
+
+    feed = ET.fromstring(client.get("/newsroom/search_feed.atom?q=Rat").content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries and feed.findtext(f"{ATOM}subtitle") == (
+        f"Die {len(entries)} neuesten Artikel nach Veröffentlichung; alle im Archiv."
+    )

@@ -97,6 +97,8 @@ def _article_feed(datasette: Any, request: Any, rows: list[Any], database: str, 
     feed = ET.Element("feed", xmlns=ATOM_NS)
     _text(feed, "id", FEED_ID_PREFIX + (query_name or "feed") + ("?" + urlencode(args) if args else ""))
     _text(feed, "title", feed_title(query_name, args, fallback))
+    # A feed holds the newest entries only: it says how many, so no reader takes it for the whole answer.
+    _text(feed, "subtitle", f"Die {len(entries)} neuesten Artikel nach Veröffentlichung; alle im Archiv.")
     newest = atom_time(entries[0]["published_at"]) if entries else dt.datetime.now(dt.UTC)
     _text(feed, "updated", newest.isoformat())
     ET.SubElement(feed, "link", rel="self", type="application/atom+xml", href=request.url)
