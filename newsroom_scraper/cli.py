@@ -445,8 +445,12 @@ def reparse(warc_dir: str, db_path: str, quiet: bool) -> None:
         click.echo(f"reparse: {error}", err=True)
         sys.exit(2)
     click.echo("\n".join(report.lines()))
+    damaged = sum(len(messages) for messages in report.damaged.values())
     if report.unreadable:  # the other files were read and stored: a partial success, exit 1
         click.echo(f"reparse: {len(report.unreadable)} files could not be read to their end (see the report)", err=True)
+    if damaged:
+        click.echo(f"reparse: {damaged} damaged records or spans of bytes were not taken (see the report)", err=True)
+    if report.unreadable or damaged:
         sys.exit(1)
 
 

@@ -10,6 +10,8 @@ import asyncio
 import dataclasses
 import datetime as dt
 import gzip
+import hashlib
+import io
 import os
 import re
 import shutil
@@ -208,7 +210,7 @@ def test_a_damaged_file_is_reported_and_the_others_are_read_in_workers_as_in_pro
     folder = shutil.copytree(warc, tmp_path / "warc")
     (path,) = [p for p in archive_files(folder) if p.stat().st_size > 20_000][:1]
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2] + bytes(range(256)) * 8 + data[len(data) // 2 :])
+    path.write_bytes(data[: data.find(b"\x1f\x8b\x08", len(data) // 2) + 5])  # cut in a record's gzip header
     reports = []
     for workers in (0, 2):
         report = reparse(folder, tmp_path / f"{workers}.db", workers=workers)
@@ -216,11 +218,95 @@ def test_a_damaged_file_is_reported_and_the_others_are_read_in_workers_as_in_pro
         (message,) = report.unreadable.values()
         assert message.startswith(f"{path.name}: cannot read: ")
         assert 0 < report.captures < 2 * ARTICLES and report.outcomes["new"] > 0  # the records before, the other file
+        assert not report.damaged and not report.not_articles
         (run,) = rows(tmp_path / f"{workers}.db", "select finish_reason, error_count, stats from crawl_runs")
         assert run["finish_reason"] == "finished" and run["error_count"] == 1 and path.name in run["stats"]
         assert any(line.startswith(f"  ! {path.name}: cannot read") for line in report.lines())
     assert reports[0] == reports[1]
     assert exact(tmp_path / "0.db") == exact(tmp_path / "2.db")
+
+
+def test_reading_goes_on_past_damaged_bytes_from_the_next_record(crawled, tmp_path, monkeypatch):
+    """Garbage between two records stopped warcio, and every later record of the file was lost."""
+    _, db, warc, _, _ = crawled
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    (path,) = [p for p in archive_files(folder) if p.stat().st_size > 20_000][:1]
+    data = path.read_bytes()
+    between = data.find(b"\x1f\x8b\x08", len(data) // 2)  # a gzip member that opens a record
+    path.write_bytes(data[:between] + bytes(range(256)) * 8 + data[between:])
+    for workers in (0, 2):
+        report = reparse(folder, tmp_path / f"{workers}.db", workers=workers)
+        (messages,) = report.damaged.values()
+        expected = f"{path.name}: bytes {between}–{between + 2048} cannot be read ("
+        assert len(messages) == 1 and messages[0].startswith(expected), messages
+        assert messages[0].endswith(f"read on from the record at byte {between + 2048}") and messages[0].isprintable()
+        assert not report.unreadable and not report.not_articles
+        assert report.captures == 2 * ARTICLES and report.outcomes["new"] == ARTICLES  # nothing lost
+        (run,) = rows(tmp_path / f"{workers}.db", "select error_count from crawl_runs")
+        assert run["error_count"] == 1
+    assert dump(tmp_path / "0.db") == dump(tmp_path / "2.db")
+    rebuilt, crawled_db = dump(tmp_path / "0.db"), dump(db)  # the same, but for the offsets after the garbage
+    assert len(rebuilt.pop("captures")) == len(crawled_db.pop("captures")) and rebuilt == crawled_db
+
+
+def test_a_damaged_gzip_member_is_named_and_reading_goes_on_after_it(crawled, tmp_path, monkeypatch):
+    """A flipped byte in one record's gzip member: warcio stopped there, and the file's later records
+    were lost. Now the bytes of that member are named (from the record's offset), and not taken."""
+    _, db, warc, _, _ = crawled
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    (capture,) = rows(db, "select url, warc_file, warc_offset, warc_length from captures where status = 200 limit 1")
+    path = folder / capture["warc_file"]
+    data = bytearray(path.read_bytes())
+    start, end = capture["warc_offset"], capture["warc_offset"] + capture["warc_length"]
+    middle = (start + end) // 2
+    data[middle : middle + 4] = bytes(b ^ 0x5A for b in data[middle : middle + 4])  # the file keeps its length
+    path.write_bytes(bytes(data))
+    for workers in (0, 2):
+        report = reparse(folder, tmp_path / f"{workers}.db", workers=workers)
+        (messages,) = report.damaged.values()
+        assert len(messages) == 1 and messages[0].startswith(f"{capture['warc_file']}: bytes {start}–{end} ")
+        assert messages[0].endswith(f"read on from the record at byte {end}") and len(messages[0]) < 300
+        assert not report.unreadable and not report.not_articles  # the other records are read, none parsed cut
+        # that page's only full capture: its 304 of the next crawl has nothing to confirm
+        assert report.captures == 2 * ARTICLES - 2 and report.outcomes["new"] == ARTICLES - 1
+        assert report.total("skipped: a 304 of a page with no full capture") == 1
+        (run,) = rows(tmp_path / f"{workers}.db", "select error_count, stats from crawl_runs")
+        assert run["error_count"] == 1 and f"bytes {start}" in run["stats"]
+        assert any(line.startswith(f"  ! {capture['warc_file']}: bytes {start}") for line in report.lines())
+    command = [sys.executable, "-m", "newsroom_scraper", "reparse", "--warc-dir", str(folder), "--quiet"]
+    done = subprocess.run([*command, "--db", str(tmp_path / "cli.db")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1 and "1 damaged records or spans of bytes were not taken" in done.stderr, done.stderr
+
+
+def test_a_response_whose_sha256_payload_digest_is_wrong_is_not_taken(crawled, tmp_path):
+    """A SHA-256 WARC-Payload-Digest is checked (the hash is taken anyway); a wrong one is damage."""
+    from warcio.warcwriter import WARCWriter
+
+    site = crawled[0]
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    with open(folder / "other.warc", "wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        for n, path in enumerate(site.article_paths()[:2]):
+            body = render_article(site.page(path)).encode()
+            digest = hashlib.sha256(body).hexdigest() if n == 0 else "0" * 64
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                "https://www.dortmund.de" + quote_path(path),
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Payload-Digest": f"sha256:{digest}", "WARC-Date": "2026-01-01T00:00:00Z"},
+            )
+            writer.write_record(record)
+    report = reparse(folder, tmp_path / "r.db", workers=0)
+    (messages,) = report.damaged.values()
+    assert len(messages) == 1 and quote_path(site.article_paths()[1]) in messages[0]
+    assert "WARC-Payload-Digest" in messages[0]
+    assert report.captures == 1
 
 
 def test_reparse_parses_in_this_process_below_the_pool_threshold_and_in_workers_above(crawled, tmp_path, monkeypatch):

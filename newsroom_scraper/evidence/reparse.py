@@ -27,6 +27,7 @@ from newsroom_scraper import site
 from newsroom_scraper.errors import ParseError
 from newsroom_scraper.evidence.pool import process_pool, result_of
 from newsroom_scraper.evidence.warc import (
+    Damaged,
     FileError,
     Joiner,
     Skipped,
@@ -67,6 +68,9 @@ class ReparseReport:
     files: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
     copies_of: dict[str, set[str]] = field(default_factory=dict)  # file → the files its ALREADY records were read from
     unreadable: dict[str, str] = field(default_factory=dict)  # file → what reading it said (its later records unread)
+    damaged: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # file → what is wrong with its damaged records or bytes
     seconds: float = 0.0
 
     @property
@@ -102,6 +106,7 @@ class ReparseReport:
             if file in self.copies_of:
                 kinds += f" (already present: the same records as in {', '.join(sorted(self.copies_of[file]))})"
             lines.append(f"  {file}: {kinds or 'no captures'}")
+            lines += [f"  ! {message}" for message in self.damaged.get(file, [])]
             if file in self.unreadable:
                 lines.append(f"  ! {self.unreadable[file]}; its later records were not read")
         return lines
@@ -189,8 +194,10 @@ def _finish(archive: Archive, report: ReparseReport, reason: str) -> None:
     """The run's row: its end, the outcome counts, what was read of each file (stats)."""
     counts = {"new": report.outcomes["new"], "changed": report.outcomes["rebuilt"]}
     counts["unchanged"] = report.outcomes["unchanged"]
-    counts["errors"] = sum(report.not_articles.values()) + len(report.unreadable)
+    damaged = sum(len(messages) for messages in report.damaged.values())
+    counts["errors"] = sum(report.not_articles.values()) + len(report.unreadable) + damaged
     stats = {"captures": report.captures, "files": report.files, "unreadable": report.unreadable}
+    stats["damaged"] = report.damaged
     archive.finish_run(report.run_id, reason, stats, counts, {})
 
 
@@ -223,6 +230,11 @@ def _read(
             continue
         if isinstance(item, Skipped):
             report.count(file, item.warc_type, SKIPPED + item.reason)
+            continue
+        if isinstance(item, Damaged):
+            if item.warc_type is not None:  # a record (else bytes that are no record)
+                report.count(file, item.warc_type, SKIPPED + "damaged")
+            report.damaged.setdefault(file, []).append(item.message)
             continue
         raw, read = item, read + 1
         record_id = raw.location.record_id
@@ -304,7 +316,9 @@ def _parse(raw: WarcCapture) -> Parsed:
         return error.reason
 
 
-Read = tuple[str, WarcCapture | Skipped | FileError, Parsed, "Derived | None"]  # file, item, parse, derivation
+Read = tuple[
+    str, WarcCapture | Skipped | Damaged | FileError, Parsed, "Derived | None"
+]  # file, item, parse, derivation
 
 
 def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[Read]:

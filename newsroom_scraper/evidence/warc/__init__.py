@@ -18,6 +18,7 @@ from newsroom_scraper.evidence.warc import codecs
 from newsroom_scraper.evidence.warc.index import update_index
 from newsroom_scraper.evidence.warc.read import (
     ArchivedResponse,
+    Damaged,
     FileEnd,
     FileError,
     Joiner,
@@ -60,6 +61,7 @@ __all__ = [
     "ConfirmedRecord",
     "Exchange",
     "FileEnd",
+    "Damaged",
     "FileError",
     "Headers",
     "Joiner",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -13,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
@@ -84,13 +86,28 @@ class Skipped:
 
 
 @dataclass
+class Damaged:
+    """Damage that reading went on past, an error of its file that says where:
+
+    - a record whose block ends before its Content-Length (warcio reads a damaged gzip member on
+      quietly, the record cut short), or whose payload is not the one its SHA-256 digest names:
+      not a capture (a cut page would be a junk version);
+    - bytes of a ``.warc.gz`` that cannot be read (``warc_type`` None): reading goes on from the
+      next gzip member that opens a record, so one bad byte does not lose the rest of the file.
+    """
+
+    warc_type: str | None
+    message: str  # "<file>: record at byte <offset> (<url>): <what is wrong>; not taken", or the bytes
+
+
+@dataclass
 class FileError:
     """A file could not be read (on): its records before the damage were given, none after."""
 
     message: str  # "<file>: cannot read: <error>"
 
 
-WarcItem = WarcCapture | WarcInfo | FileEnd | Skipped | FileError  # what reading a part gives, in order
+WarcItem = WarcCapture | WarcInfo | FileEnd | Skipped | Damaged | FileError  # what reading a part gives, in order
 
 
 def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
@@ -148,7 +165,7 @@ def iter_captures(
     for part in warc_parts(folder, part_size):
         if joiner.wants(part):
             for item in joiner.captures(part, iter_part(folder, part, wanted)):
-                if isinstance(item, FileError):
+                if isinstance(item, FileError | Damaged):
                     raise WarcError(item.message)
                 if isinstance(item, WarcCapture):
                     yield item
@@ -166,21 +183,78 @@ def iter_part(folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> It
         with open(folder / part.file, "rb") as stream:
             if part.member is not None:
                 with zipfile.ZipFile(stream) as wacz, wacz.open(part.member) as inner:
-                    yield from _records(inner, part, wanted, size=wacz.getinfo(part.member).file_size)
+                    size = wacz.getinfo(part.member).file_size
+                    yield from _ended_at_damage(part, _records(inner, part, wanted, size=size))
                 return
             if part.whole_gzip:  # valid, if slow to seek in: read as one stream (warcio would stop)
                 with gzip.GzipFile(fileobj=stream) as inner:
-                    yield from _records(inner, part, wanted)
+                    yield from _ended_at_damage(part, _records(inner, part, wanted))
                 return
-            start = _next_member(stream, part.start) if part.start else 0
-            stop = _next_member(stream, part.end) if part.end is not None else None
-            if start is None or (stop is not None and start >= stop):
-                return  # no record starts in this part
-            stream.seek(start)
-            yield from _records(_Aligned(stream), part, wanted, stop, size=os.fstat(stream.fileno()).st_size)
-    # warcio raises AttributeError for a record head without the fields it expects (a damaged member)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed) as error:
+            yield from _members(stream, part, wanted)
+    except _READ_ERRORS as error:
         yield FileError(str(_cannot_read(part.file, error)))
+
+
+# warcio raises AttributeError for a record head without the fields it expects (a damaged member)
+_READ_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, AttributeError, zlib.error, ArchiveLoadFailed)
+
+
+@dataclass
+class _Stopped:
+    """Reading stopped at damage: at the record starting at ``offset``, with ``reason`` (None: a
+    ``Damaged`` record said it, and warcio's reading after it cannot be trusted); ``stop`` is where
+    the part's reading was to end then (None: at the file's end)."""
+
+    offset: int
+    reason: str | None
+    stop: int | None
+
+
+def _ended_at_damage(part: WarcPart, items: Iterator[WarcItem | _Stopped]) -> Iterator[WarcItem]:
+    """``items``, their reading's damage as the file's error (a stream with no gzip members to read on from)."""
+    for item in items:
+        if not isinstance(item, _Stopped):
+            yield item
+        elif item.reason is None:
+            yield FileError(f"{part.file}: cannot read on after the damaged record at byte {item.offset}")
+        else:
+            yield FileError(f"{part.file}: cannot read: {item.reason}")
+
+
+def _members(stream: IO[bytes], part: WarcPart, wanted: Callable[[str], bool]) -> Iterator[WarcItem]:
+    """The items of a part of a file of gzip members, read on past damage from the next member
+    that opens a record (``Damaged`` says which bytes were lost), as one reading of the whole file does."""
+    start = _next_member(stream, part.start) if part.start else 0
+    stop = _next_member(stream, part.end) if part.end is not None else None
+    size = os.fstat(stream.fileno()).st_size
+    while start is not None and (stop is None or start < stop):  # a record starts in this part
+        stream.seek(start)
+        stopped = None
+        for item in _records(_Aligned(stream), part, wanted, stop, size=size):
+            if isinstance(item, _Stopped):
+                stopped = item
+            else:
+                yield item
+        if stopped is None:
+            return
+        start, stop = _next_member(stream, stopped.offset + 1), stopped.stop
+        if stopped.reason is None:  # a damaged record, said: on from the next record, if any
+            continue
+        if start is None:  # no record after the damage: the file's error says where reading ended
+            yield FileError(f"{part.file}: cannot read: {stopped.reason}")
+            return
+        lost = f"{part.file}: bytes {stopped.offset}–{start} cannot be read ({_what_is_at(stream, stopped)})"
+        yield Damaged(None, f"{lost}; read on from the record at byte {start}")
+
+
+def _what_is_at(stream: IO[bytes], stopped: _Stopped) -> str | None:
+    """Why reading stopped, said of the bytes where it did (warcio quotes them, binary and all)."""
+    if not (stopped.reason or "").startswith("ArchiveLoadFailed: Invalid WARC record"):
+        return stopped.reason
+    stream.seek(stopped.offset)
+    if stream.read(len(GZIP_MEMBER)) == GZIP_MEMBER:
+        return "a gzip member that does not inflate to a WARC record"
+    return "no WARC record or gzip member starts there"
 
 
 class WarcError(Exception):
@@ -188,7 +262,13 @@ class WarcError(Exception):
 
 
 def _cannot_read(relative: str, error: Exception) -> WarcError:
-    return WarcError(f"{relative}: cannot read: {type(error).__name__}: {error}")
+    return WarcError(f"{relative}: cannot read: {_said(error)}")
+
+
+def _said(error: Exception) -> str:
+    """An error as one printable line: warcio quotes a damaged record's first line, bytes and all."""
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in f"{type(error).__name__}: {error}")
+    return text if len(text) <= 120 else text[:120] + f"… ({len(text)} characters)"
 
 
 @dataclass
@@ -204,7 +284,9 @@ class Joiner:
         """Whether ``part`` holds records of its file's reading (not after a part that ran on)."""
         return part.start == 0 or self.ended != part.file
 
-    def captures(self, part: WarcPart, items: Iterable[WarcItem]) -> Iterator[WarcCapture | Skipped | FileError]:
+    def captures(
+        self, part: WarcPart, items: Iterable[WarcItem]
+    ) -> Iterator[WarcCapture | Skipped | Damaged | FileError]:
         """The captures among ``items`` (one part's, in order), each with its ``by_us``; the
         records skipped; the file's error (which ends the file's reading like ``FileEnd``)."""
         if part.start == 0:
@@ -219,7 +301,7 @@ class Joiner:
             elif isinstance(item, FileError):
                 self.ended = part.file
                 yield item
-            elif isinstance(item, Skipped):
+            elif isinstance(item, Skipped | Damaged):
                 yield item
             else:
                 item.by_us = self.by_us
@@ -281,82 +363,162 @@ def _records(
     wanted: Callable[[str], bool],
     stop: int | None = None,
     size: int | None = None,
-) -> Iterator[WarcItem]:
+) -> Iterator[WarcItem | _Stopped]:
     """The records of ``stream`` from where it stands to the one that starts at ``stop`` (None: the end).
 
     When no record starts exactly there, a reader of the whole file would not start one there either:
-    reading goes on to the file's end, then says so (``FileEnd``). ``size``: the stream's length;
-    reading that ends before it (warcio stops quietly at a cut record) ends with a ``FileError``.
+    reading goes on to the file's end, then says so (``FileEnd``). Reading that fails, or ends before
+    ``size`` (the stream's length: warcio stops quietly at a cut record), ends with ``_Stopped``.
     """
     iterator = ArchiveIterator(stream)
-    for record in iterator:
-        if stop is not None and iterator.offset >= stop:  # where this record starts: read_to_end moves it
-            if _landed(iterator, stop):
+    reader = iterator.reader = _Inflating(iterator.fh, block_size=BUFF_SIZE)
+    held: _Held | None = None  # the last record's item: given once its gzip member was read to its end
+    try:
+        for record in iterator:
+            yield from _released(held, reader)
+            if held is not None and held.broken(reader):  # its gzip member failed after the record was read
+                yield _Stopped(held.offset, None, stop)
                 return
-            stop = None
-            yield FileEnd()
-        kind = record.rec_type
-        headers = record.rec_headers
-        if kind == "warcinfo":
-            yield WarcInfo(b"software: newsroom-archive" in record.content_stream().read())
-            continue
-        if kind == "request":
-            continue  # its response is the capture
-        url = headers.get_header("WARC-Target-URI") or ""
-        skipped = _skip_reason(kind, url, wanted)
-        if skipped is not None:
-            yield Skipped(kind, skipped)
-            continue
-        digests: tuple[str | None, str | None] = (None, None)  # a response's payload SHA-256s
-        body = b""
-        refers_to: tuple[str | None, str | None] = (None, None)
-        if kind == "metadata":
-            http = _not_modified(headers.get_header("Content-Type") or "", record.content_stream().read())
-            if http is None:
-                yield Skipped(kind, "not a 304 (another tool's metadata)")
-                continue
-        elif kind == "revisit":
-            profile = (headers.get_header("WARC-Profile") or "").rsplit("/", 1)[-1]
-            if profile not in REVISIT_PROFILES:
-                yield Skipped(kind, f"revisit profile {profile or 'missing'}")
-                continue
-            http = record.http_headers or StatusAndHeaders(REVISIT_PROFILES[profile], [], protocol="HTTP/1.1")
-            refers_to = (headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Target-URI"))
-        else:
-            http = record.http_headers
-            if http is None:
-                yield Skipped(kind, "no HTTP response in it")
-                continue
-            body, digests = _payload(record)
-        offset = iterator.get_record_offset()
-        iterator.read_to_end(record)
-        location = WarcLocation(
-            warc_file=part.name,
-            offset=offset,
-            length=iterator.get_record_length(),
-            record_id=headers.get_header("WARC-Record-ID"),
-            payload_digest=headers.get_header("WARC-Payload-Digest"),
-            payload_sha256=digests[0],
-            decoded_sha256=digests[1],
-        )
-        yield WarcCapture(
-            url=url,
-            captured_at=iso_date(headers.get_header("WARC-Date") or _missing("WARC-Date")),
-            status=int(http.get_statuscode() or 0),
-            headers=list(http.headers),
-            location=location,
-            body=body,
-            source_uri=headers.get_header(SOURCE_HEADER),
-            order=(part.number, offset),
-            warc_type=kind,
-            refers_to=refers_to[0],
-            refers_to_uri=refers_to[1],
-        )
+            held = None
+            if stop is not None and iterator.offset >= stop:  # where this record starts: read_to_end moves it
+                if _landed(iterator, stop):
+                    return
+                stop = None
+                yield FileEnd()
+            member = reader.decompressor  # this record's (a new one for each gzip member)
+            item = _record_item(iterator, record, part, wanted)
+            url = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
+            offset = iterator.get_record_offset()
+            held = _Held(item, record.rec_type, _record_named((part.file, url), offset), offset, member)
+            if held.broken(reader):  # warcio reads on from a member that failed: what it reads is not to be trusted
+                yield from _released(held, reader)
+                yield _Stopped(offset, None, stop)
+                return
+    except _READ_ERRORS as error:
+        yield from _released(held, reader)
+        yield _Stopped(iterator.offset, _said(error), stop)
+        return
+    yield from _released(held, reader)
     if size is not None and iterator.offset < size:  # warcio ends quietly at a cut or damaged record
         message = f"the records end at byte {iterator.offset} of {size}: a cut or damaged record follows"
-        yield FileError(f"{part.file}: cannot read: {message}")
+        yield _Stopped(iterator.offset, message, stop)
+        return
     if stop is not None:  # the file ended (for warcio) before the record at ``stop``
         yield FileEnd()
+
+
+def _record_item(
+    iterator: ArchiveIterator, record: ArcWarcRecord, part: WarcPart, wanted: Callable[[str], bool]
+) -> WarcItem | None:
+    """What one record is (None: a sound request record: its response is the capture), read to its end."""
+    kind = record.rec_type
+    headers = record.rec_headers
+    url = headers.get_header("WARC-Target-URI") or ""
+    at = (part.file, url or kind)  # the record, named in what is wrong with it (with its offset)
+    if kind == "warcinfo":
+        info = WarcInfo(b"software: newsroom-archive" in record.content_stream().read())
+        return _cut(iterator, record, at) or info
+    if kind == "request":
+        return _cut(iterator, record, at)
+    skipped = _skip_reason(kind, url, wanted)
+    if skipped is not None:
+        return _cut(iterator, record, at) or Skipped(kind, skipped)
+    digests: tuple[str | None, str | None] = (None, None)  # a response's payload SHA-256s
+    body = b""
+    refers_to: tuple[str | None, str | None] = (None, None)
+    if kind == "metadata":
+        http = _not_modified(headers.get_header("Content-Type") or "", record.content_stream().read())
+        if http is None:
+            return _cut(iterator, record, at) or Skipped(kind, "not a 304 (another tool's metadata)")
+    elif kind == "revisit":
+        profile = (headers.get_header("WARC-Profile") or "").rsplit("/", 1)[-1]
+        if profile not in REVISIT_PROFILES:
+            return _cut(iterator, record, at) or Skipped(kind, f"revisit profile {profile or 'missing'}")
+        http = record.http_headers or StatusAndHeaders(REVISIT_PROFILES[profile], [], protocol="HTTP/1.1")
+        refers_to = (headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Target-URI"))
+    else:
+        http = record.http_headers
+        if http is None:
+            return _cut(iterator, record, at) or Skipped(kind, "no HTTP response in it")
+        body, digests = _payload(record)
+    offset = iterator.get_record_offset()
+    damaged = _cut(iterator, record, at) or _wrong_digest(kind, _record_named(at, offset), headers, digests[0])
+    if damaged is not None:
+        return damaged
+    location = WarcLocation(
+        warc_file=part.name,
+        offset=offset,
+        length=iterator.get_record_length(),
+        record_id=headers.get_header("WARC-Record-ID"),
+        payload_digest=headers.get_header("WARC-Payload-Digest"),
+        payload_sha256=digests[0],
+        decoded_sha256=digests[1],
+    )
+    return WarcCapture(
+        url=url,
+        captured_at=iso_date(headers.get_header("WARC-Date") or _missing("WARC-Date")),
+        status=int(http.get_statuscode() or 0),
+        headers=list(http.headers),
+        location=location,
+        body=body,
+        source_uri=headers.get_header(SOURCE_HEADER),
+        order=(part.number, offset),
+        warc_type=kind,
+        refers_to=refers_to[0],
+        refers_to_uri=refers_to[1],
+    )
+
+
+class _Inflating(DecompressingBufferedReader):  # type: ignore[misc]  # warcio has no type hints
+    """warcio's reader of gzip members, but a member that stops inflating once it began is noted:
+    warcio prints zlib's error and reads on, and the record it cut or garbled (a gzip CRC that does
+    not match: the bytes were given before the check) would pass unsaid."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: list[tuple[object, str]] = []  # (the member's decompressor, zlib's error)
+
+    def _decompress(self, data: bytes) -> bytes:
+        inflated: bytes
+        if self.decompressor is None or not data or self.num_block_read == 0:
+            inflated = super()._decompress(data)  # a member's first bytes: warcio decides whether it is gzip
+            return inflated
+        try:
+            inflated = self.decompressor.decompress(data)
+            return inflated
+        except zlib.error as error:
+            self.failures.append((self.decompressor, str(error)))
+            return b""
+
+    def failure_of(self, member: object) -> str | None:
+        """zlib's error for the member read with ``member`` (its decompressor), if any."""
+        return next((error for decompressor, error in self.failures if decompressor is member), None)
+
+
+@dataclass
+class _Held:
+    """A record's item, held until its gzip member was read to its end (the next record's head)."""
+
+    item: WarcItem | None
+    kind: str
+    named: str  # the record, as an error names it
+    offset: int
+    member: object  # its gzip member's decompressor (None: not gzipped)
+
+    def broken(self, reader: _Inflating) -> bool:
+        """Whether the record's gzip member failed to inflate."""
+        return self.member is not None and reader.failure_of(self.member) is not None
+
+
+def _released(held: _Held | None, reader: _Inflating) -> Iterator[WarcItem]:
+    """A record's item once its gzip member was read to its end: ``Damaged`` when it did not inflate."""
+    if held is None:
+        return
+    failure = reader.failure_of(held.member) if held.member is not None else None
+    if failure is not None and not isinstance(held.item, Damaged):
+        yield Damaged(held.kind, f"{held.named}: its gzip member does not inflate ({failure}); not taken")
+    elif held.item is not None:
+        yield held.item
 
 
 def _payload(record: ArcWarcRecord) -> tuple[bytes, tuple[str | None, str | None]]:
@@ -388,6 +550,41 @@ def _payload(record: ArcWarcRecord) -> tuple[bytes, tuple[str | None, str | None
         record.raw_stream = stored  # read to its end: the iterator goes on from there
     decoded = hashlib.sha256(body).hexdigest() if len(body) <= MAX_PAGE_BYTES else None
     return body, (as_received.hexdigest(), decoded)
+
+
+def _cut(iterator: ArchiveIterator, record: ArcWarcRecord, at: tuple[str, str]) -> Damaged | None:
+    """The record read to its end; ``Damaged`` when its block ended before its Content-Length.
+
+    warcio reads on quietly over a damaged gzip member: zlib stops at the damage and the record
+    is cut short there, the next member read as if nothing happened. ``at``: its file and URL.
+    """
+    iterator.read_to_end(record)
+    missing = getattr(record.raw_stream, "limit", 0)  # warcio's LimitReader: what Content-Length still owes
+    if missing <= 0:
+        return None
+    where = _record_named(at, iterator.get_record_offset())
+    return Damaged(record.rec_type, f"{where}: its block ends {missing} bytes before its Content-Length; not taken")
+
+
+def _record_named(at: tuple[str, str], offset: int) -> str:
+    file, url = at
+    return f"{file}: record at byte {offset} ({url})"
+
+
+def _wrong_digest(kind: str, at: str, headers: StatusAndHeaders, payload_sha256: str | None) -> Damaged | None:
+    """``Damaged`` when a response's SHA-256 WARC-Payload-Digest is not its payload's.
+
+    Only a SHA-256 digest is checked (its hash is taken anyway); a SHA-1 one, warcio's and most
+    tools' default, is not: hashing every payload once more would cost reparse about 8 % (0.19 ms
+    per 430 KB page on this machine), and ``warcio check`` does it on demand.
+    """
+    digest = headers.get_header("WARC-Payload-Digest") or ""
+    algorithm, _, value = digest.partition(":")
+    if algorithm.lower().replace("-", "") != "sha256" or payload_sha256 is None:
+        return None
+    if value.lower() in (payload_sha256, base64.b32encode(bytes.fromhex(payload_sha256)).decode().lower()):
+        return None
+    return Damaged(kind, f"{at}: its payload is not the one its WARC-Payload-Digest names ({digest}); not taken")
 
 
 # The revisit profiles read (WARC 1.0 and 1.1 name them alike), and the status of one without HTTP headers
