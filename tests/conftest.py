@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from newsroom_replica.samples import sample_pages
 from newsroom_scraper import parse_article
 from newsroom_scraper.items import Article, Image, RelatedLink
 from newsroom_scraper.store import Archive
+
+from evidence_helpers import free_port
 
 REAL_PAGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "dortmund-article-2025-07-07-fabido.html"
 
@@ -75,12 +76,6 @@ def store_articles(path: Path, articles: Iterable[Article], fetched_at: str = "2
 def sample_articles() -> list[Article]:
     """The named samples, parsed."""
     return [parse_article(render_article(page), "") for page in sample_pages().values()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

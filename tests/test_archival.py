@@ -6,9 +6,6 @@ every article), read by every test; a test that writes copies the archive first.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import datetime as dt
 import gzip
 import hashlib
 import io
@@ -28,44 +25,28 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from newsroom_replica import ReplicaServer, ReplicaSite, quote_path
 from newsroom_replica.markup import render_article
-from newsroom_replica.wayback_stub import StubCapture, WaybackStub
 from newsroom_scraper.evidence import reparse as reparse_module
 from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc import archive_files, iter_captures, read_record_at
-from newsroom_scraper.evidence.wayback import backfill, wayback_client
 from newsroom_scraper.items import WarcLocation
 from newsroom_scraper.reader.plugins.citation import check_commands
-from newsroom_scraper.reader.web import make_datasette
 from newsroom_scraper.store import Archive
+
+from evidence_helpers import (
+    assert_answers,
+    backfill_older_captures,
+    copy_db,
+    crawl,
+    issued_versions,
+    rows,
+    wget_warc,
+)
 
 pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conftest.py: e2e)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25
-# Images aside: reparse rebuilds the articles' captures, not their pictures' (tests/test_images.py).
-FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "--refresh-days", "36500", "--no-images"]
 EDIT = "Ein Absatz, den die Redaktion für den Test nachgetragen hat."
-
-
-def crawl(server: ReplicaServer, db: Path, *options: str) -> str:
-    command = [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
-    completed = subprocess.run(
-        [*command, "--db", str(db), *FAST, *options], capture_output=True, text=True, timeout=240, cwd=ROOT
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout
-
-
-def rows(db: Path, sql: str, *params: object) -> list[dict]:
-    with closing(sqlite3.connect(db)) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute(sql, params)]
-
-
-def copy_db(source: Path, target: Path) -> Path:
-    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
-        a.backup(b)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -84,16 +65,6 @@ def crawled(tmp_path_factory):
         second = crawl(server, db)
         wget_warc(server, site.article_paths()[:4], db.parent / "wget")
     return site, db, db.parent / "warc", first, second
-
-
-def wget_warc(server: ReplicaServer, paths: list[str], folder: Path) -> None:
-    """GNU wget's WARC of a few article pages (another tool's captures), when wget is installed."""
-    if shutil.which("wget") is None:
-        return
-    folder.mkdir()
-    urls = [server.url + path for path in paths]
-    command = ["wget", "-q", "--no-warc-keep-log", f"--warc-file={folder}/wget", "-O", "/dev/null", *urls]
-    subprocess.run(command, check=True, timeout=60)
 
 
 def dump(db: Path) -> dict[str, list[tuple]]:
@@ -428,31 +399,6 @@ def test_a_wacz_of_the_crawls_warc_rebuilds_the_same_archive(crawled, tmp_path):
     assert [c[8] for c in ours["captures"]] == [c[8] for c in theirs["captures"]]  # the same records
 
 
-def issued_versions(db: Path) -> dict[int, dict]:
-    """Every version id the archive has issued, with the record of its capture, its title and text."""
-    sql = """select v.id, c.record_id, v.title, v.body_text from article_versions v
-        join captures c on c.id = v.capture_id"""
-    return {r["id"]: r for r in rows(db, sql)}
-
-
-def assert_answers(db: Path, issued: dict[int, dict], title_suffix: str = "") -> None:
-    """Each issued permalink answers (the reader, through Datasette) with its version: the same text,
-    and the capture it was issued for among the version's captures."""
-    datasette = make_datasette(db)
-    for version_id, then in issued.items():
-        response = asyncio.run(datasette.client.get(f"/newsroom/article_versions/{version_id}.json?_shape=objects"))
-        assert response.status_code == 200, version_id
-        (now,) = response.json()["rows"]
-        assert (now["title"], now["body_text"]) == (then["title"] + title_suffix, then["body_text"]), version_id
-        held = rows(
-            db,
-            """select c.record_id from captures c join article_versions v
-            on v.article_id = c.article_id and v.version = c.version where v.id = ?""",
-            version_id,
-        )
-        assert then["record_id"] in {h["record_id"] for h in held}, version_id
-
-
 def test_every_issued_permalink_answers_with_its_version_after_a_reparse_an_import_and_a_backfill(
     crawled, tmp_path, monkeypatch
 ):
@@ -490,17 +436,8 @@ def test_every_issued_permalink_answers_with_its_version_after_a_reparse_an_impo
 
     # 3. A Wayback backfill of captures older than the crawl's: one with other content (a new version 1
     # before the crawl's), one with the content of the edited article's first version (it joins it).
-    older = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).strftime("%Y%m%d%H%M%S")
     first, edited = site.article_paths()[0], site.article_paths()[3]
-    draft = dataclasses.replace(site.page(first), title="Eine frühere Überschrift")
-    before_edit = site.page(edited)
-    before_edit = dataclasses.replace(before_edit, blocks=before_edit.blocks[:-1])
-    stub_captures = [
-        StubCapture("https://www.dortmund.de" + quote_path(first), older, render_article(draft).encode()),
-        StubCapture("https://www.dortmund.de" + quote_path(edited), older, render_article(before_edit).encode()),
-    ]
-    with WaybackStub(stub_captures) as stub:
-        report = backfill(archive, folder, client=wayback_client(stub.url, search_per_second=0, mementos_per_second=0))
+    report = backfill_older_captures(site, archive, folder, first, edited)
     assert report.fetched == 2 and report.reparsed is not None and report.reparsed.outcomes["rebuilt"] == 2
     history = rows(
         archive,
@@ -647,6 +584,24 @@ def test_the_report_counts_per_file_and_kind_what_was_taken_skipped_and_already_
         f"metadata 0 taken, {ARTICLES - 1} already present" in copy and f"same records as in {first}, {second}" in copy
     )
     assert "! broken.wacz: cannot read: BadZipFile" in done.stdout
+
+
+def test_a_package_of_the_archives_own_warc_beside_it_leaves_every_capture_in_the_warc_files(crawled, tmp_path):
+    """A WACZ of the crawl's WARC put under imports/ (which sorts before newsroom-…) became the
+    location of every capture rebuilt from the folder, a copy: removed again, replay and the cite
+    block's commands named a file no longer there. A record held by a WARC file is located there."""
+    _, db, warc, _, _ = crawled
+    folder = shutil.copytree(warc, tmp_path / "warc")
+    (folder / "imports").mkdir()
+    package = folder / "imports" / "copy.wacz"
+    pack = [sys.executable, "-m", "wacz", "create", "-o", str(package), *map(str, archive_files(warc))]
+    subprocess.run(pack, check=True, capture_output=True, timeout=120)
+    report = reparse(folder, tmp_path / "rebuilt.db")
+    assert report.outcomes["new"] == ARTICLES and report.total("already present") == 2 * ARTICLES
+    assert report.copies_of == {"imports/copy.wacz": {p.name for p in archive_files(warc)}}
+    assert dump(tmp_path / "rebuilt.db")["captures"] == dump(db)["captures"]  # where the crawl wrote them
+    package.unlink()
+    assert reparse(folder, tmp_path / "rebuilt.db").outcomes["unchanged"] == ARTICLES
 
 
 def test_a_reparse_that_fails_still_ends_its_run_row(crawled, tmp_path, monkeypatch):

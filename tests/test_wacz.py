@@ -11,13 +11,10 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from contextlib import closing
 from datetime import date
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,8 @@ from newsroom_replica import ReplicaServer, ReplicaSite
 from newsroom_scraper.evidence.reparse import reparse
 from newsroom_scraper.evidence.warc.wacz import verify_signed_data
 from newsroom_scraper.items import memento_timestamp
+
+from evidence_helpers import replayed_text, stage_replaywebpage
 
 pytestmark = pytest.mark.e2e  # crawls a replica and runs commands in child processes
 
@@ -138,65 +137,10 @@ def test_a_current_package_is_not_rewritten_and_an_unknown_month_is_one_line(exp
     assert missing.stderr.strip().count("\n") == 0 and "no WARC file of 1999-01" in missing.stderr
 
 
-REPLAYWEBPAGE = ROOT / ".cache" / "replaywebpage" / "package"  # `make test` fetches it with npm
-EMBED = """<!doctype html><html lang="de"><head><meta charset="utf-8"><script src="/ui.js"></script></head><body>
-<replay-web-page style="display:block;height:600px" source="/package.wacz" url="{url}" ts="{ts}"
- replayBase="/replay/" embed="replayonly"></replay-web-page></body></html>"""
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:  # no request lines in the test output
-        pass
-
-
-def replayed_text(chromium, folder: Path, url: str, ts: str) -> str:
-    """The text of the page ReplayWeb.page shows for ``url`` at ``ts``, from the package in ``folder``."""
-    (folder / "index.html").write_text(EMBED.format(url=url, ts=ts), encoding="utf-8")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        page = chromium().new_page()
-        console: list[str] = []
-        page.on("console", lambda message: console.append(message.text[:160]))
-        page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-        # The service worker indexes the package first; a load that raced its start shows nothing
-        # until reloaded (seen once in a busy full run), so a second minute starts with a reload.
-        for attempt in range(2):
-            if attempt:
-                page.reload()
-            for _ in range(240):
-                if text := _replayed(page):
-                    return text
-                page.wait_for_timeout(250)
-        seen = [(frame.url[:100], frame.title() if not frame.is_detached() else "detached") for frame in page.frames]
-        raise AssertionError(f"ReplayWeb.page showed nothing for {url} at {ts}; frames: {seen}; console: {console}")
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _replayed(page) -> str:
-    """The text of the archived page inside ReplayWeb.page's frame, once it shows one."""
-    for frame in page.frames:
-        if "/replay/w/" in frame.url:
-            try:
-                text = frame.evaluate("document.querySelector('h1') ? document.body.innerText : ''")
-            except Exception:  # the frame navigated away while being read
-                continue
-            if text:
-                return str(text)
-    return ""
-
-
 @pytest.mark.e2e
 def test_replayweb_page_replays_the_first_the_changed_and_a_304_time_capture(exported, chromium, tmp_path):
-    if not (REPLAYWEBPAGE / "sw.js").exists():
-        pytest.skip("ReplayWeb.page is not in .cache/replaywebpage (make test fetches it with npm)")
     db, package, _ = exported
-    (tmp_path / "replay").mkdir()
-    (tmp_path / "ui.js").write_bytes((REPLAYWEBPAGE / "ui.js").read_bytes())
-    (tmp_path / "replay" / "sw.js").write_bytes((REPLAYWEBPAGE / "sw.js").read_bytes())
-    (tmp_path / "package.wacz").write_bytes(package.read_bytes())
+    stage_replaywebpage(tmp_path, package)
     with closing(sqlite3.connect(db)) as conn:
         edited = conn.execute(
             "select c.url, c.captured_at, a.title from captures c join articles a on a.id = c.article_id"

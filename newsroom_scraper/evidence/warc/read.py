@@ -41,8 +41,15 @@ _SCAN_BLOCK = 1 << 16  # bytes read at a time when looking for the next record's
 
 
 def archive_files(folder: Path) -> list[Path]:
-    """Every .warc, .warc.gz and .wacz under ``folder``, in name order (sub-folders included)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES))
+    """Every .warc, .warc.gz and .wacz under ``folder`` (sub-folders included): the WARC files in
+    name order, then the WACZ packages in name order.
+
+    Packages last because a record read twice is located where it was read first, and a package
+    is often a copy of WARC files that are there too (an export handed back, a WACZ of an import):
+    the copy may be removed, the crawl's own file stays. Before, ``imports/x.wacz`` sorted before
+    ``newsroom-….warc.gz`` and every capture rebuilt from the folder was located in the copy."""
+    found = [p for p in folder.rglob("*") if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES)]
+    return sorted(found, key=lambda path: (path.suffix == ".wacz", path))
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class WarcPart:
 
     file: str  # relative to the folder: what an error names
     name: str  # what captures name (``WarcLocation.warc_file``): "x.wacz#archive/y.warc.gz" in a WACZ
-    number: int  # the file's place in name order (a WACZ's members each count as a file)
+    number: int  # the file's place in archive_files' order (a WACZ's members each count as a file)
     member: str | None = None  # the WARC inside a WACZ
     start: int = 0
     end: int | None = None
@@ -159,7 +166,7 @@ def iter_captures(
     ``part_size``: the files are read in parts of about that many bytes, as worker processes
     read them (``warc_parts``): the same captures.
     """
-    # Records within one capture second are ordered by the file they are in (name order, a WACZ's
+    # Records within one capture second are ordered by the file they are in (archive_files, a WACZ's
     # members each counting as a file of their own) and their place in it.
     joiner = Joiner()
     for part in warc_parts(folder, part_size):
