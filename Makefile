@@ -52,7 +52,14 @@ $(REPLAYWEBPAGE):
 		npm pack --silent replaywebpage@2.5.3 >/dev/null && tar xzf replaywebpage-2.5.3.tgz || \
 		echo "npm is missing: tests/test_wacz.py's ReplayWeb.page test will skip"
 
-test: $(STAMP) $(CHROMIUM) $(AXE) $(REPLAYWEBPAGE) tools lint
+# pywb (GPL, pins old packages: never a dependency, a test fixture in a virtualenv of its own) replays
+# tests/test_held_out.py's archive; bench/pywb_replay.py installs it. Where pip cannot, that part skips.
+PYWB := .cache/pywb-venv/bin/wayback
+$(PYWB): $(STAMP)
+	-@$(BIN)/python bench/pywb_replay.py --install-only >/dev/null 2>&1 || \
+		echo "pywb could not be installed: tests/test_held_out.py's pywb replay will skip"
+
+test: $(STAMP) $(CHROMIUM) $(AXE) $(REPLAYWEBPAGE) $(PYWB) tools lint
 	$(PYTEST)
 
 # The same checks and every test but the end-to-end ones (@pytest.mark.e2e: crawls, servers and other

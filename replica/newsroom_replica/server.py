@@ -64,7 +64,9 @@ class ReplicaServer:
     with ``log_path`` each is also appended to that file as ``STATUS METHOD PATH``. ``faults`` are
     injected at random; a ``gate`` holds article pages until the test lets them through.
     ``encoding`` (gzip, br or zstd): every answer with a body is sent so encoded to a client
-    whose ``Accept-Encoding`` takes it (``encodings.py``), with ``Vary: Accept-Encoding``.
+    whose ``Accept-Encoding`` takes it (``encodings.py``), with ``Vary: Accept-Encoding``; with
+    ``encode_unasked`` to every client, whatever it accepts, as a misconfigured server or CDN may
+    (an attribute: a test can turn it on between two crawls).
     """
 
     def __init__(
@@ -78,12 +80,13 @@ class ReplicaServer:
         gate: Gate | None = None,
         encoding: str | None = None,
         journal: Journal | None = None,
+        encode_unasked: bool = False,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the replica serves loopback only (127.0.0.1, ::1, localhost), not {host!r}")
         if encoding is not None and encoding not in ENCODERS:
             raise ValueError(f"the replica encodes in {', '.join(ENCODERS)}, not {encoding!r}")
-        self.encoding = encoding
+        self.encoding, self.encode_unasked = encoding, encode_unasked
         self.site, self.host, self.port = site, LOOPBACK[host], port
         self.require_cookie = require_cookie
         self.log_path = Path(log_path) if log_path else None
@@ -357,7 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 304:  # validators only, no body
             headers.pop("Content-Type")
         else:
-            if coding is not None and body and accepts(self.headers.get("Accept-Encoding"), coding):
+            asked = self.replica.encode_unasked or accepts(self.headers.get("Accept-Encoding"), coding or "")
+            if coding is not None and body and asked:
                 body = encode(coding, body)
                 headers["Content-Encoding"] = coding
             headers["Content-Length"] = str(len(body))
