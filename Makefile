@@ -67,12 +67,14 @@ test: $(STAMP) $(CHROMIUM) $(AXE) $(REPLAYWEBPAGE) $(PYWB) tools lint
 test-fast: lint
 	$(PYTEST) -m "not e2e"
 
-# GNU wget writes the "other tool's" WARC that tests import: installed with apt-get when missing
-# and run as root (a no-op when present); otherwise that one test skips and says why.
+# GNU wget writes the "other tool's" WARC that tests import; brotli's and zstd's commands decode
+# a payload as the cite block says (tests/test_archival.py). Installed with apt-get when missing
+# and run as root (a no-op when present); otherwise those tests skip and say why.
 tools:
-	@command -v wget >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; } || \
-		echo "wget is not installed: tests/test_archival.py's wget import test will skip"
+	@command -v wget >/dev/null 2>&1 && command -v brotli >/dev/null 2>&1 && command -v zstd >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget brotli zstd >/dev/null; } || \
+		echo "wget, brotli or zstd is not installed: tests/test_archival.py's tests that use them will skip"
 
 # Every figure of docs/benchmarks.md and the simulated month of docs/operations.md (about 15 minutes
 # here, the 30 simulated nights some 3 more; 100k articles: see docs/benchmarks.md).

@@ -230,6 +230,7 @@ class WarcLocation:
     payload_digest: str | None
     payload_sha256: str | None = None  # hex SHA-256 of the HTTP body as received (still content-encoded)
     decoded_sha256: str | None = None  # hex SHA-256 of the body content-decoded (what the parser read)
+    content_encoding: str | None = None  # the payload's Content-Encoding as stored (None: none)
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,7 @@ class Capture:
     payload_digest: str | None = None
     payload_sha256: str | None = None  # the HTTP body as received, hex
     decoded_sha256: str | None = None  # the body content-decoded, hex
+    content_encoding: str | None = None  # the body's Content-Encoding as received (None: none)
     source: str = "crawl"  # crawl, import, wayback
     source_uri: str | None = None
     kind: str = "article"  # "article": the page (or a 304 of it); "image": a picture the page shows
@@ -318,6 +320,7 @@ class Capture:
             payload_digest=location.payload_digest,
             payload_sha256=location.payload_sha256,
             decoded_sha256=location.decoded_sha256,
+            content_encoding=location.content_encoding,
             **more,
         )
 

@@ -246,6 +246,19 @@ def test_check_commands_name_the_member_of_a_wacz_and_skip_the_headers_for_the_r
     assert quoted_title("Ohne Anführungszeichen") == "„Ohne Anführungszeichen“"
 
 
+def test_check_commands_decode_br_and_zstd_with_their_own_commands_as_warcio_cannot() -> None:
+    """Issue 19, 6: ``warcio extract --payload`` stops at br (warcio #73) and writes zstd undecoded."""
+    for coding, decoder in (("br", "brotli -d"), ("zstd", "zstd -d")):
+        capture = {"warc_file": "x.warc.gz", "warc_offset": 7, "payload_sha256": "a", "decoded_sha256": "b"}
+        decoded, received = check_commands({**capture, "content_encoding": coding})
+        assert decoded["expect"] == "b" and decoded["command"] == received["command"].replace(
+            "| sha256sum", f"| {decoder} | sha256sum"
+        )
+        assert "--payload" not in decoded["command"] and received["expect"] == "a"
+    gzip = check_commands({**capture, "content_encoding": "gzip"})  # warcio decodes it
+    assert gzip[0]["command"] == "warcio extract --payload x.warc.gz 7 | sha256sum"
+
+
 def test_serve_refuses_a_base_url_that_is_no_public_address(cited) -> None:
     path, _ = cited
     result = CliRunner().invoke(main, ["serve", "--db", str(path), "--base-url", "archiv.example.org"])

@@ -348,8 +348,8 @@ class Articles(Groups):
         cursor = self.db.execute(
             """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
                 warc_length, record_id, payload_digest, source, run_id, source_uri, kind, payload_sha256,
-                decoded_sha256)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                decoded_sha256, content_encoding)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (record_id) DO NOTHING""",
             [
                 capture.url,
@@ -368,6 +368,7 @@ class Articles(Groups):
                 capture.kind,
                 capture.payload_sha256,
                 capture.decoded_sha256,
+                capture.content_encoding,
             ],
         )
         if not cursor.rowcount:

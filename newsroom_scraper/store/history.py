@@ -77,7 +77,8 @@ class History(Articles):
         return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
 
     def _fill_capture_digests(self, captures: list[Capture]) -> None:
-        """Give capture rows stored before the payload SHA-256 columns their digests (issue 19, 6)."""
+        """Give capture rows stored before the payload SHA-256 and content-coding columns their
+        values (issue 19, 6)."""
         known = [
             [c.payload_sha256, c.decoded_sha256, c.record_id] for c in captures if c.record_id and c.payload_sha256
         ]
@@ -85,6 +86,10 @@ class History(Articles):
             """UPDATE captures SET payload_sha256 = ?, decoded_sha256 = ?
             WHERE record_id = ? AND payload_sha256 IS NULL""",
             known,
+        )
+        encoded = [[c.content_encoding, c.record_id] for c in captures if c.record_id and c.content_encoding]
+        self.db.conn.executemany(
+            "UPDATE captures SET content_encoding = ? WHERE record_id = ? AND content_encoding IS NULL", encoded
         )
 
     def _issued_ids(self, url: str) -> dict[str, int]:

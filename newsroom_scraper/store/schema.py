@@ -454,3 +454,14 @@ def _issue18_removed_schedule(db: sqlite_utils.Database) -> None:
             "UPDATE articles SET recheck_due_at = ? WHERE id = ?",
             [next_removed_recheck(removed_at, removed_at), article_id],
         )
+
+
+@MIGRATIONS(name="0016_capture_content_encoding")
+def _issue19_capture_content_encoding(db: sqlite_utils.Database) -> None:
+    """Issue 19, 6: the payload's content-coding, so that the cite block names the command that decodes
+    it (warcio's CLI cannot decode br, nor zstd). Filled as the SHA-256 columns are (NULL until then)."""
+    db.executescript(
+        """
+        ALTER TABLE captures ADD COLUMN content_encoding TEXT;  -- Content-Encoding of the payload as stored
+        """
+    )

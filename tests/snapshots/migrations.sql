@@ -476,3 +476,22 @@ CREATE TABLE alerts (
 
 ==== 0015_removed_schedule
 
+==== 0016_capture_content_encoding
+-- table captures
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,  -- the URL fetched (WARC-Target-URI)
+    article_id INTEGER REFERENCES articles(id),
+    version INTEGER,  -- the article version this response showed (a 304: the version it confirmed)
+    captured_at TEXT NOT NULL,  -- UTC, ISO 8601 to the second (WARC-Date)
+    status INTEGER NOT NULL,  -- HTTP status
+    warc_file TEXT,  -- relative to the WARC folder; "x.wacz#archive/y.warc.gz" inside a WACZ
+    warc_offset INTEGER,  -- where the record starts in the (uncompressed) file, as CDXJ says
+    warc_length INTEGER,  -- the record's length there, gzip member included
+    record_id TEXT UNIQUE,  -- WARC-Record-ID: an import of the same file adds nothing
+    payload_digest TEXT,  -- WARC-Payload-Digest (sha1:BASE32)
+    source TEXT NOT NULL,  -- "crawl", "import" (another tool's file) or "wayback"
+    run_id INTEGER REFERENCES crawl_runs(id),  -- the crawl or reparse run that recorded it
+    source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
+, kind TEXT NOT NULL DEFAULT 'article', payload_sha256 TEXT, decoded_sha256 TEXT, content_encoding TEXT);
+

@@ -29,6 +29,7 @@ from newsroom_scraper.evidence.warc.records import (
     OLD_NOT_MODIFIED_TYPE,
     SOURCE_HEADER,
     WarcCapture,
+    content_coding,
     iso_date,
     read_not_modified_fields,
 )
@@ -460,6 +461,7 @@ def _record_item(
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         payload_sha256=digests[0],
         decoded_sha256=digests[1],
+        content_encoding=content_coding(http.headers) if digests[0] else None,
     )
     return WarcCapture(
         url=url,

@@ -114,6 +114,13 @@ def iso_date(warc_date_value: str) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
+def content_coding(headers: Headers) -> str | None:
+    """The content-coding of a stored HTTP body (its ``Content-Encoding``, lower-case), as ``captures``
+    keeps it so that the cite block can name the decoder; None for none or ``identity``."""
+    value = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), None)
+    return None if not value or value == "identity" else value
+
+
 def payload_digests(headers: Headers, body: bytes) -> tuple[str, str | None]:
     """Hex SHA-256 of a stored HTTP body as received and of it content-decoded as warcio decodes it
     on reading (``warcio extract --payload``); the second None when it decodes to more than any page

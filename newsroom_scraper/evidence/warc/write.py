@@ -23,6 +23,7 @@ from newsroom_scraper.evidence.warc.records import (
     ConfirmedRecord,
     Exchange,
     Headers,
+    content_coding,
     not_modified_fields,
     payload_digests,
     reason_phrase,
@@ -199,6 +200,7 @@ class WarcWriter:
             payload_digest=headers.get_header("WARC-Payload-Digest"),
             payload_sha256=digests[0] if digests else None,
             decoded_sha256=digests[1] if digests else None,
+            content_encoding=content_coding(record.http_headers.headers) if digests and record.http_headers else None,
         )
 
     def _rotate_if_full(self) -> None:
