@@ -507,6 +507,12 @@ def test_compressed_answers_are_crawled_indexed_and_reparsed(tmp_path, encoding)
     assert rows(db, "select content_encoding from captures where status = 200 order by id") == [
         {"content_encoding": encoding} for _ in captures
     ]
+    with closing(sqlite3.connect(db)) as conn, conn:  # rows written before the column: the next reparse fills it
+        conn.execute("update captures set content_encoding = null")
+    reparse(tmp_path / "warc", db)
+    assert {r["content_encoding"] for r in rows(db, "select content_encoding from captures where status = 200")} == {
+        encoding
+    }
     decoder = {"br": "brotli", "zstd": "zstd"}.get(encoding)
     if decoder and shutil.which(decoder) is None:
         pytest.skip(f"{decoder}'s command is not installed (make test installs it with apt-get when run as root)")
