@@ -12,6 +12,7 @@ No network, no Scrapy.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -47,8 +48,13 @@ Progress = Callable[[str], None]
 # Below this many bytes of WARC/WACZ, pages are read and parsed in this process: a pool costs more.
 POOL_MIN_BYTES = 4_000_000
 POOL_WORKERS = 2  # the machine has two cores; the workers read and parse, the main process stores
-PART_BYTES = 1_000_000  # a worker's job: this much of a .warc.gz file (a whole WACZ member or .warc)
-IN_FLIGHT = 3  # jobs per worker sent ahead of the one the main process waits for
+# A worker's job: this much of a .warc.gz file (a whole WACZ member or .warc). Small jobs keep both
+# workers busy to the end (1 MB jobs of 12 KB pages: reparse 2.1x its floor; 256 KB: 1.6x, same run).
+PART_BYTES = 256_000
+IN_FLIGHT = 4  # jobs per worker sent ahead of the one the main process waits for
+# While the workers start (spawning and importing take 0.3-0.5 s, what a small folder lost to the
+# pool: bench/reparse_floor.py), the first parts are read here, up to this many bytes.
+HERE_BYTES = 8_000_000
 
 
 ALREADY = "already present"  # the same WARC record (WARC-Record-ID) was read from an earlier file
@@ -325,7 +331,8 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
     """Each wanted capture with its parse (responses with a 200 only), each record skipped and each
     file error, in capture order, with the file each is in; with ``workers``, the parts of the files
     are read and parsed in that many processes, a few parts per worker ahead, and the store's
-    derivations of the articles are computed there too (here the store computes them)."""
+    derivations of the articles are computed there too (here the store computes them); the first
+    ``HERE_BYTES`` are read here while the workers start."""
     joiner = Joiner()
     if workers <= 0:
         for part in warc_parts(folder):
@@ -334,9 +341,25 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
                     yield part.file, item, _parse(item) if _is_page(item) else None, None
         return
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
+    parts = warc_parts(folder, PART_BYTES)
+    # parts of about PART_BYTES (a WACZ member or .warc: one, whole); the workers start on those after
+    reserved = max(min(HERE_BYTES // PART_BYTES, len(parts) - IN_FLIGHT * workers), 0)
     with process_pool(workers, _init_worker, (folder, wanted)) as pool:
         try:
-            for part in warc_parts(folder, PART_BYTES):
+            ahead = iter(parts[reserved:])
+            for part in itertools.islice(ahead, IN_FLIGHT * workers):  # the workers start on these
+                pending.append((part, pool.submit(_read_part, part)))
+            done = 0
+            for part in parts[:reserved]:  # meanwhile, here, until the workers have no job waiting
+                if sum(not future.done() for _, future in pending) <= workers:
+                    break
+                done += 1
+                if joiner.wants(part):
+                    for item in joiner.captures(part, iter_part(folder, part, wanted)):
+                        yield part.file, item, _parse(item) if _is_page(item) else None, None
+            # the reserved parts not read here come first, then those the workers began with
+            pending.extendleft(reversed([(part, pool.submit(_read_part, part)) for part in parts[done:reserved]]))
+            for part in ahead:
                 pending.append((part, pool.submit(_read_part, part)))
                 while len(pending) > IN_FLIGHT * workers:
                     yield from _joined(joiner, *pending.popleft())
