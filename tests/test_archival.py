@@ -42,7 +42,7 @@ pytestmark = pytest.mark.e2e  # crawls a replica in child processes (tests/conft
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 25
-# Images aside: reparse rebuilds the articles' captures, not their pictures' (tests/test_images.py).
+# Images aside: the crawls here fetch none (tests/test_images.py reparses pictures).
 FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "--refresh-days", "36500", "--no-images"]
 EDIT = "Ein Absatz, den die Redaktion für den Test nachgetragen hat."
 

@@ -184,7 +184,7 @@ def _rebuild(
     started: float,
 ) -> None:
     """Read and parse the captures, then rebuild each article's history from them, a batch at a time."""
-    groups = _read(folder, wanted, report, say, workers)
+    groups, images = _read(folder, wanted, report, say, workers)
     total = len(groups)
     every = max(batch_size, 1)
     for start in range(0, total, every):
@@ -194,6 +194,16 @@ def _rebuild(
                 captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
                 report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
         say(_progress_line("stored", min(start + every, total), total, started))
+    _link_images(archive, images, report)
+
+
+def _link_images(archive: Archive, images: list[tuple[str, WarcCapture]], report: ReparseReport) -> None:
+    """The pictures' captures, each a ``captures`` row of an article that shows it (as the crawl
+    recorded them), once the articles are stored: an image is linked by its URL's path."""
+    with archive.batch():
+        outcomes = archive.add_image_captures([_capture(raw, kind="image") for _, raw in images], report.run_id)
+    for (file, _), outcome in zip(images, outcomes, strict=True):
+        report.count(file, "image", TAKEN if outcome == "taken" else SKIPPED + outcome)
 
 
 def _finish(archive: Archive, report: ReparseReport, reason: str) -> None:
@@ -220,15 +230,17 @@ Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (ca
 
 def _read(
     folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
-) -> dict[str, Group]:
+) -> tuple[dict[str, Group], list[tuple[str, WarcCapture]]]:
     """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
-    derives from its article, when a worker computed it); what was taken, skipped and already
-    present counted per file and kind, and the files that could not be read noted."""
+    derives from its article, when a worker computed it), and the image captures (with their
+    files); what was taken, skipped and already present counted per file and kind, and the files
+    that could not be read noted."""
     started = time.monotonic()
     taken: list[Taken] = []
     revisits: list[tuple[str, WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
     first_file: dict[str, str] = {}  # WARC-Record-ID → the file it was read from first
+    images: list[tuple[str, WarcCapture]] = []
     read = 0
     for file, item, outcome, derived in _parsed(folder, wanted, workers):
         if isinstance(item, FileError):
@@ -250,6 +262,9 @@ def _read(
             continue
         if record_id:
             first_file[record_id] = file
+        if raw.image:
+            images.append((file, raw))
+            continue
         capture = _capture(raw)
         if raw.warc_type == "revisit" and raw.status == 200:  # its page is another record's payload
             revisits.append((file, raw, capture))
@@ -278,7 +293,7 @@ def _read(
         report.count(file, raw.warc_type, TAKEN)
         report.captures += 1
         groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
-    return groups
+    return groups, images
 
 
 Taken = tuple[str, WarcCapture, Capture, "Derived | None"]  # file, capture read, its captures row, derived
@@ -372,7 +387,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
 
 def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
     """Whether an item is a page to parse: a response (not a revisit or a 304) with a 200."""
-    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200
+    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200 and not item.image
 
 
 Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part
@@ -410,7 +425,7 @@ def _read_part(part: WarcPart) -> list[Worked]:
     return items
 
 
-def _capture(raw: WarcCapture) -> Capture:
+def _capture(raw: WarcCapture, kind: str = "article") -> Capture:
     return Capture.of_record(
         raw.url,
         raw.status,
@@ -420,6 +435,7 @@ def _capture(raw: WarcCapture) -> Capture:
         source_uri=raw.source_uri,
         etag=raw.header("ETag"),
         last_modified=raw.header("Last-Modified"),
+        kind=kind,
     )
 
 
