@@ -720,3 +720,29 @@ def test_a_wget_dedup_warc_adds_its_revisits_as_captures(tmp_path):
     assert report.files["two.warc.gz"]["revisit"] == {"taken": 2}
     captures = rows(tmp_path / "wget.db", "select article_id, version, payload_digest from captures order by id")
     assert len(captures) == 4 and {(c["article_id"], c["version"]) for c in captures} == {(1, 1), (2, 1)}
+
+
+def test_reparse_lets_each_pages_body_go_once_parsed(tmp_path):
+    """Reparse in this process kept every page's body until it stored: 0.4 MB for each 430 KB
+    page (469 MB peak for 1,000 articles; 62 MB now: bench/reparse_floor.py)."""
+    import tracemalloc
+
+    from newsroom_scraper.evidence.warc import Exchange, WarcWriter
+
+    site = ReplicaSite(articles=30, seed=5, newest=date(2026, 11, 30), menu_bytes=1_000_000)
+    writer = WarcWriter(tmp_path / "warc", started="20261130120000")
+    for n, path in enumerate(site.article_paths()):
+        answer = site.render(path, "https://www.dortmund.de")
+        headers = [("Content-Type", answer.content_type)]
+        url = "https://www.dortmund.de" + quote_path(path)
+        at = f"2026-11-30T12:00:{n:02d}+00:00"
+        writer.write_exchange(Exchange(url, "GET", [], b"", 200, headers, answer.body, at))
+    writer.close()
+    tracemalloc.start()
+    try:
+        report = reparse(tmp_path / "warc", tmp_path / "r.db", workers=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.outcomes["new"] == 30, report.lines()
+    assert peak < 12_000_000, f"{peak:,} bytes at peak for 30 pages of 1 MB"  # the bodies held: over 30 MB

@@ -351,9 +351,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
     joiner = Joiner()
     if workers <= 0:
         for part in warc_parts(folder):
-            if joiner.wants(part):
-                for item in joiner.captures(part, iter_part(folder, part, wanted)):
-                    yield part.file, item, _parse(item) if _is_page(item) else None, None
+            yield from _read_here(joiner, folder, part, wanted)
         return
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
     parts = warc_parts(folder, PART_BYTES)
@@ -369,9 +367,7 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
                 if sum(not future.done() for _, future in pending) <= workers:
                     break
                 done += 1
-                if joiner.wants(part):
-                    for item in joiner.captures(part, iter_part(folder, part, wanted)):
-                        yield part.file, item, _parse(item) if _is_page(item) else None, None
+                yield from _read_here(joiner, folder, part, wanted)
             # the reserved parts not read here come first, then those the workers began with
             pending.extendleft(reversed([(part, pool.submit(_read_part, part)) for part in parts[done:reserved]]))
             for part in ahead:
@@ -383,6 +379,17 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
         finally:
             for _, future in pending:  # an error: the parts after it are not read
                 future.cancel()
+
+
+def _read_here(joiner: Joiner, folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> Iterator[Read]:
+    """A part's items read and parsed in this process, each page's body let go once parsed (as a
+    worker's are): the reparse keeps every capture until it stores, and 430 KB pages held 0.4 MB each."""
+    if joiner.wants(part):
+        for item in joiner.captures(part, iter_part(folder, part, wanted)):
+            parsed = _parse(item) if _is_page(item) else None
+            if isinstance(item, WarcCapture):
+                item.body = b""
+            yield part.file, item, parsed, None
 
 
 def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
