@@ -39,8 +39,7 @@ FAST = ["--delay", "0", "--concurrency", "8", "--log-level", "WARNING", "--refre
 
 def crawl(server: ReplicaServer, db: Path, *options: str, images: bool = False) -> str:
     """`newsroom-archive crawl` of the replica into ``db`` (``FAST``, then ``options``); its report.
-    Images are left out unless asked for: reparse rebuilds the articles' captures, not their
-    pictures' (tests/test_images.py), and the tests that compare the two archives need that."""
+    Images are left out unless asked for (tests/test_images.py reparses pictures)."""
     command = [sys.executable, "-m", "newsroom_scraper", "crawl", "--start-url", f"{server.url}/newsroom/"]
     command += ["--db", str(db), *FAST, *([] if images else ["--no-images"]), *options]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
