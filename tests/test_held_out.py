@@ -98,14 +98,16 @@ def test_every_permalink_and_replay_holds_through_brotli_an_edit_imports_and_a_b
 
     # 4. The imports, read into the archive with the crawl's WARC.
     images = rows(db, "select record_id, warc_file from captures where kind = 'image' order by id")
-    assert images  # the pictures the crawl fetched: reparse does not read them, and keeps their rows
+    assert images  # the pictures the crawl fetched: each a capture of its own, kept where it is
     imported = reparse(folder, db)
     assert not imported.unreadable and not imported.damaged, imported.lines()
     files = imported.files
     assert files["imports/wget-two.warc.gz"]["revisit"] == {"taken": 5}
     assert files["imports/wget-three.wacz"]["response"]["taken"] == 2
     # The exported package holds the crawl's own records: read once, located in the crawl's files.
-    assert imported.total("already present") == 2 * ARTICLES and set(files[f"imports/{package.name}"]) == {
+    assert imported.total("already present") == 2 * ARTICLES + len(images) and set(
+        files[f"imports/{package.name}"]
+    ) == {
         "metadata",
         "response",
     }
