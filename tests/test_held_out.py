@@ -1,8 +1,9 @@
 """Issue 19's held-out check, end to end on one archive: a crawl from a server that offers brotli,
 an edit, a re-check from a server that sends brotli to everyone, another tool's deduplicating
 WARC and a WACZ imported, a Wayback backfill — then every permalink issued on the way still
-answers with its version, and the field's tools (``warcio check``, ``wacz validate``, pywb,
-ReplayWeb.page) check and replay the first capture, the changed capture and a 304's time.
+answers with its version, the field's tools (``warcio check``, ``wacz validate``, pywb,
+ReplayWeb.page) and the archive's own Memento replay check and replay the first capture, the
+changed capture and a 304's time, and the cite block's commands recompute the payloads' SHA-256.
 
 Brotli: the crawl asks for gzip and deflate only (settings.py), so a server that merely offers br
 never sends it; the risk left is a server (or a CDN in front of it) that sends br unasked, or
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -54,7 +56,9 @@ FIRST, EDITED, UNCHANGED = 0, 3, 8  # article_paths() indexes: backfilled, edite
 TOOLS = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}  # warcio's command
 
 
-def test_every_permalink_and_replay_holds_through_brotli_an_edit_imports_and_a_backfill(tmp_path, request):
+def test_every_permalink_and_replay_holds_through_brotli_an_edit_imports_and_a_backfill(
+    tmp_path, request, serve_archive
+):
     if shutil.which("wget") is None:
         pytest.skip("GNU wget is not installed (make test installs it with apt-get when run as root)")
     site = ReplicaSite(articles=ARTICLES, seed=19, newest=date.today())
@@ -168,6 +172,11 @@ def test_every_permalink_and_replay_holds_through_brotli_an_edit_imports_and_a_b
         (not_modified, last_full, False),
     ]
     missing = pywb_replays(folder, replays)
+    with serve_archive(db) as base:  # the archive's own replay (Memento routes), the WARC folder beside it
+        for asked, expected, _ in replays:
+            stamp = memento_timestamp(asked["captured_at"])
+            with urllib.request.urlopen(f"{base}/newsroom/-/memento/{stamp}id_/{asked['url']}", timeout=30) as answer:
+                assert hashlib.sha256(answer.read()).hexdigest() == expected["decoded_sha256"], asked
     # Playwright's loop runs in this thread once started: the reader's checks above come first.
     browser_replays(request.getfixturevalue("chromium"), tmp_path / "rwp", package, db, replays)
     if missing:
