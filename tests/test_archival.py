@@ -722,3 +722,16 @@ def test_reparse_lets_each_pages_body_go_once_parsed(tmp_path):
         tracemalloc.stop()
     assert report.outcomes["new"] == 30, report.lines()
     assert peak < 12_000_000, f"{peak:,} bytes at peak for 30 pages of 1 MB"  # the bodies held: over 30 MB
+
+
+def test_reparse_says_how_far_its_reading_is_in_bytes_with_rate_and_time_left(crawled, tmp_path, monkeypatch):
+    """Reading said only "read 1000 captures (410/s)": no total, no time left."""
+    _, _, warc, _, _ = crawled
+    monkeypatch.setattr(reparse_module, "PART_BYTES", 3_000)
+    lines: list[str] = []
+    reparse(warc, tmp_path / "r.db", progress=lines.append, workers=0)
+    total = sum(p.stat().st_size for p in archive_files(warc)) / 1e6
+    reading = [line for line in lines if line.startswith("  read ")]
+    assert reading and reading[-1].startswith(f"  read {total:.1f}/{total:.1f} MB (100%): {2 * ARTICLES} captures")
+    assert "/s, ETA 0 s)" in reading[-1]
+    assert all(re.fullmatch(r"  read [\d.]+/[\d.]+ MB \(\d+%\): \d+ captures \(\d+/s, ETA \d+ s\)", x) for x in reading)

@@ -163,7 +163,7 @@ def reparse(
     with write_lock(db_path), _checked(db_path), Archive(db_path) as archive:
         report.run_id = archive.start_run(f"reparse {folder}", {"reparse": str(folder)})
         try:
-            _rebuild(archive, folder, wanted, report, say, workers, batch_size, started)
+            _rebuild(archive, folder, wanted, report, say, workers, batch_size)
         except BaseException as error:  # the run row ends with a status whatever happens
             with contextlib.suppress(Exception):  # unless the archive itself is what failed
                 _finish(archive, report, f"failed: {type(error).__name__}: {error}")
@@ -181,19 +181,20 @@ def _rebuild(
     say: Progress,
     workers: int,
     batch_size: int,
-    started: float,
 ) -> None:
     """Read and parse the captures, then rebuild each article's history from them, a batch at a time."""
     groups, images = _read(folder, wanted, report, say, workers)
-    total = len(groups)
+    storing = time.monotonic()
+    urls = list(groups)
+    total = len(urls)
     every = max(batch_size, 1)
     for start in range(0, total, every):
         with archive.batch():
-            for url in list(groups)[start : start + every]:
+            for url in urls[start : start + every]:
                 ordered = sorted(groups[url], key=lambda c: c[0])
                 captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
                 report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
-        say(_progress_line("stored", min(start + every, total), total, started))
+        say(_progress_line("stored", min(start + every, total), total, storing))
     _link_images(archive, images, report)
 
 
@@ -235,14 +236,16 @@ def _read(
     derives from its article, when a worker computed it), and the image captures (with their
     files); what was taken, skipped and already present counted per file and kind, and the files
     that could not be read noted."""
-    started = time.monotonic()
+    progress = _ReadProgress(sum(p.stat().st_size for p in archive_files(folder)), say)
     taken: list[Taken] = []
     revisits: list[tuple[str, WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
     first_file: dict[str, str] = {}  # WARC-Record-ID → the file it was read from first
     images: list[tuple[str, WarcCapture]] = []
     read = 0
-    for file, item, outcome, derived in _parsed(folder, wanted, workers):
+    for part, item, outcome, derived in _parsed(folder, wanted, workers):
+        file = part.file
+        progress.at(part, read)
         if isinstance(item, FileError):
             report.unreadable[file] = item.message
             continue
@@ -281,8 +284,7 @@ def _read(
             report.count(file, raw.warc_type, f"{SKIPPED}status {raw.status}")
             continue
         taken.append((file, raw, capture, derived))
-        if read % 1000 == 0:
-            say(_progress_line("read", read, None, started))
+    progress.done(read)
     taken += _revisited(revisits, taken, canonical, report)
     groups: dict[str, Group] = {}
     for file, raw, capture, derived in taken:
@@ -338,23 +340,23 @@ def _parse(raw: WarcCapture) -> Parsed:
 
 
 Read = tuple[
-    str, WarcCapture | Skipped | Damaged | FileError, Parsed, "Derived | None"
-]  # file, item, parse, derivation
+    WarcPart, WarcCapture | Skipped | Damaged | FileError, Parsed, "Derived | None"
+]  # part, item, parse, derivation
 
 
 def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterator[Read]:
     """Each wanted capture with its parse (responses with a 200 only), each record skipped and each
-    file error, in capture order, with the file each is in; with ``workers``, the parts of the files
+    file error, in capture order, with the part each is in; with ``workers``, the parts of the files
     are read and parsed in that many processes, a few parts per worker ahead, and the store's
     derivations of the articles are computed there too (here the store computes them); the first
     ``HERE_BYTES`` are read here while the workers start."""
     joiner = Joiner()
+    parts = warc_parts(folder, PART_BYTES)  # in this process too: the same records, progress by part
     if workers <= 0:
-        for part in warc_parts(folder):
+        for part in parts:
             yield from _read_here(joiner, folder, part, wanted)
         return
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
-    parts = warc_parts(folder, PART_BYTES)
     # parts of about PART_BYTES (a WACZ member or .warc: one, whole); the workers start on those after
     reserved = max(min(HERE_BYTES // PART_BYTES, len(parts) - IN_FLIGHT * workers), 0)
     with process_pool(workers, _init_worker, (folder, wanted)) as pool:
@@ -389,7 +391,7 @@ def _read_here(joiner: Joiner, folder: Path, part: WarcPart, wanted: Callable[[s
             parsed = _parse(item) if _is_page(item) else None
             if isinstance(item, WarcCapture):
                 item.body = b""
-            yield part.file, item, parsed, None
+            yield part, item, parsed, None
 
 
 def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
@@ -408,7 +410,7 @@ def _joined(joiner: Joiner, part: WarcPart, future: Future[list[Worked]]) -> Ite
     items = result_of(future, f"{part.name} from byte {part.start}")
     results = {id(item): (outcome, derived) for item, outcome, derived in items}
     for item in joiner.captures(part, [item for item, _, _ in items]):
-        yield part.file, item, *results[id(item)]
+        yield part, item, *results[id(item)]
 
 
 _worker: dict[str, Any] = {}  # a worker process's folder and URL filter (set once: a lambda is no job argument)
@@ -446,11 +448,47 @@ def _capture(raw: WarcCapture, kind: str = "article") -> Capture:
     )
 
 
-def _progress_line(what: str, done: int, total: int | None, started: float) -> str:
+@dataclass
+class _ReadProgress:
+    """The reading's progress line, at most one a second: the bytes of the files read, of ``total``
+    (a part counts once its last item came), the captures, their rate and how long is left."""
+
+    total: int
+    say: Progress
+    read_bytes: int = 0
+    part: WarcPart | None = None
+    started: float = field(default_factory=time.monotonic)
+    said: float = field(default_factory=time.monotonic)
+
+    def at(self, part: WarcPart, captures: int) -> None:
+        """An item of ``part`` came (``captures``: those read so far)."""
+        if part is self.part:
+            return
+        if self.part is not None:
+            self.read_bytes += self.part.size
+        self.part = part
+        if time.monotonic() - self.said >= 1.0:
+            self._say(captures)
+
+    def done(self, captures: int) -> None:
+        """Every file was read (parts with no capture in them, or after damage, gave no item)."""
+        self.read_bytes, self.part = self.total, None
+        self._say(captures)
+
+    def _say(self, captures: int) -> None:
+        self.said = time.monotonic()
+        elapsed = max(self.said - self.started, 1e-9)
+        share = min(self.read_bytes / self.total, 1.0) if self.total else 1.0
+        eta = elapsed * (1 - share) / share if share else 0.0
+        self.say(
+            f"  read {self.read_bytes / 1e6:.1f}/{self.total / 1e6:.1f} MB ({share:.0%}): {captures} captures "
+            f"({captures / elapsed:.0f}/s, ETA {eta:.0f} s)"
+        )
+
+
+def _progress_line(what: str, done: int, total: int, started: float) -> str:
     elapsed = max(time.monotonic() - started, 1e-9)
     rate = done / elapsed
-    if total is None:
-        return f"  {what} {done} captures ({rate:.0f}/s)"
     eta = (total - done) / rate if rate else 0.0
     return f"  {what} {done}/{total} articles ({rate:.0f}/s, ETA {eta:.0f} s)"
 

@@ -70,6 +70,7 @@ class WarcPart:
     end: int | None = None
     whole_gzip: bool = False  # one gzip member for the whole file: read through gzip, offsets uncompressed
     error: str | None = None  # the file cannot be read at all (a damaged WACZ): what reading it says
+    size: int = 0  # the bytes of the file it spans (a WACZ member: compressed), for progress
 
 
 @dataclass
@@ -136,7 +137,9 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
             except (zipfile.BadZipFile, OSError) as error:
                 parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
                 continue
-            parts += [WarcPart(relative, f"{relative}#{m}", next(number), member=m) for m in members]
+            with zipfile.ZipFile(path) as wacz:
+                sizes = {m: wacz.getinfo(m).compress_size for m in members}
+            parts += [WarcPart(relative, f"{relative}#{m}", next(number), member=m, size=sizes[m]) for m in members]
             continue
         try:
             with open(path, "rb") as stream:
@@ -144,15 +147,23 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
         except OSError as error:
             parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
             continue
-        if whole_gzip:
-            parts.append(WarcPart(relative, relative, next(number), whole_gzip=True))
-            continue
         total = path.stat().st_size
+        if whole_gzip:
+            parts.append(WarcPart(relative, relative, next(number), whole_gzip=True, size=total))
+            continue
         step = size if size and path.name.endswith(".warc.gz") and total > size else total or 1
         starts = range(0, total or 1, step)
         serial = next(number)
         parts += [
-            WarcPart(relative, relative, serial, start=s, end=s + step if s + step < total else None) for s in starts
+            WarcPart(
+                relative,
+                relative,
+                serial,
+                start=s,
+                end=s + step if s + step < total else None,
+                size=min(step, total - s),
+            )
+            for s in starts
         ]
     return parts
 
