@@ -1,0 +1,99 @@
+"""Summaries the store keeps for the reader's pages at 100,000 articles (issue 16) give the answer
+the whole archive would: ``credit_counts`` (the credits page) after any sequence of saves, edits
+and rebuilt histories; the changes page reads its own index."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsroom_scraper.items import Article, Capture, Image
+from newsroom_scraper.store import Archive
+from tests.test_store import make_article
+
+# What the credits page showed before credit_counts: every image of the archive, counted per request.
+CREDITS_FROM_IMAGES = """select json_array(credit_by, credit_agency), credit_by, credit_agency, count(*),
+  count(distinct article_id), min(a.published_date), max(a.published_date)
+from images join articles a on a.id = images.article_id
+group by credit_by, credit_agency order by 1"""
+CREDITS_KEPT = """select credit_key, credit_by, credit_agency, images, articles, first_date, last_date
+from credit_counts order by 1"""
+
+CREDITS = [(None, None), ("Erika Muster", "Stadt Beispiel"), ("Erika Muster", None), ("Max Bild", "Stadt Beispiel")]
+images = st.lists(st.sampled_from(CREDITS), max_size=3).map(
+    lambda credits: [
+        Image(src=f"https://img.example.de/{n}.jpg", credit_by=by, credit_agency=agency)
+        for n, (by, agency) in enumerate(credits)
+    ]
+)
+# One save: which of three articles, its images, its publication date (None: a date-less page).
+saves = st.tuples(st.integers(0, 2), images, st.sampled_from([None, "2024-03-05", "2025-07-07", "2026-01-02"]))
+
+
+def article_of(number: int, article_images: list[Image], date: str | None, text: str) -> Article:
+    return make_article(
+        url=f"https://presse.example.de/news/{number}",
+        images=article_images,
+        published_at=f"{date}T12:00:00+02:00" if date else None,
+        body_text=f"Text {number} {text}",
+    )
+
+
+def saved(archive: Archive, run_id: int, article: Article, at: str) -> Capture:
+    """Save ``article`` as fetched ``at`` with its capture; return the capture (a reparse reads it again)."""
+    capture = Capture(url=article.url, captured_at=at, status=200, record_id=f"urn:uuid:{at}")
+    archive.save_article(
+        article, run_id=run_id, fetched_at=at, fetched_url=article.url, etag=None, last_modified=None, capture=capture
+    )
+    return capture
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(saves, min_size=1, max_size=8), images, st.sampled_from([None, "2023-12-31"]))
+def test_credit_counts_equal_the_images_after_any_saves_and_rebuilds(steps, fixed_images, fixed_date) -> None:
+    with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "archive.db") as archive:
+        run_id = archive.start_run("https://presse.example.de/", {})
+        captures: dict[int, list[Capture]] = {}
+        for second, (number, article_images, date) in enumerate(steps):
+            article = article_of(number, article_images, date, f"{second} {len(article_images)}")
+            captures.setdefault(number, []).append(saved(archive, run_id, article, f"2026-03-01T08:00:{second:02d}Z"))
+        assert archive.db.execute(CREDITS_KEPT).fetchall() == archive.db.execute(CREDITS_FROM_IMAGES).fetchall()
+        # a reparse with a parser fix: the first article's captures read with other images and date
+        number = steps[0][0]
+        fixed = article_of(number, fixed_images, fixed_date, "neu gelesen")
+        reread = [dataclasses.replace(capture, article=fixed) for capture in captures[number]]
+        assert archive.replace_history(fixed.url, reread, run_id) in ("rebuilt", "unchanged")
+        assert archive.db.execute(CREDITS_KEPT).fetchall() == archive.db.execute(CREDITS_FROM_IMAGES).fetchall()
+
+
+def test_credit_counts_of_an_older_archive_are_counted_when_it_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        run_id = archive.start_run("https://presse.example.de/", {})
+        for number, date in ((1, "2025-07-07"), (2, "2024-01-02")):
+            article = article_of(number, [Image(src="a", credit_by="Erika Muster")], date, "")
+            saved(archive, run_id, article, f"2026-03-01T08:00:0{number}Z")
+        expected = archive.db.execute(CREDITS_FROM_IMAGES).fetchall()
+        archive.db.executescript(
+            """DROP TABLE credit_counts; DROP INDEX idx_images_credit_article; DROP TRIGGER credit_counts_image_ai;
+            DROP TRIGGER credit_counts_image_ad; DROP TRIGGER credit_counts_article_au;
+            DELETE FROM _sqlite_migrations WHERE name = '0017_credit_counts'"""
+        )
+    with Archive(path) as archive:
+        assert archive.db.execute(CREDITS_KEPT).fetchall() == expected
+        assert expected[0][1:] == ("Erika Muster", None, 2, 2, "2024-01-02", "2025-07-07")
+
+
+def test_the_changes_page_reads_its_index_not_every_version(tmp_path: Path) -> None:
+    from newsroom_scraper.reader.plugins.changes import CHANGES_SQL, prepare_connection
+
+    with Archive(tmp_path / "archive.db") as archive:
+        prepare_connection(archive.db.conn)
+        plan = " ".join(
+            row[3] for row in archive.db.execute("explain query plan " + CHANGES_SQL, {"trivial": "", "page": ""})
+        )
+    assert "idx_article_versions_changes" in plan and "SCAN v\b" not in plan
