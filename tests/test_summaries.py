@@ -1,6 +1,6 @@
-"""Summaries the store keeps for the reader's pages at 100,000 articles (issue 16) give the answer
-the whole archive would: ``credit_counts`` (the credits page) after any sequence of saves, edits
-and rebuilt histories; the changes page reads its own index."""
+"""What makes the reader's pages fast at 100,000 articles (issue 16) gives the answer the whole
+archive would: ``credit_counts`` (the credits page) after any sequence of saves, edits and rebuilt
+histories; the changes page reads its own index; first mentions as the SQL first written."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.items import Article, Capture, Image
+from newsroom_scraper.search.sql import _SEARCH_FILTERS, FIRST_MENTIONS_SQL
 from newsroom_scraper.store import Archive
 from tests.test_store import make_article
 
@@ -97,3 +99,45 @@ def test_the_changes_page_reads_its_index_not_every_version(tmp_path: Path) -> N
             row[3] for row in archive.db.execute("explain query plan " + CHANGES_SQL, {"trivial": "", "page": ""})
         )
     assert "idx_article_versions_changes" in plan and "SCAN v\b" not in plan
+
+
+# FIRST_MENTIONS_SQL as first written (issue 16, before the speed work at 100,000 articles).
+REFERENCE_FIRST_MENTIONS_SQL = f"""with word_versions as (
+  select v.article_id as id, min(v.version) as first_version
+  from version_words join article_versions v on v.id = version_words.rowid
+  where version_words match word_match(:q)
+  group by v.article_id
+),
+substring_only as (
+  select f.article_id as id, f.version_count as first_version
+  from articles_fts join search_facts f on f.article_id = articles_fts.rowid
+  where articles_fts match substring_match(:q) and f.article_id not in (select id from word_versions)
+),
+found as (
+  select w.*, 'word' as match from word_versions w union all select s.*, 'substring' from substring_only s
+),
+answer as (
+  select found.id, found.first_version, found.match, f.published_at, count(*) over () as total
+  from found join search_facts f on f.article_id = found.id
+  where {_SEARCH_FILTERS}
+  order by f.published_at, found.id
+  limit cast(:size as integer) + 1 offset (max(cast(:page as integer), 1) - 1) * cast(:size as integer)
+)
+select articles.id, articles.title, articles.published_at, answer.first_version,
+  v.fetched_at as first_captured_at, articles.first_seen_at, articles.version_count, answer.match,
+  answer.total, articles.url
+from answer join articles on articles.id = answer.id
+left join article_versions v on v.article_id = answer.id and v.version = answer.first_version
+order by answer.published_at, answer.id
+"""
+
+
+@pytest.mark.parametrize("query", ["Rat", "Stadt", "partnerschaft", "Dienstagabend", "Strasse", "Rat -Strasse", "OB"])
+@pytest.mark.parametrize("filters", [{}, {"since": "2025"}, {"section": "press"}, {"until": "2025-06"}])
+def test_first_mentions_answer_as_the_sql_first_written(reader_archive: Path, query: str, filters: dict) -> None:
+    with Archive(reader_archive) as archive:
+        for size, page in ((1000, 1), (2, 1), (2, 2), (1, 3)):
+            params = {"q": query, "since": "", "until": "", "section": "", "tag": "", "district": "", **filters}
+            params |= {"size": size, "page": page}
+            expected = archive.db.execute(REFERENCE_FIRST_MENTIONS_SQL, params).fetchall()
+            assert archive.db.execute(FIRST_MENTIONS_SQL, params).fetchall() == expected

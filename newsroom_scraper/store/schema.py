@@ -534,3 +534,12 @@ END;
 def _issue16_credit_counts(db: sqlite_utils.Database) -> None:
     """Issue 16: ``credit_counts``, the credits page's answer kept by triggers (literal SQL)."""
     db.executescript(_CREDIT_COUNTS_SQL_0017)
+
+
+# Issue 16 (100,000 articles): first mentions turn each word-index hit (a version's rowid) into its
+# article and version number. Looked up in article_versions, each hit read a row of a whole page
+# (a word in 44,625 versions: ~90 ms); this index holds the three numbers alone.
+@MIGRATIONS(name="0018_version_lookup_index")
+def _issue16_version_lookup_index(db: sqlite_utils.Database) -> None:
+    """Issue 16: version id → article and version number, without reading the version's row (literal SQL)."""
+    db.execute("CREATE INDEX idx_article_versions_lookup ON article_versions(id, article_id, version)")

@@ -538,3 +538,7 @@ CREATE TRIGGER credit_counts_image_ai AFTER INSERT ON images BEGIN
     WHERE credit_key = json_array(new.credit_by, new.credit_agency);
 END;
 
+==== 0018_version_lookup_index
+-- index idx_article_versions_lookup
+CREATE INDEX idx_article_versions_lookup ON article_versions(id, article_id, version);
+
