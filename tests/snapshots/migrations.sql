@@ -542,3 +542,7 @@ END;
 -- index idx_article_versions_lookup
 CREATE INDEX idx_article_versions_lookup ON article_versions(id, article_id, version);
 
+==== 0019_articles_newest_first_index
+-- index idx_articles_newest_first
+CREATE INDEX idx_articles_newest_first ON articles(published_at DESC, id);
+
