@@ -4,7 +4,7 @@
 
 Serves bench/search.py's cached archive of each size (building it when missing) with
 ``newsroom-archive serve``, downloads the URL once (the body is read and counted, not kept) and
-prints the rows, megabytes and seconds, with the server's peak RSS (VmHWM) before and after the
+prints the lines, megabytes and seconds and the last line (a cut export says so there), with the server's peak RSS (VmHWM) before and after the
 export. Constant memory means the peak after does not grow with the number of rows: compare the
 sizes.
 """
@@ -21,15 +21,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 from search import OPENER, build_archive, peak_rss_mb, serve  # noqa: E402
 
 
-def download(url: str) -> tuple[int, int, float]:
-    """Lines and bytes of the answer at ``url``, and the seconds it took, read 64 KB at a time."""
+def download(url: str) -> tuple[int, int, float, str]:
+    """Lines and bytes of the answer at ``url``, the seconds it took, and its last line (Datasette
+    ends a cut or failed CSV with a line that says why), read 64 KB at a time."""
     started = time.perf_counter()
     lines = size = 0
+    tail = b""
     with OPENER.open(url, timeout=3600) as response:
         while chunk := response.read(65536):
             lines += chunk.count(b"\n")
             size += len(chunk)
-    return lines, size, time.perf_counter() - started
+            tail = (tail + chunk)[-400:]
+    last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    return lines, size, time.perf_counter() - started, last
 
 
 def main() -> None:
@@ -42,7 +46,7 @@ def main() -> None:
         process, base = serve(build_archive(size, options.seed))
         try:
             before = peak_rss_mb(process.pid)
-            lines, size_bytes, seconds = download(base + options.url)
+            lines, size_bytes, seconds, last = download(base + options.url)
             after = peak_rss_mb(process.pid)
         finally:
             process.terminate()
@@ -51,6 +55,7 @@ def main() -> None:
             f"{size} articles  {options.url}: {lines} lines, {size_bytes / 1e6:.0f} MB in {seconds:.1f} s"
             f" ({lines / seconds:.0f} lines/s); server peak RSS {before:.0f} MB before, {after:.0f} MB after"
         )
+        print(f"  its last line: {last[:100]}")
 
 
 if __name__ == "__main__":
