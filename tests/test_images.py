@@ -116,3 +116,43 @@ def test_an_article_without_image_captures_shows_a_placeholder(crawled):
     page = asyncio.run(make_datasette(db).client.get(f"/newsroom/articles/{article_id}")).text
     assert "<img " not in page.split('<div class="body">')[0].split("<h1>", 1)[1]
     assert "nicht im Archiv" in page
+
+
+def test_a_reparse_into_an_empty_archive_links_each_image_capture_to_its_article_again(crawled, tmp_path):
+    """Issue 19: reparse rebuilt the articles' captures but dropped their pictures': a rebuilt archive
+    showed every image as "not in the archive" though the WARC held them."""
+    from newsroom_scraper.evidence.reparse import reparse
+
+    folder, _, _, _ = crawled
+    for workers in (0, 2):
+        rebuilt = tmp_path / f"rebuilt-{workers}.db"
+        report = reparse(folder / "warc", rebuilt, workers=workers)
+        crawled_rows = {(c["url"], c["record_id"], c["article_id"]) for c in image_captures(folder / "newsroom.db")}
+        rebuilt_rows = image_captures(rebuilt)
+        by_url = {r["url"]: r["url"] for r in rows(rebuilt, "select url from articles")}
+        assert rebuilt_rows and len(rebuilt_rows) == len(crawled_rows)
+        assert {(c["url"], c["record_id"]) for c in rebuilt_rows} == {(u, r) for u, r, _ in crawled_rows}
+        assert all(c["source"] == "crawl" and c["version"] is None for c in rebuilt_rows) and by_url
+        assert sum(kinds.get("image", {}).get("taken", 0) for kinds in report.files.values()) == len(rebuilt_rows)
+        article_id = rows(rebuilt, "select article_id from images limit 1")[0]["article_id"]
+        page = asyncio.run(make_datasette(rebuilt).client.get(f"/newsroom/articles/{article_id}")).text
+        assert '<img src="/newsroom/-/memento/' in page and "nicht im Archiv" not in page
+
+
+def test_an_image_two_articles_show_is_shown_from_the_archive_on_both(crawled, tmp_path):
+    """The crawl fetches a picture once, as one article's; another article showing the same picture
+    showed "not in the archive" for it."""
+    folder, _, _, _ = crawled
+    db = tmp_path / "shared.db"
+    with closing(sqlite3.connect(folder / "newsroom.db")) as source, closing(sqlite3.connect(db)) as target:
+        source.backup(target)
+    captured = image_captures(db)[0]
+    other = rows(db, f"select id from articles where id != {captured['article_id']} order by id limit 1")[0]["id"]
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("delete from images where article_id = ?", [other])
+        src = "https://www.dortmund.de" + urlsplit(captured["url"]).path
+        conn.execute("insert into images (article_id, position, src, alt) values (?, 1, ?, 'geteilt')", [other, src])
+        conn.commit()
+    page = asyncio.run(make_datasette(db).client.get(f"/newsroom/articles/{other}")).text
+    assert '<img src="/newsroom/-/memento/' in page and urlsplit(captured["url"]).path in page
+    assert "nicht im Archiv" not in page

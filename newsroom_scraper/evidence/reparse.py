@@ -12,6 +12,7 @@ No network, no Scrapy.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -47,8 +48,13 @@ Progress = Callable[[str], None]
 # Below this many bytes of WARC/WACZ, pages are read and parsed in this process: a pool costs more.
 POOL_MIN_BYTES = 4_000_000
 POOL_WORKERS = 2  # the machine has two cores; the workers read and parse, the main process stores
-PART_BYTES = 1_000_000  # a worker's job: this much of a .warc.gz file (a whole WACZ member or .warc)
-IN_FLIGHT = 3  # jobs per worker sent ahead of the one the main process waits for
+# A worker's job: this much of a .warc.gz file (a whole WACZ member or .warc). Small jobs keep both
+# workers busy to the end (1 MB jobs of 12 KB pages: reparse 2.1x its floor; 256 KB: 1.6x, same run).
+PART_BYTES = 256_000
+IN_FLIGHT = 4  # jobs per worker sent ahead of the one the main process waits for
+# While the workers start (spawning and importing take 0.3-0.5 s, what a small folder lost to the
+# pool: bench/reparse_floor.py), the first parts are read here, up to this many bytes.
+HERE_BYTES = 8_000_000
 
 
 ALREADY = "already present"  # the same WARC record (WARC-Record-ID) was read from an earlier file
@@ -178,7 +184,7 @@ def _rebuild(
     started: float,
 ) -> None:
     """Read and parse the captures, then rebuild each article's history from them, a batch at a time."""
-    groups = _read(folder, wanted, report, say, workers)
+    groups, images = _read(folder, wanted, report, say, workers)
     total = len(groups)
     every = max(batch_size, 1)
     for start in range(0, total, every):
@@ -188,6 +194,16 @@ def _rebuild(
                 captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
                 report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
         say(_progress_line("stored", min(start + every, total), total, started))
+    _link_images(archive, images, report)
+
+
+def _link_images(archive: Archive, images: list[tuple[str, WarcCapture]], report: ReparseReport) -> None:
+    """The pictures' captures, each a ``captures`` row of an article that shows it (as the crawl
+    recorded them), once the articles are stored: an image is linked by its URL's path."""
+    with archive.batch():
+        outcomes = archive.add_image_captures([_capture(raw, kind="image") for _, raw in images], report.run_id)
+    for (file, _), outcome in zip(images, outcomes, strict=True):
+        report.count(file, "image", TAKEN if outcome == "taken" else SKIPPED + outcome)
 
 
 def _finish(archive: Archive, report: ReparseReport, reason: str) -> None:
@@ -214,15 +230,17 @@ Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (ca
 
 def _read(
     folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
-) -> dict[str, Group]:
+) -> tuple[dict[str, Group], list[tuple[str, WarcCapture]]]:
     """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
-    derives from its article, when a worker computed it); what was taken, skipped and already
-    present counted per file and kind, and the files that could not be read noted."""
+    derives from its article, when a worker computed it), and the image captures (with their
+    files); what was taken, skipped and already present counted per file and kind, and the files
+    that could not be read noted."""
     started = time.monotonic()
     taken: list[Taken] = []
     revisits: list[tuple[str, WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
     first_file: dict[str, str] = {}  # WARC-Record-ID → the file it was read from first
+    images: list[tuple[str, WarcCapture]] = []
     read = 0
     for file, item, outcome, derived in _parsed(folder, wanted, workers):
         if isinstance(item, FileError):
@@ -244,6 +262,9 @@ def _read(
             continue
         if record_id:
             first_file[record_id] = file
+        if raw.image:
+            images.append((file, raw))
+            continue
         capture = _capture(raw)
         if raw.warc_type == "revisit" and raw.status == 200:  # its page is another record's payload
             revisits.append((file, raw, capture))
@@ -272,7 +293,7 @@ def _read(
         report.count(file, raw.warc_type, TAKEN)
         report.captures += 1
         groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
-    return groups
+    return groups, images
 
 
 Taken = tuple[str, WarcCapture, Capture, "Derived | None"]  # file, capture read, its captures row, derived
@@ -325,18 +346,31 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
     """Each wanted capture with its parse (responses with a 200 only), each record skipped and each
     file error, in capture order, with the file each is in; with ``workers``, the parts of the files
     are read and parsed in that many processes, a few parts per worker ahead, and the store's
-    derivations of the articles are computed there too (here the store computes them)."""
+    derivations of the articles are computed there too (here the store computes them); the first
+    ``HERE_BYTES`` are read here while the workers start."""
     joiner = Joiner()
     if workers <= 0:
         for part in warc_parts(folder):
-            if joiner.wants(part):
-                for item in joiner.captures(part, iter_part(folder, part, wanted)):
-                    yield part.file, item, _parse(item) if _is_page(item) else None, None
+            yield from _read_here(joiner, folder, part, wanted)
         return
     pending: deque[tuple[WarcPart, Future[list[Worked]]]] = deque()
+    parts = warc_parts(folder, PART_BYTES)
+    # parts of about PART_BYTES (a WACZ member or .warc: one, whole); the workers start on those after
+    reserved = max(min(HERE_BYTES // PART_BYTES, len(parts) - IN_FLIGHT * workers), 0)
     with process_pool(workers, _init_worker, (folder, wanted)) as pool:
         try:
-            for part in warc_parts(folder, PART_BYTES):
+            ahead = iter(parts[reserved:])
+            for part in itertools.islice(ahead, IN_FLIGHT * workers):  # the workers start on these
+                pending.append((part, pool.submit(_read_part, part)))
+            done = 0
+            for part in parts[:reserved]:  # meanwhile, here, until the workers have no job waiting
+                if sum(not future.done() for _, future in pending) <= workers:
+                    break
+                done += 1
+                yield from _read_here(joiner, folder, part, wanted)
+            # the reserved parts not read here come first, then those the workers began with
+            pending.extendleft(reversed([(part, pool.submit(_read_part, part)) for part in parts[done:reserved]]))
+            for part in ahead:
                 pending.append((part, pool.submit(_read_part, part)))
                 while len(pending) > IN_FLIGHT * workers:
                     yield from _joined(joiner, *pending.popleft())
@@ -347,9 +381,20 @@ def _parsed(folder: Path, wanted: Callable[[str], bool], workers: int) -> Iterat
                 future.cancel()
 
 
+def _read_here(joiner: Joiner, folder: Path, part: WarcPart, wanted: Callable[[str], bool]) -> Iterator[Read]:
+    """A part's items read and parsed in this process, each page's body let go once parsed (as a
+    worker's are): the reparse keeps every capture until it stores, and 430 KB pages held 0.4 MB each."""
+    if joiner.wants(part):
+        for item in joiner.captures(part, iter_part(folder, part, wanted)):
+            parsed = _parse(item) if _is_page(item) else None
+            if isinstance(item, WarcCapture):
+                item.body = b""
+            yield part.file, item, parsed, None
+
+
 def _is_page(item: WarcItem) -> TypeGuard[WarcCapture]:
     """Whether an item is a page to parse: a response (not a revisit or a 304) with a 200."""
-    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200
+    return isinstance(item, WarcCapture) and item.warc_type == "response" and item.status == 200 and not item.image
 
 
 Worked = tuple[WarcItem, Parsed, Derived | None]  # what a worker sends back of each item of a part
@@ -387,7 +432,7 @@ def _read_part(part: WarcPart) -> list[Worked]:
     return items
 
 
-def _capture(raw: WarcCapture) -> Capture:
+def _capture(raw: WarcCapture, kind: str = "article") -> Capture:
     return Capture.of_record(
         raw.url,
         raw.status,
@@ -397,6 +442,7 @@ def _capture(raw: WarcCapture) -> Capture:
         source_uri=raw.source_uri,
         etag=raw.header("ETag"),
         last_modified=raw.header("Last-Modified"),
+        kind=kind,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsroom_scraper.items import PARTS, Article, Capture
 from newsroom_scraper.ops.schedule import next_recheck, next_removed_recheck, schedule_start
@@ -122,6 +123,24 @@ class Articles(Groups):
         if not rows:
             return False
         return self._add_capture(capture, rows[0]["id"], None, run_id) is not None
+
+    def add_image_captures(self, captures: list[Capture], run_id: int) -> list[str]:
+        """Image captures read back from WARC (a reparse), each a ``captures`` row of an article
+        whose current images show it (same URL path: the crawl fetched them on the crawled host).
+        For each: "taken", "already present" (its record was recorded before) or why not."""
+        shown: dict[str, int] = {}
+        for article_id, src in self.db.execute("SELECT article_id, src FROM images ORDER BY article_id, position"):
+            shown.setdefault(urlsplit(src or "").path, article_id)
+        outcomes = []
+        for capture in captures:
+            article_id = shown.get(urlsplit(capture.url).path)
+            if article_id is None:
+                outcomes.append("an image no archived article shows")
+            elif self._add_capture(capture, article_id, None, run_id) is None:
+                outcomes.append("already present")
+            else:
+                outcomes.append("taken")
+        return outcomes
 
     def mark_not_modified(
         self,

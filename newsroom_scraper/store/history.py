@@ -111,7 +111,7 @@ class History(Articles):
             self._index_words(version_id, word_stems(json.loads(data)), delete=True)
         for table in ("article_versions", *(t for n, t in PART_TABLES.items() if n != "related")):
             self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-        # An image's capture is not the page's: a rebuilt history keeps it (reparse does not read images).
+        # An image's capture is not the page's: a rebuilt history keeps it (reparse links pictures apart).
         self.db.execute("DELETE FROM captures WHERE article_id = ? AND kind = 'article'", [article_id])
 
     def _write_history(

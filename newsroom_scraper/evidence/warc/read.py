@@ -167,7 +167,7 @@ def iter_captures(
             for item in joiner.captures(part, iter_part(folder, part, wanted)):
                 if isinstance(item, FileError | Damaged):
                     raise WarcError(item.message)
-                if isinstance(item, WarcCapture):
+                if isinstance(item, WarcCapture) and not item.image:
                     yield item
 
 
@@ -421,7 +421,8 @@ def _record_item(
     if kind == "request":
         return _cut(iterator, record, at)
     skipped = _skip_reason(kind, url, wanted)
-    if skipped is not None:
+    image = skipped is not None and kind == "response" and _is_image(record.http_headers)
+    if skipped is not None and not image:
         return _cut(iterator, record, at) or Skipped(kind, skipped)
     digests: tuple[str | None, str | None] = (None, None)  # a response's payload SHA-256s
     body = b""
@@ -460,12 +461,13 @@ def _record_item(
         status=int(http.get_statuscode() or 0),
         headers=list(http.headers),
         location=location,
-        body=body,
+        body=b"" if image else body,  # a picture is linked, never parsed
         source_uri=headers.get_header(SOURCE_HEADER),
         order=(part.number, offset),
         warc_type=kind,
         refers_to=refers_to[0],
         refers_to_uri=refers_to[1],
+        image=image,
     )
 
 
@@ -589,6 +591,13 @@ def _wrong_digest(kind: str, at: str, headers: StatusAndHeaders, payload_sha256:
 
 # The revisit profiles read (WARC 1.0 and 1.1 name them alike), and the status of one without HTTP headers
 REVISIT_PROFILES = {"identical-payload-digest": "200 OK", "server-not-modified": "304 Not Modified"}
+
+
+def _is_image(http: StatusAndHeaders | None) -> bool:
+    """Whether an HTTP response is an image answered with a 200 (a picture an article shows)."""
+    if http is None or http.get_statuscode() != "200":
+        return False
+    return (http.get_header("Content-Type") or "").strip().lower().startswith("image/")
 
 
 def _skip_reason(kind: str, url: str, wanted: Callable[[str], bool]) -> str | None:

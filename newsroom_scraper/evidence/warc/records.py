@@ -72,6 +72,7 @@ class WarcCapture:
     warc_type: str = "response"  # response, metadata (a 304), revisit
     refers_to: str | None = None  # a revisit's WARC-Refers-To (the record whose payload it repeats)
     refers_to_uri: str | None = None  # a revisit's WARC-Refers-To-Target-URI
+    image: bool = False  # a 200 image response at a URL not wanted (a picture an article shows; no body kept)
 
     def header(self, name: str) -> str | None:
         """The first value of a response header, case-insensitively."""

@@ -186,10 +186,18 @@ async def _archived_images(db: Any, key: dict[str, Any]) -> list[dict[str, Any]]
     images = await _rows(db, "select * from images where article_id = :id order by position", key)
     captured: dict[str, dict[str, Any]] = {}
     if await db.table_exists("captures"):
-        sql = """select url, captured_at from captures where article_id = :id and kind = 'image' and status = 200
-            order by captured_at"""
-        for row in await _rows(db, sql, key):
-            captured[urlsplit(row["url"]).path] = row
+        # its own captures, and any other of the same pictures: the crawl fetches a picture once,
+        # as the first article's that shows it (on the site's host, or the crawled one)
+        (fetched,) = await _rows(db, "select fetched_url from articles where id = :id", key) or [{}]
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(fetched.get("fetched_url") or ""))
+        urls = {image["src"] for image in images if image["src"]}
+        urls |= {origin + urlsplit(url)._replace(scheme="", netloc="").geturl() for url in list(urls)}
+        named = {f"u{n}": url for n, url in enumerate(sorted(urls))}
+        marks = ", ".join(f":{name}" for name in named) or "null"
+        sql = f"""select url, captured_at from captures where kind = 'image' and status = 200
+            and (article_id = :id or url in ({marks})) order by captured_at"""
+        for row in await _rows(db, sql, {**key, **named}):
+            captured[urlsplit(row["url"]).path] = row  # the newest
     for image in images:
         capture = captured.get(urlsplit(image["src"] or "").path)
         image["archived"] = None
