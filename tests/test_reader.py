@@ -386,6 +386,17 @@ def test_search_page_loads_its_chart_as_its_own_request_for_every_search(client:
     assert "Keine Treffer" in client.get("/newsroom/search_months.svg?q=Zzzqx").text
 
 
+def test_a_chart_whose_count_runs_out_of_time_says_so(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datasette.database import QueryInterrupted
+
+    async def interrupted(*args: object, **kwargs: object) -> None:
+        raise QueryInterrupted(None, "select …", {})
+
+    monkeypatch.setattr(client.datasette.get_database("newsroom"), "execute", interrupted)
+    chart = client.get("/newsroom/search_months.svg?q=Rat").text
+    assert "nicht gezählt" in chart and "<rect" not in chart
+
+
 def test_table_search_computes_facets_only_when_asked(client: Client) -> None:
     plain = client.get("/newsroom/articles.json").json()
     assert {"section", "topline", "district", "published_month"} <= set(plain["facet_results"])
