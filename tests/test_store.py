@@ -458,7 +458,7 @@ def test_not_modified_resolves_errors(archive: Archive, run_id: int) -> None:
 def test_crash_while_saving_a_new_article_leaves_nothing(
     archive: Archive, run_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def explode(*args: object) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Archive, "_replace_parts", explode)
@@ -476,7 +476,7 @@ def test_crash_while_saving_a_change_keeps_the_old_version(
     save(archive, make_article(), run_id, T1)
     before = archive.get_article(URL)
 
-    def explode(*args: object) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Archive, "_replace_related", explode)  # after the update
@@ -497,10 +497,10 @@ def test_a_group_writes_the_texts_at_its_end_and_drops_those_of_an_article_rolle
     save(archive, make_article(url=URL + "?a", title="Erster Artikel"), run_id, T1, fetched_url=FETCHED + "a")
     real = Archive._replace_related
 
-    def explode(self: Archive, article_id: int, run: int, article: Article) -> None:
+    def explode(self: Archive, article_id: int, run: int, article: Article, new_article: bool = False) -> None:
         if article.title == "Kaputter Artikel":
             raise sqlite3.IntegrityError("one article's constraint")
-        real(self, article_id, run, article)
+        real(self, article_id, run, article, new_article)
 
     monkeypatch.setattr(Archive, "_replace_related", explode)
     broken = make_article(url=URL + "?b", title="Kaputter Artikel", body_text="Zebrastreifen am Markt.")

@@ -60,7 +60,7 @@ class History(Articles):
                 self._follow_permalinks(url)
             last = parsed[-1].article
             assert last is not None
-            self._replace_related(article_id, run_id, last)
+            self._replace_related(article_id, run_id, last, new_article=row is None)
         return "new" if row is None else "rebuilt"
 
     def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool]:
@@ -185,6 +185,7 @@ class History(Articles):
                     capture_id,
                     record_id=capture.record_id,
                     version_id=kept_ids[version - 1],
+                    new_article=not rebuilt and version == 1,
                 )
             else:
                 self._add_capture(capture, article_id, version or None, run_id)
