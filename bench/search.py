@@ -11,7 +11,7 @@ every URL template, one request at a time, ``--rounds`` times. Prints p50 / p95 
 template, the requests that failed or timed out ("SQL query took too long", status >= 400 or
 more than 1 s), and the server's peak RSS. ``--pages`` adds every other page (home, table,
 facets, rows, credits, tags, the chart's numbers, first mentions, feeds). Under each line, the
-three slowest URLs (their median and max).
+three slowest URLs (their median and max); ``--per-page`` lists every page's.
 
 URL templates take ``{q}`` (the query, URL-encoded). The default measures the reader's search
 page (HTML, with its per-month chart, and ``.json``: one page), the page sorted by date, first
@@ -83,6 +83,7 @@ PAGES = [
     "/newsroom/changes?trivial=1",
     "/newsroom/changes.atom",
     "/newsroom/search_months?q=Stadt",
+    "/newsroom/search_months.svg?q=Stadt",  # the search page's chart, its own request after the page
     "/newsroom/search_months.json?q=Uhr",
     "/newsroom/first_mentions?q=Stadt",
     "/newsroom/new_articles.atom",
@@ -201,6 +202,7 @@ def main() -> dict:
     parser.add_argument("--template", action="append", help="URL template with {q} (repeatable; replaces the default)")
     parser.add_argument("--pages", action="store_true", help="also every other page: home, table, facets, rows, feeds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--per-page", action="store_true", help="with --pages: each page's own p50 / max")
     options = parser.parse_args()
     words = [q for group in QUERIES.values() for q in group]
     results: dict = {}
@@ -232,6 +234,9 @@ def main() -> dict:
             print(
                 "      slowest: " + ", ".join(f"{url} {statistics.median(t):.0f}/{max(t):.0f} ms" for url, t in slowest)
             )
+            if options.per_page and name == "plain pages":
+                for url, times in figures["by_url"].items():
+                    print(f"      {url:60} p50 {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms")
             for failure in sorted(set(figures["failed"]))[:5]:
                 print(f"      {failure}")
             results[str(size)]["templates"][name] = {

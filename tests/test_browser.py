@@ -58,7 +58,9 @@ def test_a_reader_finds_an_article_its_photographer_a_tag_and_a_diff(page, serve
     page.fill("#home-q", "Staedtepartnerschaft")
     page.click(".home-search input[type=submit]")
     page.wait_for_url("**/newsroom/search?q=Staedtepartnerschaft*")
-    assert page.locator("figure.months svg rect").count() >= 1
+    chart = page.frame_locator("figure.months iframe")  # its own request, after the page (issue 16)
+    chart.locator("rect").first.wait_for()
+    assert chart.locator("rect").count() >= 1
     shoot(page, "search")
 
     page.locator("a.hit-title").first.click()

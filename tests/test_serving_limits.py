@@ -133,7 +133,7 @@ def test_every_search_function_refuses_a_query_over_the_bound(db_path):
 
 # The functions that take what a reader typed: each refuses a query over MAX_QUERY_CHARS.
 QUERY_FUNCTIONS = {"search_excerpt", "word_match", "substring_match", "lead_word_match", "body_word_match"}
-QUERY_FUNCTIONS |= {"typed_substring_match", "escape_fts", "search_hit_ids"}
+QUERY_FUNCTIONS |= {"escape_fts", "search_hit_ids"}
 # Linear in their input, which SQLITE_LIMIT_LENGTH bounds: ≤ 0.15 s of CPU for 1 MB (measured).
 LINEAR_FUNCTIONS = {"fold", "search_since", "search_until"}
 # FTS3/4/5 and R*Tree functions compiled into SQLite (pragma_function_list shows them as not built-in).

@@ -289,13 +289,6 @@ def _substring_group(term: Term, excluded: bool = False) -> str | None:
     return "(" + " OR ".join(f'"{s}"' for s in [word, *word_variants(word)]) + ")"
 
 
-def _typed_group(term: Term, excluded: bool = False) -> str | None:
-    """A wanted word only as typed (typed_substring_match); anything else as _substring_group."""
-    if len(term.words) == 1 and not excluded and len(term.words[0]) >= MIN_QUERY_LENGTH:
-        return f'("{term.words[0]}")'
-    return _substring_group(term, excluded)
-
-
 def word_match(query: str | None) -> str:
     """The MATCH expression of ``query`` for the word index, or NOTHING when it has no wanted word.
 
@@ -346,18 +339,6 @@ def body_word_match(query: str | None) -> str:
     if whole is None:
         return NOTHING
     return f"(({whole})) NOT ({LEAD_COLUMNS} : ({whole}))"
-
-
-def typed_substring_match(query: str | None) -> str:
-    """substring_match(query) with each wanted word only as typed, without its other spellings.
-
-    Its hits are some of substring_match(query)'s (an excluded word keeps every spelling), so more
-    than N of them means more than N there: a count that may stop early (SEARCH_CHART_COUNT_SQL).
-
-    >>> typed_substring_match('Strasse "neue Städte" -Straße')
-    '((("strasse") AND ("neue städte")) NOT ("straße" OR "strasse"))'
-    """
-    return _render(parse_query(query), _typed_group) or NOTHING
 
 
 def excerpt(text: str | None, query: str | None, words_before: int = 8, words_after: int = 22) -> str:

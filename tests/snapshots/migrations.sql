@@ -476,7 +476,77 @@ CREATE TABLE alerts (
 
 ==== 0015_removed_schedule
 
-==== 0016_capture_content_encoding
+==== 0016_changes_index
+-- index idx_article_versions_changes
+CREATE INDEX idx_article_versions_changes ON article_versions(fetched_at, id) WHERE version > 1;
+
+==== 0017_credit_counts
+-- index idx_credit_counts_order
+CREATE INDEX idx_credit_counts_order ON credit_counts(images DESC, credit_by);
+-- index idx_images_credit_article
+CREATE INDEX idx_images_credit_article ON images(credit_by, credit_agency, article_id);
+-- table credit_counts
+CREATE TABLE credit_counts (
+    credit_key TEXT PRIMARY KEY,  -- json_array(credit_by, credit_agency)
+    credit_by TEXT,
+    credit_agency TEXT,
+    images INTEGER NOT NULL,
+    articles INTEGER NOT NULL,  -- distinct articles with at least one image of this credit
+    first_date TEXT,  -- min(articles.published_date) of those articles
+    last_date TEXT  -- max(articles.published_date)
+);
+-- trigger credit_counts_article_au
+CREATE TRIGGER credit_counts_article_au AFTER UPDATE OF published_date ON articles
+WHEN old.published_date IS NOT new.published_date BEGIN
+    UPDATE credit_counts SET
+        first_date = (SELECT min(a.published_date) FROM images i JOIN articles a ON a.id = i.article_id
+            WHERE i.credit_by IS credit_counts.credit_by AND i.credit_agency IS credit_counts.credit_agency),
+        last_date = (SELECT max(a.published_date) FROM images i JOIN articles a ON a.id = i.article_id
+            WHERE i.credit_by IS credit_counts.credit_by AND i.credit_agency IS credit_counts.credit_agency)
+    WHERE credit_key IN (SELECT json_array(credit_by, credit_agency) FROM images WHERE article_id = new.id);
+END;
+-- trigger credit_counts_image_ad
+CREATE TRIGGER credit_counts_image_ad AFTER DELETE ON images BEGIN
+    UPDATE credit_counts SET
+        images = images - 1,
+        articles = articles - NOT EXISTS (SELECT 1 FROM images i WHERE i.article_id = old.article_id
+            AND i.credit_by IS old.credit_by AND i.credit_agency IS old.credit_agency)
+    WHERE credit_key = json_array(old.credit_by, old.credit_agency);
+    DELETE FROM credit_counts WHERE credit_key = json_array(old.credit_by, old.credit_agency) AND images <= 0;
+    UPDATE credit_counts SET
+        first_date = (SELECT min(a.published_date) FROM images i JOIN articles a ON a.id = i.article_id
+            WHERE i.credit_by IS old.credit_by AND i.credit_agency IS old.credit_agency),
+        last_date = (SELECT max(a.published_date) FROM images i JOIN articles a ON a.id = i.article_id
+            WHERE i.credit_by IS old.credit_by AND i.credit_agency IS old.credit_agency)
+    WHERE credit_key = json_array(old.credit_by, old.credit_agency)
+        AND coalesce((SELECT published_date FROM articles WHERE id = old.article_id), first_date)
+            IN (first_date, last_date);
+END;
+-- trigger credit_counts_image_ai
+CREATE TRIGGER credit_counts_image_ai AFTER INSERT ON images BEGIN
+    INSERT INTO credit_counts (credit_key, credit_by, credit_agency, images, articles)
+        VALUES (json_array(new.credit_by, new.credit_agency), new.credit_by, new.credit_agency, 0, 0)
+        ON CONFLICT (credit_key) DO NOTHING;
+    UPDATE credit_counts SET
+        images = images + 1,
+        articles = articles + NOT EXISTS (SELECT 1 FROM images i WHERE i.article_id = new.article_id
+            AND i.position != new.position AND i.credit_by IS new.credit_by AND i.credit_agency IS new.credit_agency),
+        first_date = coalesce(min(first_date, (SELECT published_date FROM articles WHERE id = new.article_id)),
+            first_date, (SELECT published_date FROM articles WHERE id = new.article_id)),
+        last_date = coalesce(max(last_date, (SELECT published_date FROM articles WHERE id = new.article_id)),
+            last_date, (SELECT published_date FROM articles WHERE id = new.article_id))
+    WHERE credit_key = json_array(new.credit_by, new.credit_agency);
+END;
+
+==== 0018_version_lookup_index
+-- index idx_article_versions_lookup
+CREATE INDEX idx_article_versions_lookup ON article_versions(id, article_id, version);
+
+==== 0019_articles_newest_first_index
+-- index idx_articles_newest_first
+CREATE INDEX idx_articles_newest_first ON articles(published_at DESC, id);
+
+==== 0020_capture_content_encoding
 -- table captures
 CREATE TABLE captures (
     id INTEGER PRIMARY KEY,

@@ -5,6 +5,7 @@ and ``?_search=`` through the same search.
   register_search_functions).
 - The canned queries ``search`` (the page), ``search_feed`` and ``search_months``, whose SQL is
   search/sql.py's, so that Archive.search_articles and the page run the same query.
+- ``search_months.svg``: the page's chart of hits per month, loaded by the page as its own request.
 - ``search.json`` and ``search.csv`` are this plugin's routes: the CSV and ``search.json?_stream=on``
   stream every hit; ``search.json`` (or ``&page=N``) is one page of 50 with ``next``; no row twice;
   the date messages in the JSON (search/filters.py).
@@ -26,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import AsgiStream, Response
 
 from newsroom_scraper.reader import DATABASE_NAME
@@ -35,8 +37,6 @@ from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_PAGE_SIZE,
     FIRST_MENTIONS_SQL,
     READER_PAGE_SIZE,
-    SEARCH_CHART_COUNT_SQL,
-    SEARCH_CHART_MAX_HITS,
     SEARCH_FEED_SQL,
     SEARCH_IDS_SQL,
     SEARCH_MONTHS_SQL,
@@ -163,27 +163,14 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Callable
 
     async def months() -> dict[str, Any]:
         params = {name: args[name] for name in SEARCH_PARAMS[:-2]}
-        found = []
-        too_many = False
-        if params["q"].strip():
-            db = datasette.get_database(DATABASE_NAME)
-            (totals,) = (await db.execute(SEARCH_CHART_COUNT_SQL, {"q": params["q"]})).rows
-            too_many = max(totals["word_hits"], totals["substring_hits"]) > SEARCH_CHART_MAX_HITS
-            if not too_many:
-                result = await db.execute(SEARCH_MONTHS_SQL, params)
-                found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
-        counts = [month["hits"] for month in found]
+        months_query = urlencode({k: v for k, v in params.items() if v})
         db = datasette.get_database(DATABASE_NAME)
         # Suggestions for the filter fields (read from the indexes on district and tag).
         districts = await db.execute(f"{distinct_values_sql('articles', 'district')} limit {SUGGESTIONS}")
         tags = await db.execute(f"{distinct_values_sql('tags', 'tag')} limit {SUGGESTIONS}")
         return {
-            "months": found,
-            "months_most": max(counts, default=0),
-            "months_total": sum(counts),
-            "months_too_many": too_many,
-            "months_max_hits": SEARCH_CHART_MAX_HITS,
-            "months_url": "search_months?" + urlencode({k: v for k, v in params.items() if v}),
+            "months_url": "search_months?" + months_query,
+            "months_svg_url": "search_months.svg?" + months_query,
             "page_url": page_url,
             "page_size": READER_PAGE_SIZE,
             "export_url": export_url,
@@ -209,6 +196,26 @@ def _every_month(hits: dict[str, int]) -> list[dict[str, Any]]:
         months.append({"month": key, "hits": hits.get(key, 0)})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+async def search_months_svg(request: Any, datasette: Any) -> Response:
+    """The search page's chart, hits per month of the search and its filters (SEARCH_MONTHS_SQL), as
+    an SVG image: its own request, so that the page shows its hits without waiting for the count of
+    every hit (a word in 44,625 of 100,000 articles: ~90 ms of SQL)."""
+    params = {name: request.args.get(name) or "" for name in SEARCH_PARAMS[:-2]}
+    found: list[dict[str, Any]] = []
+    interrupted = False
+    if params["q"].strip():
+        try:
+            result = await datasette.get_database(DATABASE_NAME).execute(SEARCH_MONTHS_SQL, params)
+        except QueryInterrupted:  # the time limit of every query: the chart says so instead of a bar too few
+            interrupted = True
+        else:
+            found = _every_month({row["month"]: row["hits"] for row in result.rows if row["month"]})
+    counts = [month["hits"] for month in found]
+    context = {"months": found, "most": max(counts, default=0), "total": sum(counts), "interrupted": interrupted}
+    svg = await datasette.render_template("search-months.svg", context, request=request)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 # -- the search's exports: every hit, or one page, never a row twice -----------------------------
@@ -387,4 +394,5 @@ def register_routes() -> list[tuple[str, Any]]:
     return [
         (rf"^/{DATABASE_NAME}/search\.(?P<format>json|csv)$", search_export),
         (rf"^/{DATABASE_NAME}/first_mentions(\.(?P<format>json|csv))?$", first_mentions),
+        (rf"^/{DATABASE_NAME}/search_months\.svg$", search_months_svg),
     ]
