@@ -12,8 +12,9 @@ rounds of:
   runs it (``workers=None``: a pool above ``POOL_MIN_BYTES``).
 
 Prints ms per article (median of the rounds) and reparse / floor; the goal is ≤ 1.3 at both weights.
-Peak RSS: ``reparse`` in a child process for N and 4N captures (the files read twice and four
-times over, by copies), which should stay flat as the captures grow.
+Peak RSS (the child's VmHWM): ``reparse`` in a child process of an empty folder, of N articles and
+of the same captures four times over (copies, read and found already present): flat in the
+captures; what each distinct article adds while its history waits to be stored.
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ from newsroom_scraper.evidence.warc import archive_files
 from newsroom_scraper.parser.parse import parse_article
 
 ROOT = Path(__file__).resolve().parents[1]
+# The child's own peak: /proc's VmHWM belongs to its memory map, while ru_maxrss keeps the parent's
+# peak at fork on Linux (every figure read 485 MB, this process's own peak, whatever the folder).
 RSS_CHILD = """
-import resource, sys
+import sys
 from newsroom_scraper.evidence.reparse import reparse
 reparse(sys.argv[1], sys.argv[2], workers=0)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status").read()
+print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
 """
 
 
@@ -127,8 +131,14 @@ def main() -> None:
             for copy in range(4):  # the same captures four times over: files of other names
                 for path in archive_files(warc):
                     shutil.copy(path, four / f"copy{copy}-{path.name}")
-            one, many = peak_rss_mb(warc, Path(tmp)), peak_rss_mb(four, four)
-            rss_lines.append(f"peak RSS of reparse ({weight}): {one} MB for {articles} captures, {many} MB for 4×")
+            empty = Path(tmp) / "empty"
+            empty.mkdir()
+            none, one, many = peak_rss_mb(empty, empty), peak_rss_mb(warc, Path(tmp)), peak_rss_mb(four, four)
+            per = (one - none) * 1024 / articles
+            rss_lines.append(
+                f"peak RSS of reparse ({weight}): {none} MB for none, {one} MB for {articles} articles "
+                f"({per:.0f} KB each), {many} MB for the same captures 4× over"
+            )
     print("\n".join(rss_lines))
     print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB peak)")
 
