@@ -246,6 +246,24 @@ def test_first_mentions_earliest_publication_first_and_paged(big: Client) -> Non
     assert html.count('href="/newsroom/articles/') == MANY - 100
 
 
+def test_first_mentions_of_a_word_in_most_articles_are_walked_and_counted_apart(big: Client) -> None:
+    """The page of a word in many articles finds its rows without counting every hit (at 100,000
+    articles that count was most of the page's time): the page says the total is counted apart and
+    loads it as its own request; its rows are those of the whole answer, page by page."""
+    whole = big.get("/newsroom/first_mentions.json?q=Sommerfest").json()["rows"]
+    for page in (1, 2):
+        html = big.get(f"/newsroom/first_mentions?q=Sommerfest&page={page}").text
+        assert "Die Gesamtzahl wird gesondert gezählt" in html and not re.search(r"\d Artikel", html)
+        assert 'src="/newsroom/first_mentions_total?q=Sommerfest"' in html and 'rel="next"' in html
+        shown = [int(n) for n in re.findall(r'href="/newsroom/articles/(\d+)"', html)]
+        assert shown == ids(whole)[(page - 1) * 50 : page * 50]
+    total = big.get("/newsroom/first_mentions_total?q=Sommerfest")
+    assert total.status_code == 200 and '<html lang="de">' in total.text
+    assert f"{MANY} Artikel insgesamt" in total.text
+    filtered = big.get("/newsroom/first_mentions_total?q=Sommerfest&tag=feste").text
+    assert f"{len(range(0, MANY, 3))} Artikel insgesamt" in filtered
+
+
 def test_first_mentions_show_a_term_first_captured_in_a_later_version(client: Client) -> None:
     (row,) = client.get("/newsroom/first_mentions.json?q=Dienstagabend").json()["rows"]
     assert row["first_version"] == 2 and row["first_captured_at"].startswith("2026-11-21")

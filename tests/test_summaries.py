@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.items import Article, Capture, Image
-from newsroom_scraper.search.sql import _SEARCH_FILTERS, FIRST_MENTIONS_SQL
+from newsroom_scraper.search.sql import (
+    _SEARCH_FILTERS,
+    FIRST_MENTIONS_SQL,
+    FIRST_MENTIONS_TOTAL_SQL,
+    FIRST_MENTIONS_WALK_SQL,
+)
 from newsroom_scraper.store import Archive
 from tests.test_store import make_article
 
@@ -141,6 +146,66 @@ def test_first_mentions_answer_as_the_sql_first_written(reader_archive: Path, qu
             params |= {"size": size, "page": page}
             expected = archive.db.execute(REFERENCE_FIRST_MENTIONS_SQL, params).fetchall()
             assert archive.db.execute(FIRST_MENTIONS_SQL, params).fetchall() == expected
+
+
+WALK_QUERIES = ["Rat", "Stadt", "der", "partnerschaft", "Dienstagabend", "Montagabend", "Strasse", "Rat -Strasse"]
+WALK_QUERIES += ["OB", "Stadt OR Rat", "Sommer*", '"Rat der Stadt"', "Dortmund"]
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"since": "2025"}, {"section": "press"}, {"until": "2025-06"}, {"tag": "rathaus"}]
+)
+def test_first_mentions_walked_are_the_rows_of_the_whole_answer(reader_archive: Path, filters: dict) -> None:
+    """A page walked in publication order (FIRST_MENTIONS_WALK_SQL) has the rows, order, first version
+    and match of FIRST_MENTIONS_SQL's page, or no row at all (the caller then runs FIRST_MENTIONS_SQL);
+    FIRST_MENTIONS_TOTAL_SQL counts what FIRST_MENTIONS_SQL's total says."""
+    walked = 0
+    with Archive(reader_archive) as archive:
+        for query in WALK_QUERIES:
+            for size, page in ((1000, 1), (2, 1), (2, 2), (1, 3), (1, 1)):
+                params = {"q": query, "since": "", "until": "", "section": "", "tag": "", "district": "", **filters}
+                params |= {"size": size, "page": page}
+                whole = archive.db.execute(FIRST_MENTIONS_SQL, params).fetchall()
+                walk = archive.db.execute(FIRST_MENTIONS_WALK_SQL, params).fetchall()
+                if walk:
+                    walked += 1
+                    assert walk == [(*row[:8], None, row[9]) for row in whole], (query, size, page)
+                (total,) = archive.db.execute(FIRST_MENTIONS_TOTAL_SQL, params).fetchone()
+                if whole or page == 1:  # a page after the last has no row to carry the total
+                    assert total == (whole[0][8] if whole else 0)
+    assert walked >= 3 or filters  # the walk answered pages of the common words (a filter may leave too few)
+
+
+def test_first_mentions_walk_answers_nothing_for_a_word_in_few_articles(reader_archive: Path) -> None:
+    params = {"q": "Dienstagabend", "since": "", "until": "", "section": "", "tag": "", "district": ""}
+    with Archive(reader_archive) as archive:
+        assert archive.db.execute(FIRST_MENTIONS_SQL, params | {"size": 1, "page": 1}).fetchall()
+        assert archive.db.execute(FIRST_MENTIONS_WALK_SQL, params | {"size": 1, "page": 1}).fetchall() == []
+
+
+def test_a_finished_run_leaves_each_search_index_in_one_segment(tmp_path: Path) -> None:
+    """A probe of FIRST_MENTIONS_WALK_SQL seeks in every segment of an index: a run's saves (one
+    segment each, until FTS5 merges some) are merged when it finishes (schema.optimize_search_indexes)."""
+    with Archive(tmp_path / "archive.db") as archive:
+        run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        for n in range(12):
+            article = make_article(f"https://www.dortmund.de/newsroom/{n}.html", title=f"Meldung {n}")
+            archive.save_article(
+                article,
+                run_id=run,
+                fetched_url=article.url,
+                fetched_at="2026-11-20T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
+        assert _segments(archive, "version_words") > 1
+        archive.finish_run(run, "finished", {}, {"new": 12}, {})
+        assert (_segments(archive, "version_words"), _segments(archive, "articles_fts")) == (1, 1)
+
+
+def _segments(archive: Archive, index: str) -> int:
+    """How many segments an FTS5 index holds (its %_idx table has rows for each segment's leaves)."""
+    return archive.db.execute(f"select count(distinct segid) from {index}_idx").fetchone()[0]
 
 
 def test_every_page_of_the_articles_table_newest_first_is_read_in_its_index_order(

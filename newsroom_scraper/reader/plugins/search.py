@@ -10,7 +10,9 @@ and ``?_search=`` through the same search.
   stream every hit; ``search.json`` (or ``&page=N``) is one page of 50 with ``next``; no row twice;
   the date messages in the JSON (search/filters.py).
 - ``first_mentions`` (page, ``.json``, ``.csv``): the search's hits and the articles an earlier version
-  of which matches, earliest publication first, 50 a page (FIRST_MENTIONS_SQL).
+  of which matches, earliest publication first, 50 a page (FIRST_MENTIONS_SQL). The page of a word
+  in many articles is walked in publication order (FIRST_MENTIONS_WALK_SQL) and its total comes as
+  its own request, ``first_mentions_total`` (in an iframe, as the search page's chart).
 - ``?_search=`` on the articles table becomes ``_where=id in (… search_hit_ids(q) …)``: the same hits
   as the search page (both indexes), never an FTS5 syntax error. Without a ``_facet`` it gets
   ``_nofacet=1``: each of the table's four facets re-runs the search (~90 ms each for a word in most
@@ -36,6 +38,8 @@ from newsroom_scraper.search.filters import date_filters
 from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_PAGE_SIZE,
     FIRST_MENTIONS_SQL,
+    FIRST_MENTIONS_TOTAL_SQL,
+    FIRST_MENTIONS_WALK_SQL,
     READER_PAGE_SIZE,
     SEARCH_FEED_SQL,
     SEARCH_IDS_SQL,
@@ -334,15 +338,18 @@ async def first_mentions(request: Any, datasette: Any) -> Any:
     messages = [{"field": f, "message": m} for f, m in date_filters(params["since"], params["until"]).messages]
     found: list[dict[str, Any]] = []
     if params["q"].strip():
-        result = await db.execute(
-            FIRST_MENTIONS_SQL, {**params, "page": page, "size": size}, custom_time_limit=EXPORT_TIME_LIMIT_MS
-        )
-        found = [dict(row) for row in result.rows]
+        query = {**params, "page": page, "size": size}
+        if not extension:  # a page of a word in many articles: walked, its total counted apart
+            found = [dict(row) for row in (await db.execute(FIRST_MENTIONS_WALK_SQL, query)).rows]
+        if not found:
+            result = await db.execute(FIRST_MENTIONS_SQL, query, custom_time_limit=EXPORT_TIME_LIMIT_MS)
+            found = [dict(row) for row in result.rows]
     has_next = len(found) > size
     found = found[:size]
     for row in found:
         if row["match"] == "substring" and row["version_count"] > 1:
             await _first_substring_version(db, row, params["q"])
+    # None when the page was walked: the page then loads the count as its own request.
     total = found[0]["total"] if found else 0
     args = {k: v for k, v in params.items() if v}
     next_url = request.path + "?" + urlencode({**args, "page": page + 1}) if has_next else None
@@ -366,9 +373,26 @@ async def first_mentions(request: Any, datasette: Any) -> Any:
         "prev_url": "?" + urlencode({**args, "page": page - 1}) if page > 1 else None,
         "next_url": "?" + urlencode({**args, "page": page + 1}) if has_next else None,
         "export": {ext: f"first_mentions.{ext}?" + urlencode(args) for ext in ("json", "csv")},
+        "total_url": "first_mentions_total?" + urlencode(args),
         "messages": dict(date_filters(params["since"], params["until"]).messages),
     }
     return Response.html(await datasette.render_template("first-mentions.html", context, request=request))
+
+
+async def first_mentions_total(request: Any, datasette: Any) -> Response:
+    """The number of first mentions (FIRST_MENTIONS_TOTAL_SQL) as a small German page: the first
+    mentions page shows it in an iframe when it walked its rows instead of counting every hit."""
+    params = {name: request.args.get(name) or "" for name in FIRST_MENTION_PARAMS}
+    total: int | None = 0
+    if params["q"].strip():
+        try:
+            result = await datasette.get_database(DATABASE_NAME).execute(FIRST_MENTIONS_TOTAL_SQL, params)
+        except QueryInterrupted:  # the time limit of every query: the page says it was not counted
+            total = None
+        else:
+            total = result.rows[0]["total"]
+    html = await datasette.render_template("first-mentions-total.html", {"total": total}, request=request)
+    return Response.html(html)
 
 
 async def _first_substring_version(db: Any, row: dict[str, Any], q: str) -> None:
@@ -395,4 +419,5 @@ def register_routes() -> list[tuple[str, Any]]:
         (rf"^/{DATABASE_NAME}/search\.(?P<format>json|csv)$", search_export),
         (rf"^/{DATABASE_NAME}/first_mentions(\.(?P<format>json|csv))?$", first_mentions),
         (rf"^/{DATABASE_NAME}/search_months\.svg$", search_months_svg),
+        (rf"^/{DATABASE_NAME}/first_mentions_total$", first_mentions_total),
     ]
