@@ -565,3 +565,5 @@ CREATE TABLE captures (
     source_uri TEXT  -- where the record was copied from (the Wayback Machine's memento URL)
 , kind TEXT NOT NULL DEFAULT 'article', payload_sha256 TEXT, decoded_sha256 TEXT, content_encoding TEXT);
 
+==== 0021_optimize_search_indexes
+
