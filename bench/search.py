@@ -86,6 +86,7 @@ PAGES = [
     "/newsroom/search_months.svg?q=Stadt",  # the search page's chart, its own request after the page
     "/newsroom/search_months.json?q=Uhr",
     "/newsroom/first_mentions?q=Stadt",
+    "/newsroom/first_mentions_total?q=Stadt",  # the count of a walked page, its own request after the page
     "/newsroom/new_articles.atom",
     "/newsroom/tag_feed.atom?tag=Stadtverwaltung",
     "/newsroom/search_feed.atom?q=Stadt",

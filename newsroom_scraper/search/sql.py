@@ -238,26 +238,29 @@ select count(*) as total from found join search_facts f on f.article_id = found.
 # of "Stadt" in 100,000 articles: ~110 ms before the first row). Fast only when hits are dense: it
 # walks at most FIRST_MENTIONS_WALK_FACTOR articles per row the page needs, and only when the word
 # index holds a hit per FIRST_MENTIONS_WALK_FACTOR articles (counted with a LIMIT, from the index
-# alone); otherwise it returns no row at all, and so does a walk that did not fill the page: the
-# caller then runs FIRST_MENTIONS_SQL (first_mentions_page_sql). ``total`` is NULL: counting is
-# what the walk saves (FIRST_MENTIONS_TOTAL_SQL counts, as its own request).
+# alone); otherwise it returns no row at all, and so does a walk that did not fill the page (a
+# filter that leaves few articles among those walked, a page far back): the caller then runs
+# FIRST_MENTIONS_SQL. ``total`` is NULL: counting is what the walk saves (FIRST_MENTIONS_TOTAL_SQL
+# counts, as its own request). ``hits`` keeps the first rows as the walk yields them, in its order
+# (SQLite keeps a subquery's rows in the order its ORDER BY produced them); tests/test_summaries.py
+# compares the rows with FIRST_MENTIONS_SQL's.
 FIRST_MENTIONS_WALK_FACTOR = 20
 _FIRST_MENTIONS_NEED = "(max(cast(:page as integer), 1) * cast(:size as integer) + 1)"
 _FIRST_MENTIONS_DENSE = f"""(select count(*) * {FIRST_MENTIONS_WALK_FACTOR} >= (select max(article_id) from search_facts)
   from (select 1 from version_words where version_words match word_match(:q)
     limit (select max(article_id) from search_facts) / {FIRST_MENTIONS_WALK_FACTOR} + 1))"""
 FIRST_MENTIONS_WALK_SQL = f"""with walked as (
-  select a.id, f.published_at, f.version_count from articles a indexed by idx_articles_published_at
-  join search_facts f on f.article_id = a.id
-  where {_SEARCH_FILTERS}
+  select a.id from articles a indexed by idx_articles_published_at
   order by a.published_at, a.id
   limit case when {_FIRST_MENTIONS_DENSE} then {_FIRST_MENTIONS_NEED} * {FIRST_MENTIONS_WALK_FACTOR} else 0 end
 ),
 probed as (
-  select walked.*, (select min(v.version) from article_versions v indexed by idx_article_versions_article_id_version
-    where v.article_id = walked.id and exists (select 1 from version_words
+  select f.article_id as id, f.published_at, f.version_count,
+    (select min(v.version) from article_versions v indexed by idx_article_versions_article_id_version
+     where v.article_id = f.article_id and exists (select 1 from version_words
       where version_words match word_match(:q) and version_words.rowid = v.id)) as word_version
-  from walked
+  from walked join search_facts f on f.article_id = walked.id
+  where {_SEARCH_FILTERS}
 ),
 hits as materialized (
   select id, coalesce(word_version, version_count) as first_version,
