@@ -4,6 +4,7 @@ browsing, credits, districts, coverage, feeds, the home page; and search input t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -99,6 +100,10 @@ def test_search_page_shows_hits_chart_and_links(client: Client) -> None:
     assert "<svg" in chart and "2024-11: 1" in chart  # the first month with a hit, then every month to the last
     months = client.get("/newsroom/search_months.json?q=Rat&_shape=objects").json()["rows"]
     assert sum(m["hits"] for m in months) == len(search(client, "Rat"))
+    # the total is drawn whole: its text ("N insgesamt", 9px, at most 6px a character) ends inside the chart
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', chart)[1])
+    x, text = re.search(r'<text x="([\d.]+)" y="74">(\d+ insgesamt)</text>', chart).groups()
+    assert float(x) + 6 * len(text) <= width, (x, text, width)
 
 
 def test_first_mentions_search_every_version(client: Client) -> None:

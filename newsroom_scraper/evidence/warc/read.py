@@ -134,11 +134,10 @@ def warc_parts(folder: Path, size: int | None = None) -> list[WarcPart]:
             try:
                 with zipfile.ZipFile(path) as wacz:
                     members = sorted(n for n in wacz.namelist() if n.endswith((".warc", ".warc.gz")))
+                    sizes = {m: wacz.getinfo(m).compress_size for m in members}
             except (zipfile.BadZipFile, OSError) as error:
                 parts.append(WarcPart(relative, relative, next(number), error=str(_cannot_read(relative, error))))
                 continue
-            with zipfile.ZipFile(path) as wacz:
-                sizes = {m: wacz.getinfo(m).compress_size for m in members}
             parts += [WarcPart(relative, f"{relative}#{m}", next(number), member=m, size=sizes[m]) for m in members]
             continue
         try:
