@@ -20,6 +20,7 @@ from newsroom_scraper.search.sql import (
     FIRST_MENTIONS_WALK_SQL,
 )
 from newsroom_scraper.store import Archive
+from newsroom_scraper.store.schema import optimize_search_indexes
 from tests.test_store import make_article
 
 # What the credits page showed before credit_counts: every image of the archive, counted per request.
@@ -183,11 +184,25 @@ def test_first_mentions_walk_answers_nothing_for_a_word_in_few_articles(reader_a
         assert archive.db.execute(FIRST_MENTIONS_WALK_SQL, params | {"size": 1, "page": 1}).fetchall() == []
 
 
-def test_a_finished_run_leaves_each_search_index_in_one_segment(tmp_path: Path) -> None:
+def test_a_finished_run_merges_what_it_added_to_the_search_indexes_and_not_the_rest(tmp_path: Path) -> None:
     """A probe of FIRST_MENTIONS_WALK_SQL seeks in every segment of an index: a run's saves (one
-    segment each, until FTS5 merges some) are merged when it finishes (schema.optimize_search_indexes)."""
+    segment each, until FTS5 merges some) are merged when it finishes (schema.merge_search_indexes),
+    and the segment the archive held before stays as it is ('optimize' rewrote it every night)."""
     with Archive(tmp_path / "archive.db") as archive:
         run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
+        for n in range(40):
+            article = make_article(f"https://www.dortmund.de/newsroom/old-{n}.html", title=f"Alte Meldung {n}")
+            archive.save_article(
+                article,
+                run_id=run,
+                fetched_url=article.url,
+                fetched_at="2026-11-19T10:00:00+00:00",
+                etag=None,
+                last_modified=None,
+            )
+        optimize_search_indexes(archive.db)
+        held = {index: _segment_ids(archive, index) for index in ("version_words", "articles_fts")}
+        assert all(len(ids) == 1 for ids in held.values())
         for n in range(12):
             article = make_article(f"https://www.dortmund.de/newsroom/{n}.html", title=f"Meldung {n}")
             archive.save_article(
@@ -198,14 +213,16 @@ def test_a_finished_run_leaves_each_search_index_in_one_segment(tmp_path: Path) 
                 etag=None,
                 last_modified=None,
             )
-        assert _segments(archive, "version_words") > 1
+        assert len(_segment_ids(archive, "version_words")) > 3
         archive.finish_run(run, "finished", {}, {"new": 12}, {})
-        assert (_segments(archive, "version_words"), _segments(archive, "articles_fts")) == (1, 1)
+        for index, before in held.items():
+            after = _segment_ids(archive, index)
+            assert before <= after and len(after) <= 3, (index, before, after)  # the old segment untouched
 
 
-def _segments(archive: Archive, index: str) -> int:
-    """How many segments an FTS5 index holds (its %_idx table has rows for each segment's leaves)."""
-    return archive.db.execute(f"select count(distinct segid) from {index}_idx").fetchone()[0]
+def _segment_ids(archive: Archive, index: str) -> set[int]:
+    """The segments an FTS5 index holds (its %_idx table has rows for each segment's leaves)."""
+    return {segid for (segid,) in archive.db.execute(f"select distinct segid from {index}_idx")}
 
 
 def test_every_page_of_the_articles_table_newest_first_is_read_in_its_index_order(

@@ -9,7 +9,7 @@ from newsroom_scraper.errors import Failure
 from newsroom_scraper.parser.text.dates import utc_now
 from newsroom_scraper.store.base import ArchiveBase
 from newsroom_scraper.store.rows import json_text
-from newsroom_scraper.store.schema import optimize_search_indexes
+from newsroom_scraper.store.schema import merge_search_indexes
 
 # The URLs whose last error (the one recorded latest) is unresolved and of the kind given.
 _LAST_OF_KIND = """SELECT url FROM crawl_errors AS e WHERE resolved_at IS NULL AND kind = ?
@@ -48,8 +48,8 @@ class Runs(ArchiveBase):
         """Record how a crawl ended: Scrapy's stats, the outcome counts, empty fields.
 
         ``counts`` has the keys new, changed, unchanged, not_modified and errors;
-        missing keys are stored as 0. The search indexes are merged again (schema.optimize_search_indexes:
-        what the run added as small segments; seconds at 100,000 articles, nothing when nothing changed).
+        missing keys are stored as 0. The small segments the run added to the search indexes are
+        merged (schema.merge_search_indexes: bounded work, never the whole index again).
         """
         self.db.execute(
             """UPDATE crawl_runs SET finished_at = ?, finish_reason = ?, stats = ?,
@@ -65,7 +65,7 @@ class Runs(ArchiveBase):
                 run_id,
             ],
         )
-        optimize_search_indexes(self.db)
+        merge_search_indexes(self.db)
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """The ``crawl_runs`` row of a run (JSON columns as text), or None."""
