@@ -242,8 +242,10 @@ select count(*) as total from found join search_facts f on f.article_id = found.
 # filter that leaves few articles among those walked, a page far back): the caller then runs
 # FIRST_MENTIONS_SQL. ``total`` is NULL: counting is what the walk saves (FIRST_MENTIONS_TOTAL_SQL
 # counts, as its own request). ``hits`` keeps the first rows as the walk yields them, in its order
-# (SQLite keeps a subquery's rows in the order its ORDER BY produced them); tests/test_summaries.py
-# compares the rows with FIRST_MENTIONS_SQL's.
+# (SQLite keeps a subquery's rows in the order its ORDER BY produced them, and a CROSS JOIN keeps
+# ``walked`` the outer loop whatever the planner would choose: a filter's index must never drive
+# it); tests/test_summaries.py compares the rows with FIRST_MENTIONS_SQL's (and so did 90 walked
+# pages of 16 words × 5 filters × 3 page positions at 100,000 articles).
 FIRST_MENTIONS_WALK_FACTOR = 20
 _FIRST_MENTIONS_NEED = "(max(cast(:page as integer), 1) * cast(:size as integer) + 1)"
 _FIRST_MENTIONS_DENSE = f"""(select count(*) * {FIRST_MENTIONS_WALK_FACTOR} >= (select max(article_id) from search_facts)
@@ -259,7 +261,7 @@ probed as (
     (select min(v.version) from article_versions v indexed by idx_article_versions_article_id_version
      where v.article_id = f.article_id and exists (select 1 from version_words
       where version_words match word_match(:q) and version_words.rowid = v.id)) as word_version
-  from walked join search_facts f on f.article_id = walked.id
+  from walked cross join search_facts f on f.article_id = walked.id
   where {_SEARCH_FILTERS}
 ),
 hits as materialized (
