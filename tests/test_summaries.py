@@ -191,28 +191,14 @@ def test_a_finished_run_merges_what_it_added_to_the_search_indexes_and_not_the_r
     with Archive(tmp_path / "archive.db") as archive:
         run = archive.start_run("http://127.0.0.1:1/newsroom/", {})
         for n in range(40):
-            article = make_article(f"https://www.dortmund.de/newsroom/old-{n}.html", title=f"Alte Meldung {n}")
-            archive.save_article(
-                article,
-                run_id=run,
-                fetched_url=article.url,
-                fetched_at="2026-11-19T10:00:00+00:00",
-                etag=None,
-                last_modified=None,
-            )
+            old = make_article(f"https://www.dortmund.de/newsroom/old-{n}.html", title=f"Alte Meldung {n}")
+            saved(archive, run, old, f"2026-11-19T10:00:{n:02d}+00:00")
         optimize_search_indexes(archive.db)
         held = {index: _segment_ids(archive, index) for index in ("version_words", "articles_fts")}
         assert all(len(ids) == 1 for ids in held.values())
         for n in range(12):
-            article = make_article(f"https://www.dortmund.de/newsroom/{n}.html", title=f"Meldung {n}")
-            archive.save_article(
-                article,
-                run_id=run,
-                fetched_url=article.url,
-                fetched_at="2026-11-20T10:00:00+00:00",
-                etag=None,
-                last_modified=None,
-            )
+            new = make_article(f"https://www.dortmund.de/newsroom/{n}.html", title=f"Meldung {n}")
+            saved(archive, run, new, f"2026-11-20T10:00:{n:02d}+00:00")
         assert len(_segment_ids(archive, "version_words")) > 3
         archive.finish_run(run, "finished", {}, {"new": 12}, {})
         for index, before in held.items():

@@ -74,9 +74,8 @@ class ReparseReport:
     files: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
     copies_of: dict[str, set[str]] = field(default_factory=dict)  # file → the files its ALREADY records were read from
     unreadable: dict[str, str] = field(default_factory=dict)  # file → what reading it said (its later records unread)
-    damaged: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # file → what is wrong with its damaged records or bytes
+    # file → what is wrong with its damaged records or bytes (reading went on past them)
+    damaged: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
