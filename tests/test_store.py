@@ -799,6 +799,85 @@ def test_a_history_written_with_its_derivations_computed_ahead_is_the_same(tmp_p
     assert tables["here"] == tables["ahead"] and len(tables["here"]["article_versions"]) == 2
 
 
+def _histories() -> list[tuple[str, list[Capture]]]:
+    """Five articles' histories whose teasers name each other's districts, one rebuilt later."""
+    a, b, c, d, e = (f"https://presse.example.de/news/{name}" for name in "abcde")
+
+    def teasers(*links: tuple[str, str | None]) -> list[RelatedLink]:
+        return [RelatedLink(url=url, title="Teaser", district=district) for url, district in links]
+
+    first = make_article(a, related=teasers((b, None)))
+    second = make_article(a, body_text=BODY + " Nachgetragen.", tags=[], images=[], related=[])
+    return [
+        (
+            a,
+            [
+                Capture(a, T1, 200, record_id="a1", article=first),
+                Capture(a, T2, 200, record_id="a2", article=second),
+                Capture(a, T3, 304, record_id="a3"),
+                Capture(a, T4, 200, record_id="a4", article=second),
+            ],
+        ),
+        (
+            b,
+            [
+                Capture(
+                    b, T1, 200, record_id="b1", article=make_article(b, related=teasers((a, "Brackel"), (c, "Hörde")))
+                )
+            ],
+        ),
+        (c, [Capture(c, T2, 200, record_id="c1", article=make_article(c, related=teasers((b, "Mengede"))))]),
+        (d, [Capture(d, T2, 200, record_id="d1", article=make_article(d, related=teasers((a, "Eving"), (e, None))))]),
+        (e, [Capture(e, T3, 200, record_id="e1", article=make_article(e, related=teasers((c, "Scharnhorst"))))]),
+    ]
+
+
+def _stored(archive: Archive) -> dict[str, list[tuple]]:
+    """Every table but the full-text indexes and runs, captures by record id instead of row id."""
+    names = [t for (t,) in archive.db.execute("select name from sqlite_master where type = 'table'")]
+    skip = ("crawl_runs", "_sqlite", "articles_fts", "version_words", "captures", "article_versions", "sqlite_")
+    tables = {
+        t: archive.db.execute(f"select * from [{t}] order by rowid").fetchall() for t in names if not t.startswith(skip)
+    }
+    tables["captures"] = sorted(row[1:] for row in archive.db.execute("select * from captures"))  # the id first
+    columns = [c for (_, c, *_) in archive.db.execute("pragma table_info(article_versions)") if c != "capture_id"]
+    tables["article_versions"] = archive.db.execute(
+        f"select {', '.join('v.' + c for c in columns)}, c.record_id from article_versions v"
+        " left join captures c on c.id = v.capture_id order by v.id"
+    ).fetchall()
+    return tables
+
+
+def test_a_batch_writes_what_row_by_row_writes_leave(tmp_path: Path) -> None:
+    """In a batch, versions, permalinks, parts, slider, captures and districts wait for its end
+    (store/pending.py): the archive is the one the same histories written one by one leave, the
+    districts included (each article's is that of the latest teaser pointing to it), and a history
+    rebuilt in a later batch too."""
+    histories = _histories()
+    later = [Capture(histories[0][0], "2026-03-05T08:00:00+00:00", 304, record_id="a5")]
+    stored = {}
+    for name in ("one by one", "batched"):
+        with Archive(tmp_path / f"{name}.db") as archive:
+            run = archive.start_run("reparse", {})
+            if name == "batched":
+                with archive.batch():
+                    outcomes = [archive.replace_history(url, captures, run) for url, captures in histories[:3]]
+                with archive.batch():
+                    outcomes += [archive.replace_history(url, captures, run) for url, captures in histories[3:]]
+                    outcomes.append(archive.replace_history(histories[0][0], histories[0][1] + later, run))
+            else:
+                outcomes = [archive.replace_history(url, captures, run) for url, captures in histories]
+                outcomes.append(archive.replace_history(histories[0][0], histories[0][1] + later, run))
+            assert outcomes == ["new"] * 5 + ["rebuilt"]
+            archive.check_integrity()
+            assert [r["url"] for r in archive.search("Nachgetragen")] == [histories[0][0]]
+            stored[name] = _stored(archive)
+            districts = dict(archive.db.execute("select substr(url, -1), district from articles"))
+            assert districts == {"a": "Eving", "b": "Mengede", "c": "Scharnhorst", "d": None, "e": None}
+    assert stored["batched"] == stored["one by one"]
+    assert len(stored["batched"]["article_versions"]) == 6 and len(stored["batched"]["captures"]) == 9
+
+
 def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("reparse", {})

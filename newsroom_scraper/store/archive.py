@@ -60,6 +60,7 @@ class Archive(History, Queries, Maintenance):
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.read_only = read_only
         self._texts = None
+        self._pending = None
         if read_only:
             self._open_read_only(path)
             return

@@ -8,6 +8,7 @@ of its images replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -212,6 +213,7 @@ class Articles(Groups):
 
         ``history``: the bookkeeping of an article rebuilt from several captures, in the same statement.
         """
+        pending = self._pending
         record = {
             "url": article.url,
             **content,
@@ -219,13 +221,15 @@ class Articles(Groups):
             "first_seen_at": seen["last_checked_at"],
             "last_changed_at": seen["last_checked_at"],
             "version_count": 1,
-            "district": self._teaser_district([article.url, seen["fetched_url"]]),
+            # in a batch, set at its end with every teaser it wrote (pending.py)
+            "district": None if pending else self._teaser_district([article.url, seen["fetched_url"]]),
             **(history or {}),
         }
-        columns = ", ".join(record)
-        marks = ", ".join("?" for _ in record)
-        cursor = self.db.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(record.values()))
-        return int(cursor.lastrowid or 0)
+        cursor = self.db.execute(_insert_sql("articles", tuple(record)), list(record.values()))
+        article_id = int(cursor.lastrowid or 0)
+        if pending:
+            pending.new_articles.append(article_id)
+        return article_id
 
     def _add_version(
         self,
@@ -271,30 +275,43 @@ class Articles(Groups):
             "data": derived.data,
             "capture_id": capture_id,
         }
-        columns = ", ".join(record)
-        marks = ", ".join("?" for _ in record)
-        self.db.execute(f"INSERT INTO article_versions ({columns}) VALUES ({marks})", list(record.values()))
-        self._index_words(version_id, derived.words)
+        sql = _insert_sql("article_versions", tuple(record))
+        if self._pending is not None:
+            self._pending.add(article_id, sql, list(record.values()))
+        else:
+            self.db.execute(sql, list(record.values()))
+        self._index_words(version_id, derived.words, article_id=article_id)
         self._replace_parts(article_id, article, new_article)
         return int(version)
 
     def _issue_version_id(self, article_url: str, record_id: str | None, issued_at: str, digest: str) -> int:
         """A new version id, above every id ever issued (a rebuild deletes rows: their ids are never
-        given again), registered in ``version_permalinks`` with the capture it stands for."""
-        (version_id,) = self.db.execute(
-            """SELECT max(coalesce((SELECT max(id) FROM version_permalinks), 0),
-                coalesce((SELECT max(id) FROM article_versions), 0)) + 1"""
-        ).fetchone()
-        self.db.execute(
-            """INSERT INTO version_permalinks (id, article_url, record_id, issued_at, content_hash, version_id)
-            VALUES (?, ?, ?, ?, ?, ?)""",
-            [version_id, article_url, record_id, issued_at, digest, version_id],
-        )
+        given again), registered in ``version_permalinks`` with the capture it stands for. In a batch,
+        counted from the first one it issued (its permalinks and versions wait for its end)."""
+        pending = self._pending
+        if pending is not None and pending.next_version_id is not None:
+            version_id = pending.next_version_id
+        else:
+            (version_id,) = self.db.execute(
+                """SELECT max(coalesce((SELECT max(id) FROM version_permalinks), 0),
+                    coalesce((SELECT max(id) FROM article_versions), 0)) + 1"""
+            ).fetchone()
+        sql = """INSERT INTO version_permalinks (id, article_url, record_id, issued_at, content_hash, version_id)
+            VALUES (?, ?, ?, ?, ?, ?)"""
+        row = [version_id, article_url, record_id, issued_at, digest, version_id]
+        if pending is not None:
+            pending.next_version_id = version_id + 1
+            pending.rows.setdefault(sql, []).append(row)
+        else:
+            self.db.execute(sql, row)
         return int(version_id)
 
-    def _index_words(self, version_id: int, stemmed: list[str], *, delete: bool = False) -> None:
+    def _index_words(
+        self, version_id: int, stemmed: list[str], *, delete: bool = False, article_id: int | None = None
+    ) -> None:
         """Add a version's stems (``word_stems``) to the word index (its rowid is the version's id), or
-        with ``delete`` take them out again (a contentless FTS5 index forgets a row only when told its values)."""
+        with ``delete`` take them out again (a contentless FTS5 index forgets a row only when told its values).
+        ``article_id``: the version's article, whose rows may wait for the batch's end."""
         columns = ", ".join(WORD_COLUMNS)
         marks = ", ".join("?" for _ in WORD_COLUMNS)
         if delete:
@@ -302,8 +319,10 @@ class Articles(Groups):
                 f"INSERT INTO version_words (version_words, rowid, {columns}) VALUES ('delete', ?, {marks})",
                 [version_id, *stemmed],
             )
+        elif self._pending is not None and article_id is not None:
+            self._pending.add(article_id, _WORDS_SQL, [version_id, *stemmed])
         else:
-            self.db.execute(f"INSERT INTO version_words (rowid, {columns}) VALUES (?, {marks})", [version_id, *stemmed])
+            self.db.execute(_WORDS_SQL, [version_id, *stemmed])
 
     def _index_missing_words(self) -> None:
         """Index the versions the word index lacks: an archive from before it, or after a rebuild.
@@ -328,7 +347,7 @@ class Articles(Groups):
             records = [vars(item) if name in PARTS else {PART_COLUMN.get(name, name): item} for item in items]
             if not new_article:
                 self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-            self._insert_positioned(table, {"article_id": article_id}, records)
+            self._insert_positioned(table, {"article_id": article_id}, records, replaces=True)
 
     def _replace_related(self, article_id: int, run_id: int, article: Article, new_article: bool = False) -> None:
         """Store the slider as this run saw it, replacing only this run's rows (``new_article``: none yet)."""
@@ -338,8 +357,12 @@ class Articles(Groups):
             "related_links",
             {"article_id": article_id, "run_id": run_id},
             [vars(link) for link in article.related],
+            replaces=True,
         )
         # A teaser names the district of the article it points to: keep it on that article.
+        if self._pending is not None:  # at the batch's end, once
+            self._pending.teasers.update(link.url for link in article.related if link.district)
+            return
         for link in article.related:
             if link.district:
                 self.db.execute(
@@ -353,50 +376,60 @@ class Articles(Groups):
         marks = ", ".join("?" for _ in present)
         row = self.db.execute(
             f"""SELECT district FROM related_links WHERE url IN ({marks}) AND district IS NOT NULL
-            ORDER BY run_id DESC LIMIT 1""",
+            ORDER BY run_id DESC, rowid DESC LIMIT 1""",
             present,
         ).fetchone()
         return row[0] if row else None
 
-    def _insert_positioned(self, table: str, key: dict[str, Any], records: list[dict[str, Any]]) -> None:
-        """Insert records with ``key`` and their 1-based position in the page."""
-        if records:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
-            rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]
-            columns = list(rows[0])
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-            self.db.conn.executemany(sql, [[row[column] for column in columns] for row in rows])
+    def _insert_positioned(
+        self, table: str, key: dict[str, Any], records: list[dict[str, Any]], *, replaces: bool = False
+    ) -> None:
+        """Insert records with ``key`` and their 1-based position in the page. ``replaces``: they are
+        all of ``key``'s rows (its others deleted): in a batch, they wait for its end, the last given."""
+        rows = [{**key, "position": position, **record} for position, record in enumerate(records, start=1)]
+        columns = tuple(rows[0]) if rows else ()
+        values = [[row[column] for column in columns] for row in rows]
+        if replaces and self._pending is not None:
+            self._pending.replace((table, *key.values()), _insert_sql(table, columns) if rows else "", values)
+        elif rows:  # plain executemany: sqlite-utils' insert_all inspects the table on every call
+            self.db.conn.executemany(_insert_sql(table, columns), values)
 
     def _add_capture(
-        self, capture: Capture, article_id: int | None, version: int | None, run_id: int, first_of_version: bool = False
+        self,
+        capture: Capture,
+        article_id: int | None,
+        version: int | None,
+        run_id: int,
+        first_of_version: bool = False,
+        *,
+        need_id: bool = True,
     ) -> int | None:
         """A ``captures`` row (once per WARC record), its id (None when the record has one already); the
-        version's ``capture_id`` when it is its first."""
-        cursor = self.db.execute(
-            """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
-                warc_length, record_id, payload_digest, source, run_id, source_uri, kind, payload_sha256,
-                decoded_sha256, content_encoding)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (record_id) DO NOTHING""",
-            [
-                capture.url,
-                article_id,
-                version,
-                capture.captured_at,
-                capture.status,
-                capture.warc_file,
-                capture.warc_offset,
-                capture.warc_length,
-                capture.record_id,
-                capture.payload_digest,
-                capture.source,
-                run_id,
-                capture.source_uri,
-                capture.kind,
-                capture.payload_sha256,
-                capture.decoded_sha256,
-                capture.content_encoding,
-            ],
-        )
+        version's ``capture_id`` when it is its first. Without ``need_id``, in a batch, the row waits
+        for its end (None)."""
+        row = [
+            capture.url,
+            article_id,
+            version,
+            capture.captured_at,
+            capture.status,
+            capture.warc_file,
+            capture.warc_offset,
+            capture.warc_length,
+            capture.record_id,
+            capture.payload_digest,
+            capture.source,
+            run_id,
+            capture.source_uri,
+            capture.kind,
+            capture.payload_sha256,
+            capture.decoded_sha256,
+            capture.content_encoding,
+        ]
+        if not need_id and self._pending is not None and article_id is not None:
+            self._pending.add(article_id, _CAPTURE_SQL, row)
+            return None
+        cursor = self.db.execute(_CAPTURE_SQL, row)
         if not cursor.rowcount:
             return None
         capture_id = int(cursor.lastrowid or 0)
@@ -416,3 +449,19 @@ class Articles(Groups):
             WHERE resolved_at IS NULL AND url IN ({marks})""",
             [resolved_at, *present],
         )
+
+
+_CAPTURE_SQL = """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
+    warc_length, record_id, payload_digest, source, run_id, source_uri, kind, payload_sha256,
+    decoded_sha256, content_encoding)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (record_id) DO NOTHING"""
+_WORDS_SQL = (
+    f"INSERT INTO version_words (rowid, {', '.join(WORD_COLUMNS)}) VALUES (?, {', '.join('?' for _ in WORD_COLUMNS)})"
+)
+
+
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, …)``, built once per table and columns."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"

@@ -10,6 +10,8 @@ from typing import Any, Self
 
 import sqlite_utils
 
+from newsroom_scraper.store.pending import PendingRows
+
 
 class ArchiveBase:
     """The state the job mixins of ``Archive`` (archive.py) work on, and what they all use."""
@@ -17,6 +19,7 @@ class ArchiveBase:
     db: sqlite_utils.Database
     read_only: bool  # opened with Archive(..., read_only=True): every write raises
     _texts: dict[int, dict[str, Any]] | None  # full-text columns kept for a batch's end (groups.py)
+    _pending: PendingRows | None  # rows a reparse batch writes at its end (pending.py)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsroom_scraper.store.base import ArchiveBase
+from newsroom_scraper.store.pending import PendingRows
 from newsroom_scraper.store.rows import FTS_COLUMNS
 
 
@@ -21,15 +22,25 @@ class Groups(ArchiveBase):
         The full-text columns (FTS_COLUMNS) of the articles it writes are set by one statement at its
         end: FTS5 writes its pending index out at every statement that may roll back, so row by row
         it made a tiny segment per article, merged again and again (half of an article's INSERT).
-        Inside the batch, those columns of the articles written in it read NULL.
+        Inside the batch, those columns of the articles written in it read NULL. So do the rows
+        that wait for its end (``PendingRows``: versions, parts, captures that start no version):
+        an error inside the batch undoes the whole batch.
         """
         with self.db.atomic():
             self._texts = {}
+            self._pending = PendingRows()
             try:
                 yield
+                self._pending.write(self.db)
                 self._write_texts()
             finally:
                 self._texts = None
+                self._pending = None
+
+    def _settle(self, article_id: int) -> None:
+        """Write the batch's waiting rows now if some are the article's (its rows are about to be read)."""
+        if self._pending is not None and article_id in self._pending.articles:
+            self._pending.write(self.db)
 
     def begin_group(self) -> None:
         """Open a transaction that many calls join, ended by ``commit_group`` (the crawl's group

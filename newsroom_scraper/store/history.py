@@ -10,6 +10,7 @@ from typing import Any
 
 from newsroom_scraper.items import Capture, layout_lost
 from newsroom_scraper.store.articles import Articles
+from newsroom_scraper.store.pending import FOLLOW_PERMALINKS_SQL
 from newsroom_scraper.store.rows import PART_TABLES, Derived, content_hash, derive, next_recheck_of, word_stems
 
 
@@ -47,6 +48,7 @@ class History(Articles):
         with self.db.atomic():
             row = self._find(url)
             if row is not None:
+                self._settle(row["id"])
                 held_ids, held_hashes, without_capture = self._history(row["id"])
                 if without_capture or not held_ids <= record_ids:
                     self._fill_capture_digests(captures)
@@ -101,14 +103,12 @@ class History(Articles):
 
     def _follow_permalinks(self, url: str) -> None:
         """Point each id issued for the article at the version now holding its capture (itself, unless
-        a parser fix merged its version into an earlier one: then its address redirects there)."""
-        self.db.execute(
-            """UPDATE version_permalinks SET version_id = (
-                SELECT v.id FROM captures c JOIN article_versions v ON v.article_id = c.article_id
-                AND v.version = c.version WHERE c.record_id = version_permalinks.record_id)
-            WHERE article_url = ? AND record_id IS NOT NULL""",
-            [url],
-        )
+        a parser fix merged its version into an earlier one: then its address redirects there). In a
+        batch, at its end, once its versions are written."""
+        if self._pending is not None:
+            self._pending.follow.append(url)
+        else:
+            self.db.execute(FOLLOW_PERMALINKS_SQL, [url])
 
     def _forget_history(self, article_id: int) -> None:
         versions = self.db.execute("SELECT id, data FROM article_versions WHERE article_id = ?", [article_id])
@@ -193,7 +193,7 @@ class History(Articles):
                     new_article=not rebuilt and version == 1,
                 )
             else:
-                self._add_capture(capture, article_id, version or None, run_id)
+                self._add_capture(capture, article_id, version or None, run_id, need_id=False)
         return article_id
 
     def _kept_ids(self, url: str, captures: list[Capture], starts: set[int]) -> list[int | None]:

@@ -1,0 +1,82 @@
+"""Rows a reparse batch writes at its end, one ``executemany`` per statement (``Groups.batch``).
+
+A reparse stores thousands of new articles a batch, each with ~13 statements of a row or a few;
+run one by one they were half of a reparse's time at 12 KB pages (bench/reparse_floor.py), and
+the rows themselves a third of that. Here the rows no statement of the batch reads back wait:
+versions, their permalinks and word-index rows, captures that start no version, an article's
+parts and slider. Rows whose id a later row needs (articles, a version's first capture) are
+written at once. The districts teasers give are set by one statement at the end, as the row-by-row
+writes left them: each article's is that of the latest teaser pointing to it (newest run, then
+last written).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+# Each article targeted gets the district of the latest teaser pointing to it (newest run, then
+# the last row written), as _teaser_district and the teasers' own updates leave it row by row.
+DISTRICTS_SQL = """
+UPDATE articles SET district = latest.district FROM (
+    SELECT a.id, (
+        SELECT r.district FROM related_links r
+        WHERE r.url IN (a.url, a.fetched_url) AND r.district IS NOT NULL
+        ORDER BY r.run_id DESC, r.rowid DESC LIMIT 1
+    ) AS district
+    FROM articles a
+    WHERE a.id IN (SELECT value FROM json_each(:ids))
+        OR a.url IN (SELECT value FROM json_each(:teasers))
+        OR a.fetched_url IN (SELECT value FROM json_each(:teasers))
+) AS latest
+WHERE articles.id = latest.id AND articles.district IS NOT latest.district
+"""
+
+# Each permalink issued for a rebuilt article points at the version now holding its capture.
+FOLLOW_PERMALINKS_SQL = """UPDATE version_permalinks SET version_id = (
+    SELECT v.id FROM captures c JOIN article_versions v ON v.article_id = c.article_id
+    AND v.version = c.version WHERE c.record_id = version_permalinks.record_id)
+WHERE article_url = ? AND record_id IS NOT NULL"""
+
+
+@dataclass
+class PendingRows:
+    """What a batch writes at its end; ``write`` writes it (the batch is one transaction either way).
+    The version ids it issued are counted here (``next_version_id``) until the batch ends."""
+
+    rows: dict[str, list[Sequence[Any]]] = field(default_factory=dict)  # statement → rows, in first-use order
+    # (table, article id, …) → (statement, rows): an article's parts and slider, the last ones given
+    replaced: dict[tuple[Any, ...], tuple[str, Sequence[Sequence[Any]]]] = field(default_factory=dict)
+    articles: set[int] = field(default_factory=set)  # articles with rows here
+    new_articles: list[int] = field(default_factory=list)  # inserted without their district
+    teasers: set[str] = field(default_factory=set)  # URLs a teaser with a district points to
+    follow: list[str] = field(default_factory=list)  # article URLs whose permalinks to point again
+    next_version_id: int | None = None  # the next version id to issue (None: not asked yet)
+
+    def add(self, article_id: int, sql: str, row: Sequence[Any]) -> None:
+        """A row of ``article_id`` for ``sql``, written at the end."""
+        self.articles.add(article_id)
+        self.rows.setdefault(sql, []).append(row)
+
+    def replace(self, key: tuple[Any, ...], sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """The rows of ``key`` (table, article id, …), instead of any given before."""
+        self.articles.add(key[1])
+        self.replaced[key] = (sql, rows)
+
+    def write(self, db: sqlite_utils.Database) -> None:
+        """Write every row, then what depends on them (permalinks followed, districts); empty after."""
+        for sql, rows in self.rows.items():
+            db.conn.executemany(sql, rows)
+        for sql, last in self.replaced.values():
+            if last:  # none: the article's last rows given were none
+                db.conn.executemany(sql, last)
+        db.conn.executemany(FOLLOW_PERMALINKS_SQL, [[url] for url in self.follow])
+        if self.new_articles or self.teasers:
+            params = {"ids": json.dumps(self.new_articles), "teasers": json.dumps(sorted(self.teasers))}
+            db.execute(DISTRICTS_SQL, params)
+        for collection in (self.rows, self.replaced, self.articles, self.new_articles, self.teasers, self.follow):
+            collection.clear()
