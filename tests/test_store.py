@@ -878,6 +878,47 @@ def test_a_batch_writes_what_row_by_row_writes_leave(tmp_path: Path) -> None:
     assert len(stored["batched"]["article_versions"]) == 6 and len(stored["batched"]["captures"]) == 9
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_history_given_in_steps_is_the_history_given_at_once(tmp_path: Path, batched: bool) -> None:
+    """A reparse stores an article once its part of the file is read, and again when a later file
+    brings another capture of it: the history then only grows (``_extend_history``), or is
+    rebuilt when the new capture is older than those stored; either way the archive is the one the
+    whole history given at once leaves (captures' row ids aside)."""
+    a, histories = _histories()[0]  # 200, 200 changed, 304, 200 as the second
+    steps = {
+        "at once": [histories],
+        "growing": [histories[:1], histories[:2], histories[:3], histories],
+        "older later": [histories[2:], histories[1:], histories],
+    }
+    stored = {}
+    for name, given in steps.items():
+        with Archive(tmp_path / f"{name}.db") as archive:
+            run = archive.start_run("reparse", {})
+            outcomes = []
+            for captures in given:
+                if batched:
+                    with archive.batch():
+                        outcomes.append(archive.replace_history(a, captures, run))
+                else:
+                    outcomes.append(archive.replace_history(a, captures, run))
+            assert outcomes == ["new"] + ["rebuilt"] * (len(given) - 1)
+            archive.check_integrity()
+            assert [r["url"] for r in archive.search("Nachgetragen")] == [a]
+            stored[name] = _stored(archive)
+            if name == "growing":  # each capture written once: the history grew, nothing was rewritten
+                assert archive.db.execute("select max(id) from captures").fetchone() == (4,)
+    assert stored["growing"] == stored["at once"]
+    # rebuilt from older captures: each version keeps the id first issued for one of its captures
+    older, at_once = stored["older later"], stored["at once"]
+    assert sorted(v[1:] for v in older.pop("article_versions")) == sorted(
+        v[1:] for v in at_once.pop("article_versions")
+    )
+    assert {(r[0], r[2]) for r in older.pop("version_permalinks")} == {(1, "a4"), (2, "a1")}
+    assert {(r[0], r[2]) for r in at_once.pop("version_permalinks")} == {(1, "a1"), (2, "a2")}
+    assert [r[1] for r in older.pop("search_facts")] == [1] and [r[1] for r in at_once.pop("search_facts")] == [2]
+    assert older == at_once
+
+
 def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("reparse", {})

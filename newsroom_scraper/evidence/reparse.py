@@ -181,20 +181,74 @@ def _rebuild(
     workers: int,
     batch_size: int,
 ) -> None:
-    """Read and parse the captures, then rebuild each article's history from them, a batch at a time."""
-    groups, images = _read(folder, wanted, report, say, workers)
-    storing = time.monotonic()
-    urls = list(groups)
-    total = len(urls)
-    every = max(batch_size, 1)
-    for start in range(0, total, every):
-        with archive.batch():
-            for url in urls[start : start + every]:
-                ordered = sorted(groups[url], key=lambda c: c[0])
-                captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
-                report.outcomes[archive.replace_history(url, captures, report.run_id, derived)] += 1
-        say(_progress_line("stored", min(start + every, total), total, storing))
+    """Read and parse the captures, storing each article's history once the part of the file that
+    brought its captures is read; at the end, those that got more captures after (a later file, a
+    revisit, a 304 read before its page) are stored again, whole."""
+    with _Histories(archive, report, batch_size) as histories:
+        images = _read(folder, wanted, report, say, workers, histories)
+        histories.store_grown(say)
     _link_images(archive, images, report)
+
+
+class _Histories:
+    """The articles' captures, grouped by canonical URL, and their storing as the reading goes:
+    after each part of a file, the histories it added to are stored (``replace_history``, which only
+    adds to a history whose stored captures are the first of the new ones), in batches of
+    ``batch_size`` articles; the store's work overlaps the workers' reading and parsing."""
+
+    def __init__(self, archive: Archive, report: ReparseReport, batch_size: int) -> None:
+        self.archive, self.report, self.batch_size = archive, report, max(batch_size, 1)
+        self.groups: dict[str, Group] = {}
+        self.touched: dict[str, None] = {}  # URLs with captures added since they were stored (in order)
+        self.first: dict[str, str] = {}  # URL → the outcome of its first store
+        self.last: dict[str, str] = {}  # URL → the outcome of its last store
+        self.in_batch = 0  # articles stored in the open batch
+        self.batch: contextlib.ExitStack | None = None
+
+    def __enter__(self) -> _Histories:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self.batch is not None:  # an error inside a batch undoes it (Groups.batch)
+            self.batch.__exit__(*error)  # type: ignore[arg-type]
+            self.batch = None
+        self.report.outcomes.update(
+            self.first[url] if self.first[url] == "new" else self.last[url] for url in self.last
+        )
+
+    def add(self, url: str, order: tuple[str, tuple[int, int]], capture: Capture, derived: Derived | None) -> None:
+        """A capture of the article at ``url`` (``order``: capture time, then place in the files)."""
+        self.groups.setdefault(url, []).append((order, capture, derived))
+        self.touched[url] = None
+
+    def store_touched(self) -> None:
+        """Store the histories captures were added to since they were last stored."""
+        for url in list(self.touched):
+            self._store(url)
+        self.touched.clear()
+
+    def store_grown(self, say: Progress) -> None:
+        """At the end of the reading: store again the histories that got more captures."""
+        urls, started = list(self.touched), time.monotonic()
+        for done, url in enumerate(urls, start=1):
+            self._store(url)
+            if done % self.batch_size == 0 or done == len(urls):
+                say(_progress_line("stored again (more captures after they were stored)", done, len(urls), started))
+        self.touched.clear()
+
+    def _store(self, url: str) -> None:
+        if self.batch is None:
+            self.batch = contextlib.ExitStack()
+            self.batch.enter_context(self.archive.batch())
+        ordered = sorted(self.groups[url], key=lambda c: c[0])
+        captures, derived = [c for _, c, _ in ordered], [d for _, _, d in ordered]
+        outcome = self.archive.replace_history(url, captures, self.report.run_id, derived)
+        self.first.setdefault(url, outcome)
+        self.last[url] = outcome
+        self.in_batch += 1
+        if self.in_batch >= self.batch_size:
+            batch, self.batch, self.in_batch = self.batch, None, 0
+            batch.close()  # the batch's end: its waiting rows and full-text columns written, committed
 
 
 def _link_images(archive: Archive, images: list[tuple[str, WarcCapture]], report: ReparseReport) -> None:
@@ -229,21 +283,32 @@ Group = list[tuple[tuple[str, tuple[int, int]], Capture, Derived | None]]  # (ca
 
 
 def _read(
-    folder: Path, wanted: Callable[[str], bool], report: ReparseReport, say: Progress, workers: int = 0
-) -> tuple[dict[str, Group], list[tuple[str, WarcCapture]]]:
-    """Every wanted capture parsed and grouped by the article's canonical URL (with what the store
-    derives from its article, when a worker computed it), and the image captures (with their
-    files); what was taken, skipped and already present counted per file and kind, and the files
-    that could not be read noted."""
+    folder: Path,
+    wanted: Callable[[str], bool],
+    report: ReparseReport,
+    say: Progress,
+    workers: int,
+    histories: _Histories,
+) -> list[tuple[str, WarcCapture]]:
+    """Every wanted capture parsed and given to ``histories`` under the article's canonical URL
+    (with what the store derives from its article, when a worker computed it), which stores them
+    as each part ends; the image captures (with their files) returned. What was taken, skipped and
+    already present is counted per file and kind, and the files that could not be read noted.
+    Revisits, and 304s read before any page of their URL, are taken at the end."""
     progress = _ReadProgress(sum(p.stat().st_size for p in archive_files(folder)), say)
-    taken: list[Taken] = []
+    pages: list[Taken] = []  # the 200s taken: what revisits point to
+    later: list[Taken] = []  # 304s whose page was not read yet
     revisits: list[tuple[str, WarcCapture, Capture]] = []
     canonical: dict[str, str] = {}  # fetched URL → the article's URL, for the 304s
     first_file: dict[str, str] = {}  # WARC-Record-ID → the file it was read from first
     images: list[tuple[str, WarcCapture]] = []
     read = 0
+    ended: WarcPart | None = None
     for part, item, outcome, derived in _parsed(folder, wanted, workers):
         file = part.file
+        if part is not ended:  # the part before is read: its histories are stored meanwhile
+            histories.store_touched()
+            ended = part
         progress.at(part, read)
         if isinstance(item, FileError):
             report.unreadable[file] = item.message
@@ -279,22 +344,31 @@ def _read(
             assert outcome is not None
             capture.article = outcome
             canonical[raw.url] = outcome.url
+            pages.append((file, raw, capture, derived))
         elif raw.status != 304:
             report.count(file, raw.warc_type, f"{SKIPPED}status {raw.status}")
             continue
-        taken.append((file, raw, capture, derived))
-    progress.done(read)
-    taken += _revisited(revisits, taken, canonical, report)
-    groups: dict[str, Group] = {}
-    for file, raw, capture, derived in taken:
-        key = capture.article.url if capture.article else canonical.get(raw.url)
-        if key is None:
-            report.count(file, raw.warc_type, f"{SKIPPED}a 304 of a page with no full capture in the folder")
+        elif raw.url not in canonical:
+            later.append((file, raw, capture, derived))
             continue
-        report.count(file, raw.warc_type, TAKEN)
-        report.captures += 1
-        groups.setdefault(key, []).append(((raw.captured_at, raw.order), capture, derived))
-    return groups, images
+        _take(histories, report, canonical, (file, raw, capture, derived))
+    progress.done(read)
+    histories.store_touched()
+    for taken in later + _revisited(revisits, pages, canonical, report):
+        _take(histories, report, canonical, taken)
+    return images
+
+
+def _take(histories: _Histories, report: ReparseReport, canonical: dict[str, str], taken: Taken) -> None:
+    """A capture into its article's history (a 304's: that of the page last read from its URL)."""
+    file, raw, capture, derived = taken
+    key = capture.article.url if capture.article else canonical.get(raw.url)
+    if key is None:
+        report.count(file, raw.warc_type, f"{SKIPPED}a 304 of a page with no full capture in the folder")
+        return
+    report.count(file, raw.warc_type, TAKEN)
+    report.captures += 1
+    histories.add(key, (raw.captured_at, raw.order), capture, derived)
 
 
 Taken = tuple[str, WarcCapture, Capture, "Derived | None"]  # file, capture read, its captures row, derived

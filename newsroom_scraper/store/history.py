@@ -56,6 +56,11 @@ class History(Articles):
                 if held_ids == record_ids and held_hashes == version_hashes:
                     self._fill_capture_digests(captures)
                     return "unchanged"
+                if self._extends(url, captures, held_ids, held_hashes, hashes):
+                    self._fill_capture_digests(captures)
+                    self._extend_history(row["id"], captures, len(held_ids), held_hashes, hashes, given, run_id)
+                    self._replace_related(row["id"], run_id, parsed[-1].article, new_article=False)  # type: ignore[arg-type]
+                    return "rebuilt"
                 self._forget_history(row["id"])
             article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
             if row is not None:  # a new article's ids are all new: none to follow
@@ -77,6 +82,65 @@ class History(Articles):
             "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
         ).fetchall()
         return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
+
+    def _extends(
+        self,
+        url: str,
+        captures: list[Capture],
+        held_ids: set[str | None],
+        held_hashes: list[str],
+        hashes: dict[int, str],
+    ) -> bool:
+        """Whether the archive's history of the article is the start of ``captures``' (the same first
+        captures, read into the same versions), and none of the later captures had a version id
+        issued: then the rebuild only adds to it (``_extend_history``), as a reparse that stored the
+        article before a later file brought another capture of it does."""
+        head = captures[: len(held_ids)]
+        if not held_hashes or None in held_ids or {c.record_id for c in head} != held_ids:
+            return False
+        digests = [hashes[id(c)] for c in head if c.article is not None]
+        if [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]] != held_hashes:
+            return False
+        issued = self._issued_ids(url)
+        return not any(c.record_id in issued for c in captures[len(held_ids) :])
+
+    def _extend_history(
+        self,
+        article_id: int,
+        captures: list[Capture],
+        held: int,
+        held_hashes: list[str],
+        hashes: dict[int, str],
+        given: dict[int, Derived],
+        run_id: int,
+    ) -> None:
+        """Add ``captures[held:]`` to the article's history (its first ``held`` captures are stored,
+        as ``held_hashes`` versions): what ``_write_history`` would write, without rewriting those."""
+        bookkeeping, first_captures = _bookkeeping(captures, hashes)
+        version, digest = len(held_hashes), held_hashes[-1]
+        for capture in captures[held:]:
+            if capture.article is not None and hashes[id(capture)] != digest:
+                version, digest = version + 1, hashes[id(capture)]
+                derived = given.get(id(capture)) or derive(capture.article, digest=digest)
+                capture_id = self._add_capture(capture, article_id, version, run_id)
+                self._add_version(
+                    article_id,
+                    capture.article,
+                    derived,
+                    capture.captured_at,
+                    run_id,
+                    version,
+                    capture_id,
+                    record_id=capture.record_id,
+                )
+            else:
+                self._add_capture(capture, article_id, version, run_id, need_id=False)
+        if version > len(held_hashes):  # a new latest version: its columns, the full-text ones at the batch's end
+            latest = first_captures[-1]
+            assert latest.article is not None
+            columns = (given.get(id(latest)) or derive(latest.article, digest=hashes[id(latest)])).columns
+            bookkeeping = {**self._deferred(article_id, columns), **bookkeeping}
+        self._update_article(article_id, bookkeeping)
 
     def _fill_capture_digests(self, captures: list[Capture]) -> None:
         """Give capture rows stored before the payload SHA-256 and content-coding columns their
@@ -140,33 +204,13 @@ class History(Articles):
             return given[id(capture)]
 
         rebuilt = article_id is not None
-        state: dict[str, Any] = {"etag": None, "last_modified": None}
-        digest = None
-        first_captures: list[Capture] = []
-        for capture in captures:
-            if capture.article is not None:
-                state.update(fetched_url=capture.url, etag=capture.etag, last_modified=capture.last_modified)
-                if hashes[id(capture)] != digest:
-                    digest = hashes[id(capture)]
-                    first_captures.append(capture)
-            elif capture.status == 304:
-                state.update({k: getattr(capture, k) for k in ("etag", "last_modified") if getattr(capture, k)})
+        bookkeeping, first_captures = _bookkeeping(captures, hashes)
         latest = first_captures[-1]
-        assert latest.article is not None and digest is not None
-        start = next(c.captured_at for c in captures if c.article is not None)
-        bookkeeping = {
-            **state,
-            "first_seen_at": start,
-            "last_checked_at": captures[-1].captured_at,
-            "last_changed_at": latest.captured_at,
-            "version_count": len(first_captures),
-        }
-        # the re-check schedule as the crawl would have left it after the last capture
-        schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
-        bookkeeping["recheck_due_at"] = next_recheck_of(schedule_row, captures[-1].captured_at)
+        assert latest.article is not None
         columns = derived(latest).columns
         if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
-            seen = {**state, "last_checked_at": start}
+            state = {k: bookkeeping[k] for k in ("fetched_url", "etag", "last_modified")}
+            seen = {**state, "last_checked_at": bookkeeping["first_seen_at"]}
             article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
             self._deferred(article_id, columns)
         else:  # the indexed columns are written only here, so the FTS index is updated once
@@ -217,6 +261,36 @@ class History(Articles):
         """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
         rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
         return {(url, captured_at) for url, captured_at in rows}
+
+
+def _bookkeeping(captures: list[Capture], hashes: dict[int, str]) -> tuple[dict[str, Any], list[Capture]]:
+    """The article row's fetch bookkeeping after ``captures`` (validators, first and last seen, last
+    changed, versions, the next re-check), and the first capture of each version (``hashes``: each
+    parsed capture's content hash, by ``id()``)."""
+    state: dict[str, Any] = {"etag": None, "last_modified": None}
+    digest = None
+    first_captures: list[Capture] = []
+    for capture in captures:
+        if capture.article is not None:
+            state.update(fetched_url=capture.url, etag=capture.etag, last_modified=capture.last_modified)
+            if hashes[id(capture)] != digest:
+                digest = hashes[id(capture)]
+                first_captures.append(capture)
+        elif capture.status == 304:
+            state.update({k: getattr(capture, k) for k in ("etag", "last_modified") if getattr(capture, k)})
+    latest = first_captures[-1]
+    assert latest.article is not None
+    bookkeeping = {
+        **state,
+        "first_seen_at": next(c.captured_at for c in captures if c.article is not None),
+        "last_checked_at": captures[-1].captured_at,
+        "last_changed_at": latest.captured_at,
+        "version_count": len(first_captures),
+    }
+    # the re-check schedule as the crawl would have left it after the last capture
+    schedule_row = {**bookkeeping, "published_at": latest.article.published_at}
+    bookkeeping["recheck_due_at"] = next_recheck_of(schedule_row, captures[-1].captured_at)
+    return bookkeeping, first_captures
 
 
 def _readable(captures: list[Capture]) -> list[Capture]:
