@@ -891,17 +891,17 @@ def test_a_history_given_in_steps_is_the_history_given_at_once(tmp_path: Path, b
         "older later": [histories[2:], histories[1:], histories],
     }
     stored = {}
-    for name, given in steps.items():
+    for name, parts in steps.items():
         with Archive(tmp_path / f"{name}.db") as archive:
             run = archive.start_run("reparse", {})
             outcomes = []
-            for captures in given:
+            for captures in parts:
                 if batched:
                     with archive.batch():
                         outcomes.append(archive.replace_history(a, captures, run))
                 else:
                     outcomes.append(archive.replace_history(a, captures, run))
-            assert outcomes == ["new"] + ["rebuilt"] * (len(given) - 1)
+            assert outcomes == ["new"] + ["rebuilt"] * (len(parts) - 1)
             archive.check_integrity()
             assert [r["url"] for r in archive.search("Nachgetragen")] == [a]
             stored[name] = _stored(archive)
