@@ -29,7 +29,8 @@ first archived by a specific layout, or any version written on a relaunch night,
 
 ``--history-mb N`` fills the WARC folder, before night 1, with copies of the first crawl's WARC
 files up to N MB: the evidence of an archive some years old, for the CPU-against-history figure.
-Everything stays on loopback; a temporary folder holds everything and is removed at the end.
+Everything stays on loopback; a temporary folder holds everything and is removed at the end
+(``--keep-warc DIR``: its WARC folder copied there first).
 """
 
 from __future__ import annotations
@@ -479,6 +480,9 @@ def main() -> None:
     parser.add_argument("--search-down", help="START:NIGHTS of the search API answering 503 (default N/5 : 2)")
     parser.add_argument("--sitemap-gone", help="START:NIGHTS without a sitemap (default 3N/4 : 2)")
     parser.add_argument("--json", type=Path, help="also write every night's figures here")
+    parser.add_argument(
+        "--keep-warc", type=Path, help="copy the nights' WARC folder here (e.g. for bench/reparse_floor.py)"
+    )
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the replica's stop() still runs (finally)
     started = time.monotonic()
@@ -486,6 +490,8 @@ def main() -> None:
     print("|" + "---|" * (HEADER.count("|") - 1))
     with tempfile.TemporaryDirectory() as name:
         result = simulate(options, Path(name))
+        if options.keep_warc:
+            shutil.copytree(Path(name) / "warc", options.keep_warc, dirs_exist_ok=True)
     print()
     print(f"{options.nights} nights, {options.articles} articles at the start, seed {options.seed}:")
     for line in summary(result):

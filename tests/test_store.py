@@ -919,14 +919,39 @@ def test_a_history_given_in_steps_is_the_history_given_at_once(tmp_path: Path, b
     assert older == at_once
 
 
+def test_a_batch_leaves_a_record_another_article_holds_where_it_is(tmp_path: Path) -> None:
+    """A new article whose capture's WARC record is held by another article (its canonical URL
+    changed with a parser fix): its version has no capture row, in a batch as row by row."""
+    other = "https://presse.example.de/news/umbenannt"
+    stored = {}
+    for name in ("one by one", "batched"):
+        with Archive(tmp_path / f"{name}.db") as archive:
+            run = archive.start_run("reparse", {})
+            archive.replace_history(URL, [Capture(URL, T1, 200, record_id="r1", article=make_article())], run)
+            moved = [Capture(other, T1, 200, record_id="r1", article=make_article(other))]
+            moved.append(Capture(other, T2, 304, record_id="r2"))
+            if name == "batched":
+                with archive.batch():
+                    assert archive.replace_history(other, moved, run) == "new"
+            else:
+                assert archive.replace_history(other, moved, run) == "new"
+            archive.check_integrity()
+            stored[name] = _stored(archive)
+            held = archive.db.execute(
+                "select c.record_id, a.url from captures c join articles a on a.id = c.article_id"
+            )
+            assert sorted(held) == [("r1", URL), ("r2", other)]
+    assert stored["batched"] == stored["one by one"]
+
+
 def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("reparse", {})
         with archive.batch():
             archive.replace_history(URL, [Capture(URL, T1, 200, record_id="r1", article=make_article())], run)
-            (inside,) = archive.db.execute("select title, body_text from articles").fetchall()
+            inside = archive.db.execute("select title, body_text from articles").fetchall()
         (after,) = archive.db.execute("select title, body_text from articles").fetchall()
-        assert inside == (None, None) and after == ("Jubiläum der Städtepartnerschaft", BODY)
+        assert inside == [] and after == ("Jubiläum der Städtepartnerschaft", BODY)  # a new article's row waits
         changed = make_article(title="Jubiläum in Leeds")
         with archive.batch():
             captures = [Capture(URL, T1, 200, record_id="r1", article=make_article())]

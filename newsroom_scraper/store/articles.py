@@ -203,6 +203,7 @@ class Articles(Groups):
 
     def _find(self, url: str) -> dict[str, Any] | None:
         """The id, content hash and schedule columns of the article with this canonical URL."""
+        self._settle(url=url)
         rows = self._rows(f"SELECT content_hash, {SCHEDULE_COLUMNS} FROM articles WHERE url = ?", [url])
         return rows[0] if rows else None
 
@@ -225,11 +226,10 @@ class Articles(Groups):
             "district": None if pending else self._teaser_district([article.url, seen["fetched_url"]]),
             **(history or {}),
         }
+        if pending:  # the whole row at the batch's end (full-text columns included)
+            return pending.add_article(self.db, record)
         cursor = self.db.execute(_insert_sql("articles", tuple(record)), list(record.values()))
-        article_id = int(cursor.lastrowid or 0)
-        if pending:
-            pending.new_articles.append(article_id)
-        return article_id
+        return int(cursor.lastrowid or 0)
 
     def _add_version(
         self,
@@ -405,8 +405,8 @@ class Articles(Groups):
         need_id: bool = True,
     ) -> int | None:
         """A ``captures`` row (once per WARC record), its id (None when the record has one already); the
-        version's ``capture_id`` when it is its first. Without ``need_id``, in a batch, the row waits
-        for its end (None)."""
+        version's ``capture_id`` when it is its first. In a batch, the row waits for its end (with
+        its id counted, pending.py); without ``need_id``, even when its record is held (None)."""
         row = [
             capture.url,
             article_id,
@@ -426,9 +426,14 @@ class Articles(Groups):
             capture.decoded_sha256,
             capture.content_encoding,
         ]
-        if not need_id and self._pending is not None and article_id is not None:
-            self._pending.add(article_id, _CAPTURE_SQL, row)
-            return None
+        pending = self._pending
+        if pending is not None and article_id is not None:  # in a batch: written at its end, its id counted
+            if not need_id:  # a record already held is left out then (ON CONFLICT), its id unused
+                pending.add_capture(self.db, _CAPTURE_WITH_ID_SQL, row, capture.record_id)
+                return None
+            if capture.record_id in pending.record_ids or self._has_record(capture.record_id):
+                return None
+            return pending.add_capture(self.db, _CAPTURE_WITH_ID_SQL, row, capture.record_id)
         cursor = self.db.execute(_CAPTURE_SQL, row)
         if not cursor.rowcount:
             return None
@@ -439,6 +444,11 @@ class Articles(Groups):
                 [capture_id, article_id, version],
             )
         return capture_id
+
+    def _has_record(self, record_id: str | None) -> bool:
+        """Whether a ``captures`` row holds this WARC record already."""
+        found = record_id and self.db.execute("SELECT 1 FROM captures WHERE record_id = ?", [record_id]).fetchone()
+        return bool(found)
 
     def _resolve_errors(self, urls: list[str | None], resolved_at: str) -> None:
         """Mark open errors of any of these URLs as resolved."""
@@ -456,6 +466,7 @@ _CAPTURE_SQL = """INSERT INTO captures (url, article_id, version, captured_at, s
     decoded_sha256, content_encoding)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (record_id) DO NOTHING"""
+_CAPTURE_WITH_ID_SQL = _CAPTURE_SQL.replace("(url,", "(id, url,", 1).replace("VALUES (?,", "VALUES (?, ?,", 1)
 _WORDS_SQL = (
     f"INSERT INTO version_words (rowid, {', '.join(WORD_COLUMNS)}) VALUES (?, {', '.join('?' for _ in WORD_COLUMNS)})"
 )

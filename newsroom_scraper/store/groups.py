@@ -37,10 +37,12 @@ class Groups(ArchiveBase):
                 self._texts = None
                 self._pending = None
 
-    def _settle(self, article_id: int) -> None:
-        """Write the batch's waiting rows now if some are the article's (its rows are about to be read)."""
-        if self._pending is not None and article_id in self._pending.articles:
-            self._pending.write(self.db)
+    def _settle(self, article_id: int | None = None, url: str | None = None) -> None:
+        """Write the batch's waiting rows now if some are the article's (its rows are about to be
+        read), by its id or as a new article's URL."""
+        pending = self._pending
+        if pending is not None and (article_id in pending.articles or url in pending.new_urls):
+            pending.write(self.db)
 
     def begin_group(self) -> None:
         """Open a transaction that many calls join, ended by ``commit_group`` (the crawl's group

@@ -211,8 +211,11 @@ class History(Articles):
         if article_id is None:  # one INSERT: an UPDATE after it cost as much again (row, search_facts trigger)
             state = {k: bookkeeping[k] for k in ("fetched_url", "etag", "last_modified")}
             seen = {**state, "last_checked_at": bookkeeping["first_seen_at"]}
-            article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
-            self._deferred(article_id, columns)
+            if self._pending is not None:  # in a batch, the whole row at its end (pending.py)
+                article_id = self._insert_article(latest.article, columns, seen, bookkeeping)
+            else:
+                article_id = self._insert_article(latest.article, self._deferred(None, columns), seen, bookkeeping)
+                self._deferred(article_id, columns)
         else:  # the indexed columns are written only here, so the FTS index is updated once
             self._update_article(article_id, {**self._deferred(article_id, columns), **bookkeeping})
         starts = {id(c) for c in first_captures}

@@ -3,11 +3,12 @@
 A reparse stores thousands of new articles a batch, each with ~13 statements of a row or a few;
 run one by one they were half of a reparse's time at 12 KB pages (bench/reparse_floor.py), and
 the rows themselves a third of that. Here the rows no statement of the batch reads back wait:
-versions, their permalinks and word-index rows, captures that start no version, an article's
-parts and slider. Rows whose id a later row needs (articles, a version's first capture) are
-written at once. The districts teasers give are set by one statement at the end, as the row-by-row
-writes left them: each article's is that of the latest teaser pointing to it (newest run, then
-last written).
+new articles and their versions' first captures (their ids counted here, as SQLite would give
+them), versions, their permalinks and word-index rows, other captures, an article's parts and
+slider, each written after the rows it refers to. New articles are written by one ``INSERT … SELECT``, so that the full-text
+index takes them in one segment (row by row, FTS5 writes one per statement). The districts
+teasers give are set by one statement at the end, as the row-by-row writes left them: each
+article's is that of the latest teaser pointing to it (newest run, then last written).
 """
 
 from __future__ import annotations
@@ -55,12 +56,42 @@ class PendingRows:
     new_articles: list[int] = field(default_factory=list)  # inserted without their district
     teasers: set[str] = field(default_factory=set)  # URLs a teaser with a district points to
     follow: list[str] = field(default_factory=list)  # article URLs whose permalinks to point again
+    # new articles' rows, by their columns; their URLs (an article stored again in the batch is read back)
+    new_rows: dict[tuple[str, ...], list[Sequence[Any]]] = field(default_factory=dict)
+    new_urls: set[str] = field(default_factory=set)
     next_version_id: int | None = None  # the next version id to issue (None: not asked yet)
+    next_article_id: int | None = None
+    next_capture_id: int | None = None
+    record_ids: set[str] = field(default_factory=set)  # of the captures here
 
     def add(self, article_id: int, sql: str, row: Sequence[Any]) -> None:
         """A row of ``article_id`` for ``sql``, written at the end."""
         self.articles.add(article_id)
         self.rows.setdefault(sql, []).append(row)
+
+    def add_article(self, db: sqlite_utils.Database, record: dict[str, Any]) -> int:
+        """A new article's row (``record``: its columns but the id), written at the end; its id."""
+        if self.next_article_id is None:  # as SQLite gives rowids: one above the largest
+            (self.next_article_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()
+        article_id = int(self.next_article_id)
+        self.next_article_id = article_id + 1
+        self.new_rows.setdefault(("id", *record), []).append([article_id, *record.values()])
+        self.new_urls.add(record["url"])
+        self.new_articles.append(article_id)
+        self.articles.add(article_id)
+        return article_id
+
+    def add_capture(self, db: sqlite_utils.Database, sql: str, row: Sequence[Any], record_id: str | None) -> int:
+        """A capture's row (``row``: its columns but the id, ``sql`` takes the id first), written at
+        the end, after the articles; its id."""
+        if self.next_capture_id is None:
+            (self.next_capture_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM captures").fetchone()
+        capture_id = int(self.next_capture_id)
+        self.next_capture_id = capture_id + 1
+        self.add(row[1], sql, [capture_id, *row])
+        if record_id:
+            self.record_ids.add(record_id)
+        return capture_id
 
     def replace(self, key: tuple[Any, ...], sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """The rows of ``key`` (table, article id, …), instead of any given before."""
@@ -69,6 +100,13 @@ class PendingRows:
 
     def write(self, db: sqlite_utils.Database) -> None:
         """Write every row, then what depends on them (permalinks followed, districts); empty after."""
+        for columns, new in self.new_rows.items():  # first: the parts' triggers read their article
+            names = ", ".join(columns)
+            db.execute("DROP TABLE IF EXISTS temp.new_articles")
+            db.execute(f"CREATE TEMP TABLE new_articles ({names})")
+            db.conn.executemany(f"INSERT INTO temp.new_articles VALUES ({', '.join('?' for _ in columns)})", new)
+            db.execute(f"INSERT INTO articles ({names}) SELECT {names} FROM temp.new_articles ORDER BY rowid")
+            db.execute("DROP TABLE temp.new_articles")
         for sql, rows in self.rows.items():
             db.conn.executemany(sql, rows)
         for sql, last in self.replaced.values():
@@ -78,5 +116,6 @@ class PendingRows:
         if self.new_articles or self.teasers:
             params = {"ids": json.dumps(self.new_articles), "teasers": json.dumps(sorted(self.teasers))}
             db.execute(DISTRICTS_SQL, params)
-        for collection in (self.rows, self.replaced, self.articles, self.new_articles, self.teasers, self.follow):
+        collections = (self.rows, self.replaced, self.articles, self.new_articles, self.teasers, self.follow)
+        for collection in (*collections, self.new_rows, self.new_urls, self.record_ids):
             collection.clear()
