@@ -919,6 +919,42 @@ def test_a_history_given_in_steps_is_the_history_given_at_once(tmp_path: Path, b
     assert older == at_once
 
 
+@pytest.mark.parametrize("same_run", [True, False])
+def test_a_history_that_only_grows_is_stored_as_its_rebuild_would_store_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_run: bool
+) -> None:
+    """Adding to a stored history (``_extend_history``) leaves what rebuilding it whole leaves: the
+    captures' digests, the slider of its last page for the run, by the run that stored it or a later one."""
+    a, histories = _histories()[0]
+    for capture in histories:
+        capture.payload_sha256 = f"sha-{capture.record_id}"
+    stored = {}
+    for how in ("extended", "rebuilt"):
+        if how == "rebuilt":
+            monkeypatch.setattr(Archive, "_extends", lambda *args: False)
+        with Archive(tmp_path / f"{how}.db") as archive:
+            first = archive.start_run("crawl", {})
+            # stored before the digest columns (a crawl's archive of before issue 19), or by this run with them
+            head = histories[:2] if same_run else [dataclasses.replace(c, payload_sha256=None) for c in histories[:2]]
+            assert archive.replace_history(a, head, first) == "new"
+            later = first if same_run else archive.start_run("reparse", {})
+            slider = [RelatedLink(url="https://presse.example.de/news/neu", title="Neu", district="Hörde")]
+            last = dataclasses.replace(histories[3], article=dataclasses.replace(histories[3].article, related=slider))
+            grown = [*histories[:3], last]
+
+            with archive.batch():
+                assert archive.replace_history(a, grown, later) == "rebuilt"
+            archive.check_integrity()
+            stored[how] = _stored(archive)
+            digests = archive.db.execute("select record_id, payload_sha256 from captures order by record_id").fetchall()
+            assert digests == [(f"a{n}", f"sha-a{n}") for n in range(1, 5)]
+    if not same_run:  # a rebuild writes the rows it keeps again, as the later run's; adding keeps their run
+        for table, columns in (("captures", 11), ("article_versions", 5)):  # run_id (captures' id left out)
+            for how in stored:
+                stored[how][table] = [(*r[:columns], None, *r[columns + 1 :]) for r in stored[how][table]]
+    assert stored["extended"] == stored["rebuilt"]
+
+
 def test_a_batch_leaves_a_record_another_article_holds_where_it_is(tmp_path: Path) -> None:
     """A new article whose capture's WARC record is held by another article (its canonical URL
     changed with a parser fix): its version has no capture row, in a batch as row by row."""

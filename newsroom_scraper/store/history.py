@@ -49,7 +49,7 @@ class History(Articles):
             row = self._find(url)
             if row is not None:
                 self._settle(row["id"])
-                held_ids, held_hashes, without_capture = self._history(row["id"])
+                held_ids, held_hashes, without_capture, held_runs = self._history(row["id"])
                 if without_capture or not held_ids <= record_ids:
                     self._fill_capture_digests(captures)
                     return "kept"
@@ -57,9 +57,16 @@ class History(Articles):
                     self._fill_capture_digests(captures)
                     return "unchanged"
                 if self._extends(url, captures, held_ids, held_hashes, hashes):
-                    self._fill_capture_digests(captures)
+                    # what this run stored has its digests, and its slider from its last page
+                    earlier = held_runs != {run_id}
+                    if earlier:
+                        self._fill_capture_digests(captures)
                     self._extend_history(row["id"], captures, len(held_ids), held_hashes, hashes, given, run_id)
-                    self._replace_related(row["id"], run_id, parsed[-1].article, new_article=False)  # type: ignore[arg-type]
+                    held_last = [c.article for c in captures[: len(held_ids)] if c.article is not None][-1]
+                    last = parsed[-1].article
+                    assert last is not None
+                    if earlier or held_last.related != last.related:
+                        self._replace_related(row["id"], run_id, last, new_article=False)
                     return "rebuilt"
                 self._forget_history(row["id"])
             article_id = self._write_history(url, row["id"] if row else None, captures, hashes, given, run_id)
@@ -70,18 +77,17 @@ class History(Articles):
             self._replace_related(article_id, run_id, last, new_article=row is None)
         return "new" if row is None else "rebuilt"
 
-    def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool]:
-        """The record ids of an article's captures, its version hashes, and whether a version has no capture."""
-        ids = {
-            r
-            for (r,) in self.db.execute(
-                "SELECT record_id FROM captures WHERE article_id = ? AND kind = 'article'", [article_id]
-            )
-        }
+    def _history(self, article_id: int) -> tuple[set[str | None], list[str], bool, set[int]]:
+        """The record ids of an article's captures, its version hashes, whether a version has no
+        capture, and the runs that stored its captures."""
+        held = self.db.execute(
+            "SELECT record_id, run_id FROM captures WHERE article_id = ? AND kind = 'article'", [article_id]
+        ).fetchall()
         versions = self.db.execute(
             "SELECT content_hash, capture_id FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
         ).fetchall()
-        return ids, [h for h, _ in versions], any(capture_id is None for _, capture_id in versions)
+        hashes = [h for h, _ in versions]
+        return {r for r, _ in held}, hashes, any(c is None for _, c in versions), {run for _, run in held}
 
     def _extends(
         self,
