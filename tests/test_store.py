@@ -980,6 +980,35 @@ def test_a_batch_leaves_a_record_another_article_holds_where_it_is(tmp_path: Pat
     assert stored["batched"] == stored["one by one"]
 
 
+def test_a_batch_whose_article_failed_is_undone_whole_even_if_the_caller_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a batch an article's rows wait for its end, so a failed article cannot be undone alone: the
+    batch's end refuses to write, and the batch rolls back (no article without its versions)."""
+    histories = _histories()
+    with Archive(tmp_path / "a.db") as archive:
+        run = archive.start_run("reparse", {})
+        real = Archive._add_version
+
+        def failing(self, article_id, article, *args, **kwargs):
+            if article.url.endswith("/c"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return real(self, article_id, article, *args, **kwargs)
+
+        monkeypatch.setattr(Archive, "_add_version", failing)
+        with pytest.raises(RuntimeError, match="writes failed in this batch .*disk I/O error"), archive.batch():
+            for url, captures in histories:
+                try:
+                    archive.replace_history(url, captures, run)
+                except sqlite3.OperationalError:
+                    continue  # a caller that goes on
+        assert archive.db.execute("select count(*) from articles").fetchone() == (0,)
+        monkeypatch.setattr(Archive, "_add_version", real)
+        with archive.batch():
+            assert [archive.replace_history(url, captures, run) for url, captures in histories] == ["new"] * 5
+        archive.check_integrity()
+
+
 def test_a_batch_writes_the_full_text_columns_of_its_articles_at_its_end(tmp_path: Path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run = archive.start_run("reparse", {})

@@ -37,6 +37,21 @@ class Groups(ArchiveBase):
                 self._texts = None
                 self._pending = None
 
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """One article's writes, all or none: a savepoint; in a batch, where its rows wait for the
+        end, an error instead fails the batch's end if the batch goes on (the batch rolls back whole)."""
+        pending = self._pending
+        if pending is None:
+            with self.db.atomic():
+                yield
+            return
+        try:
+            yield
+        except BaseException as error:
+            pending.failed = f"{type(error).__name__}: {error}"
+            raise
+
     def _settle(self, article_id: int | None = None, url: str | None = None) -> None:
         """Write the batch's waiting rows now if some are the article's (its rows are about to be
         read), by its id or as a new article's URL."""

@@ -45,7 +45,7 @@ class History(Articles):
         digests = [hashes[id(c)] for c in parsed]
         version_hashes = [d for i, d in enumerate(digests) if i == 0 or d != digests[i - 1]]
         record_ids = {c.record_id for c in captures}
-        with self.db.atomic():
+        with self._atomic():
             row = self._find(url)
             if row is not None:
                 self._settle(row["id"])

@@ -62,6 +62,7 @@ class PendingRows:
     next_version_id: int | None = None  # the next version id to issue (None: not asked yet)
     next_article_id: int | None = None
     next_capture_id: int | None = None
+    failed: str | None = None  # an article's writes failed in the batch: it must not be written
     record_ids: set[str] = field(default_factory=set)  # of the captures here
 
     def add(self, article_id: int, sql: str, row: Sequence[Any]) -> None:
@@ -100,6 +101,8 @@ class PendingRows:
 
     def write(self, db: sqlite_utils.Database) -> None:
         """Write every row, then what depends on them (permalinks followed, districts); empty after."""
+        if self.failed:
+            raise RuntimeError(f"an article's writes failed in this batch ({self.failed}); the batch is undone")
         for columns, new in self.new_rows.items():  # first: the parts' triggers read their article
             names = ", ".join(columns)
             db.execute("DROP TABLE IF EXISTS temp.new_articles")
@@ -109,9 +112,12 @@ class PendingRows:
             db.execute("DROP TABLE temp.new_articles")
         for sql, rows in self.rows.items():
             db.conn.executemany(sql, rows)
-        for sql, last in self.replaced.values():
-            if last:  # none: the article's last rows given were none
-                db.conn.executemany(sql, last)
+        by_statement: dict[str, list[Sequence[Any]]] = {}
+        for sql, last in self.replaced.values():  # an article's last rows given (maybe none)
+            if last:
+                by_statement.setdefault(sql, []).extend(last)
+        for sql, rows in by_statement.items():
+            db.conn.executemany(sql, rows)
         db.conn.executemany(FOLLOW_PERMALINKS_SQL, [[url] for url in self.follow])
         if self.new_articles or self.teasers:
             params = {"ids": json.dumps(self.new_articles), "teasers": json.dumps(sorted(self.teasers))}
