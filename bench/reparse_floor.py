@@ -11,7 +11,8 @@ rounds of:
 - ``reparse`` of the folder into a fresh archive, in this process (``workers=0``), and as the command
   runs it (``workers=None``: a pool above ``POOL_MIN_BYTES``).
 
-Prints ms per article (median of the rounds) and reparse / floor; the goal is ≤ 1.3 at both weights.
+Prints ms per article (median of the rounds) and reparse / floor (the median of the rounds' ratios,
+each over its own round's floor, and their range); the goal is ≤ 1.3 at both weights.
 Peak RSS (the child's VmHWM): ``reparse`` in a child process of an empty folder, of N articles and
 of the same captures four times over (copies, read and found already present): flat in the
 captures; what each distinct article adds while its history waits to be stored.
@@ -90,6 +91,12 @@ def timed(run, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def ratio(times: dict[str, list[float]], name: str) -> str:
+    """``name``'s time over the floor's: the median of the rounds' ratios (each round's own floor), and their range."""
+    ratios = sorted(t / f for t, f in zip(times[name], times["floor"], strict=True))
+    return f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}–{ratios[-1]:.2f})"
+
+
 def peak_rss_mb(warc: Path, folder: Path) -> int:
     out = subprocess.run(
         [sys.executable, "-c", RSS_CHILD, str(warc), str(folder / "rss.db")], check=True, capture_output=True, text=True
@@ -123,8 +130,8 @@ def main() -> None:
             per = {name: statistics.median(values) / articles * 1000 for name, values in times.items()}
             weight = f"~{12 + pad_kb} KB" if pad_kb else "~12 KB"
             print(
-                f"| {weight} ({articles}) | {per['floor']:.2f} | {per['here']:.2f} | {per['here'] / per['floor']:.2f} "
-                f"| {per['command']:.2f} | {per['command'] / per['floor']:.2f} |"
+                f"| {weight} ({articles}) | {per['floor']:.2f} | {per['here']:.2f} | {ratio(times, 'here')} "
+                f"| {per['command']:.2f} | {ratio(times, 'command')} |"
             )
             four = Path(tmp) / "four"
             four.mkdir()
