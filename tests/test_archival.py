@@ -732,6 +732,8 @@ def test_reparse_says_how_far_its_reading_is_in_bytes_with_rate_and_time_left(cr
     reparse(warc, tmp_path / "r.db", progress=lines.append, workers=0)
     total = sum(p.stat().st_size for p in archive_files(warc)) / 1e6
     reading = [line for line in lines if line.startswith("  read ")]
-    assert reading and reading[-1].startswith(f"  read {total:.1f}/{total:.1f} MB (100%): {2 * ARTICLES} captures")
-    assert "/s, ETA 0 s)" in reading[-1]
-    assert all(re.fullmatch(r"  read [\d.]+/[\d.]+ MB \(\d+%\): \d+ captures \(\d+/s, ETA \d+ s\)", x) for x in reading)
+    last = f"  read {total:.1f}/{total:.1f} MB (100%): {2 * ARTICLES} captures, {ARTICLES} articles stored"
+    assert reading and reading[-1].startswith(last)
+    assert "captures/s, ETA 0 s)" in reading[-1]
+    line = r"  read [\d.]+/[\d.]+ MB \(\d+%\): \d+ captures, \d+ articles stored \(\d+ captures/s, ETA \d+ s\)"
+    assert all(re.fullmatch(line, x) for x in reading)

@@ -3,7 +3,8 @@
 Every article response under a folder of WARC/WACZ files (the crawl's own, GNU wget's,
 Browsertrix's, the Wayback backfill's) is parsed with the layout of its capture date, grouped by
 the article's canonical URL, and each article's history is rebuilt from its captures in capture
-order (``Archive.replace_history``). Run into an empty archive it rebuilds the crawl's archive; run
+order (``Archive.replace_history``), as the reading goes: stored once the part of the file that
+brought its captures is read, and again at the end when a later file brought more. Run into an empty archive it rebuilds the crawl's archive; run
 into an existing one it applies a parser fix to history (versions are recomputed, so the fix is
 never a change of the article) and adds captures of other tools; run twice it adds nothing.
 No network, no Scrapy.
@@ -217,6 +218,11 @@ class _Histories:
             self.first[url] if self.first[url] == "new" else self.last[url] for url in self.last
         )
 
+    @property
+    def stored(self) -> int:
+        """Articles stored so far."""
+        return len(self.first)
+
     def add(self, url: str, order: tuple[str, tuple[int, int]], capture: Capture, derived: Derived | None) -> None:
         """A capture of the article at ``url`` (``order``: capture time, then place in the files)."""
         self.groups.setdefault(url, []).append((order, capture, derived))
@@ -312,7 +318,7 @@ def _read(
         if part is not ended:  # the part before is read: its histories are stored meanwhile
             histories.store_touched()
             ended = part
-        progress.at(part, read)
+        progress.at(part, read, histories.stored)
         if isinstance(item, FileError):
             report.unreadable[file] = item.message
             continue
@@ -355,8 +361,8 @@ def _read(
             later.append((file, raw, capture, derived))
             continue
         _take(histories, report, canonical, (file, raw, capture, derived))
-    progress.done(read)
     histories.store_touched()
+    progress.done(read, histories.stored)
     for taken in later + _revisited(revisits, pages, canonical, report):
         _take(histories, report, canonical, taken)
     return images
@@ -464,8 +470,7 @@ def _read_here(
 ) -> Iterator[Read]:
     """A part's items read and parsed in this process, each page's body let go once parsed (as a
     worker's are): the reparse keeps every capture until it stores, and 430 KB pages held 0.4 MB each.
-    ``derived``: the store's derivation too, as a worker computes it (while workers run, the store
-    is what this process does alone afterwards: deriving there was a sixth of its time at 12 KB pages)."""
+    ``derived``: the store's derivation too, as a worker gives it with its parse (while workers run)."""
     if joiner.wants(part):
         for item in joiner.captures(part, iter_part(folder, part, wanted)):
             parsed = _parse(item) if _is_page(item) else None
@@ -531,7 +536,8 @@ def _capture(raw: WarcCapture, kind: str = "article") -> Capture:
 @dataclass
 class _ReadProgress:
     """The reading's progress line, at most one a second: the bytes of the files read, of ``total``
-    (a part counts once its last item came), the captures, their rate and how long is left."""
+    (a part counts once its last item came), the captures, the articles stored meanwhile, the
+    captures' rate and how long is left."""
 
     total: int
     say: Progress
@@ -540,29 +546,29 @@ class _ReadProgress:
     started: float = field(default_factory=time.monotonic)
     said: float = field(default_factory=time.monotonic)
 
-    def at(self, part: WarcPart, captures: int) -> None:
-        """An item of ``part`` came (``captures``: those read so far)."""
+    def at(self, part: WarcPart, captures: int, stored: int) -> None:
+        """An item of ``part`` came (``captures``: those read so far; ``stored``: articles stored)."""
         if part is self.part:
             return
         if self.part is not None:
             self.read_bytes += self.part.size
         self.part = part
         if time.monotonic() - self.said >= 1.0:
-            self._say(captures)
+            self._say(captures, stored)
 
-    def done(self, captures: int) -> None:
+    def done(self, captures: int, stored: int) -> None:
         """Every file was read (parts with no capture in them, or after damage, gave no item)."""
         self.read_bytes, self.part = self.total, None
-        self._say(captures)
+        self._say(captures, stored)
 
-    def _say(self, captures: int) -> None:
+    def _say(self, captures: int, stored: int) -> None:
         self.said = time.monotonic()
         elapsed = max(self.said - self.started, 1e-9)
         share = min(self.read_bytes / self.total, 1.0) if self.total else 1.0
         eta = elapsed * (1 - share) / share if share else 0.0
         self.say(
-            f"  read {self.read_bytes / 1e6:.1f}/{self.total / 1e6:.1f} MB ({share:.0%}): {captures} captures "
-            f"({captures / elapsed:.0f}/s, ETA {eta:.0f} s)"
+            f"  read {self.read_bytes / 1e6:.1f}/{self.total / 1e6:.1f} MB ({share:.0%}): {captures} captures, "
+            f"{stored} articles stored ({captures / elapsed:.0f} captures/s, ETA {eta:.0f} s)"
         )
 
 
