@@ -461,18 +461,17 @@ class Articles(Groups):
         )
 
 
-_CAPTURE_SQL = """INSERT INTO captures (url, article_id, version, captured_at, status, warc_file, warc_offset,
-    warc_length, record_id, payload_digest, source, run_id, source_uri, kind, payload_sha256,
-    decoded_sha256, content_encoding)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (record_id) DO NOTHING"""
-_CAPTURE_WITH_ID_SQL = _CAPTURE_SQL.replace("(url,", "(id, url,", 1).replace("VALUES (?,", "VALUES (?, ?,", 1)
-_WORDS_SQL = (
-    f"INSERT INTO version_words (rowid, {', '.join(WORD_COLUMNS)}) VALUES (?, {', '.join('?' for _ in WORD_COLUMNS)})"
-)
-
-
 @functools.cache
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     """``INSERT INTO table (columns) VALUES (?, …)``, built once per table and columns."""
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+_CAPTURE_COLUMNS = (
+    "url", "article_id", "version", "captured_at", "status", "warc_file", "warc_offset", "warc_length", "record_id",
+    "payload_digest", "source", "run_id", "source_uri", "kind", "payload_sha256", "decoded_sha256", "content_encoding",
+)  # fmt: skip
+_CAPTURE_SQL = _insert_sql("captures", _CAPTURE_COLUMNS) + " ON CONFLICT (record_id) DO NOTHING"
+# in a batch, with its id counted (store/pending.py)
+_CAPTURE_WITH_ID_SQL = _insert_sql("captures", ("id", *_CAPTURE_COLUMNS)) + " ON CONFLICT (record_id) DO NOTHING"
+_WORDS_SQL = _insert_sql("version_words", ("rowid", *WORD_COLUMNS))

@@ -127,12 +127,11 @@ class History(Articles):
         for capture in captures[held:]:
             if capture.article is not None and hashes[id(capture)] != digest:
                 version, digest = version + 1, hashes[id(capture)]
-                derived = given.get(id(capture)) or derive(capture.article, digest=digest)
                 capture_id = self._add_capture(capture, article_id, version, run_id)
                 self._add_version(
                     article_id,
                     capture.article,
-                    derived,
+                    _derived(capture, given, hashes),
                     capture.captured_at,
                     run_id,
                     version,
@@ -142,9 +141,7 @@ class History(Articles):
             else:
                 self._add_capture(capture, article_id, version, run_id, need_id=False)
         if version > len(held_hashes):  # a new latest version: its columns, the full-text ones at the batch's end
-            latest = first_captures[-1]
-            assert latest.article is not None
-            columns = (given.get(id(latest)) or derive(latest.article, digest=hashes[id(latest)])).columns
+            columns = _derived(first_captures[-1], given, hashes).columns
             bookkeeping = {**self._deferred(article_id, columns), **bookkeeping}
         self._update_article(article_id, bookkeeping)
 
@@ -202,12 +199,7 @@ class History(Articles):
         (``given``: the captures' derivations computed ahead, by ``id()``)."""
 
         def derived(capture: Capture) -> Derived:
-            """Once per capture: the latest version's is asked for twice (its row and its version),
-            and deriving (columns, word stems) was a fifth of a reparse's time."""
-            assert capture.article is not None
-            if id(capture) not in given:
-                given[id(capture)] = derive(capture.article, digest=hashes[id(capture)])
-            return given[id(capture)]
+            return _derived(capture, given, hashes)
 
         rebuilt = article_id is not None
         bookkeeping, first_captures = _bookkeeping(captures, hashes)
@@ -270,6 +262,16 @@ class History(Articles):
         """(URL, capture time) of the captures from ``source`` (a backfill never fetches them again)."""
         rows = self.db.execute("SELECT url, captured_at FROM captures WHERE source = ?", [source])
         return {(url, captured_at) for url, captured_at in rows}
+
+
+def _derived(capture: Capture, given: dict[int, Derived], hashes: dict[int, str]) -> Derived:
+    """A parsed capture's ``derive()``, once (``given``: those computed so far, by ``id()``): the latest
+    version's is asked for twice (its row and its version), and deriving (columns, word stems) was a
+    fifth of a reparse's time."""
+    assert capture.article is not None
+    if id(capture) not in given:
+        given[id(capture)] = derive(capture.article, digest=hashes[id(capture)])
+    return given[id(capture)]
 
 
 def _bookkeeping(captures: list[Capture], hashes: dict[int, str]) -> tuple[dict[str, Any], list[Capture]]:
